@@ -1,0 +1,85 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Sluice",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sluice", targets: ["SluiceCLI"]),
+        .library(name: "SluiceKafka", targets: ["SluiceKafka"]),
+        .library(name: "SluiceRedis", targets: ["SluiceRedis"]),
+        .library(name: "Sluice", targets: ["Sluice"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // MARK: - C libraries (each imported by exactly one Swift module)
+        .systemLibrary(
+            name: "CRDKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+
+        // MARK: - Adapters
+        .target(
+            name: "SluiceKafka",
+            dependencies: ["CRDKafka", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SluiceRedis",
+            dependencies: ["CHiredis", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: - Wiring and CLI
+        .target(
+            name: "Sluice",
+            dependencies: ["SluiceKafka", "SluiceRedis", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "SluiceCLI",
+            dependencies: [
+                "Sluice",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: - Tests
+        .target(
+            name: "SluiceTesting",
+            dependencies: ["SluiceKafka", "SluiceRedis"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceKafkaTests",
+            dependencies: ["SluiceKafka", "SluiceTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceRedisTests",
+            dependencies: ["SluiceRedis", "SluiceTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceTests",
+            dependencies: ["Sluice", "SluiceTesting"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Sluice
+
+@main
+struct SluiceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sluice",
+        abstract: "A streaming real-time feature engine for fraud detection.",
+        version: SluiceVersion.current,
+        subcommands: [DoctorCommand.self]
+    )
+}
+
+/// Where the broker and Redis are. Flags win over SLUICE_BROKERS / SLUICE_REDIS_URL, which win
+/// over the local stack's defaults.
+struct ConnectionOptions: ParsableArguments {
+    @Option(name: .long, help: "Kafka bootstrap brokers, host:port[,host:port]. (env: SLUICE_BROKERS; default: \(ConnectionSettings.defaultBrokers))")
+    var brokers: String?
+
+    @Option(name: .long, help: "Redis URL redis://[user:password@]host:port/db. (env: SLUICE_REDIS_URL; default: \(ConnectionSettings.defaultRedisURL))")
+    var redis: String?
+
+    var settings: ConnectionSettings {
+        ConnectionSettings.resolve(brokers: brokers, redisURL: redis, environment: ProcessInfo.processInfo.environment)
+    }
+}
+
+struct LoggingOptions: ParsableArguments {
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical. (env: SLUICE_LOG_LEVEL)")
+    var logLevel: String?
+
+    func bootstrap(default defaultLevel: Logger.Level = .info) {
+        let text = logLevel ?? ProcessInfo.processInfo.environment["SLUICE_LOG_LEVEL"]
+        let level = text.flatMap(Logger.Level.init(rawValue:)) ?? defaultLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import CHiredis
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Owns one blocking `redisContext`. Not thread-safe: one owner uses it at a time.
+final class HiredisContext {
+    private let context: UnsafeMutablePointer<redisContext>
+
+    /// Connects to `host:port`; on failure frees the context and throws `connectionFailed`.
+    static func connect(host: String, port: Int, timeout: Duration) throws(RedisError) -> HiredisContext {
+        guard let context = redisConnectWithTimeout(host, Int32(port), timeval(timeout)) else {
+            throw RedisError(.connectionFailed, "could not allocate a hiredis context for \(host):\(port)")
+        }
+        if context.pointee.err != 0 {
+            let reason = errorText(of: context)
+            redisFree(context)
+            throw RedisError(.connectionFailed, "could not connect to Redis at \(host):\(port): \(reason)")
+        }
+        return HiredisContext(context)
+    }
+
+    private init(_ context: UnsafeMutablePointer<redisContext>) {
+        self.context = context
+    }
+
+    deinit {
+        redisFree(context)
+    }
+
+    /// Limits each blocking read and write; nil removes the limit.
+    func setTimeout(_ timeout: Duration?) {
+        _ = redisSetTimeout(context, timeout.map(timeval) ?? CHiredis.timeval(tv_sec: 0, tv_usec: 0))
+        _ = redisEnableKeepAlive(context)
+    }
+
+    /// Queues already RESP-encoded commands in the output buffer; the next read writes them.
+    func append(encoded bytes: [UInt8]) throws(RedisError) {
+        let status = bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { redisAppendFormattedCommand(context, $0.baseAddress, $0.count) }
+        }
+        if status != REDIS_OK { throw currentError(during: "queueing commands") }
+    }
+
+    /// Writes whatever is queued, then reads one reply.
+    func readReply() throws(RedisError) -> RedisValue {
+        var raw: UnsafeMutableRawPointer? = nil
+        guard redisGetReply(context, &raw) == REDIS_OK, let raw else {
+            throw currentError(during: "reading a reply")
+        }
+        defer { freeReplyObject(raw) }
+        return Self.value(of: raw.assumingMemoryBound(to: redisReply.self))
+    }
+
+    private static func value(of reply: UnsafeMutablePointer<redisReply>) -> RedisValue {
+        let reply = reply.pointee
+        switch reply.type {
+        case REDIS_REPLY_STRING:
+            return .bulkString(Array(UnsafeRawBufferPointer(start: reply.str, count: reply.len)))
+        case REDIS_REPLY_STATUS:
+            return .status(String(decoding: UnsafeRawBufferPointer(start: reply.str, count: reply.len), as: UTF8.self))
+        case REDIS_REPLY_ERROR:
+            return .error(String(decoding: UnsafeRawBufferPointer(start: reply.str, count: reply.len), as: UTF8.self))
+        case REDIS_REPLY_INTEGER:
+            return .integer(Int64(reply.integer))
+        case REDIS_REPLY_ARRAY:
+            guard let elements = reply.element else { return .array([]) }
+            return .array((0..<reply.elements).map { index in elements[index].map(value(of:)) ?? .null })
+        default:
+            return .null
+        }
+    }
+
+    private func currentError(during action: String) -> RedisError {
+        let savedErrno = errno
+        let reason = Self.errorText(of: context)
+        let address = "\(String(cString: context.pointee.tcp.host)):\(context.pointee.tcp.port)"
+        switch context.pointee.err {
+        case REDIS_ERR_IO where savedErrno == EAGAIN || savedErrno == EWOULDBLOCK || savedErrno == ETIMEDOUT:
+            return RedisError(.timedOut, "Redis at \(address) did not answer in time while \(action)")
+        case REDIS_ERR_PROTOCOL:
+            return RedisError(.protocolError, "Redis at \(address) sent an invalid reply while \(action): \(reason)")
+        default:
+            return RedisError(.connectionLost, "connection to Redis at \(address) broke while \(action): \(reason)")
+        }
+    }
+
+    private static func errorText(of context: UnsafeMutablePointer<redisContext>) -> String {
+        withUnsafeBytes(of: &context.pointee.errstr) { buffer in
+            String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
+        }
+    }
+}
+
+private func timeval(_ duration: Duration) -> CHiredis.timeval {
+    let (seconds, attoseconds) = duration.components
+    return CHiredis.timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+}

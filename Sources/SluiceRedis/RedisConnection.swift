@@ -1,0 +1,247 @@
+import CHiredis
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A blocking connection to Redis over hiredis.
+///
+/// Pipelines are the normal way to write: `execute` sends N commands in one write and reads N
+/// replies. A broken connection is re-established before the next command (AUTH, SELECT and the
+/// client name are replayed) with the configuration's bounded backoff; the command that saw the
+/// break throws `connectionLost`, because whether it took effect is unknown. Use `retrying` for
+/// idempotent work.
+///
+/// Threading: not thread-safe and blocking. Use one connection per thread (or per pool slot), and
+/// never call it on the cooperative thread pool in latency-sensitive code.
+public final class RedisConnection {
+    public let configuration: RedisConfiguration
+    private var context: HiredisContext?
+    private let logger: Logger
+    /// How many times the connection was re-established after a break.
+    public private(set) var reconnectCount = 0
+
+    /// Connects (with the reconnect policy's attempts) and authenticates.
+    public init(
+        configuration: RedisConfiguration, logger: Logger = Logger(label: "sluice.redis")
+    ) throws(RedisError) {
+        self.configuration = configuration
+        self.logger = logger
+        try connect()
+    }
+
+    public var isConnected: Bool { context != nil }
+
+    // MARK: - Commands
+
+    /// Sends one command and returns its reply; an error reply throws `serverError`.
+    @discardableResult
+    public func send(_ arguments: [RedisArgument]) throws(RedisError) -> RedisValue {
+        var pipeline = RedisPipeline(reservingCapacity: 64)
+        pipeline.append(arguments)
+        let reply = try execute(pipeline)[0]
+        if case .error(let message) = reply {
+            throw RedisError(.serverError, "\(Self.commandName(arguments)) failed: \(message)", serverMessage: message)
+        }
+        return reply
+    }
+
+    @discardableResult
+    public func send(_ arguments: RedisArgument...) throws(RedisError) -> RedisValue {
+        try send(arguments)
+    }
+
+    /// Writes all commands of `pipeline` at once and returns their replies in order. Error replies
+    /// are returned in place (`.error`), not thrown, so the other replies remain usable.
+    public func execute(_ pipeline: RedisPipeline) throws(RedisError) -> [RedisValue] {
+        precondition(pipeline.isComplete, "the pipeline's last command is missing arguments")
+        guard !pipeline.isEmpty else { return [] }
+        let context = try connectedContext()
+        do {
+            try context.append(encoded: pipeline.encoded)
+            var replies: [RedisValue] = []
+            replies.reserveCapacity(pipeline.count)
+            for _ in 0..<pipeline.count { replies.append(try context.readReply()) }
+            return replies
+        } catch {
+            // The stream position is unknown after any failure: never reuse this socket.
+            drop(after: error)
+            throw error
+        }
+    }
+
+    /// Runs the pipeline's commands atomically inside MULTI/EXEC in one round trip and returns
+    /// their results. Throws `transactionAborted` when Redis discards the transaction (a command
+    /// was rejected while queueing, or a WATCHed key changed). Commands that fail at run time do
+    /// not roll the others back (Redis semantics); their results are `.error` values.
+    public func transaction(_ pipeline: RedisPipeline) throws(RedisError) -> [RedisValue] {
+        var wrapped = RedisPipeline(reservingCapacity: pipeline.encoded.count + 64)
+        wrapped.append("MULTI")
+        wrapped.appendEncoded(pipeline)
+        wrapped.append("EXEC")
+        let replies = try execute(wrapped)
+        let queueErrors = replies.dropFirst().dropLast().compactMap(\.errorMessage)
+        switch replies.last {
+        case .array(let results)?:
+            return results
+        case .null?:
+            throw RedisError(.transactionAborted, "transaction discarded: a WATCHed key changed")
+        case .error(let message)?:
+            let reason = queueErrors.first ?? message
+            throw RedisError(.transactionAborted, "transaction discarded: \(reason)", serverMessage: reason)
+        default:
+            throw RedisError(.protocolError, "EXEC returned an unexpected reply: \(String(describing: replies.last))")
+        }
+    }
+
+    // MARK: - Scripts
+
+    /// Runs `script` with EVALSHA, loading it first if the server does not know it.
+    @discardableResult
+    public func evaluate(_ script: RedisScript, keys: [RedisArgument] = [], arguments: [RedisArgument] = [])
+        throws(RedisError) -> RedisValue
+    {
+        let command: [RedisArgument] = ["EVALSHA", .string(script.sha1), .int(Int64(keys.count))] + keys + arguments
+        do {
+            return try send(command)
+        } catch where error.serverMessage?.hasPrefix("NOSCRIPT") == true {
+            try load(script)
+            return try send(command)
+        }
+    }
+
+    /// Loads `script` into the server's script cache.
+    public func load(_ script: RedisScript) throws(RedisError) {
+        let sha = try send("SCRIPT", "LOAD", .string(script.source)).string
+        guard sha == script.sha1 else {
+            throw RedisError(.protocolError, "SCRIPT LOAD returned \(sha ?? "nothing"), expected \(script.sha1)")
+        }
+    }
+
+    // MARK: - Retrying
+
+    /// Runs `body`, and after a retriable failure (connection lost or refused, timeout) runs it
+    /// again on a fresh connection, up to the reconnect policy's attempts. Only for idempotent work.
+    public func retrying<T>(_ body: (RedisConnection) throws(RedisError) -> T) throws(RedisError) -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try body(self)
+            } catch where error.isRetriable && attempt < configuration.reconnect.maxAttempts {
+                attempt += 1
+                logger.warning(
+                    "retrying Redis operation", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                sleep(for: configuration.reconnect.delay(beforeAttempt: attempt))
+            }
+        }
+    }
+
+    // MARK: - Connection management
+
+    /// Closes the current connection; the next command reconnects.
+    public func disconnect() {
+        context = nil
+    }
+
+    private func connectedContext() throws(RedisError) -> HiredisContext {
+        if let context { return context }
+        try connect()
+        reconnectCount += 1
+        return context!
+    }
+
+    private func drop(after error: RedisError) {
+        if context != nil {
+            logger.warning("Redis connection dropped", metadata: ["error": "\(error)"])
+        }
+        context = nil
+    }
+
+    private func connect() throws(RedisError) {
+        let policy = configuration.reconnect
+        var lastError: RedisError?
+        for attempt in 1...max(policy.maxAttempts, 1) {
+            sleep(for: policy.delay(beforeAttempt: attempt))
+            do {
+                context = try establish()
+                if attempt > 1 { logger.info("Redis connection re-established", metadata: ["attempt": "\(attempt)"]) }
+                return
+            } catch where error.code == .authenticationFailed {
+                throw error  // retrying will not fix credentials
+            } catch {
+                lastError = error
+                logger.warning(
+                    "Redis connection attempt failed",
+                    metadata: ["attempt": "\(attempt)", "of": "\(policy.maxAttempts)", "error": "\(error)"])
+            }
+        }
+        throw RedisError(
+            .connectionFailed,
+            "no Redis answered at \(configuration.displayURL) after \(policy.maxAttempts) attempts "
+                + "(\(lastError?.message ?? "unknown error")); is it running? (scripts/stack up starts a local one; "
+                + "set --redis or SLUICE_REDIS_URL for another)")
+    }
+
+    private func establish() throws(RedisError) -> HiredisContext {
+        let context = try HiredisContext.connect(
+            host: configuration.host, port: configuration.port, timeout: configuration.connectTimeout)
+        context.setTimeout(configuration.commandTimeout)
+        var handshake = RedisPipeline(reservingCapacity: 256)
+        var steps: [String] = []
+        if let password = configuration.password {
+            if let username = configuration.username {
+                handshake.append("AUTH", .string(username), .string(password))
+            } else {
+                handshake.append("AUTH", .string(password))
+            }
+            steps.append("AUTH")
+        }
+        if configuration.database != 0 {
+            handshake.append("SELECT", .int(Int64(configuration.database)))
+            steps.append("SELECT \(configuration.database)")
+        }
+        if let name = configuration.clientName {
+            handshake.append("CLIENT", "SETNAME", .string(name))
+            steps.append("CLIENT SETNAME")
+        }
+        guard !handshake.isEmpty else { return context }
+        try context.append(encoded: handshake.encoded)
+        for step in steps {
+            if case .error(let message) = try context.readReply() {
+                throw RedisError(
+                    .authenticationFailed, "Redis at \(configuration.displayURL) refused \(step): \(message)",
+                    serverMessage: message)
+            }
+        }
+        return context
+    }
+
+    private static func commandName(_ arguments: [RedisArgument]) -> String {
+        if case .string(let name)? = arguments.first { return name.uppercased() }
+        return "command"
+    }
+}
+
+extension RedisPipeline {
+    /// Appends the already-encoded commands of `other`.
+    mutating func appendEncoded(_ other: RedisPipeline) {
+        precondition(other.isComplete && isComplete)
+        appendRaw(other.encoded, commands: other.count)
+    }
+}
+
+func sleep(for duration: Duration) {
+    guard duration > .zero else { return }
+    let (seconds, attoseconds) = duration.components
+    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+    var remaining = timespec()
+    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+}
+
+extension RedisConnection {
+    /// The hiredis version this build links, e.g. "0.14.1".
+    public static var hiredisVersion: String { "\(HIREDIS_MAJOR).\(HIREDIS_MINOR).\(HIREDIS_PATCH)" }
+}
