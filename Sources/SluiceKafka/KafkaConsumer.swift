@@ -1,6 +1,7 @@
 import CRDKafka
 import Dispatch
 import Logging
+import Synchronization
 
 /// A Kafka consumer over librdkafka: consumer groups with explicit commits, or manual assignment.
 ///
@@ -16,6 +17,9 @@ public final class KafkaConsumer: Sendable {
     private var client: RDKafkaClient { queue.client }
     private let blockingQueue = DispatchQueue(label: "sluice.kafka.consumer.blocking")
     private let logger: Logger
+    /// Per partition, a timestamp below which messages are skipped until the first one at or after
+    /// it arrives (see `seek(toTimestamp:)`).
+    private let timestampFloors = Mutex<[KafkaTopicPartition: Int64]>([:])
 
     public init(
         configuration: KafkaConsumerConfiguration, logger: Logger = Logger(label: "sluice.kafka.consumer"),
@@ -72,6 +76,7 @@ public final class KafkaConsumer: Sendable {
     {
         if let fatal = client.fatalError() { throw fatal }
         var batch = KafkaConsumerBatch()
+        var floors = timestampFloors.withLock { $0 }
         var buffer = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: max(maxMessages, 1))
         var topicCache = TopicNameCache()
         queue.withQueue { rkqu in
@@ -91,7 +96,13 @@ public final class KafkaConsumer: Sendable {
             for index in 0..<count {
                 guard let message = buffer[index] else { continue }
                 defer { rd_kafka_message_destroy(message) }
-                collect(message, into: &batch, topicCache: &topicCache)
+                collect(message, into: &batch, topicCache: &topicCache, floors: &floors)
+            }
+        }
+        if !floors.isEmpty || batch.reachedEnd.count + batch.messages.count > 0 {
+            timestampFloors.withLock { current in
+                // Keep floors set by a seek that ran concurrently; drop those this poll passed.
+                for key in current.keys where floors[key] == nil { current[key] = nil }
             }
         }
         batch.errors += client.context.drainErrors()
@@ -107,7 +118,7 @@ public final class KafkaConsumer: Sendable {
 
     private func collect(
         _ pointer: UnsafeMutablePointer<rd_kafka_message_t>, into batch: inout KafkaConsumerBatch,
-        topicCache: inout TopicNameCache
+        topicCache: inout TopicNameCache, floors: inout [KafkaTopicPartition: Int64]
     ) {
         let message = pointer.pointee
         let topic = topicCache.name(of: message.rkt)
@@ -115,6 +126,10 @@ public final class KafkaConsumer: Sendable {
         case RD_KAFKA_RESP_ERR_NO_ERROR:
             var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
             let timestamp = rd_kafka_message_timestamp(pointer, &timestampType)
+            if !floors.isEmpty, let floor = floors[KafkaTopicPartition(topic, message.partition)] {
+                if timestampType != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE && timestamp < floor { return }
+                floors[KafkaTopicPartition(topic, message.partition)] = nil
+            }
             batch.messages.append(
                 KafkaConsumerMessage(
                     topic: topic, partition: message.partition, offset: message.offset,
@@ -124,6 +139,8 @@ public final class KafkaConsumer: Sendable {
                     headers: headers(of: pointer)))
         case RD_KAFKA_RESP_ERR__PARTITION_EOF:
             batch.reachedEnd[KafkaTopicPartition(topic, message.partition)] = message.offset
+            // Kafka starts a seek past the newest message at the end: everything later is delivered.
+            if !floors.isEmpty { floors[KafkaTopicPartition(topic, message.partition)] = nil }
         default:
             let detail = message.payload.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? ""
             batch.errors.append(KafkaError.rdkafka(message.err, "consuming \(topic)[\(message.partition)]: \(detail)"))
@@ -214,8 +231,12 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
-    /// For each partition, the offset of the first message whose timestamp is at or after
-    /// `timestamp` (epoch ms); `KafkaOffset.end` when there is none.
+    /// For each partition, the offset the broker gives for the first message whose timestamp is at
+    /// or after `timestamp` (epoch ms); `KafkaOffset.end` when there is none.
+    ///
+    /// Some Kafka API compatible brokers answer with an earlier offset (Tansu 0.6 answers the
+    /// partition start): treat the answer as a lower bound. `seek(toTimestamp:)` and
+    /// `assign(partitions:fromTimestamp:)` are exact on every broker.
     public func offsets(
         forTimestamp timestamp: Int64, partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)
     ) throws(KafkaError) -> [KafkaTopicPartition: KafkaOffset] {
@@ -239,11 +260,32 @@ public final class KafkaConsumer: Sendable {
         return result
     }
 
-    /// Seeks each of `partitions` to its first message at or after `timestamp` (epoch ms).
+    /// Moves each of the assigned `partitions` to its first message whose timestamp is at or after
+    /// `timestamp` (epoch ms), as Kafka defines it: later messages are delivered whatever their
+    /// timestamps. Exact even on brokers whose offset look-up only gives a lower bound: messages
+    /// before the first one at or after `timestamp` are skipped by the consumer.
     public func seek(toTimestamp timestamp: Int64, partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10))
         throws(KafkaError)
     {
-        try seek(offsets(forTimestamp: timestamp, partitions: partitions, timeout: timeout), timeout: timeout)
+        let starts = try offsets(forTimestamp: timestamp, partitions: partitions, timeout: timeout)
+        setFloors(timestamp, for: starts)
+        try seek(starts, timeout: timeout)
+    }
+
+    /// Manually assigns `partitions` starting at their first message at or after `timestamp`
+    /// (epoch ms), with the same exactness as `seek(toTimestamp:)`.
+    public func assign(partitions: [KafkaTopicPartition], fromTimestamp timestamp: Int64, timeout: Duration = .seconds(10))
+        throws(KafkaError)
+    {
+        let starts = try offsets(forTimestamp: timestamp, partitions: partitions, timeout: timeout)
+        setFloors(timestamp, for: starts)
+        try assign(starts)
+    }
+
+    private func setFloors(_ timestamp: Int64, for starts: [KafkaTopicPartition: KafkaOffset]) {
+        timestampFloors.withLock { floors in
+            for (partition, start) in starts { floors[partition] = start == .end ? nil : timestamp }
+        }
     }
 
     // MARK: - Flow control

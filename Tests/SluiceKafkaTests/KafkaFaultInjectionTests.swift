@@ -1,0 +1,81 @@
+import SluiceKafka
+import SluiceTesting
+import Synchronization
+import Testing
+
+/// Client-side fault handling on librdkafka's mock cluster: the faults a real broker cannot be
+/// made to produce on demand.
+@Suite("Kafka fault handling on the mock cluster", .timeLimit(.minutes(2)))
+struct KafkaFaultInjectionTests {
+    @Test("retriable produce errors are retried until delivery")
+    func retriableProduceErrors() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        try cluster.createTopic("payments", partitions: 1)
+        cluster.pushRequestErrors(.produce, [.notLeaderOrFollower, .requestTimedOut, .notEnoughReplicas])
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(brokerList: cluster.bootstrapServers)))
+        let report = try await producer.send(KafkaProducerMessage(topic: "payments", partition: 0, value: "after errors"))
+        #expect(report.offset == 0)
+        await producer.close()
+    }
+
+    @Test("a non-retriable produce error fails the send with the broker's reason")
+    func nonRetriableProduceError() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        try cluster.createTopic("payments", partitions: 1)
+        cluster.pushRequestErrors(.produce, [.topicAuthorizationFailed])
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(brokerList: cluster.bootstrapServers)))
+        let error = await #expect(throws: KafkaError.self) {
+            try await producer.send(KafkaProducerMessage(topic: "payments", partition: 0, value: "denied"))
+        }
+        #expect(error?.code == .deliveryFailed)
+        #expect(error?.rdkafkaErrorName == "TOPIC_AUTHORIZATION_FAILED")
+        await producer.close()
+    }
+
+    @Test("messages sent while the broker is down are delivered once it is back")
+    func brokerDownAndBack() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        try cluster.createTopic("payments", partitions: 1)
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(brokerList: cluster.bootstrapServers)))
+        _ = try await producer.send(KafkaProducerMessage(topic: "payments", partition: 0, value: "before"))
+        cluster.setBrokerDown(1)
+        let pending = Task { try await producer.send(KafkaProducerMessage(topic: "payments", partition: 0, value: "during")) }
+        try await Task.sleep(for: .seconds(1))
+        cluster.setBrokerUp(1)
+        let report = try await pending.value
+        #expect(report.offset == 1)
+        await producer.close()
+    }
+
+    @Test("a consumer survives a broker outage and reads every message once, in order")
+    func consumerSurvivesOutage() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        try cluster.createTopic("payments", partitions: 1)
+        let client = KafkaClientConfiguration(brokerList: cluster.bootstrapServers)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client))
+        for index in 0..<50 { try producer.enqueue(KafkaProducerMessage(topic: "payments", partition: 0, value: "\(index)")) }
+        try await producer.flush()
+
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(groupID: "outage", client: client))
+        let partition = KafkaTopicPartition("payments", 0)
+        try consumer.assign([partition: .beginning])
+        var values = try await KafkaTestSupport.readUntilEnd(consumer, partitions: [partition]).compactMap(\.valueString)
+
+        cluster.setBrokerDown(1)
+        for index in 50..<100 { try producer.enqueue(KafkaProducerMessage(topic: "payments", partition: 0, value: "\(index)")) }
+        var errorsDuringOutage: [KafkaError] = []
+        for _ in 0..<10 {
+            let batch = try await consumer.nextBatch(timeout: .milliseconds(100))
+            values += batch.messages.compactMap(\.valueString)
+            errorsDuringOutage += batch.errors
+        }
+        cluster.setBrokerUp(1)
+        try await producer.flush()
+        values += try await KafkaTestSupport.readUntilEnd(consumer, partitions: [partition]).compactMap(\.valueString)
+        #expect(values == (0..<100).map(String.init))
+        await producer.close()
+    }
+}
