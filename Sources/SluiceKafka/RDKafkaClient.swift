@@ -128,8 +128,9 @@ private let rdkafkaLogCallback:
         guard let handle, let context = RDKafkaCallbackContext.from(rd_kafka_opaque(handle)) else { return }
         let logLevel: Logger.Level =
             switch level {
-            case 0...3: .error
-            case 4: .warning
+            // librdkafka logs refused connections at LOG_ERR; the error callback reports them too.
+            case 0...2: .error
+            case 3, 4: .warning
             case 5, 6: .info
             default: .debug
             }

@@ -211,6 +211,13 @@ public final class RedisConnection {
         try context.append(encoded: handshake.encoded)
         for step in steps {
             if case .error(let message) = try context.readReply() {
+                if message.hasPrefix("NOAUTH") {
+                    throw RedisError(
+                        .authenticationFailed,
+                        "Redis at \(configuration.displayURL) requires a password (\(message)); "
+                            + "give it in the URL: redis://[user]:password@host:port/db",
+                        serverMessage: message)
+                }
                 throw RedisError(
                     .authenticationFailed, "Redis at \(configuration.displayURL) refused \(step): \(message)",
                     serverMessage: message)

@@ -5,15 +5,91 @@ import Glibc
 #endif
 
 /// A child process a test starts and always stops (for example a second Redis with a password).
-public final class TestProcess: @unchecked Sendable {  // Process is only touched from init and deinit.
-    private let process = Process()
+/// Spawned with posix_spawn, with an empty signal mask: test threads (libdispatch workers) block
+/// signals, and a child inheriting that mask would ignore SIGTERM forever.
+public final class TestProcess: Sendable {
+    private let pid: pid_t
 
-    public init(_ executable: String, _ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+    public convenience init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+        try self.init(executable, arguments, environment: environment, outputTo: nil)
+    }
+
+    private init(_ executable: String, _ arguments: [String], environment: [String: String], outputTo pipeWriteEnd: Int32?)
+        throws
+    {
+        var fileActions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&fileActions)
+        defer { posix_spawn_file_actions_destroy(&fileActions) }
+        if let pipeWriteEnd {
+            posix_spawn_file_actions_adddup2(&fileActions, pipeWriteEnd, 1)
+            posix_spawn_file_actions_adddup2(&fileActions, pipeWriteEnd, 2)
+        } else {
+            posix_spawn_file_actions_addopen(&fileActions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&fileActions, 2, "/dev/null", O_WRONLY, 0)
+        }
+        var variables = ProcessInfo.processInfo.environment
+        for (key, value) in environment { variables[key] = value }
+        let envp: [UnsafeMutablePointer<CChar>?] = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaultSignals = sigset_t()
+        sigfillset(&defaultSignals)
+        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var child: pid_t = 0
+        let status = posix_spawn(&child, executable, &fileActions, &attributes, argv, envp)
+        guard status == 0 else { throw TestFailure("could not start \(executable): errno \(status)") }
+        pid = child
+    }
+
+    /// Sends SIGTERM and waits for the process to exit.
+    public func stop() {
+        guard kill(pid, SIGTERM) == 0 else { return }
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)
+    }
+
+    deinit { stop() }
+
+    /// Runs a command to completion and returns its exit status and combined stdout and stderr.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws
+        -> (status: Int32, output: String)
+    {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw TestFailure("pipe() failed: errno \(errno)") }
+        let process = try TestProcess(executable, arguments, environment: environment, outputTo: fds[1])
+        close(fds[1])
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(fds[0], &buffer, buffer.count)
+            if count <= 0 { break }
+            output += buffer[0..<count]
+        }
+        close(fds[0])
+        var status: Int32 = 0
+        _ = waitpid(process.pid, &status, 0)
+        let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return (exitStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    /// The `sluice` executable built next to the test bundle.
+    public static func sluiceExecutable() throws -> String {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments.first { $0.contains(".xctest") } ?? CommandLine.arguments[0])
+        var folder = bundle.deletingLastPathComponent()
+        for _ in 0..<3 {
+            let candidate = folder.appendingPathComponent("sluice").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        throw TestFailure("the sluice executable was not built next to the tests (run swift build first)")
     }
 
     /// Finds `name` on PATH or in the usual system folders.
@@ -67,12 +143,4 @@ public final class TestProcess: @unchecked Sendable {  // Process is only touche
         throw TestFailure("nothing listened on 127.0.0.1:\(port) within \(timeout)")
     }
 
-    public func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-    }
-
-    deinit { stop() }
 }
