@@ -79,3 +79,42 @@ struct KafkaFaultInjectionTests {
         await producer.close()
     }
 }
+
+@Suite("Idempotent producer", .timeLimit(.minutes(1)))
+struct KafkaIdempotentProducerTests {
+    @Test("retried batches are not duplicated or reordered (mock cluster)")
+    func noDuplicatesUnderRetries() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        try cluster.createTopic("ledger", partitions: 1)
+        let client = KafkaClientConfiguration(brokerList: cluster.bootstrapServers)
+        var configuration = KafkaProducerConfiguration(client: client)
+        configuration.idempotent = true
+        let producer = try KafkaProducer(configuration: configuration)
+        _ = try await producer.send(KafkaProducerMessage(topic: "ledger", partition: 0, value: "0"))
+        // The broker fails the next produce requests after (as far as the client knows) maybe
+        // writing them: retries carry the same producer id and sequence numbers.
+        cluster.pushRequestErrors(.produce, [.requestTimedOut, .notEnoughReplicas, .requestTimedOut])
+        for index in 1..<200 { try producer.enqueue(KafkaProducerMessage(topic: "ledger", partition: 0, value: "\(index)")) }
+        try await producer.flush()
+        await producer.close()
+
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(groupID: "ledger", client: client))
+        let partition = KafkaTopicPartition("ledger", 0)
+        try consumer.assign([partition: .beginning])
+        let values = try await KafkaTestSupport.readUntilEnd(consumer, partitions: [partition]).compactMap(\.valueString)
+        #expect(values == (0..<200).map(String.init))
+    }
+
+    @Test("the local broker accepts an idempotent producer")
+    func idempotentOnLocalBroker() async throws {
+        let topic = try await KafkaTestSupport.makeTopic("idempotent")
+        var configuration = KafkaProducerConfiguration(client: TestServices.kafkaClient)
+        configuration.idempotent = true
+        let producer = try KafkaProducer(configuration: configuration)
+        for index in 0..<50 { try producer.enqueue(KafkaProducerMessage(topic: topic, partition: 0, value: "\(index)")) }
+        try await producer.flush()
+        await producer.close()
+        let values = try await KafkaTestSupport.readAll(topic: topic, partitions: 1).compactMap(\.valueString)
+        #expect(values == (0..<50).map(String.init))
+    }
+}
