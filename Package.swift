@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "sluice", targets: ["SluiceCLI"]),
         .library(name: "SluiceKafka", targets: ["SluiceKafka"]),
         .library(name: "SluiceRedis", targets: ["SluiceRedis"]),
+        .library(name: "SluiceCore", targets: ["SluiceCore"]),
         .library(name: "Sluice", targets: ["Sluice"]),
     ],
     dependencies: [
@@ -30,6 +31,12 @@ let package = Package(
             name: "CHiredis",
             pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]
+        ),
+
+        // MARK: - Pure core (no I/O, no C)
+        .target(
+            name: "SluiceCore",
+            swiftSettings: strictSettings
         ),
 
         // MARK: - Adapters
@@ -64,6 +71,11 @@ let package = Package(
         .target(
             name: "SluiceTesting",
             dependencies: ["SluiceKafka", "SluiceRedis"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceCoreTests",
+            dependencies: ["SluiceCore"],
             swiftSettings: strictSettings
         ),
         .testTarget(

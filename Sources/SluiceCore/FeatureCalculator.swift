@@ -1,0 +1,78 @@
+/// A tile as read back from the online store: which group, tile and partition it belongs to.
+public struct StoredTile: Sendable, Equatable {
+    public var group: Int
+    public var tile: Int64
+    public var partition: Int32
+    public var accumulator: TileAccumulator
+
+    public init(group: Int, tile: Int64, partition: Int32, accumulator: TileAccumulator) {
+        self.group = group
+        self.tile = tile
+        self.partition = partition
+        self.accumulator = accumulator
+    }
+}
+
+/// Computes a view's feature values at a read time from its tiles. The one implementation used by
+/// every read: `sluice get`, the serving API and the offline feature log.
+public enum FeatureCalculator {
+    /// Feature values in the view's declaration order; nil where the feature is undefined (an
+    /// empty window for mean, min, max, stddev, last and time since last). Tiles may come in any
+    /// order; they are merged in (tile, partition) order so results are reproducible to the bit.
+    public static func compute(_ layout: ViewLayout, tiles: [StoredTile], at time: Int64) -> [Double?] {
+        let sorted = tiles.sorted { ($0.group, $0.tile, $0.partition) < ($1.group, $1.tile, $1.partition) }
+        var merged: [WindowKey: TileAccumulator] = [:]
+        return layout.plans.map { plan in
+            let key = WindowKey(group: plan.group, window: plan.feature.window)
+            let window: TileAccumulator
+            if let cached = merged[key] {
+                window = cached
+            } else {
+                let group = layout.groups[plan.group]
+                let range = group.tiles(window: plan.feature.window, at: time)
+                var accumulator = group.emptyAccumulator()
+                for tile in sorted where tile.group == plan.group && range.contains(tile.tile) {
+                    accumulator.merge(tile.accumulator)
+                }
+                merged[key] = accumulator
+                window = accumulator
+            }
+            return value(of: plan, in: window, at: time)
+        }
+    }
+
+    /// The newest event time among the tiles, nil when there are none.
+    public static func newestEventTime(_ tiles: [StoredTile]) -> Int64? {
+        tiles.lazy.filter(\.accumulator.hasLast).map(\.accumulator.lastTime).max()
+    }
+
+    static func value(of plan: FeaturePlan, in window: TileAccumulator, at time: Int64) -> Double? {
+        switch plan.feature.aggregation {
+        case .count:
+            return Double(window.count)
+        case .sum:
+            return window.numeric[plan.slot].count > 0 ? window.numeric[plan.slot].sum : 0
+        case .mean:
+            return window.numeric[plan.slot].mean
+        case .min:
+            let stats = window.numeric[plan.slot]
+            return stats.count > 0 ? stats.minimum : nil
+        case .max:
+            let stats = window.numeric[plan.slot]
+            return stats.count > 0 ? stats.maximum : nil
+        case .stddev:
+            return window.numeric[plan.slot].standardDeviation
+        case .distinctCount:
+            return window.distinct[plan.slot].count
+        case .last:
+            return window.hasLast ? window.lastValues[plan.slot].doubleValue : nil
+        case .timeSinceLast:
+            return window.hasLast ? Double(max(0, time - window.lastTime)) / 1000 : nil
+        }
+    }
+
+    private struct WindowKey: Hashable {
+        let group: Int
+        let window: Int64
+    }
+}

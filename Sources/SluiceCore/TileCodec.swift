@@ -1,0 +1,217 @@
+/// The binary form of tiles in the online store.
+///
+/// A tile is stored as one hash field of its entity's key: the field name is
+/// `<tileSizeMs>:<tileIndex>:<partition>` and the value is, little-endian:
+///
+///     version u8 (= 1)
+///     count varint
+///     per numeric slot: count varint, sum f64, min f64, max f64, m2 f64
+///     per distinct slot: 0 u8, n varint, n × u64 sorted hashes   | 1 u8, 4096 × u8 HLL registers
+///     has-last u8; if 1: time i64, partition varint, offset i64, per last slot a value
+///     value: 0 null | 1 f64 | 2 i64 | 3 varint length + UTF-8 | 4 u8 bool
+///
+/// The slots' meaning comes from the view's `TileGroup`, which is why the key prefix carries the
+/// layout fingerprint.
+public enum TileCodec {
+    public static let version: UInt8 = 1
+
+    public static func fieldName(tileSize: Int64, tile: Int64, partition: Int32) -> String {
+        "\(tileSize):\(tile):\(partition)"
+    }
+
+    /// Parses a field name into (tile size, tile index, partition).
+    public static func parseFieldName<Bytes: Collection<UInt8>>(_ name: Bytes) -> (tileSize: Int64, tile: Int64, partition: Int32)? {
+        var parts: [Int64] = []
+        var current: Int64 = 0
+        var negative = false
+        var digits = 0
+        for byte in name {
+            switch byte {
+            case UInt8(ascii: ":"):
+                guard digits > 0 else { return nil }
+                parts.append(negative ? -current : current)
+                current = 0; negative = false; digits = 0
+            case UInt8(ascii: "-") where digits == 0 && !negative:
+                negative = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let (product, overflow) = current.multipliedReportingOverflow(by: 10)
+                guard !overflow else { return nil }
+                current = product + Int64(byte - UInt8(ascii: "0"))
+                digits += 1
+            default:
+                return nil
+            }
+        }
+        guard digits > 0 else { return nil }
+        parts.append(negative ? -current : current)
+        guard parts.count == 3, parts[0] > 0, let partition = Int32(exactly: parts[2]) else { return nil }
+        return (parts[0], parts[1], partition)
+    }
+
+    public static func encode(_ tile: TileAccumulator, into buffer: inout [UInt8]) {
+        buffer.append(version)
+        appendVarint(UInt64(tile.count), to: &buffer)
+        for stats in tile.numeric {
+            appendVarint(UInt64(stats.count), to: &buffer)
+            appendDouble(stats.sum, to: &buffer)
+            appendDouble(stats.minimum, to: &buffer)
+            appendDouble(stats.maximum, to: &buffer)
+            appendDouble(stats.m2, to: &buffer)
+        }
+        for sketch in tile.distinct {
+            switch sketch {
+            case .exact(let hashes):
+                buffer.append(0)
+                appendVarint(UInt64(hashes.count), to: &buffer)
+                for hash in hashes { appendFixed(hash, to: &buffer) }
+            case .hyperLogLog(let registers):
+                buffer.append(1)
+                buffer.append(contentsOf: registers)
+            }
+        }
+        guard tile.hasLast else {
+            buffer.append(0)
+            return
+        }
+        buffer.append(1)
+        appendFixed(UInt64(bitPattern: tile.lastTime), to: &buffer)
+        appendVarint(UInt64(UInt32(bitPattern: tile.lastPartition)), to: &buffer)
+        appendFixed(UInt64(bitPattern: tile.lastOffset), to: &buffer)
+        for value in tile.lastValues {
+            switch value {
+            case .null: buffer.append(0)
+            case .double(let number): buffer.append(1); appendDouble(number, to: &buffer)
+            case .int(let number): buffer.append(2); appendFixed(UInt64(bitPattern: number), to: &buffer)
+            case .string(let text):
+                buffer.append(3)
+                appendVarint(UInt64(text.utf8.count), to: &buffer)
+                buffer.append(contentsOf: text.utf8)
+            case .bool(let flag): buffer.append(4); buffer.append(flag ? 1 : 0)
+            }
+        }
+    }
+
+    public static func encode(_ tile: TileAccumulator) -> [UInt8] {
+        var buffer: [UInt8] = []
+        encode(tile, into: &buffer)
+        return buffer
+    }
+
+    public struct DecodingError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func decode<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, group: TileGroup) throws(DecodingError)
+        -> TileAccumulator where Bytes.Index == Int
+    {
+        var reader = ByteReader(bytes: bytes)
+        guard try reader.byte() == version else { throw DecodingError(description: "unknown tile encoding version") }
+        var tile = group.emptyAccumulator()
+        tile.count = Int64(try reader.varint())
+        for slot in tile.numeric.indices {
+            tile.numeric[slot] = NumericStats(
+                count: Int64(try reader.varint()), sum: try reader.double(), minimum: try reader.double(),
+                maximum: try reader.double(), m2: try reader.double())
+        }
+        for slot in tile.distinct.indices {
+            switch try reader.byte() {
+            case 0:
+                let count = Int(try reader.varint())
+                guard count <= DistinctSketch.exactLimit + 1 else { throw DecodingError(description: "distinct set too large") }
+                var hashes: [UInt64] = []
+                hashes.reserveCapacity(count)
+                for _ in 0..<count { hashes.append(try reader.fixed()) }
+                tile.distinct[slot] = .exact(hashes)
+            case 1:
+                tile.distinct[slot] = .hyperLogLog(try reader.bytes(DistinctSketch.registerCount))
+            default:
+                throw DecodingError(description: "unknown distinct sketch kind")
+            }
+        }
+        if try reader.byte() == 1 {
+            tile.lastTime = Int64(bitPattern: try reader.fixed())
+            tile.lastPartition = Int32(bitPattern: UInt32(truncatingIfNeeded: try reader.varint()))
+            tile.lastOffset = Int64(bitPattern: try reader.fixed())
+            for slot in tile.lastValues.indices {
+                switch try reader.byte() {
+                case 0: tile.lastValues[slot] = .null
+                case 1: tile.lastValues[slot] = .double(try reader.double())
+                case 2: tile.lastValues[slot] = .int(Int64(bitPattern: try reader.fixed()))
+                case 3: tile.lastValues[slot] = .string(String(decoding: try reader.bytes(Int(try reader.varint())), as: UTF8.self))
+                case 4: tile.lastValues[slot] = .bool(try reader.byte() == 1)
+                default: throw DecodingError(description: "unknown value kind")
+                }
+            }
+        }
+        guard reader.isAtEnd else { throw DecodingError(description: "trailing bytes after the tile") }
+        return tile
+    }
+
+    // MARK: - Primitives
+
+    @inline(__always)
+    static func appendVarint(_ value: UInt64, to buffer: inout [UInt8]) {
+        var value = value
+        while value >= 0x80 {
+            buffer.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        buffer.append(UInt8(value))
+    }
+
+    @inline(__always)
+    static func appendFixed(_ value: UInt64, to buffer: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: $0) }
+    }
+
+    @inline(__always)
+    static func appendDouble(_ value: Double, to buffer: inout [UInt8]) {
+        appendFixed(value.bitPattern, to: &buffer)
+    }
+}
+
+private struct ByteReader<Bytes: RandomAccessCollection<UInt8>> where Bytes.Index == Int {
+    let bytes: Bytes
+    var position: Int
+
+    init(bytes: Bytes) {
+        self.bytes = bytes
+        self.position = bytes.startIndex
+    }
+
+    var isAtEnd: Bool { position == bytes.endIndex }
+
+    mutating func byte() throws(TileCodec.DecodingError) -> UInt8 {
+        guard position < bytes.endIndex else { throw TileCodec.DecodingError(description: "tile is truncated") }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    mutating func varint() throws(TileCodec.DecodingError) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let next = try byte()
+            result |= UInt64(next & 0x7F) << shift
+            if next & 0x80 == 0 { return result }
+            shift += 7
+            guard shift < 64 else { throw TileCodec.DecodingError(description: "varint too long") }
+        }
+    }
+
+    mutating func fixed() throws(TileCodec.DecodingError) -> UInt64 {
+        var value: UInt64 = 0
+        for index in 0..<8 { value |= UInt64(try byte()) << UInt64(index * 8) }
+        return value
+    }
+
+    mutating func double() throws(TileCodec.DecodingError) -> Double { Double(bitPattern: try fixed()) }
+
+    mutating func bytes(_ count: Int) throws(TileCodec.DecodingError) -> [UInt8] {
+        guard count >= 0, position + count <= bytes.endIndex else {
+            throw TileCodec.DecodingError(description: "tile is truncated")
+        }
+        defer { position += count }
+        return Array(bytes[position..<position + count])
+    }
+}

@@ -1,0 +1,106 @@
+/// How a view's features map onto tiles: features are grouped by tile size, and each group's tile
+/// accumulator holds exactly the statistics its features need.
+public struct ViewLayout: Sendable {
+    public let view: ViewSpec
+    /// Index of the view's key field in the source schema.
+    public let keyFieldIndex: Int
+    public let groups: [TileGroup]
+    public let plans: [FeaturePlan]
+    /// Short fingerprint of the tile layout; part of the Redis key prefix so that state written
+    /// under another layout is never decoded with this one.
+    public let fingerprint: String
+
+    public init(view: ViewSpec, source: SourceSpec) {
+        self.view = view
+        keyFieldIndex = source.fieldIndex(view.keyField) ?? 0
+        var groups: [TileGroup] = []
+        var plans: [FeaturePlan] = []
+        for feature in view.features {
+            var groupIndex = groups.firstIndex { $0.tileSize == feature.tile }
+            if groupIndex == nil {
+                groups.append(TileGroup(tileSize: feature.tile))
+                groupIndex = groups.count - 1
+            }
+            let fieldIndex = feature.field.flatMap { source.fieldIndex($0) }
+            plans.append(groups[groupIndex!].plan(feature, fieldIndex: fieldIndex, group: groupIndex!))
+        }
+        self.groups = groups
+        self.plans = plans
+        fingerprint = Self.fingerprint(of: groups, source: source)
+    }
+
+    private static func fingerprint(of groups: [TileGroup], source: SourceSpec) -> String {
+        var text = ""
+        for group in groups {
+            text += "g\(group.tileSize)|n\(group.numericFields)|d\(group.distinctFields)|l\(group.lastFields)|"
+            for field in group.numericFields + group.distinctFields + group.lastFields { text += source.fields[field].name + "," }
+        }
+        let hash = StableHash.hash(text)
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex.prefix(8)
+    }
+}
+
+/// Features of one view that share a tile size.
+public struct TileGroup: Sendable, Equatable {
+    public let tileSize: Int64
+    /// Longest window of the group's features: tiles older than that behind the watermark are dropped.
+    public private(set) var longestWindow: Int64 = 0
+    /// Schema field indexes with numeric statistics.
+    public private(set) var numericFields: [Int] = []
+    /// Schema field indexes with distinct-value sketches.
+    public private(set) var distinctFields: [Int] = []
+    /// Schema field indexes whose newest value is kept.
+    public private(set) var lastFields: [Int] = []
+
+    init(tileSize: Int64) { self.tileSize = tileSize }
+
+    mutating func plan(_ feature: FeatureSpec, fieldIndex: Int?, group: Int) -> FeaturePlan {
+        longestWindow = max(longestWindow, feature.window)
+        var slot = 0
+        switch feature.aggregation {
+        case .count, .timeSinceLast:
+            break
+        case .sum, .mean, .min, .max, .stddev:
+            slot = Self.slot(of: fieldIndex!, in: &numericFields)
+        case .distinctCount:
+            slot = Self.slot(of: fieldIndex!, in: &distinctFields)
+        case .last:
+            slot = Self.slot(of: fieldIndex!, in: &lastFields)
+        }
+        return FeaturePlan(feature: feature, group: group, slot: slot)
+    }
+
+    private static func slot(of field: Int, in fields: inout [Int]) -> Int {
+        if let index = fields.firstIndex(of: field) { return index }
+        fields.append(field)
+        return fields.count - 1
+    }
+
+    /// An empty accumulator shaped for this group.
+    public func emptyAccumulator() -> TileAccumulator {
+        TileAccumulator(numericSlots: numericFields.count, distinctSlots: distinctFields.count, lastSlots: lastFields.count)
+    }
+
+    /// The tile holding events at `time`.
+    @inline(__always)
+    public func tileIndex(of time: Int64) -> Int64 { floorDivide(time, tileSize) }
+
+    /// Tiles a window of `window` read at `time` covers: floor((T-W)/g) ... floor(T/g).
+    public func tiles(window: Int64, at time: Int64) -> ClosedRange<Int64> {
+        floorDivide(time - window, tileSize)...floorDivide(time, tileSize)
+    }
+
+    /// The oldest tile any read at or after `watermark` can cover.
+    public func oldestReadableTile(watermark: Int64) -> Int64 {
+        floorDivide(watermark - longestWindow, tileSize)
+    }
+}
+
+/// Where a feature's value comes from.
+public struct FeaturePlan: Sendable, Equatable {
+    public let feature: FeatureSpec
+    public let group: Int
+    /// Index into the group's numeric, distinct or last slots, by aggregation.
+    public let slot: Int
+}

@@ -1,0 +1,79 @@
+import SluiceCore
+import Testing
+
+/// The tiled computation against a direct computation over the raw events, on random event sets
+/// spread over several partitions, read at random times.
+@Suite("Tiled features equal a brute-force computation")
+struct BruteForcePropertyTests {
+    struct RawEvent {
+        let event: DecodedEvent
+        let partition: Int32
+        let offset: Int64
+        var amount: Double { event.values[3].doubleValue! }
+        var merchant: String { event.values[2].stringValue! }
+    }
+
+    /// Direct evaluation of the window rules: events whose tile lies in floor((T-W)/g) ... floor(T/g).
+    static func bruteForce(_ feature: FeatureSpec, events: [RawEvent], at time: Int64) -> Double? {
+        let first = floorDivide(time - feature.window, feature.tile), last = floorDivide(time, feature.tile)
+        let inWindow = events.filter { (first...last).contains(floorDivide($0.event.eventTime, feature.tile)) }
+        let amounts = inWindow.map(\.amount)
+        let newest = inWindow.max { ($0.event.eventTime, $0.partition, $0.offset) < ($1.event.eventTime, $1.partition, $1.offset) }
+        switch feature.aggregation {
+        case .count: return Double(inWindow.count)
+        case .sum: return amounts.reduce(0, +)
+        case .mean: return amounts.isEmpty ? nil : amounts.reduce(0, +) / Double(amounts.count)
+        case .min: return amounts.min()
+        case .max: return amounts.max()
+        case .stddev:
+            guard !amounts.isEmpty else { return nil }
+            let mean = amounts.reduce(0, +) / Double(amounts.count)
+            return (amounts.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(amounts.count)).squareRoot()
+        case .distinctCount: return Double(Set(inWindow.map(\.merchant)).count)
+        case .last: return newest?.amount
+        case .timeSinceLast: return newest.map { Double(max(0, time - $0.event.eventTime)) / 1000 }
+        }
+    }
+
+    @Test("random event sets over several partitions", arguments: 0..<40)
+    func randomEventSets(_ seed: Int) {
+        var random = SplitMix(seed: UInt64(seed) &* 7919 &+ 1)
+        let base: Int64 = 1_700_000_000_000 + Int64(random.next() % 86_400_000)
+        let spread = [Int64(90_000), 2 * Fixtures.hour, 30 * Fixtures.hour][seed % 3]
+        let partitions = Int32(1 + seed % 4)
+        var events: [RawEvent] = []
+        var nextOffset = [Int64](repeating: 0, count: Int(partitions))
+        for _ in 0..<(1 + Int(random.next() % 300)) {
+            let partition = Int32(random.next() % UInt64(partitions))
+            // Amounts on a cent grid, some repeated timestamps to exercise ties.
+            let time = base + Int64(random.next() % UInt64(spread)) / 500 * 500
+            let amount = Double(random.next() % 100_000) / 100
+            let event = Fixtures.event(merchant: "m\(random.next() % 40)", amount: amount, at: time)
+            events.append(RawEvent(event: event, partition: partition, offset: nextOffset[Int(partition)]))
+            nextOffset[Int(partition)] += 1
+        }
+        // Each partition builds its own tiles, as separate processes would.
+        var stored: [StoredTile] = []
+        for partition in 0..<partitions {
+            var tiles = EntityTiles(groupCount: Fixtures.layout.groups.count)
+            for raw in events where raw.partition == partition {
+                tiles.apply(raw.event, partition: partition, offset: raw.offset, layout: Fixtures.layout)
+            }
+            stored += tiles.storedTiles(partition: partition)
+        }
+        for _ in 0..<5 {
+            let readTime = base + Int64(random.next() % UInt64(spread + 2 * Fixtures.hour)) - Fixtures.hour
+            let values = FeatureCalculator.compute(Fixtures.layout, tiles: stored.shuffled(using: &random), at: readTime)
+            for (feature, value) in zip(Fixtures.cardView.features, values) {
+                let expected = Self.bruteForce(feature, events: events, at: readTime)
+                switch (value, expected) {
+                case (nil, nil): break
+                case (let value?, let expected?):
+                    #expect(abs(value - expected) <= 1e-9 * max(1, abs(expected)), "\(feature.name) at \(readTime): \(value) vs \(expected)")
+                default:
+                    Issue.record("\(feature.name) at \(readTime): \(String(describing: value)) vs \(String(describing: expected))")
+                }
+            }
+        }
+    }
+}

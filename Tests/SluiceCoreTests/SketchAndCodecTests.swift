@@ -1,0 +1,91 @@
+import SluiceCore
+import Testing
+
+@Suite("Distinct sketches, numeric statistics and the tile codec")
+struct SketchAndCodecTests {
+    @Test("distinct counts are exact up to the limit")
+    func exactDistinct() {
+        var sketch = DistinctSketch.empty
+        for value in 0..<DistinctSketch.exactLimit { sketch.insert(StableHash.hash("v\(value)")) }
+        for value in 0..<100 { sketch.insert(StableHash.hash("v\(value)")) }
+        #expect(sketch.count == Double(DistinctSketch.exactLimit))
+        guard case .exact = sketch else {
+            Issue.record("still exact at the limit")
+            return
+        }
+    }
+
+    @Test("past the limit, HyperLogLog stays within 4 standard errors", arguments: [2_000, 20_000, 200_000])
+    func hyperLogLogError(_ cardinality: Int) {
+        var sketch = DistinctSketch.empty
+        for value in 0..<cardinality { sketch.insert(StableHash.hash("card-\(value)")) }
+        let relativeError = abs(sketch.count - Double(cardinality)) / Double(cardinality)
+        #expect(relativeError < 4 * 1.04 / Double(DistinctSketch.registerCount).squareRoot(), "error \(relativeError)")
+    }
+
+    @Test("merging sketches equals inserting everything into one")
+    func mergeDistinct() {
+        var left = DistinctSketch.empty, right = DistinctSketch.empty, both = DistinctSketch.empty
+        for value in 0..<1500 {
+            let hash = StableHash.hash("m\(value % 1200)")
+            if value % 3 == 0 { left.insert(hash) } else { right.insert(hash) }
+            both.insert(hash)
+        }
+        left.merge(right)
+        #expect(left.count == both.count)
+    }
+
+    @Test("Chan's merge of M2 equals the two-pass variance")
+    func numericMerge() {
+        let values: [Double] = (0..<1000).map { 1e6 + Double(($0 * 7919) % 1000) / 100 }
+        var whole = NumericStats(), left = NumericStats(), right = NumericStats()
+        for (index, value) in values.enumerated() {
+            whole.add(value)
+            if index % 2 == 0 { left.add(value) } else { right.add(value) }
+        }
+        left.merge(right)
+        let mean = values.reduce(0, +) / Double(values.count)
+        let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)
+        #expect(abs(whole.standardDeviation! - variance.squareRoot()) < 1e-6)
+        #expect(abs(left.standardDeviation! - variance.squareRoot()) < 1e-6)
+        #expect(left.count == 1000 && left.minimum == whole.minimum && left.maximum == whole.maximum)
+    }
+
+    @Test("tiles survive encoding, HyperLogLog and every value kind included")
+    func codecRoundTrip() throws {
+        let layout = Fixtures.layout
+        var tiles = EntityTiles(groupCount: layout.groups.count)
+        for index in 0..<1500 {
+            tiles.apply(
+                Fixtures.event(merchant: "m\(index)", amount: Double(index) * 1.25, at: 1_000_000 + Int64(index)),
+                partition: 3, offset: Int64(index), layout: layout)
+        }
+        for (groupIndex, group) in layout.groups.enumerated() {
+            for (_, accumulator) in tiles.groups[groupIndex] {
+                let bytes = TileCodec.encode(accumulator)
+                #expect(try TileCodec.decode(bytes, group: group) == accumulator)
+                #expect(throws: TileCodec.DecodingError.self) { try TileCodec.decode(bytes.dropLast(), group: group) }
+            }
+        }
+    }
+
+    @Test("field names carry tile size, index and partition")
+    func fieldNames() {
+        let name = TileCodec.fieldName(tileSize: 60_000, tile: -12, partition: 7)
+        #expect(name == "60000:-12:7")
+        #expect(TileCodec.parseFieldName(Array(name.utf8))! == (60_000, -12, 7))
+        #expect(TileCodec.parseFieldName(Array("o:3".utf8)) == nil)
+        #expect(TileCodec.parseFieldName(Array("1:2".utf8)) == nil)
+    }
+
+    @Test("durations", arguments: [("500ms", 500), ("1s", 1000), ("2m", 120_000), ("24h", 86_400_000), ("30d", 2_592_000_000)] as [(String, Int64)])
+    func durations(_ text: String, _ milliseconds: Int64) {
+        #expect(DurationText.milliseconds(text) == milliseconds)
+        #expect(DurationText.milliseconds(DurationText.format(milliseconds)) == milliseconds)
+    }
+
+    @Test("invalid durations", arguments: ["", "5", "1w", "-1s", "1.5h", "s"])
+    func invalidDurations(_ text: String) {
+        #expect(DurationText.milliseconds(text) == nil)
+    }
+}
