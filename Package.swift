@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // MARK: - C libraries (each imported by exactly one Swift module)
@@ -40,6 +41,11 @@ let package = Package(
         ),
 
         // MARK: - Adapters
+        .target(
+            name: "SluiceTopology",
+            dependencies: ["SluiceCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "SluiceKafka",
             dependencies: ["CRDKafka", .product(name: "Logging", package: "swift-log")],
@@ -76,6 +82,11 @@ let package = Package(
         .testTarget(
             name: "SluiceCoreTests",
             dependencies: ["SluiceCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceTopologyTests",
+            dependencies: ["SluiceTopology"],
             swiftSettings: strictSettings
         ),
         .testTarget(

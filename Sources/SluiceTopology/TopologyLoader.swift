@@ -1,0 +1,353 @@
+import Foundation
+import SluiceCore
+import Yams
+
+/// Reads topology files (`topologies/*.yaml`) into `Topology` values, reporting every mistake with
+/// its file, line and column, what is wrong, and what is allowed. docs/topologies.md describes
+/// the format.
+public enum TopologyLoader {
+    public static func load(file path: String) throws(TopologyError) -> Topology {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw TopologyError(issues: [TopologyIssue(file: path, line: 1, column: 1, message: "cannot read the file: \(error.localizedDescription)")])
+        }
+        return try parse(text, file: path)
+    }
+
+    public static func parse(_ text: String, file: String = "<topology>") throws(TopologyError) -> Topology {
+        var reader = Reader(file: file)
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw TopologyError(issues: [TopologyIssue(file: file, line: 1, column: 1, message: "the file is empty")])
+            }
+            root = node
+        } catch let error as TopologyError {
+            throw error
+        } catch let error as YamlError {
+            throw TopologyError(issues: [reader.issue(for: error)])
+        } catch {
+            throw TopologyError(issues: [TopologyIssue(file: file, line: 1, column: 1, message: "invalid YAML: \(error)")])
+        }
+        let topology = reader.topology(root)
+        if !reader.issues.isEmpty { throw TopologyError(issues: reader.issues) }
+        return topology!
+    }
+}
+
+// MARK: - Reading
+
+private struct Reader {
+    let file: String
+    var issues: [TopologyIssue] = []
+
+    init(file: String) { self.file = file }
+
+    mutating func fail(_ node: Node?, _ message: String) {
+        issues.append(TopologyIssue(file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1, message: message))
+    }
+
+    func issue(for error: YamlError) -> TopologyIssue {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
+            let prefix = context.map { "\($0.text) " } ?? ""
+            return TopologyIssue(file: file, line: mark.line, column: mark.column, message: "invalid YAML: \(prefix)\(problem)")
+        default:
+            return TopologyIssue(file: file, line: 1, column: 1, message: "invalid YAML: \(error)")
+        }
+    }
+
+    /// The mapping's entries, after checking that every key is one of `allowed`.
+    mutating func entries(_ node: Node, _ what: String, allowed: [String]? = nil) -> [(key: String, keyNode: Node, value: Node)] {
+        guard case .mapping(let mapping) = node else {
+            fail(node, "\(what) must be a mapping (key: value lines)")
+            return []
+        }
+        var result: [(String, Node, Node)] = []
+        var seen = Set<String>()
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.string else {
+                fail(keyNode, "keys of \(what) must be plain names")
+                continue
+            }
+            if let allowed, !allowed.contains(key) {
+                fail(keyNode, "unknown key '\(key)' in \(what); allowed: \(allowed.joined(separator: ", "))")
+                continue
+            }
+            if !seen.insert(key).inserted {
+                fail(keyNode, "'\(key)' appears twice in \(what)")
+                continue
+            }
+            result.append((key, keyNode, value))
+        }
+        return result
+    }
+
+    mutating func string(_ node: Node, _ what: String) -> String? {
+        guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
+            fail(node, "\(what) must be a non-empty text")
+            return nil
+        }
+        return scalar.string
+    }
+
+    mutating func name(_ node: Node, _ what: String) -> String? {
+        guard let text = string(node, what) else { return nil }
+        guard text.utf8.allSatisfy({ isNameByte($0) }), text.utf8.first.map({ !isDigit($0) }) == true else {
+            fail(node, "\(what) '\(text)' must use only a-z, 0-9 and _ and not start with a digit")
+            return nil
+        }
+        return text
+    }
+
+    mutating func duration(_ node: Node, _ what: String, positive: Bool = true) -> Int64? {
+        guard let text = string(node, what) else { return nil }
+        guard let value = DurationText.milliseconds(text), !positive || value > 0 else {
+            fail(node, "\(what) '\(text)' is not a\(positive ? " positive" : "") duration; write a whole number with ms, s, m, h or d (e.g. 500ms, 1s, 2m, 24h)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func number(_ node: Node, _ what: String) -> Double? {
+        guard case .scalar = node, let value = node.float ?? node.int.map(Double.init), value.isFinite else {
+            fail(node, "\(what) must be a finite number")
+            return nil
+        }
+        return value
+    }
+
+    mutating func integer(_ node: Node, _ what: String, range: ClosedRange<Int>) -> Int? {
+        guard case .scalar = node, let value = node.int, range.contains(value) else {
+            fail(node, "\(what) must be an integer in \(range.lowerBound)...\(range.upperBound)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func bool(_ node: Node, _ what: String) -> Bool? {
+        guard case .scalar = node, let value = node.bool else {
+            fail(node, "\(what) must be true or false")
+            return nil
+        }
+        return value
+    }
+
+    // MARK: - Sections
+
+    mutating func topology(_ root: Node) -> Topology? {
+        var name: String?
+        var source: SourceSpec?
+        var sourceNode: Node?
+        var viewsNode: Node?
+        for (key, _, value) in entries(root, "the topology", allowed: ["name", "description", "source", "views"]) {
+            switch key {
+            case "name": name = self.name(value, "the topology name")
+            case "source": source = self.source(value); sourceNode = value
+            case "views": viewsNode = value
+            default: break
+            }
+        }
+        if name == nil && !issues.contains(where: { $0.message.contains("topology name") }) {
+            fail(root, "the topology needs a 'name'")
+        }
+        if sourceNode == nil { fail(root, "the topology needs a 'source' section") }
+        guard let viewsNode else {
+            fail(root, "the topology needs a 'views' section with at least one view")
+            return nil
+        }
+        guard let source else { return nil }
+        let views = entries(viewsNode, "views").compactMap { view(named: $0.key, nameNode: $0.keyNode, $0.value, source: source) }
+        if views.isEmpty && issues.isEmpty { fail(viewsNode, "'views' needs at least one view") }
+        guard let name, issues.isEmpty else { return nil }
+        return Topology(name: name, source: source, views: views)
+    }
+
+    mutating func source(_ node: Node) -> SourceSpec? {
+        var topic: String?, deadLetter: String?, eventTime: String?, eventID: String?
+        var maxBytes = 64 * 1024
+        var skew: Int64 = 5 * 60_000
+        var fields: [FieldSpec] = []
+        var fieldsNode: Node?
+        var eventTimeNode: Node?, eventIDNode: Node?
+        let allowed = ["topic", "dead_letter_topic", "event_time", "event_id", "max_message_bytes", "max_future_skew", "fields"]
+        for (key, _, value) in entries(node, "source", allowed: allowed) {
+            switch key {
+            case "topic": topic = string(value, "source.topic")
+            case "dead_letter_topic": deadLetter = string(value, "source.dead_letter_topic")
+            case "event_time": eventTime = string(value, "source.event_time"); eventTimeNode = value
+            case "event_id": eventID = string(value, "source.event_id"); eventIDNode = value
+            case "max_message_bytes": maxBytes = integer(value, "source.max_message_bytes", range: 64...(16 << 20)) ?? maxBytes
+            case "max_future_skew": skew = duration(value, "source.max_future_skew", positive: false) ?? skew
+            case "fields":
+                fieldsNode = value
+                fields = entries(value, "source.fields").compactMap { field(named: $0.key, nameNode: $0.keyNode, $0.value) }
+            default: break
+            }
+        }
+        if topic == nil { fail(node, "source needs a 'topic'") }
+        if fieldsNode == nil { fail(node, "source needs 'fields', the event schema") }
+        if eventTime == nil { fail(node, "source needs 'event_time', the field holding the event time") }
+        if eventID == nil { fail(node, "source needs 'event_id', the field identifying each event") }
+        if let eventTime {
+            let spec = fields.first { $0.name == eventTime }
+            if spec == nil {
+                fail(eventTimeNode, "event_time '\(eventTime)' is not one of the source fields (\(fields.map(\.name).joined(separator: ", ")))")
+            } else if spec?.type != .timestampMillis || spec?.required != true {
+                fail(eventTimeNode, "event_time '\(eventTime)' must be a required field of type timestamp_ms")
+            }
+        }
+        if let eventID {
+            let spec = fields.first { $0.name == eventID }
+            if spec == nil {
+                fail(eventIDNode, "event_id '\(eventID)' is not one of the source fields (\(fields.map(\.name).joined(separator: ", ")))")
+            } else if spec?.type != .string || spec?.required != true {
+                fail(eventIDNode, "event_id '\(eventID)' must be a required string field")
+            }
+        }
+        guard let topic, let eventTime, let eventID else { return nil }
+        return SourceSpec(
+            topic: topic, deadLetterTopic: deadLetter ?? "\(topic).dlq", fields: fields, eventTimeField: eventTime,
+            eventIdField: eventID, maxMessageBytes: maxBytes, maxFutureSkew: skew)
+    }
+
+    mutating func field(named name: String, nameNode: Node, _ node: Node) -> FieldSpec? {
+        let what = "field '\(name)'"
+        var type: FieldSpec.FieldType?
+        var required = false
+        var minimum: Double?, maximum: Double?
+        var maxLength: Int?
+        for (key, _, value) in entries(node, what, allowed: ["type", "required", "min", "max", "max_length", "description"]) {
+            switch key {
+            case "type":
+                let text = value.string ?? ""
+                type = FieldSpec.FieldType(rawValue: text)
+                if type == nil {
+                    fail(value, "\(what) has unknown type '\(text)'; allowed: \(FieldSpec.FieldType.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+            case "required": required = bool(value, "\(what).required") ?? false
+            case "min": minimum = number(value, "\(what).min")
+            case "max": maximum = number(value, "\(what).max")
+            case "max_length": maxLength = integer(value, "\(what).max_length", range: 1...(1 << 20))
+            default: break
+            }
+        }
+        guard let type else {
+            if !issues.contains(where: { $0.message.hasPrefix("\(what) has unknown type") }) {
+                fail(node, "\(what) needs a 'type' (\(FieldSpec.FieldType.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return nil
+        }
+        if let minimum, let maximum, minimum > maximum { fail(node, "\(what) has min \(minimum) above max \(maximum)") }
+        if (minimum != nil || maximum != nil) && ![.int, .double, .timestampMillis].contains(type) {
+            fail(node, "\(what): min and max apply to int, double and timestamp_ms fields only")
+        }
+        if maxLength != nil && type != .string { fail(node, "\(what): max_length applies to string fields only") }
+        return FieldSpec(name: name, type: type, required: required, minimum: minimum, maximum: maximum, maxLength: maxLength)
+    }
+
+    mutating func view(named name: String, nameNode: Node, _ node: Node, source: SourceSpec) -> ViewSpec? {
+        _ = self.name(nameNode, "view name")
+        let what = "view '\(name)'"
+        var key: String?, keyNode: Node?
+        var description = ""
+        var lateness: Int64?
+        var ttl: Int64?, ttlNode: Node?
+        var features: [FeatureSpec] = []
+        var featuresNode: Node?
+        for (entry, _, value) in entries(node, what, allowed: ["key", "description", "allowed_lateness", "ttl", "features"]) {
+            switch entry {
+            case "key": key = string(value, "\(what).key"); keyNode = value
+            case "description": description = value.string ?? ""
+            case "allowed_lateness": lateness = duration(value, "\(what).allowed_lateness", positive: false)
+            case "ttl": ttl = duration(value, "\(what).ttl"); ttlNode = value
+            case "features":
+                featuresNode = value
+                features = entries(value, "\(what).features").compactMap {
+                    feature(named: $0.key, nameNode: $0.keyNode, $0.value, view: name, source: source)
+                }
+            default: break
+            }
+        }
+        guard let key else {
+            fail(node, "\(what) needs a 'key': the source field identifying its entities")
+            return nil
+        }
+        if let spec = source.fields.first(where: { $0.name == key }) {
+            if spec.type != .string || !spec.required {
+                fail(keyNode, "\(what): key '\(key)' must be a required string field")
+            }
+        } else {
+            fail(keyNode, "\(what): key '\(key)' is not one of the source fields (\(source.fields.map(\.name).joined(separator: ", ")))")
+        }
+        if featuresNode == nil || (features.isEmpty && issues.isEmpty) { fail(node, "\(what) needs at least one feature under 'features'") }
+        let allowedLateness = lateness ?? 0
+        let defaultTTL = ViewSpec.defaultTTL(features: features, allowedLateness: allowedLateness)
+        if let ttl, ttl < defaultTTL {
+            fail(ttlNode, "\(what): ttl \(DurationText.format(ttl)) is shorter than the longest window + its tile + the allowed lateness (\(DurationText.format(defaultTTL))), so live windows would expire")
+        }
+        return ViewSpec(name: name, keyField: key, description: description, features: features, allowedLateness: allowedLateness, ttl: ttl)
+    }
+
+    mutating func feature(named name: String, nameNode: Node, _ node: Node, view: String, source: SourceSpec) -> FeatureSpec? {
+        _ = self.name(nameNode, "feature name")
+        let what = "feature '\(name)' of view '\(view)'"
+        var aggregation: Aggregation?, field: String?, fieldNode: Node?
+        var window: Int64?, tile: Int64?
+        var description = ""
+        for (key, _, value) in entries(node, what, allowed: ["agg", "field", "window", "tile", "description"]) {
+            switch key {
+            case "agg":
+                let text = value.string ?? ""
+                aggregation = Aggregation(rawValue: text)
+                if aggregation == nil {
+                    fail(value, "\(what) has unknown agg '\(text)'; allowed: \(Aggregation.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+            case "field": field = string(value, "\(what).field"); fieldNode = value
+            case "window": window = duration(value, "\(what).window")
+            case "tile": tile = duration(value, "\(what).tile")
+            case "description": description = value.string ?? ""
+            default: break
+            }
+        }
+        guard let aggregation else {
+            if !issues.contains(where: { $0.message.hasPrefix("\(what) has unknown agg") }) {
+                fail(node, "\(what) needs 'agg' (\(Aggregation.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return nil
+        }
+        guard let window, let tile else {
+            if window == nil && tile == nil { fail(node, "\(what) needs 'window' and 'tile' durations") }
+            return nil
+        }
+        if window % tile != 0 { fail(node, "\(what): window \(DurationText.format(window)) is not a multiple of tile \(DurationText.format(tile))") }
+        if window / tile > 10_000 {
+            fail(node, "\(what): window \(DurationText.format(window)) / tile \(DurationText.format(tile)) is \(window / tile) tiles; at most 10000 keep reads fast")
+        }
+        if aggregation.needsField {
+            guard let field else {
+                fail(node, "\(what): agg \(aggregation.rawValue) needs a 'field'")
+                return nil
+            }
+            guard let spec = source.fields.first(where: { $0.name == field }) else {
+                fail(fieldNode, "\(what): field '\(field)' is not one of the source fields (\(source.fields.map(\.name).joined(separator: ", ")))")
+                return nil
+            }
+            let numeric = spec.type == .int || spec.type == .double
+            if (aggregation.needsNumericField || aggregation == .last) && !numeric {
+                fail(fieldNode, "\(what): agg \(aggregation.rawValue) needs a numeric (int or double) field; '\(field)' is \(spec.type.rawValue)")
+            }
+        } else if field != nil {
+            fail(fieldNode, "\(what): agg \(aggregation.rawValue) takes no 'field'")
+        }
+        return FeatureSpec(name: name, aggregation: aggregation, field: field, window: window, tile: tile, description: description)
+    }
+}
+
+private func isNameByte(_ byte: UInt8) -> Bool {
+    (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || isDigit(byte) || byte == UInt8(ascii: "_")
+}
+
+private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
