@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
     ],
     targets: [
         // MARK: - C libraries (each imported by exactly one Swift module)
@@ -60,13 +61,17 @@ let package = Package(
         // MARK: - Wiring and CLI
         .target(
             name: "Sluice",
-            dependencies: ["SluiceKafka", "SluiceRedis", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "SluiceCLI",
             dependencies: [
-                "Sluice",
+                "Sluice", "SluiceCore", "SluiceTopology", "SluiceRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

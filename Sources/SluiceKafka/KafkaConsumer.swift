@@ -165,11 +165,13 @@ public final class KafkaConsumer: Sendable {
 
     // MARK: - Offsets
 
-    /// Commits `offsets` (each the offset of the next message to read) and waits for the broker.
-    public func commit(_ offsets: [KafkaTopicPartition: Int64]) throws(KafkaError) {
+    /// Commits `offsets` (each the offset of the next message to read). With `waitForBroker`
+    /// (the default) it blocks until the broker answers; otherwise it returns at once and a
+    /// failure is only logged.
+    public func commit(_ offsets: [KafkaTopicPartition: Int64], waitForBroker: Bool = true) throws(KafkaError) {
         guard !offsets.isEmpty else { return }
         let list = RDKafkaTopicPartitionList(offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-        let err = client.withHandle { handle in list.withListPointer { rd_kafka_commit(handle, $0, 0) } }
+        let err = client.withHandle { handle in list.withListPointer { rd_kafka_commit(handle, $0, waitForBroker ? 0 : 1) } }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             throw KafkaError.rdkafka(err, "could not commit offsets \(describe(offsets))", code: .commitFailed)
         }
@@ -286,6 +288,15 @@ public final class KafkaConsumer: Sendable {
         timestampFloors.withLock { floors in
             for (partition, start) in starts { floors[partition] = start == .end ? nil : timestamp }
         }
+    }
+
+    /// The low and high watermarks librdkafka last saw in fetch responses for `partition`, without
+    /// asking the broker; nil before the first fetch.
+    public func cachedWatermarks(_ partition: KafkaTopicPartition) -> (low: Int64, high: Int64)? {
+        var low: Int64 = -1, high: Int64 = -1
+        let err = client.withHandle { rd_kafka_get_watermark_offsets($0, partition.topic, partition.partition, &low, &high) }
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+        return (low, high)
     }
 
     // MARK: - Flow control

@@ -78,6 +78,15 @@ public final class KafkaProducer: Sendable {
         }
     }
 
+    /// `flush` for callers on a dedicated thread: blocks the calling thread.
+    public func flushBlocking(timeout: Duration = .seconds(30)) throws(KafkaError) {
+        let err = client.withHandle { rd_kafka_flush($0, timeout.millisecondsInt32) }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.rdkafka(
+                err, "flush did not finish within \(timeout): \(outstandingCount) messages still outstanding")
+        }
+    }
+
     /// Flushes for up to `flushTimeout`, then fails every message still outstanding (their
     /// awaiting `send` calls throw) and stops the delivery thread. The producer cannot be used after.
     public func close(flushTimeout: Duration = .seconds(30)) async {

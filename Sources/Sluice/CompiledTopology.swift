@@ -1,0 +1,36 @@
+import SluiceCore
+
+/// A topology with everything derived from it that the engine and the read path share: view
+/// layouts, the event decoder, and the Redis key layout.
+public struct CompiledTopology: Sendable {
+    public let topology: Topology
+    public let layouts: [ViewLayout]
+    public let decoder: EventDecoder
+    /// Fingerprint of all view layouts: the offsets key carries it, so a changed topology starts
+    /// over instead of resuming on state it cannot read.
+    public let fingerprint: String
+
+    public init(_ topology: Topology) {
+        self.topology = topology
+        layouts = topology.views.map { ViewLayout(view: $0, source: topology.source) }
+        decoder = EventDecoder(source: topology.source, entityFields: topology.views.map(\.keyField))
+        let hash = StableHash.hash(layouts.map { "\($0.view.name)=\($0.fingerprint)" }.joined(separator: ";"))
+        let hex = String(hash, radix: 16)
+        fingerprint = String((String(repeating: "0", count: 16 - hex.count) + hex).prefix(8))
+    }
+
+    public func layout(named view: String) -> ViewLayout? { layouts.first { $0.view.name == view } }
+
+    // MARK: - Redis keys (docs/storage.md)
+
+    /// `sluice:<topology>:<view>:<layout fingerprint>:<entity id>`: a hash of the entity's tiles.
+    public func entityKey(view: ViewLayout, entity: String) -> String {
+        "sluice:\(topology.name):\(view.view.name):\(view.fingerprint):\(entity)"
+    }
+
+    /// `sluice:<topology>:<fingerprint>:offsets`: per source partition, the next offset to process
+    /// and the newest event time applied, written in the same transaction as the tiles.
+    public var offsetsKey: String { "sluice:\(topology.name):\(fingerprint):offsets" }
+
+    public func offsetsField(partition: Int32) -> String { "\(topology.source.topic):\(partition)" }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+import SluiceKafka
+
+/// Produces `DemoGenerator` traffic to Kafka: transactions keyed by card, and labels.
+public enum DemoProducer {
+    public struct Summary: Sendable {
+        public var transactions = 0
+        public var malformed = 0
+        public var labels = 0
+        public var deliveryFailures = 0
+        public var seconds = 0.0
+    }
+
+    /// - Parameter rate: events per second, or nil for as fast as possible. With a rate, event
+    ///   times follow the wall clock; without, they spread evenly over `options.span` up to now.
+    public static func run(
+        options: DemoGenerator.Options, rate: Double?, topic: String, labelsTopic: String?, partitions: Int,
+        client: KafkaClientConfiguration, logger: Logger, progress: (@Sendable (Int) -> Void)? = nil
+    ) async throws -> Summary {
+        let admin = try KafkaAdmin(configuration: client, logger: logger)
+        try await admin.createTopic(topic, partitions: partitions, ifNotExists: true)
+        if let labelsTopic { try await admin.createTopic(labelsTopic, partitions: 1, ifNotExists: true) }
+
+        let failures = FailureCounter()
+        var configuration = KafkaProducerConfiguration(client: client)
+        configuration.linger = rate == nil ? .milliseconds(20) : .milliseconds(1)
+        let producer = try KafkaProducer(configuration: configuration, logger: logger) { _ in failures.add() }
+        var generator = DemoGenerator(options)
+        var summary = Summary()
+        let started = ContinuousClock.now
+        while let record = generator.next() {
+            if let rate {
+                let due = started + .nanoseconds(Int64(Double(summary.transactions) / rate * 1e9))
+                if due > ContinuousClock.now { try await Task.sleep(until: due, clock: .continuous) }
+            }
+            try producer.enqueue(KafkaProducerMessage(topic: topic, key: Array(record.key.utf8), value: record.value))
+            summary.transactions += 1
+            if record.isMalformed { summary.malformed += 1 }
+            if let label = record.label, let labelsTopic {
+                try producer.enqueue(
+                    KafkaProducerMessage(topic: labelsTopic, key: Array(label.txnID.utf8), value: Array(label.json.utf8), timestamp: label.time))
+                summary.labels += 1
+            }
+            if summary.transactions % 100_000 == 0 { progress?(summary.transactions) }
+        }
+        try await producer.flush(timeout: .seconds(120))
+        await producer.close()
+        summary.deliveryFailures = failures.count
+        summary.seconds = Double((ContinuousClock.now - started).nanoseconds) / 1e9
+        return summary
+    }
+}
+
+private final class FailureCounter: @unchecked Sendable {  // guarded by its lock
+    private let lock = NSLock()
+    private var value = 0
+    func add() { lock.lock(); value += 1; lock.unlock() }
+    var count: Int { lock.lock(); defer { lock.unlock() }; return value }
+}

@@ -1,0 +1,25 @@
+/// Settings of `StreamEngine` (`sluice run`).
+public struct EngineConfiguration: Sendable {
+    public var connection: ConnectionSettings
+    /// Consumer group; processes sharing it share the partitions. Default `sluice-<topology>`.
+    public var groupID: String?
+    /// Exit once every assigned partition reached its end and all state is written.
+    public var untilEnd: Bool = false
+    /// Most messages processed in one batch (one Redis transaction). Default 5000.
+    public var maxBatchMessages: Int = 5000
+    /// How long a poll waits for the first message. Default 50 ms.
+    public var pollTimeout: Duration = .milliseconds(50)
+    /// How often a progress line is printed; nil prints none. Default 2 s.
+    public var progressInterval: Duration? = .seconds(2)
+    /// How often consumed offsets are also committed to the Kafka group (for lag tools; resuming
+    /// uses the offsets stored in Redis). Default 5 s.
+    public var kafkaCommitInterval: Duration = .seconds(5)
+    /// Entities kept in memory per process before the cache is dropped (Redis holds the truth).
+    public var maxCachedEntities: Int = 1_000_000
+    /// With `untilEnd`, how long to wait for a first partition assignment. Default 60 s.
+    public var assignmentTimeout: Duration = .seconds(60)
+
+    public init(connection: ConnectionSettings = ConnectionSettings()) {
+        self.connection = connection
+    }
+}

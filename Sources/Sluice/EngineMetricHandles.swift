@@ -1,0 +1,35 @@
+import Metrics
+import SluiceCore
+import SluiceKafka
+
+/// The engine's metric handles, created once so the hot path only increments them.
+struct EngineMetricHandles {
+    let eventsConsumed = Counter(label: SluiceMetrics.eventsConsumed)
+    let eventsAccepted = Counter(label: SluiceMetrics.eventsAccepted)
+    let deadLetters: [RejectionReason: Counter]
+    let lateViewUpdates: [Counter]
+    let batchDuration = Timer(label: SluiceMetrics.batchDuration, preferredDisplayUnit: .seconds)
+    let redisWriteDuration = Timer(label: SluiceMetrics.redisWriteDuration, preferredDisplayUnit: .seconds)
+    let redisFailures = Counter(label: SluiceMetrics.redisFailures)
+    let cachedEntities = Gauge(label: SluiceMetrics.cachedEntities)
+    let assignedPartitions = Gauge(label: SluiceMetrics.assignedPartitions)
+
+    init(views: [String]) {
+        var deadLetters: [RejectionReason: Counter] = [:]
+        for reason in RejectionReason.allCases {
+            deadLetters[reason] = Counter(label: SluiceMetrics.deadLetters, dimensions: [(SluiceMetrics.Label.reason, reason.rawValue)])
+        }
+        self.deadLetters = deadLetters
+        lateViewUpdates = views.map {
+            Counter(label: SluiceMetrics.lateViewUpdatesSkipped, dimensions: [(SluiceMetrics.Label.view, $0)])
+        }
+    }
+
+    func lag(_ partition: Int32) -> Gauge {
+        Gauge(label: SluiceMetrics.consumerLag, dimensions: [(SluiceMetrics.Label.partition, String(partition))])
+    }
+
+    func kafkaErrors(_ code: KafkaError.Code) -> Counter {
+        Counter(label: SluiceMetrics.kafkaErrors, dimensions: [(SluiceMetrics.Label.code, code.name)])
+    }
+}

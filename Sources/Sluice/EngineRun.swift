@@ -1,0 +1,513 @@
+import Foundation
+import Logging
+import Metrics
+import SluiceCore
+import SluiceKafka
+import SluiceRedis
+
+/// One run of the engine: its clients and per-partition state, confined to the engine's thread.
+final class EngineRun {
+    let engine: StreamEngine
+    let compiled: CompiledTopology
+    let layouts: [ViewLayout]
+    let redis: RedisConnection
+    let consumer: KafkaConsumer
+    let producer: KafkaProducer
+    let inbox = RebalanceInbox()
+    let logger: Logger
+    let metrics: EngineMetricHandles
+    let progress: ProgressReporter
+
+    var partitions: [Int32: PartitionState] = [:]
+    var everAssigned = false
+    var redisBackoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
+    var lastKafkaCommit = ContinuousClock.now
+    var totalProcessed = 0
+
+    init(engine: StreamEngine, redis: RedisConnection, client: KafkaClientConfiguration) throws {
+        self.engine = engine
+        self.compiled = engine.compiled
+        self.layouts = compiled.layouts
+        self.redis = redis
+        self.logger = engine.log
+        var consumerConfiguration = KafkaConsumerConfiguration(groupID: engine.groupID, client: client)
+        consumerConfiguration.autoOffsetReset = .earliest
+        consumerConfiguration.fetchWaitMax = .milliseconds(10)
+        let inbox = self.inbox
+        consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger) { event in
+            inbox.append(event)
+            return [:]
+        }
+        var producerConfiguration = KafkaProducerConfiguration(client: client)
+        producerConfiguration.linger = .milliseconds(2)
+        producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        metrics = EngineMetricHandles(views: compiled.topology.views.map(\.name))
+        progress = ProgressReporter(interval: engine.configuration.progressInterval)
+    }
+
+    // MARK: - Loop
+
+    func loop() throws {
+        let configuration = engine.configuration
+        try consumer.subscribe(topics: [compiled.topology.source.topic])
+        logger.info(
+            "consuming", metadata: ["topic": "\(compiled.topology.source.topic)", "group": "\(engine.groupID)"])
+        let started = ContinuousClock.now
+        defer { shutdown() }
+        while !engine.isStopping {
+            let batch = try consumer.poll(maxMessages: configuration.maxBatchMessages, timeout: configuration.pollTimeout)
+            applyRebalances()
+            for error in batch.errors { reportKafkaError(error) }
+            positionPartitions()
+            if !batch.messages.isEmpty {
+                process(batch.messages)
+            }
+            for (topicPartition, offset) in batch.reachedEnd {
+                if let state = partitions[topicPartition.partition], state.positioned, offset >= state.nextOffset {
+                    state.atEnd = true
+                }
+            }
+            reportProgress()
+            commitToKafkaIfDue(force: false)
+            if configuration.untilEnd {
+                if everAssigned && partitions.values.allSatisfy({ $0.positioned && $0.atEnd }) {
+                    progress.finish(processed: totalProcessed, partitions: partitions)
+                    logger.info("caught up: every assigned partition reached its end", metadata: ["events": "\(totalProcessed)"])
+                    return
+                }
+                if !everAssigned && ContinuousClock.now - started > configuration.assignmentTimeout {
+                    throw EngineError("no partitions were assigned within \(configuration.assignmentTimeout); is the group '\(engine.groupID)' busy?")
+                }
+            }
+        }
+        logger.info("stopping: last batch written", metadata: ["events": "\(totalProcessed)"])
+    }
+
+    private func shutdown() {
+        commitToKafkaIfDue(force: true)
+        do { try consumer.close() } catch { logger.warning("consumer did not close cleanly", metadata: ["error": "\(error)"]) }
+        do { try producer.flushBlocking(timeout: .seconds(10)) } catch {
+            logger.error("dead-letter records still unsent at shutdown", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: - Partitions
+
+    private func applyRebalances() {
+        for event in inbox.drain() {
+            switch event {
+            case .assigned(let assigned):
+                everAssigned = true
+                for topicPartition in assigned where partitions[topicPartition.partition] == nil {
+                    partitions[topicPartition.partition] = PartitionState(partition: topicPartition.partition, views: layouts.count)
+                }
+            case .revoked(let revoked):
+                for topicPartition in revoked { partitions[topicPartition.partition] = nil }
+            }
+        }
+        metrics.assignedPartitions.record(partitions.count)
+    }
+
+    /// Positions newly assigned partitions (and all of them after a Redis failure) at the offsets
+    /// stored in Redis: pause, read, seek, resume. While Redis is down they stay paused.
+    private func positionPartitions() {
+        let waiting = partitions.values.filter { !$0.positioned }.sorted { $0.partition < $1.partition }
+        guard !waiting.isEmpty, redisBackoff.isDue else { return }
+        let topic = compiled.topology.source.topic
+        let topicPartitions = waiting.map { KafkaTopicPartition(topic, $0.partition) }
+        do {
+            try consumer.pause(topicPartitions)
+            var pipeline = RedisPipeline()
+            pipeline.beginCommand(argumentCount: 2 + waiting.count)
+            pipeline.add("HMGET")
+            pipeline.add(compiled.offsetsKey)
+            for state in waiting { pipeline.add(compiled.offsetsField(partition: state.partition)) }
+            let reply = try redis.execute(pipeline)[0]
+            guard let stored = reply.array, stored.count == waiting.count else {
+                throw EngineError("unexpected reply reading stored offsets: \(reply)")
+            }
+            var seeks: [KafkaTopicPartition: KafkaOffset] = [:]
+            for (state, value) in zip(waiting, stored) {
+                let progress = try StoredProgress(value.string)
+                state.reset(nextOffset: progress.nextOffset, newestEventTime: progress.newestEventTime)
+                seeks[KafkaTopicPartition(topic, state.partition)] = .exact(progress.nextOffset)
+            }
+            try consumer.seek(seeks)
+            try consumer.resume(topicPartitions)
+            for state in waiting { state.positioned = true }
+            redisBackoff.succeeded()
+            logger.info(
+                "partitions positioned from the offsets stored in Redis",
+                metadata: ["positions": "\(waiting.map { "\($0.partition)@\($0.nextOffset)" }.joined(separator: ","))"])
+        } catch {
+            let delay = redisBackoff.failed()
+            metrics.redisFailures.increment()
+            logger.error(
+                "cannot position partitions; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+        }
+    }
+
+    // MARK: - Batches
+
+    private func process(_ messages: [KafkaConsumerMessage]) {
+        let batchStart = ContinuousClock.now
+        var work = BatchWork()
+        let decoder = compiled.decoder
+        for message in messages {
+            guard let state = partitions[message.partition], state.positioned, message.offset >= state.nextOffset else { continue }
+            state.atEnd = false
+            state.nextOffset = message.offset + 1
+            work.touchedPartitions.insert(message.partition)
+            work.consumed += 1
+            let decoded = message.value.withUnsafeBytes { decoder.decode($0, messageTimestamp: message.timestamp) }
+            switch decoded {
+            case .failure(let rejection):
+                work.deadLetters.append((message, rejection))
+            case .success(let event):
+                var late: [Bool] = layouts.map { state.clock.isLate(event.eventTime, lateness: $0.view.allowedLateness) }
+                if late.allSatisfy({ $0 }) {
+                    let watermark = layouts.map { state.clock.watermark(lateness: $0.view.allowedLateness) }.min() ?? .min
+                    work.deadLetters.append((message, Rejection(.late, "event time \(event.eventTime) is before the watermark \(watermark)")))
+                    continue
+                }
+                if late.contains(true) {
+                    for (index, isLate) in late.enumerated() where isLate { metrics.lateViewUpdates[index].increment() }
+                } else {
+                    late = []
+                }
+                state.clock.advance(to: event.eventTime)
+                work.accepted.append(AcceptedEvent(partition: message.partition, offset: message.offset, event: event, late: late, newestAfter: state.clock.newestEventTime))
+            }
+        }
+        guard work.consumed > 0 else { return }
+        do {
+            try loadMissingEntities(work.accepted)
+            let transaction = apply(&work)
+            try sendDeadLetters(work.deadLetters)
+            let writeStart = ContinuousClock.now
+            _ = try redis.transaction(transaction)
+            metrics.redisWriteDuration.recordNanoseconds((ContinuousClock.now - writeStart).nanoseconds)
+        } catch {
+            recoverFromFailedBatch(error)
+            return
+        }
+        for state in work.touchedPartitions.compactMap({ partitions[$0] }) { state.commit() }
+        metrics.eventsConsumed.increment(by: work.consumed)
+        metrics.eventsAccepted.increment(by: work.accepted.count)
+        for (_, rejection) in work.deadLetters { metrics.deadLetters[rejection.reason]?.increment() }
+        totalProcessed += work.consumed
+        progress.count(work.consumed)
+        metrics.batchDuration.recordNanoseconds((ContinuousClock.now - batchStart).nanoseconds)
+        evictCachesIfNeeded()
+    }
+
+    /// Reads, in one pipelined round trip, the stored tiles of every entity the batch touches
+    /// that is not cached, keeping each partition's own tiles.
+    private func loadMissingEntities(_ accepted: [AcceptedEvent]) throws {
+        var missing: [EntityRef: Set<Int32>] = [:]
+        for item in accepted {
+            let state = partitions[item.partition]!
+            for (viewIndex, layout) in layouts.enumerated() where item.late.isEmpty || !item.late[viewIndex] {
+                let entity = item.event.values[layout.keyFieldIndex].stringValue!
+                if state.views[viewIndex][entity] == nil {
+                    missing[EntityRef(view: viewIndex, entity: entity), default: []].insert(item.partition)
+                }
+            }
+        }
+        guard !missing.isEmpty else { return }
+        let refs = Array(missing.keys)
+        var pipeline = RedisPipeline(reservingCapacity: refs.count * 64)
+        for ref in refs {
+            pipeline.beginCommand(argumentCount: 2)
+            pipeline.add("HGETALL")
+            pipeline.add(compiled.entityKey(view: layouts[ref.view], entity: ref.entity))
+        }
+        let replies = try redis.execute(pipeline)
+        for (ref, reply) in zip(refs, replies) {
+            if let message = reply.errorMessage { throw EngineError("reading entity \(ref.entity): \(message)") }
+            let layout = layouts[ref.view]
+            let stored = try OnlineStore.tiles(from: reply, layout: layout, partition: nil)
+            for partition in missing[ref]! {
+                var tiles = EntityTiles(groupCount: layout.groups.count)
+                for tile in stored where tile.partition == partition {
+                    tiles.groups[tile.group][tile.tile] = tile.accumulator
+                }
+                partitions[partition]!.views[ref.view][ref.entity] = tiles
+                partitions[partition]!.cachedEntities += 1
+            }
+        }
+    }
+
+    /// Applies accepted events to the cached tiles and builds the batch's transaction.
+    private func apply(_ work: inout BatchWork) -> RedisPipeline {
+        var dirty: [EntityRef: [Int32: Set<TileRef>]] = [:]
+        for item in work.accepted {
+            let state = partitions[item.partition]!
+            for (viewIndex, layout) in layouts.enumerated() where item.late.isEmpty || !item.late[viewIndex] {
+                let entity = item.event.values[layout.keyFieldIndex].stringValue!
+                let ref = EntityRef(view: viewIndex, entity: entity)
+                var touched = dirty[ref]?[item.partition] ?? []
+                state.views[viewIndex][entity]!.apply(item.event, partition: item.partition, offset: item.offset, layout: layout) {
+                    touched.insert(TileRef(group: $0, tile: $1))
+                }
+                state.views[viewIndex][entity]!.prune(watermark: item.newestAfter - layout.view.allowedLateness, layout: layout) {
+                    touched.insert(TileRef(group: $0, tile: $1))
+                }
+                dirty[ref, default: [:]][item.partition] = touched
+            }
+        }
+        var pipeline = RedisPipeline(reservingCapacity: 1 << 16)
+        var value: [UInt8] = []
+        for (ref, byPartition) in dirty {
+            let layout = layouts[ref.view]
+            let key = compiled.entityKey(view: layout, entity: ref.entity)
+            var writes: [(String, TileAccumulator)] = []
+            var deletes: [String] = []
+            for (partition, tiles) in byPartition {
+                let current = partitions[partition]!.views[ref.view][ref.entity]!
+                for tile in tiles {
+                    let field = TileCodec.fieldName(tileSize: layout.groups[tile.group].tileSize, tile: tile.tile, partition: partition)
+                    if let accumulator = current.groups[tile.group][tile.tile] {
+                        writes.append((field, accumulator))
+                    } else {
+                        deletes.append(field)
+                    }
+                }
+            }
+            if !writes.isEmpty {
+                pipeline.beginCommand(argumentCount: 2 + 2 * writes.count)
+                pipeline.add("HSET")
+                pipeline.add(key)
+                for (field, accumulator) in writes {
+                    pipeline.add(field)
+                    value.removeAll(keepingCapacity: true)
+                    TileCodec.encode(accumulator, into: &value)
+                    pipeline.add(bytes: value)
+                }
+                pipeline.beginCommand(argumentCount: 3)
+                pipeline.add("PEXPIRE")
+                pipeline.add(key)
+                pipeline.add(layout.view.ttl)
+            }
+            if !deletes.isEmpty {
+                pipeline.beginCommand(argumentCount: 2 + deletes.count)
+                pipeline.add("HDEL")
+                pipeline.add(key)
+                for field in deletes { pipeline.add(field) }
+            }
+        }
+        let progressed = work.touchedPartitions.sorted()
+        pipeline.beginCommand(argumentCount: 2 + 2 * progressed.count)
+        pipeline.add("HSET")
+        pipeline.add(compiled.offsetsKey)
+        for partition in progressed {
+            let state = partitions[partition]!
+            pipeline.add(compiled.offsetsField(partition: partition))
+            pipeline.add(StoredProgress(nextOffset: state.nextOffset, newestEventTime: state.clock.newestEventTime).text)
+        }
+        return pipeline
+    }
+
+    /// Sends rejected events to the dead-letter topic and waits until the broker has them.
+    private func sendDeadLetters(_ deadLetters: [(KafkaConsumerMessage, Rejection)]) throws {
+        guard !deadLetters.isEmpty else { return }
+        let topic = compiled.topology.source.deadLetterTopic
+        for (message, rejection) in deadLetters {
+            var headers = message.headers
+            headers.append(KafkaHeader(key: "sluice.reason", value: rejection.reason.rawValue))
+            headers.append(KafkaHeader(key: "sluice.detail", value: String(rejection.detail.prefix(1000))))
+            headers.append(KafkaHeader(key: "sluice.source.topic", value: message.topic))
+            headers.append(KafkaHeader(key: "sluice.source.partition", value: String(message.partition)))
+            headers.append(KafkaHeader(key: "sluice.source.offset", value: String(message.offset)))
+            try producer.enqueue(
+                KafkaProducerMessage(topic: topic, key: message.key, value: message.value, timestamp: message.timestamp, headers: headers))
+        }
+        try producer.flushBlocking(timeout: .seconds(30))
+    }
+
+    /// After a failed batch nothing of it was written: drop every cache and reposition every
+    /// partition from Redis once it answers again.
+    private func recoverFromFailedBatch(_ error: any Error) {
+        metrics.redisFailures.increment()
+        let delay = redisBackoff.failed()
+        logger.error(
+            "batch not written; repositioning from the stored offsets once Redis answers",
+            metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+        for state in partitions.values { state.invalidate() }
+        let topic = compiled.topology.source.topic
+        try? consumer.pause(partitions.keys.map { KafkaTopicPartition(topic, $0) })
+    }
+
+    private func evictCachesIfNeeded() {
+        let cached = partitions.values.reduce(0) { $0 + $1.cachedEntities }
+        metrics.cachedEntities.record(cached)
+        guard cached > engine.configuration.maxCachedEntities else { return }
+        for state in partitions.values { state.dropCache() }
+        logger.debug("entity cache dropped", metadata: ["entities": "\(cached)"])
+    }
+
+    // MARK: - Reporting
+
+    private func reportKafkaError(_ error: KafkaError) {
+        metrics.kafkaErrors(error.code).increment()
+        logger.warning("kafka: \(error.message)", metadata: ["code": "\(error.code)"])
+    }
+
+    private func reportProgress() {
+        guard progress.isDue else { return }
+        var lag: Int64 = 0
+        for state in partitions.values where state.positioned {
+            if let marks = consumer.cachedWatermarks(KafkaTopicPartition(compiled.topology.source.topic, state.partition)) {
+                let partitionLag = max(0, marks.high - state.nextOffset)
+                lag += partitionLag
+                metrics.lag(state.partition).record(partitionLag)
+            }
+        }
+        progress.report(processed: totalProcessed, lag: lag, partitions: partitions)
+    }
+
+    private func commitToKafkaIfDue(force: Bool) {
+        guard force || ContinuousClock.now - lastKafkaCommit >= engine.configuration.kafkaCommitInterval else { return }
+        lastKafkaCommit = ContinuousClock.now
+        var offsets: [KafkaTopicPartition: Int64] = [:]
+        for state in partitions.values where state.positioned && state.committedOffset > 0 {
+            offsets[KafkaTopicPartition(compiled.topology.source.topic, state.partition)] = state.committedOffset
+        }
+        do { try consumer.commit(offsets, waitForBroker: force) } catch {
+            logger.debug("kafka offset commit failed (resuming uses Redis)", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+// MARK: - State
+
+/// What the engine knows about one assigned partition.
+final class PartitionState {
+    let partition: Int32
+    /// Whether the consumer was moved to the stored offset; messages before that are ignored.
+    var positioned = false
+    var nextOffset: Int64 = 0
+    var clock = PartitionClock()
+    var atEnd = false
+    /// Per view: entity id → this partition's tiles.
+    var views: [[String: EntityTiles]]
+    var cachedEntities = 0
+    /// As of the last written batch.
+    private(set) var committedOffset: Int64 = 0
+    private var committedClock = PartitionClock()
+
+    init(partition: Int32, views: Int) {
+        self.partition = partition
+        self.views = Array(repeating: [:], count: views)
+    }
+
+    func reset(nextOffset: Int64, newestEventTime: Int64) {
+        self.nextOffset = nextOffset
+        clock = PartitionClock(newestEventTime: newestEventTime)
+        committedOffset = nextOffset
+        committedClock = clock
+        atEnd = false
+        dropCache()
+    }
+
+    func commit() {
+        committedOffset = nextOffset
+        committedClock = clock
+    }
+
+    /// Forgets everything not written; the partition must be positioned again.
+    func invalidate() {
+        positioned = false
+        nextOffset = committedOffset
+        clock = committedClock
+        dropCache()
+    }
+
+    func dropCache() {
+        for index in views.indices { views[index].removeAll() }
+        cachedEntities = 0
+    }
+}
+
+/// A partition's progress as stored in the offsets hash: "<next offset>:<newest event time>".
+struct StoredProgress {
+    var nextOffset: Int64
+    var newestEventTime: Int64
+
+    init(nextOffset: Int64, newestEventTime: Int64) {
+        self.nextOffset = nextOffset
+        self.newestEventTime = newestEventTime
+    }
+
+    /// Parses a stored value; nil (never written) means the start of the partition.
+    init(_ text: String?) throws {
+        guard let text else {
+            self.init(nextOffset: 0, newestEventTime: .min)
+            return
+        }
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let offset = Int64(parts[0]), let time = Int64(parts[1]) else {
+            throw EngineError("stored progress '\(text)' is not <offset>:<event time>")
+        }
+        self.init(nextOffset: offset, newestEventTime: time)
+    }
+
+    var text: String { "\(nextOffset):\(newestEventTime)" }
+}
+
+struct AcceptedEvent {
+    let partition: Int32
+    let offset: Int64
+    let event: DecodedEvent
+    /// Per view whether the event is late there; empty when late nowhere.
+    let late: [Bool]
+    /// The partition's newest event time after this event: its watermark drives pruning.
+    let newestAfter: Int64
+}
+
+struct BatchWork {
+    var accepted: [AcceptedEvent] = []
+    var deadLetters: [(KafkaConsumerMessage, Rejection)] = []
+    var touchedPartitions = Set<Int32>()
+    var consumed = 0
+}
+
+struct EntityRef: Hashable {
+    let view: Int
+    let entity: String
+}
+
+struct TileRef: Hashable {
+    let group: Int
+    let tile: Int64
+}
+
+/// Exponential backoff whose next attempt is due after a wait.
+struct Backoff {
+    let initial: Duration
+    let maximum: Duration
+    private var current: Duration = .zero
+    private var nextAttempt = ContinuousClock.now
+
+    init(initial: Duration, maximum: Duration) {
+        self.initial = initial
+        self.maximum = maximum
+    }
+
+    var isDue: Bool { ContinuousClock.now >= nextAttempt }
+
+    mutating func failed() -> Duration {
+        current = current == .zero ? initial : min(current * 2, maximum)
+        nextAttempt = ContinuousClock.now + current
+        return current
+    }
+
+    mutating func succeeded() { current = .zero }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

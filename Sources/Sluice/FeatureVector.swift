@@ -1,0 +1,51 @@
+/// A view's features for one entity as of one read time.
+public struct FeatureVector: Sendable, Equatable {
+    public var view: String
+    public var entity: String
+    /// Read time, epoch milliseconds.
+    public var at: Int64
+    public var names: [String]
+    /// In `names` order; nil where undefined (empty window).
+    public var values: [Double?]
+    /// Event time of the newest event in the entity's tiles, nil for an unknown entity.
+    public var newestEventTime: Int64?
+
+    public subscript(name: String) -> Double?? {
+        names.firstIndex(of: name).map { values[$0] }
+    }
+
+    /// `{"view": ..., "entity": ..., "at": ms, "features": {name: value}}`, features in declaration order.
+    public var json: String {
+        var text = "{\"view\":\(jsonString(view)),\"entity\":\(jsonString(entity)),\"at\":\(at),\"features\":{"
+        for (index, name) in names.enumerated() {
+            if index > 0 { text += "," }
+            text += "\(jsonString(name)):\(jsonNumber(values[index]))"
+        }
+        return text + "}}"
+    }
+}
+
+/// A JSON number: integral values without a fraction, others in Swift's shortest round-trip form.
+func jsonNumber(_ value: Double?) -> String {
+    guard let value, value.isFinite else { return "null" }
+    if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+    return String(value)
+}
+
+func jsonString(_ text: String) -> String {
+    var result = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": result += "\\\""
+        case "\\": result += "\\\\"
+        case "\n": result += "\\n"
+        case "\r": result += "\\r"
+        case "\t": result += "\\t"
+        case let control where control.value < 0x20:
+            let hex = String(control.value, radix: 16)
+            result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: result.unicodeScalars.append(scalar)
+        }
+    }
+    return result + "\""
+}

@@ -1,0 +1,72 @@
+import SluiceCore
+import SluiceRedis
+
+/// The read path of the online store: one HGETALL per entity (pipelined for several), decoded
+/// into tiles and computed at the read time by `FeatureCalculator`.
+public struct OnlineStore: Sendable {
+    public let compiled: CompiledTopology
+
+    public init(compiled: CompiledTopology) { self.compiled = compiled }
+
+    public struct ReadError: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Features of `entity` in `view` at `time` (epoch ms), in one Redis round trip.
+    public func read(view: String, entity: String, at time: Int64, connection: RedisConnection) throws -> FeatureVector {
+        try read([(view, entity)], at: time, connection: connection)[0]
+    }
+
+    /// Features of several (view, entity) pairs at `time`, in one pipelined round trip.
+    public func read(_ requests: [(view: String, entity: String)], at time: Int64, connection: RedisConnection) throws
+        -> [FeatureVector]
+    {
+        var pipeline = RedisPipeline()
+        var layouts: [ViewLayout] = []
+        for request in requests {
+            guard let layout = compiled.layout(named: request.view) else {
+                throw ReadError(
+                    description: "unknown view '\(request.view)'; the topology '\(compiled.topology.name)' has "
+                        + compiled.layouts.map(\.view.name).joined(separator: ", "))
+            }
+            layouts.append(layout)
+            pipeline.append("HGETALL", .string(compiled.entityKey(view: layout, entity: request.entity)))
+        }
+        let replies = try connection.execute(pipeline)
+        return try zip(requests, zip(layouts, replies)).map { request, pair in
+            let (layout, reply) = pair
+            if let message = reply.errorMessage { throw ReadError(description: "reading \(request.view) \(request.entity): \(message)") }
+            let tiles = try Self.tiles(from: reply, layout: layout, partition: nil)
+            return FeatureVector(
+                view: request.view, entity: request.entity, at: time, names: layout.view.features.map(\.name),
+                values: FeatureCalculator.compute(layout, tiles: tiles, at: time),
+                newestEventTime: FeatureCalculator.newestEventTime(tiles))
+        }
+    }
+
+    /// Decodes an HGETALL reply into tiles, keeping only `partition`'s when given.
+    static func tiles(from reply: RedisValue, layout: ViewLayout, partition: Int32?) throws -> [StoredTile] {
+        guard let items = reply.array, items.count % 2 == 0 else {
+            if reply.isNull { return [] }
+            throw ReadError(description: "unexpected reply to HGETALL: \(reply)")
+        }
+        var tiles: [StoredTile] = []
+        tiles.reserveCapacity(items.count / 2)
+        var index = 0
+        while index < items.count {
+            defer { index += 2 }
+            guard let name = items[index].bytes, let parsed = TileCodec.parseFieldName(name) else { continue }
+            if let partition, parsed.partition != partition { continue }
+            guard let group = layout.groups.firstIndex(where: { $0.tileSize == parsed.tileSize }),
+                let value = items[index + 1].bytes
+            else { continue }
+            do {
+                let accumulator = try TileCodec.decode(value, group: layout.groups[group])
+                tiles.append(StoredTile(group: group, tile: parsed.tile, partition: parsed.partition, accumulator: accumulator))
+            } catch {
+                throw ReadError(description: "tile \(String(decoding: name, as: UTF8.self)) of view \(layout.view.name) is corrupt: \(error)")
+            }
+        }
+        return tiles
+    }
+}

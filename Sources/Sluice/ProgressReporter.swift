@@ -1,0 +1,56 @@
+import Foundation
+
+/// Prints a progress line to standard error while the engine runs: rewritten in place on a
+/// terminal, one line per interval otherwise (logs, CI).
+final class ProgressReporter {
+    private let interval: Duration?
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private var last = ContinuousClock.now
+    private var countSinceLast = 0
+    private let started = ContinuousClock.now
+
+    init(interval: Duration?) { self.interval = interval }
+
+    var isDue: Bool {
+        guard let interval else { return false }
+        return ContinuousClock.now - last >= interval
+    }
+
+    func count(_ events: Int) { countSinceLast += events }
+
+    func report(processed: Int, lag: Int64, partitions: [Int32: PartitionState]) {
+        let now = ContinuousClock.now
+        let seconds = Double((now - last).nanoseconds) / 1e9
+        let rate = seconds > 0 ? Double(countSinceLast) / seconds : 0
+        last = now
+        countSinceLast = 0
+        let atEnd = partitions.values.filter(\.atEnd).count
+        var line = "sluice run: \(grouped(processed)) events, \(grouped(Int(rate))) events/s, lag \(grouped(Int(lag))), "
+        line += "\(atEnd)/\(partitions.count) partitions at end"
+        if lag > 0 && rate > 0 { line += ", ETA \(Int((Double(lag) / rate).rounded(.up))) s" }
+        write(line, final: false)
+    }
+
+    func finish(processed: Int, partitions: [Int32: PartitionState]) {
+        guard interval != nil else { return }
+        let seconds = Double((ContinuousClock.now - started).nanoseconds) / 1e9
+        let rate = seconds > 0 ? Double(processed) / seconds : 0
+        write("sluice run: \(grouped(processed)) events in \(String(format: "%.1f", seconds)) s (\(grouped(Int(rate))) events/s), all \(partitions.count) partitions at end", final: true)
+    }
+
+    private func write(_ line: String, final: Bool) {
+        let text = isTerminal ? "\r\u{1B}[2K\(line)\(final ? "\n" : "")" : "\(line)\n"
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
+
+/// 1234567 → "1,234,567".
+func grouped(_ value: Int) -> String {
+    let digits = String(abs(value))
+    var result = ""
+    for (index, character) in digits.enumerated() {
+        if index > 0 && (digits.count - index) % 3 == 0 { result += "," }
+        result.append(character)
+    }
+    return value < 0 ? "-" + result : result
+}

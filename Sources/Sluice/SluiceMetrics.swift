@@ -1,0 +1,22 @@
+/// Metric names and label keys, in one place (Prometheus conventions: base units, `_total` for
+/// counters). docs/operations.md lists what each one means.
+public enum SluiceMetrics {
+    public static let eventsConsumed = "sluice_events_consumed_total"
+    public static let eventsAccepted = "sluice_events_accepted_total"
+    public static let deadLetters = "sluice_dead_letters_total"
+    public static let lateViewUpdatesSkipped = "sluice_late_view_updates_skipped_total"
+    public static let consumerLag = "sluice_consumer_lag_messages"
+    public static let batchDuration = "sluice_batch_duration_seconds"
+    public static let redisWriteDuration = "sluice_redis_write_duration_seconds"
+    public static let redisFailures = "sluice_redis_failures_total"
+    public static let kafkaErrors = "sluice_kafka_errors_total"
+    public static let cachedEntities = "sluice_cached_entities"
+    public static let assignedPartitions = "sluice_assigned_partitions"
+
+    public enum Label {
+        public static let reason = "reason"
+        public static let partition = "partition"
+        public static let view = "view"
+        public static let code = "code"
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Logging
+import Metrics
+import SluiceCore
+import SluiceKafka
+import SluiceRedis
+import Synchronization
+
+/// The streaming job behind `sluice run`: consumes the topology's source topic in a consumer
+/// group, computes tiles for every view, and keeps them in Redis with exactly-once effects.
+///
+/// Exactly-once: each batch's tile writes and, per partition, the next offset and the newest
+/// event time are written in one MULTI/EXEC. On (re)assignment a partition is positioned from
+/// the offset stored in Redis, never from the Kafka group's offset, so a crash at any moment
+/// replays exactly the events whose effects were not written. Tiles are stored per source
+/// partition (docs/storage.md), so only the owner of a partition writes them and several
+/// processes produce the same state as one. Dead-letter records are flushed before the batch's
+/// transaction: they are at-least-once.
+///
+/// Failures: bad events go to the dead-letter topic; when Redis fails, the batch is dropped,
+/// every partition is paused and later repositioned from Redis, with backoff; broker outages are
+/// retried by librdkafka. Both are logged and counted.
+///
+/// Threading: `run` blocks its thread for the life of the job and owns every client it creates.
+public final class StreamEngine: Sendable {
+    public let compiled: CompiledTopology
+    public let configuration: EngineConfiguration
+    private let logger: Logger
+    private let stopSignal = EngineStopSignal()
+
+    public init(compiled: CompiledTopology, configuration: EngineConfiguration, logger: Logger) {
+        self.compiled = compiled
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Asks `run` to finish its current batch, commit, and return. Safe from any thread.
+    public func stop() { stopSignal.stop() }
+
+    public var groupID: String { configuration.groupID ?? "sluice-\(compiled.topology.name)" }
+
+    /// Runs the job until `stop()` or, with `untilEnd`, until caught up. Blocks the calling thread.
+    public func run() throws {
+        var redisConfiguration = try configuration.connection.redisConfiguration()
+        // The engine backs off between attempts itself, polling the consumer in between so it
+        // keeps its group membership.
+        redisConfiguration.reconnect.maxAttempts = 2
+        redisConfiguration.commandTimeout = .seconds(10)
+        let client = configuration.connection.kafkaClient
+        try checkSourceTopic(client)
+        let state = try EngineRun(
+            engine: self, redis: RedisConnection(configuration: redisConfiguration, logger: logger), client: client)
+        try state.loop()
+    }
+
+    private func checkSourceTopic(_ client: KafkaClientConfiguration) throws {
+        let source = compiled.topology.source
+        let metadata = try Self.blocking { try await KafkaAdmin(configuration: client, logger: self.logger).metadata(timeout: .seconds(10)) }
+        guard let topic = metadata.topic(source.topic) else {
+            throw EngineError(
+                "topic '\(source.topic)' does not exist on \(configuration.connection.brokers); "
+                    + "produce events first (for example: sluice produce-demo --events 100000)")
+        }
+        if metadata.topic(source.deadLetterTopic) == nil {
+            try Self.blocking {
+                try await KafkaAdmin(configuration: client, logger: self.logger).createTopic(
+                    source.deadLetterTopic, partitions: max(1, topic.partitions.count), ifNotExists: true)
+            }
+            logger.info("created dead-letter topic", metadata: ["topic": "\(source.deadLetterTopic)"])
+        }
+    }
+
+    /// Runs async client calls from the engine's own (non-cooperative) thread.
+    static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+        let result = Mutex<Result<T, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            let outcome: Result<T, any Error>
+            do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
+            result.withLock { $0 = outcome }
+            done.signal()
+        }
+        done.wait()
+        return try result.withLock { $0! }.get()
+    }
+
+    var isStopping: Bool { stopSignal.isStopped }
+    var log: Logger { logger }
+}
+
+/// A failure that stops the engine, with what to do about it.
+public struct EngineError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+final class EngineStopSignal: Sendable {
+    private let stopped = Atomic<Bool>(false)
+    var isStopped: Bool { stopped.load(ordering: .acquiring) }
+    func stop() { stopped.store(true, ordering: .releasing) }
+}
+
+/// Rebalance events from the consumer's callback, handed to the engine loop after each poll.
+final class RebalanceInbox: Sendable {
+    private let events = Mutex<[KafkaRebalanceEvent]>([])
+    func append(_ event: KafkaRebalanceEvent) { events.withLock { $0.append(event) } }
+    func drain() -> [KafkaRebalanceEvent] { events.withLock { events in defer { events.removeAll() }; return events } }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Sluice
+
+struct ProduceDemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "produce-demo",
+        abstract: "Produce realistic synthetic card payments (with fraud patterns) and delayed fraud labels.")
+
+    @Option(help: "Number of transactions.")
+    var events: Int = 100_000
+    @Option(help: "Events per second; event times then follow the clock. (default: as fast as possible, times spread over --span up to now)")
+    var rate: Double?
+    @Option(help: "Random seed; the same seed gives the same traffic.")
+    var seed: UInt64 = 1
+    @Option(help: "Fraction of malformed records (0...1), for dead-letter testing.")
+    var malformed: Double = 0
+    @Option(help: "Event-time span of a bulk run, e.g. 2h.")
+    var span: String = "2h"
+    @Option(help: "Transactions topic.")
+    var topic: String = "transactions"
+    @Option(help: "Labels topic.")
+    var labelsTopic: String = "labels"
+    @Option(help: "Partitions when the topic is created.")
+    var partitions: Int = 4
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        guard events > 0 else { throw ValidationError("--events must be positive") }
+        guard (0...1).contains(malformed) else { throw ValidationError("--malformed must be within 0...1") }
+        if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
+        guard parseDuration(span) != nil else { throw ValidationError("--span '\(span)' is not a duration such as 30m or 2h") }
+    }
+
+    func run() async throws {
+        logging.bootstrap(default: .warning)
+        let now = TimeArgument.now()
+        var options: DemoGenerator.Options
+        if let rate {
+            options = DemoGenerator.Options(events: events, startTime: now, span: Int64(Double(events) / rate * 1000))
+        } else {
+            let spanMs = parseDuration(span)!
+            options = DemoGenerator.Options(events: events, startTime: now - spanMs, span: spanMs)
+        }
+        options.seed = seed
+        options.malformedFraction = malformed
+        let total = events
+        let summary = try await DemoProducer.run(
+            options: options, rate: rate, topic: topic, labelsTopic: labelsTopic, partitions: partitions,
+            client: connection.settings.kafkaClient, logger: Logger(label: "sluice.produce-demo")
+        ) { sent in
+            FileHandle.standardError.write(Data("produce-demo: \(sent)/\(total) sent\n".utf8))
+        }
+        print(
+            "produced \(summary.transactions) transactions (\(summary.malformed) malformed) to '\(topic)' and \(summary.labels) labels to '\(labelsTopic)' "
+                + "in \(String(format: "%.1f", summary.seconds)) s (\(Int(Double(summary.transactions) / max(summary.seconds, 0.001))) events/s)")
+        if summary.deliveryFailures > 0 {
+            throw ValidationError("\(summary.deliveryFailures) records were not delivered; see the log")
+        }
+    }
+}
+
+func parseDuration(_ text: String) -> Int64? {
+    // Same syntax as topology files: 500ms, 30s, 5m, 2h, 1d.
+    let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+    for (suffix, scale) in units.sorted(by: { $0.0.count > $1.0.count }) where text.hasSuffix(suffix) {
+        guard let value = Int64(text.dropLast(suffix.count)), value >= 0 else { return nil }
+        return value * scale
+    }
+    return nil
+}
