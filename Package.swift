@@ -81,7 +81,7 @@ let package = Package(
         // MARK: - Tests
         .target(
             name: "SluiceTesting",
-            dependencies: ["SluiceKafka", "SluiceRedis"],
+            dependencies: ["Sluice", "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -106,7 +106,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceTests",
-            dependencies: ["Sluice", "SluiceTesting"],
+            dependencies: ["Sluice", "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis", "SluiceTesting"],
             swiftSettings: strictSettings
         ),
     ]

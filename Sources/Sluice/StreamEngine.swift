@@ -53,6 +53,23 @@ public final class StreamEngine: Sendable {
         try state.loop()
     }
 
+    /// `run` on a dedicated thread (never the cooperative pool), awaited.
+    public func runOnDedicatedThread() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let thread = Thread {
+                do {
+                    try self.run()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "sluice.engine"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
     private func checkSourceTopic(_ client: KafkaClientConfiguration) throws {
         let source = compiled.topology.source
         let metadata = try Self.blocking { try await KafkaAdmin(configuration: client, logger: self.logger).metadata(timeout: .seconds(10)) }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -9,9 +10,16 @@ import Glibc
 /// signals, and a child inheriting that mask would ignore SIGTERM forever.
 public final class TestProcess: Sendable {
     private let pid: pid_t
+    private let reaped = Mutex<Bool>(false)
 
-    public convenience init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
-        try self.init(executable, arguments, environment: environment, outputTo: nil)
+    public convenience init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], logFile: String? = nil) throws {
+        if let logFile {
+            let fd = open(logFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            defer { close(fd) }
+            try self.init(executable, arguments, environment: environment, outputTo: fd)
+        } else {
+            try self.init(executable, arguments, environment: environment, outputTo: nil)
+        }
     }
 
     private init(_ executable: String, _ arguments: [String], environment: [String: String], outputTo pipeWriteEnd: Int32?)
@@ -49,9 +57,30 @@ public final class TestProcess: Sendable {
         pid = child
     }
 
+    /// Sends `signal` without waiting.
+    public func send(_ signal: Int32) {
+        kill(pid, signal)
+    }
+
+    /// Waits up to `timeout` for the process to exit and returns its exit status (128 + signal
+    /// for a killed process), or nil if it is still running.
+    public func waitForExit(timeout: Duration) async throws -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            var status: Int32 = 0
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid {
+                reaped.withLock { $0 = true }
+                return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
     /// Sends SIGTERM and waits for the process to exit.
     public func stop() {
-        guard kill(pid, SIGTERM) == 0 else { return }
+        guard !reaped.withLock({ $0 }), kill(pid, SIGTERM) == 0 else { return }
         var status: Int32 = 0
         _ = waitpid(pid, &status, 0)
     }

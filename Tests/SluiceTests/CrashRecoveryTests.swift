@@ -1,0 +1,82 @@
+import Foundation
+import Sluice
+import SluiceRedis
+import SluiceTesting
+import Testing
+
+/// `sluice run` as users run it, killed and restarted, and scaled out: the Redis state must be
+/// the same as one uninterrupted run.
+@Suite("Exactly-once effects across crashes and processes", .serialized, .timeLimit(.minutes(8)))
+struct CrashRecoveryTests {
+    let topic = TestServices.uniqueName("crash")
+    let events = 60_000
+
+    func sluice(_ topology: String, group: String, log: String) throws -> TestProcess {
+        try TestProcess(
+            TestProcess.sluiceExecutable(), ["run", "--until-end", "--topology", topology, "--group", group],
+            environment: ["SLUICE_BROKERS": TestServices.brokers, "SLUICE_REDIS_URL": TestServices.redisURL], logFile: log)
+    }
+
+    func storedOffsets(_ name: String) throws -> Int64 {
+        let state = try EngineTestSupport.dumpState(topologyName: name)
+        guard let offsets = state.first(where: { $0.key.hasSuffix(":offsets") })?.value else { return 0 }
+        return offsets.values.compactMap { Int64(String(decoding: $0, as: UTF8.self).split(separator: ":")[0]) }.reduce(0, +)
+    }
+
+    @Test("SIGTERM and repeated SIGKILL, then restarts, and two processes in one group, all equal one uninterrupted run")
+    func killRestartAndScaleOut() async throws {
+        _ = try await EngineTestSupport.produceDemo(topic: topic, events: events, seed: 11, malformed: 0.005)
+        let suffix = String(topic.suffix(8))
+        let logDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-crash-\(suffix)").path
+        try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+
+        // Reference: one uninterrupted process.
+        let reference = try EngineTestSupport.fraudTopology(name: "ref_\(suffix)", topic: topic)
+        let whole = try sluice(reference.path, group: "ref-\(suffix)", log: "\(logDirectory)/reference.log")
+        #expect(try await whole.waitForExit(timeout: .seconds(120)) == 0)
+        let expected = try EngineTestSupport.dumpState(topologyName: "ref_\(suffix)")
+        #expect(expected.count > 1000)
+
+        // Interrupted: SIGTERM once (must exit 0 after committing), then SIGKILL at random moments.
+        let killed = try EngineTestSupport.fraudTopology(name: "kill_\(suffix)", topic: topic)
+        var partialProgress: [Int64] = []
+        var generator = SystemRandomNumberGenerator()
+        for attempt in 0..<5 {
+            let process = try sluice(killed.path, group: "kill-\(suffix)", log: "\(logDirectory)/kill-\(attempt).log")
+            // Wait until this process wrote something new, then interrupt it mid-run.
+            let before = try storedOffsets("kill_\(suffix)")
+            let deadline = ContinuousClock.now + .seconds(30)
+            while try storedOffsets("kill_\(suffix)") == before && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...400, using: &generator)))
+            if attempt == 0 {
+                process.send(SIGTERM)
+                #expect(try await process.waitForExit(timeout: .seconds(20)) == 0, "SIGTERM must finish the batch and exit 0")
+            } else {
+                process.send(SIGKILL)
+                _ = try await process.waitForExit(timeout: .seconds(10))
+            }
+            partialProgress.append(try storedOffsets("kill_\(suffix)"))
+        }
+        #expect(partialProgress.contains { $0 > 0 && $0 < Int64(events) }, "no interruption happened mid-run: \(partialProgress)")
+        let last = try sluice(killed.path, group: "kill-\(suffix)", log: "\(logDirectory)/kill-final.log")
+        #expect(try await last.waitForExit(timeout: .seconds(120)) == 0)
+        let afterKills = try EngineTestSupport.dumpState(topologyName: "kill_\(suffix)")
+        #expect(afterKills.count == expected.count)
+        #expect(afterKills == expected, "state after kills differs in \(afterKills.filter { expected[$0.key] != $0.value }.count) keys")
+
+        // Scale-out: two processes share the partitions of one group.
+        let scaled = try EngineTestSupport.fraudTopology(name: "two_\(suffix)", topic: topic)
+        let first = try sluice(scaled.path, group: "two-\(suffix)", log: "\(logDirectory)/two-a.log")
+        let second = try sluice(scaled.path, group: "two-\(suffix)", log: "\(logDirectory)/two-b.log")
+        #expect(try await first.waitForExit(timeout: .seconds(120)) == 0)
+        #expect(try await second.waitForExit(timeout: .seconds(120)) == 0)
+        let logs = try ["two-a", "two-b"].map { try String(contentsOfFile: "\(logDirectory)/\($0).log", encoding: .utf8) }
+        #expect(logs.allSatisfy { $0.contains("partitions positioned") }, "both processes must have owned partitions")
+        let fromTwo = try EngineTestSupport.dumpState(topologyName: "two_\(suffix)")
+        #expect(fromTwo == expected, "state from two processes differs in \(fromTwo.filter { expected[$0.key] != $0.value }.count) keys")
+
+        for name in ["ref_\(suffix)", "kill_\(suffix)", "two_\(suffix)"] { try EngineTestSupport.clearState(topologyName: name) }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Sluice
+import SluiceCore
+import SluiceKafka
+import SluiceRedis
+import SluiceTesting
+import Testing
+
+/// The engine end to end, through the real broker and Redis.
+@Suite("Streaming engine", .timeLimit(.minutes(5)))
+struct StreamEngineTests {
+    @Test("online features equal a direct computation over the accepted events; bad input is dead-lettered")
+    func matchesReference() async throws {
+        let topic = TestServices.uniqueName("e2e")
+        let name = "e2e_" + String(topic.suffix(8))
+        let (_, compiled) = try EngineTestSupport.fraudTopology(name: name, topic: topic)
+        let summary = try await EngineTestSupport.produceDemo(topic: topic, events: 20_000, malformed: 0.02)
+        try await EngineTestSupport.runUntilEnd(compiled)
+
+        let messages = try await KafkaTestSupport.readAll(topic: topic, partitions: 4)
+        #expect(messages.count == summary.transactions)
+        let reference = ReferenceEngine(layouts: compiled.layouts, decoder: compiled.decoder, messages: messages)
+        #expect(reference.rejected.count >= summary.malformed)
+
+        let redis = try RedisConnection(configuration: TestServices.redisConfiguration())
+        let store = OnlineStore(compiled: compiled)
+        for readTime in [reference.newestEventTime + 1, reference.newestEventTime + 30 * 60_000] {
+            for (viewIndex, layout) in compiled.layouts.enumerated() {
+                let entities = reference.applied[viewIndex].sorted { $0.value.count > $1.value.count }.prefix(150).map(\.key)
+                #expect(!entities.isEmpty)
+                let vectors = try store.read(entities.map { (layout.view.name, $0) }, at: readTime, connection: redis)
+                for (entity, vector) in zip(entities, vectors) {
+                    let expected = reference.features(view: viewIndex, entity: entity, at: readTime)
+                    for (index, name) in vector.names.enumerated() {
+                        #expect(
+                            close(vector.values[index], expected[index]),
+                            "\(layout.view.name) \(entity) \(name) at \(readTime): \(String(describing: vector.values[index])) vs \(String(describing: expected[index]))")
+                    }
+                }
+            }
+        }
+
+        // Every rejected message is on the dead-letter topic, once, with its reason and origin.
+        let deadLetters = try await KafkaTestSupport.readAll(topic: "\(topic).dlq", partitions: 4)
+        let dlqOrigins = deadLetters.map { message in
+            "\(message.headers.string("sluice.source.partition") ?? "?")/\(message.headers.string("sluice.source.offset") ?? "?")/\(message.headers.string("sluice.reason") ?? "?")"
+        }
+        let expectedOrigins = reference.rejected.map { "\($0.message.partition)/\($0.message.offset)/\($0.reason.rawValue)" }
+        #expect(dlqOrigins.sorted() == expectedOrigins.sorted())
+        #expect(Set(reference.rejected.map(\.reason)).isSuperset(of: [.malformedJSON, .wrongType, .outOfRange, .invalidEntityID, .oversized]))
+        let sample = try #require(deadLetters.first)
+        let original = try #require(messages.first { "\($0.partition)" == sample.headers.string("sluice.source.partition") && "\($0.offset)" == sample.headers.string("sluice.source.offset") })
+        #expect(sample.value == original.value)
+
+        // An unknown entity reads as zeros and nulls.
+        let unknown = try store.read(view: "card", entity: "no-such-card", at: reference.newestEventTime, connection: redis)
+        #expect(unknown["txn_count_1h"] == .some(0))
+        #expect(unknown["amount_avg_24h"] == .some(nil))
+        try EngineTestSupport.clearState(topologyName: name)
+    }
+
+    private func close(_ value: Double?, _ expected: Double?) -> Bool {
+        switch (value, expected) {
+        case (nil, nil): true
+        case (let value?, let expected?): abs(value - expected) <= 1e-9 * max(1, abs(expected))
+        default: false
+        }
+    }
+}
+
+extension Array where Element == KafkaHeader {
+    func string(_ key: String) -> String? { first(key).map { String(decoding: $0, as: UTF8.self) } }
+}
