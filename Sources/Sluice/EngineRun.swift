@@ -19,6 +19,8 @@ final class EngineRun {
     let progress: ProgressReporter
 
     var partitions: [Int32: PartitionState] = [:]
+    /// A late mask with every view's bit set.
+    let allViewsMask: UInt64
     var everAssigned = false
     var redisBackoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
     var lastKafkaCommit = ContinuousClock.now
@@ -28,6 +30,8 @@ final class EngineRun {
         self.engine = engine
         self.compiled = engine.compiled
         self.layouts = compiled.layouts
+        precondition(layouts.count <= 64, "a topology has at most 64 views")
+        self.allViewsMask = layouts.count == 64 ? .max : (1 << UInt64(layouts.count)) - 1
         self.redis = redis
         self.logger = engine.log
         var consumerConfiguration = KafkaConsumerConfiguration(groupID: engine.groupID, client: client)
@@ -164,17 +168,16 @@ final class EngineRun {
             case .failure(let rejection):
                 work.deadLetters.append((message, rejection))
             case .success(let event):
-                var late: [Bool] = layouts.map { state.clock.isLate(event.eventTime, lateness: $0.view.allowedLateness) }
-                if late.allSatisfy({ $0 }) {
+                var late: UInt64 = 0
+                for (index, layout) in layouts.enumerated() where state.clock.isLate(event.eventTime, lateness: layout.view.allowedLateness) {
+                    late |= 1 << UInt64(index)
+                }
+                if late == allViewsMask {
                     let watermark = layouts.map { state.clock.watermark(lateness: $0.view.allowedLateness) }.min() ?? .min
                     work.deadLetters.append((message, Rejection(.late, "event time \(event.eventTime) is before the watermark \(watermark)")))
                     continue
                 }
-                if late.contains(true) {
-                    for (index, isLate) in late.enumerated() where isLate { metrics.lateViewUpdates[index].increment() }
-                } else {
-                    late = []
-                }
+                for index in layouts.indices where late & (1 << UInt64(index)) != 0 { metrics.lateViewUpdates[index].increment() }
                 state.clock.advance(to: event.eventTime)
                 work.accepted.append(AcceptedEvent(partition: message.partition, offset: message.offset, event: event, late: late, newestAfter: state.clock.newestEventTime))
             }
@@ -207,7 +210,7 @@ final class EngineRun {
         var missing: [EntityRef: Set<Int32>] = [:]
         for item in accepted {
             let state = partitions[item.partition]!
-            for (viewIndex, layout) in layouts.enumerated() where item.late.isEmpty || !item.late[viewIndex] {
+            for (viewIndex, layout) in layouts.enumerated() where item.late & (1 << UInt64(viewIndex)) == 0 {
                 let entity = item.event.values[layout.keyFieldIndex].stringValue!
                 if state.views[viewIndex][entity] == nil {
                     missing[EntityRef(view: viewIndex, entity: entity), default: []].insert(item.partition)
@@ -226,12 +229,10 @@ final class EngineRun {
         for (ref, reply) in zip(refs, replies) {
             if let message = reply.errorMessage { throw EngineError("reading entity \(ref.entity): \(message)") }
             let layout = layouts[ref.view]
-            let stored = try OnlineStore.tiles(from: reply, layout: layout, partition: nil)
-            for partition in missing[ref]! {
-                var tiles = EntityTiles(groupCount: layout.groups.count)
-                for tile in stored where tile.partition == partition {
-                    tiles.groups[tile.group][tile.tile] = tile.accumulator
-                }
+            let wanted = missing[ref]!
+            let stored = try OnlineStore.tiles(from: reply, layout: layout, partition: wanted.count == 1 ? wanted.first : nil)
+            for partition in wanted {
+                let tiles = EntityTiles(groupCount: layout.groups.count, tiles: stored.filter { $0.partition == partition })
                 partitions[partition]!.views[ref.view][ref.entity] = tiles
                 partitions[partition]!.cachedEntities += 1
             }
@@ -240,54 +241,51 @@ final class EngineRun {
 
     /// Applies accepted events to the cached tiles and builds the batch's transaction.
     private func apply(_ work: inout BatchWork) -> RedisPipeline {
-        var dirty: [EntityRef: [Int32: Set<TileRef>]] = [:]
+        var dirty: [DirtyEntity] = []
         for item in work.accepted {
             let state = partitions[item.partition]!
-            for (viewIndex, layout) in layouts.enumerated() where item.late.isEmpty || !item.late[viewIndex] {
+            for (viewIndex, layout) in layouts.enumerated() where item.late & (1 << UInt64(viewIndex)) == 0 {
                 let entity = item.event.values[layout.keyFieldIndex].stringValue!
-                let ref = EntityRef(view: viewIndex, entity: entity)
-                var touched = dirty[ref]?[item.partition] ?? []
-                state.views[viewIndex][entity]!.apply(item.event, partition: item.partition, offset: item.offset, layout: layout) {
-                    touched.insert(TileRef(group: $0, tile: $1))
-                }
-                state.views[viewIndex][entity]!.prune(watermark: item.newestAfter - layout.view.allowedLateness, layout: layout) {
-                    touched.insert(TileRef(group: $0, tile: $1))
-                }
-                dirty[ref, default: [:]][item.partition] = touched
+                let becameDirty = state.views[viewIndex][entity]!.apply(
+                    item.event, partition: item.partition, offset: item.offset, layout: layout,
+                    watermark: item.newestAfter - layout.view.allowedLateness)
+                if becameDirty { dirty.append(DirtyEntity(partition: item.partition, view: viewIndex, entity: entity)) }
             }
         }
         var pipeline = RedisPipeline(reservingCapacity: 1 << 16)
         var value: [UInt8] = []
-        for (ref, byPartition) in dirty {
+        var deletes: [String] = []
+        let batchClock = ContinuousClock.now
+        for ref in dirty {
             let layout = layouts[ref.view]
+            let state = partitions[ref.partition]!
+            let changes = state.views[ref.view][ref.entity]!.takeChanges()
+            let tiles = state.views[ref.view][ref.entity]!
             let key = compiled.entityKey(view: layout, entity: ref.entity)
-            var writes: [(String, TileAccumulator)] = []
-            var deletes: [String] = []
-            for (partition, tiles) in byPartition {
-                let current = partitions[partition]!.views[ref.view][ref.entity]!
-                for tile in tiles {
-                    let field = TileCodec.fieldName(tileSize: layout.groups[tile.group].tileSize, tile: tile.tile, partition: partition)
-                    if let accumulator = current.groups[tile.group][tile.tile] {
-                        writes.append((field, accumulator))
-                    } else {
-                        deletes.append(field)
-                    }
-                }
-            }
+            deletes.removeAll(keepingCapacity: true)
+            var writes: [EntityTiles.TileKey] = []
+            for change in changes where tiles.groups[change.group][change.tile] != nil { writes.append(change) }
             if !writes.isEmpty {
                 pipeline.beginCommand(argumentCount: 2 + 2 * writes.count)
                 pipeline.add("HSET")
                 pipeline.add(key)
-                for (field, accumulator) in writes {
-                    pipeline.add(field)
+                for change in writes {
+                    pipeline.add(TileCodec.fieldName(tileSize: layout.groups[change.group].tileSize, tile: change.tile, partition: ref.partition))
                     value.removeAll(keepingCapacity: true)
-                    TileCodec.encode(accumulator, into: &value)
+                    TileCodec.encode(tiles.groups[change.group][change.tile]!, into: &value)
                     pipeline.add(bytes: value)
                 }
-                pipeline.beginCommand(argumentCount: 3)
-                pipeline.add("PEXPIRE")
-                pipeline.add(key)
-                pipeline.add(layout.view.ttl)
+                // The TTL only needs refreshing now and then: a key written recently by this
+                // process still has most of its TTL left.
+                if state.needsTTLRefresh(view: ref.view, entity: ref.entity, ttl: layout.view.ttl, now: batchClock) {
+                    pipeline.beginCommand(argumentCount: 3)
+                    pipeline.add("PEXPIRE")
+                    pipeline.add(key)
+                    pipeline.add(layout.view.ttl)
+                }
+            }
+            for change in changes where tiles.groups[change.group][change.tile] == nil {
+                deletes.append(TileCodec.fieldName(tileSize: layout.groups[change.group].tileSize, tile: change.tile, partition: ref.partition))
             }
             if !deletes.isEmpty {
                 pipeline.beginCommand(argumentCount: 2 + deletes.count)
@@ -392,6 +390,8 @@ final class PartitionState {
     /// Per view: entity id → this partition's tiles.
     var views: [[String: EntityTiles]]
     var cachedEntities = 0
+    /// Per view: when this process last set the TTL of an entity's key.
+    private var ttlSetAt: [[String: ContinuousClock.Instant]]
     /// As of the last written batch.
     private(set) var committedOffset: Int64 = 0
     private var committedClock = PartitionClock()
@@ -399,6 +399,15 @@ final class PartitionState {
     init(partition: Int32, views: Int) {
         self.partition = partition
         self.views = Array(repeating: [:], count: views)
+        self.ttlSetAt = Array(repeating: [:], count: views)
+    }
+
+    /// Whether the key's TTL should be set in this batch: never set by this process, or set more
+    /// than a tenth of the TTL ago. Forgotten with the cache, which only makes it set again.
+    func needsTTLRefresh(view: Int, entity: String, ttl: Int64, now: ContinuousClock.Instant) -> Bool {
+        if let last = ttlSetAt[view][entity], now - last < .milliseconds(ttl / 10) { return false }
+        ttlSetAt[view][entity] = now
+        return true
     }
 
     func reset(nextOffset: Int64, newestEventTime: Int64) {
@@ -425,6 +434,7 @@ final class PartitionState {
 
     func dropCache() {
         for index in views.indices { views[index].removeAll() }
+        for index in ttlSetAt.indices { ttlSetAt[index].removeAll() }
         cachedEntities = 0
     }
 }
@@ -459,8 +469,8 @@ struct AcceptedEvent {
     let partition: Int32
     let offset: Int64
     let event: DecodedEvent
-    /// Per view whether the event is late there; empty when late nowhere.
-    let late: [Bool]
+    /// Bit v set: the event is late for view v.
+    let late: UInt64
     /// The partition's newest event time after this event: its watermark drives pruning.
     let newestAfter: Int64
 }
@@ -477,9 +487,11 @@ struct EntityRef: Hashable {
     let entity: String
 }
 
-struct TileRef: Hashable {
-    let group: Int
-    let tile: Int64
+/// An entity whose tiles from `partition` changed in the current batch.
+struct DirtyEntity {
+    let partition: Int32
+    let view: Int
+    let entity: String
 }
 
 /// Exponential backoff whose next attempt is due after a wait.

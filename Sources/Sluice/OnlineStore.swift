@@ -56,7 +56,7 @@ public struct OnlineStore: Sendable {
         while index < items.count {
             defer { index += 2 }
             guard let name = items[index].bytes, let parsed = TileCodec.parseFieldName(name) else { continue }
-            if let partition, parsed.partition != partition { continue }
+            if let partition, parsed.partition != partition { continue }  // skipped before decoding
             guard let group = layout.groups.firstIndex(where: { $0.tileSize == parsed.tileSize }),
                 let value = items[index + 1].bytes
             else { continue }

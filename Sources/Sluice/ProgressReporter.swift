@@ -3,6 +3,7 @@ import Foundation
 /// Prints a progress line to standard error while the engine runs: rewritten in place on a
 /// terminal, one line per interval otherwise (logs, CI).
 final class ProgressReporter {
+    /// nil: measure (for metrics) every 2 s but print nothing.
     private let interval: Duration?
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private var last = ContinuousClock.now
@@ -11,10 +12,7 @@ final class ProgressReporter {
 
     init(interval: Duration?) { self.interval = interval }
 
-    var isDue: Bool {
-        guard let interval else { return false }
-        return ContinuousClock.now - last >= interval
-    }
+    var isDue: Bool { ContinuousClock.now - last >= (interval ?? .seconds(2)) }
 
     func count(_ events: Int) { countSinceLast += events }
 
@@ -24,6 +22,7 @@ final class ProgressReporter {
         let rate = seconds > 0 ? Double(countSinceLast) / seconds : 0
         last = now
         countSinceLast = 0
+        guard interval != nil else { return }
         let atEnd = partitions.values.filter(\.atEnd).count
         var line = "sluice run: \(grouped(processed)) events, \(grouped(Int(rate))) events/s, lag \(grouped(Int(lag))), "
         line += "\(atEnd)/\(partitions.count) partitions at end"

@@ -4,7 +4,7 @@ import Foundation
 import Logging
 import Sluice
 
-struct RunCommand: ParsableCommand {
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Consume the topology's topic, compute windowed features and keep them in Redis (exactly-once).",
@@ -17,13 +17,16 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Exit 0 once every assigned partition reached its end and all state is written.")
     var untilEnd = false
     @Option(help: "Most messages per batch (one Redis transaction).")
-    var batchSize: Int = 5000
+    var batchSize: Int = 20_000
     @Flag(help: "Do not print progress lines.")
     var quiet = false
+    @Option(help: "Port of the Prometheus metrics endpoint on 127.0.0.1 (GET /metrics); 0 disables it.")
+    var metricsPort: Int = 9464
     @OptionGroup var logging: LoggingOptions
 
-    func run() throws {
+    func run() async throws {
         logging.bootstrap(default: .info)
+        let registry = SluiceRuntime.bootstrapMetrics()
         let logger = Logger(label: "sluice.run")
         var configuration = EngineConfiguration(connection: connection.settings)
         configuration.groupID = group
@@ -31,34 +34,12 @@ struct RunCommand: ParsableCommand {
         configuration.maxBatchMessages = batchSize
         configuration.progressInterval = quiet ? nil : .seconds(2)
         let engine = StreamEngine(compiled: try topology.load(), configuration: configuration, logger: logger)
-        let signals = SignalHandlers { signal in
-            logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"): finishing the current batch")
-            engine.stop()
-        }
-        defer { signals.cancel() }
         do {
-            try engine.run()
+            try await SluiceRuntime.run(
+                engine: engine, metricsPort: metricsPort == 0 ? nil : metricsPort, registry: registry, logger: logger)
         } catch {
             logger.error("sluice run failed: \(error)")
             throw ExitCode(1)
         }
     }
-}
-
-/// Turns SIGTERM and SIGINT into a callback instead of killing the process.
-/// `@unchecked Sendable`: the sources are only created in init and cancelled once.
-final class SignalHandlers: @unchecked Sendable {
-    private let sources: [any DispatchSourceSignal]
-
-    init(_ handler: @escaping @Sendable (Int32) -> Void) {
-        sources = [SIGTERM, SIGINT].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { handler(number) }
-            source.resume()
-            return source
-        }
-    }
-
-    func cancel() { sources.forEach { $0.cancel() } }
 }

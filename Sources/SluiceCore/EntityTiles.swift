@@ -3,36 +3,73 @@
 public struct EntityTiles: Sendable, Equatable {
     /// Per tile group: tile index → accumulator.
     public var groups: [[Int64: TileAccumulator]]
+    /// Tiles changed or removed since the last `takeChanges()`.
+    public private(set) var changed: [TileKey] = []
+    /// Per group, no tile index is below this (so pruning can skip the scan).
+    private var lowestTile: [Int64]
+
+    /// A tile of one group.
+    public struct TileKey: Hashable, Sendable {
+        public var group: Int
+        public var tile: Int64
+    }
 
     public init(groupCount: Int) {
         groups = Array(repeating: [:], count: groupCount)
+        lowestTile = Array(repeating: .max, count: groupCount)
     }
 
-    public var isEmpty: Bool { groups.allSatisfy(\.isEmpty) }
+    /// Tiles read back from the store.
+    public init(groupCount: Int, tiles: [StoredTile]) {
+        self.init(groupCount: groupCount)
+        for tile in tiles {
+            groups[tile.group][tile.tile] = tile.accumulator
+            lowestTile[tile.group] = min(lowestTile[tile.group], tile.tile)
+        }
+    }
 
-    /// Adds one event to the tile of each group that holds its time, and calls `touched` with
-    /// each (group, tile) changed.
+    public static func == (lhs: EntityTiles, rhs: EntityTiles) -> Bool { lhs.groups == rhs.groups }
+
+    public var isEmpty: Bool { groups.allSatisfy(\.isEmpty) }
+    public var hasChanges: Bool { !changed.isEmpty }
+
+    /// Adds one event to the tile of each group that holds its time, then drops the tiles no read
+    /// at or after `watermark` can cover. Changed and dropped tiles are recorded in `changed`.
+    /// Returns whether the entity had no unrecorded changes before (it just became dirty).
+    @discardableResult
     public mutating func apply(
-        _ event: DecodedEvent, partition: Int32, offset: Int64, layout: ViewLayout,
-        touched: (Int, Int64) -> Void = { _, _ in }
-    ) {
+        _ event: DecodedEvent, partition: Int32, offset: Int64, layout: ViewLayout, watermark: Int64? = nil
+    ) -> Bool {
+        let wasClean = changed.isEmpty
         for (groupIndex, group) in layout.groups.enumerated() {
             let tile = group.tileIndex(of: event.eventTime)
             groups[groupIndex][tile, default: group.emptyAccumulator()]
                 .add(event.values, eventTime: event.eventTime, partition: partition, offset: offset, group: group)
-            touched(groupIndex, tile)
+            changed.append(TileKey(group: groupIndex, tile: tile))
+            if tile < lowestTile[groupIndex] { lowestTile[groupIndex] = tile }
+        }
+        if let watermark { prune(watermark: watermark, layout: layout) }
+        return wasClean
+    }
+
+    /// Drops tiles that no read at or after `watermark` can cover.
+    public mutating func prune(watermark: Int64, layout: ViewLayout) {
+        for (groupIndex, group) in layout.groups.enumerated() {
+            let oldest = group.oldestReadableTile(watermark: watermark)
+            guard lowestTile[groupIndex] < oldest else { continue }
+            let expired = groups[groupIndex].keys.filter { $0 < oldest }
+            for tile in expired {
+                groups[groupIndex][tile] = nil
+                changed.append(TileKey(group: groupIndex, tile: tile))
+            }
+            lowestTile[groupIndex] = groups[groupIndex].keys.min() ?? .max
         }
     }
 
-    /// Drops tiles that no read at or after `watermark` can cover, calling `removed` for each.
-    public mutating func prune(watermark: Int64, layout: ViewLayout, removed: (Int, Int64) -> Void = { _, _ in }) {
-        for (groupIndex, group) in layout.groups.enumerated() {
-            let oldest = group.oldestReadableTile(watermark: watermark)
-            for tile in groups[groupIndex].keys where tile < oldest {
-                groups[groupIndex][tile] = nil
-                removed(groupIndex, tile)
-            }
-        }
+    /// The tiles changed since the last call (each once), and forgets them.
+    public mutating func takeChanges() -> Set<TileKey> {
+        defer { changed.removeAll(keepingCapacity: false) }
+        return Set(changed)
     }
 
     /// The tiles as `StoredTile`s of `partition`, for `FeatureCalculator`.

@@ -36,16 +36,15 @@ public struct EventDecoder: Sendable {
             return .failure(Rejection(.oversized, "message of \(bytes.count) bytes exceeds max_message_bytes \(source.maxMessageBytes)"))
         }
         var values = [FieldValue](repeating: .null, count: fieldNames.count)
-        var seen = [Bool](repeating: false, count: fieldNames.count)
+        var seen = SeenFields(count: fieldNames.count)
         var scanner = JSONScanner(bytes)
         do {
             try scanner.scanObject { scanner, key in
-                guard let index = fieldNames.firstIndex(where: { $0.elementsEqual(key) }) else {
+                guard let index = fieldIndex(of: key) else {
                     try scanner.skipValue()
                     return
                 }
-                if seen[index] { throw Rejection(.malformedJSON, "field '\(source.fields[index].name)' appears twice") }
-                seen[index] = true
+                if seen.insert(index) { throw Rejection(.malformedJSON, "field '\(source.fields[index].name)' appears twice") }
                 values[index] = try scanner.scanValue(for: source.fields[index])
             }
         } catch let rejection as Rejection {
@@ -69,6 +68,15 @@ public struct EventDecoder: Sendable {
                         + "(max_future_skew \(DurationText.format(source.maxFutureSkew)))"))
         }
         return .success(DecodedEvent(values: values, eventTime: eventTime))
+    }
+
+    @inline(__always)
+    private func fieldIndex(of key: UnsafeRawBufferPointer) -> Int? {
+        for (index, name) in fieldNames.enumerated() where name.count == key.count {
+            let equal = name.withUnsafeBytes { name in memcmp(name.baseAddress!, key.baseAddress!, key.count) == 0 }
+            if equal { return index }
+        }
+        return nil
     }
 
     public func decode(_ bytes: [UInt8], messageTimestamp: Int64?) -> Result<DecodedEvent, Rejection> {
@@ -111,6 +119,34 @@ public struct EventDecoder: Sendable {
         }
         return nil
     }
+}
+
+/// Which schema fields an object had, without allocating for schemas of up to 64 fields.
+private struct SeenFields {
+    private var bits: UInt64 = 0
+    private var overflow: Set<Int> = []
+
+    init(count: Int) {}
+
+    /// Marks `index`; returns whether it was already marked.
+    mutating func insert(_ index: Int) -> Bool {
+        if index < 64 {
+            let mask: UInt64 = 1 << UInt64(index)
+            defer { bits |= mask }
+            return bits & mask != 0
+        }
+        return !overflow.insert(index).inserted
+    }
+}
+
+/// Byte comparison without Foundation (the core has no C imports beyond the standard library).
+@inline(__always)
+private func memcmp(_ left: UnsafeRawPointer, _ right: UnsafeRawPointer, _ count: Int) -> Int32 {
+    for index in 0..<count {
+        let a = left.load(fromByteOffset: index, as: UInt8.self), b = right.load(fromByteOffset: index, as: UInt8.self)
+        if a != b { return a < b ? -1 : 1 }
+    }
+    return 0
 }
 
 func formatNumber(_ value: Double) -> String {

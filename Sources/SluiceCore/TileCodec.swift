@@ -118,9 +118,8 @@ public enum TileCodec {
             case 0:
                 let count = Int(try reader.varint())
                 guard count <= DistinctSketch.exactLimit + 1 else { throw DecodingError(description: "distinct set too large") }
-                var hashes: [UInt64] = []
-                hashes.reserveCapacity(count)
-                for _ in 0..<count { hashes.append(try reader.fixed()) }
+                var hashes = [UInt64](repeating: 0, count: count)
+                for index in 0..<count { hashes[index] = try reader.fixed() }
                 tile.distinct[slot] = .exact(hashes)
             case 1:
                 tile.distinct[slot] = .hyperLogLog(try reader.bytes(DistinctSketch.registerCount))
@@ -200,8 +199,15 @@ private struct ByteReader<Bytes: RandomAccessCollection<UInt8>> where Bytes.Inde
     }
 
     mutating func fixed() throws(TileCodec.DecodingError) -> UInt64 {
+        guard position + 8 <= bytes.endIndex else { throw TileCodec.DecodingError(description: "tile is truncated") }
+        defer { position += 8 }
+        if let value = bytes.withContiguousStorageIfAvailable({ buffer in
+            UnsafeRawBufferPointer(buffer).loadUnaligned(fromByteOffset: position - bytes.startIndex, as: UInt64.self)
+        }) {
+            return UInt64(littleEndian: value)
+        }
         var value: UInt64 = 0
-        for index in 0..<8 { value |= UInt64(try byte()) << UInt64(index * 8) }
+        for index in 0..<8 { value |= UInt64(bytes[position + index]) << UInt64(index * 8) }
         return value
     }
 

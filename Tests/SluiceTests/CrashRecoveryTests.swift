@@ -13,7 +13,7 @@ struct CrashRecoveryTests {
 
     func sluice(_ topology: String, group: String, log: String) throws -> TestProcess {
         try TestProcess(
-            TestProcess.sluiceExecutable(), ["run", "--until-end", "--topology", topology, "--group", group],
+            TestProcess.sluiceExecutable(), ["run", "--until-end", "--topology", topology, "--group", group, "--metrics-port", "0"],
             environment: ["SLUICE_BROKERS": TestServices.brokers, "SLUICE_REDIS_URL": TestServices.redisURL], logFile: log)
     }
 
