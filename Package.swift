@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sluice", targets: ["SluiceCLI"]),
+        .executable(name: "sluice-bench", targets: ["SluiceBench"]),
         .library(name: "SluiceKafka", targets: ["SluiceKafka"]),
         .library(name: "SluiceRedis", targets: ["SluiceRedis"]),
         .library(name: "SluiceCore", targets: ["SluiceCore"]),
@@ -89,6 +90,17 @@ let package = Package(
             name: "SluiceCLI",
             dependencies: [
                 "Sluice", "SluiceCore", "SluiceTopology", "SluiceRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: - Benchmarks (helpers the scripts/bench-* scripts drive)
+        .executableTarget(
+            name: "SluiceBench",
+            dependencies: [
+                "Sluice", "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

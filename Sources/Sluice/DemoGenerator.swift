@@ -62,10 +62,11 @@ public struct DemoGenerator {
     public init(_ options: Options) {
         self.options = options
         random = DemoRandom(seed: options.seed)
-        cardCount = options.cards ?? max(200, options.events / 20)
+        cardCount = options.cards ?? max(200, options.events / 8)
         merchantCount = options.merchants ?? max(50, options.events / 200)
-        cardSampler = ZipfSampler(count: cardCount, exponent: 1.05)
-        merchantSampler = ZipfSampler(count: merchantCount, exponent: 1.2)
+        // Most cards pay a few times a day; merchants are far more skewed (a few big chains).
+        cardSampler = ZipfSampler(count: cardCount, exponent: 0.6)
+        merchantSampler = ZipfSampler(count: merchantCount, exponent: 1.0)
     }
 
     public var isFinished: Bool { index >= options.events }

@@ -25,6 +25,7 @@ final class EngineRun {
     var redisBackoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
     var lastKafkaCommit = ContinuousClock.now
     var totalProcessed = 0
+    var deadLettersByReason: [RejectionReason: Int] = [:]
 
     init(engine: StreamEngine, redis: RedisConnection, client: KafkaClientConfiguration) throws {
         self.engine = engine
@@ -75,7 +76,7 @@ final class EngineRun {
             commitToKafkaIfDue(force: false)
             if configuration.untilEnd {
                 if everAssigned && partitions.values.allSatisfy({ $0.positioned && $0.atEnd }) {
-                    progress.finish(processed: totalProcessed, partitions: partitions)
+                    progress.finish(processed: totalProcessed, partitions: partitions, deadLetters: deadLettersByReason)
                     logger.info("caught up: every assigned partition reached its end", metadata: ["events": "\(totalProcessed)"])
                     return
                 }
@@ -197,7 +198,10 @@ final class EngineRun {
         for state in work.touchedPartitions.compactMap({ partitions[$0] }) { state.commit() }
         metrics.eventsConsumed.increment(by: work.consumed)
         metrics.eventsAccepted.increment(by: work.accepted.count)
-        for (_, rejection) in work.deadLetters { metrics.deadLetters[rejection.reason]?.increment() }
+        for (_, rejection) in work.deadLetters {
+            metrics.deadLetters[rejection.reason]?.increment()
+            deadLettersByReason[rejection.reason, default: 0] += 1
+        }
         totalProcessed += work.consumed
         progress.count(work.consumed)
         metrics.batchDuration.recordNanoseconds((ContinuousClock.now - batchStart).nanoseconds)

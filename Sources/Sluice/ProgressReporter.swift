@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 
 /// Prints a progress line to standard error while the engine runs: rewritten in place on a
 /// terminal, one line per interval otherwise (logs, CI).
@@ -30,11 +31,14 @@ final class ProgressReporter {
         write(line, final: false)
     }
 
-    func finish(processed: Int, partitions: [Int32: PartitionState]) {
-        guard interval != nil else { return }
+    func finish(processed: Int, partitions: [Int32: PartitionState], deadLetters: [RejectionReason: Int]) {
         let seconds = Double((ContinuousClock.now - started).nanoseconds) / 1e9
         let rate = seconds > 0 ? Double(processed) / seconds : 0
-        write("sluice run: \(grouped(processed)) events in \(String(format: "%.1f", seconds)) s (\(grouped(Int(rate))) events/s), all \(partitions.count) partitions at end", final: true)
+        var line = "sluice run: \(grouped(processed)) events in \(String(format: "%.1f", seconds)) s (\(grouped(Int(rate))) events/s), all \(partitions.count) partitions at end"
+        let rejected = deadLetters.values.reduce(0, +)
+        line += rejected == 0 ? "; no dead letters" : "; \(grouped(rejected)) dead-lettered ("
+            + deadLetters.sorted { $0.value > $1.value }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ") + ")"
+        write(line, final: true)
     }
 
     private func write(_ line: String, final: Bool) {

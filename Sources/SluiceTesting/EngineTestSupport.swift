@@ -31,7 +31,7 @@ public enum EngineTestSupport {
         var options = DemoGenerator.Options(events: events, startTime: now - span, span: span)
         options.seed = seed
         options.malformedFraction = malformed
-        options.cards = max(50, events / 40)
+        options.cards = max(50, events / 20)
         return try await DemoProducer.run(
             options: options, rate: nil, topic: topic, labelsTopic: nil, partitions: partitions,
             client: TestServices.kafkaClient, logger: Logger(label: "test.produce"))

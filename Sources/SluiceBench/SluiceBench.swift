@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Sluice
+import SluiceKafka
+import SluiceRedis
+
+/// Measuring tools the benchmark scripts (scripts/bench-*) drive. Not part of the product CLI.
+@main
+struct SluiceBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sluice-bench",
+        abstract: "Measurement helpers for scripts/bench-*.",
+        subcommands: [ConsumeCommand.self, FreshnessCommand.self])
+}
+
+/// The baseline: a librdkafka consumer through the same client layer, doing no work per message.
+struct ConsumeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consume", abstract: "Read a topic from the beginning to its end and print messages/s.")
+
+    @Option var brokers = "127.0.0.1:9092"
+    @Option var topic: String
+    @Option var partitions: Int = 4
+
+    func run() throws {
+        var configuration = KafkaConsumerConfiguration(groupID: "bench-consume-\(UUID().uuidString)", client: KafkaClientConfiguration(brokerList: brokers))
+        configuration.fetchWaitMax = .milliseconds(10)
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        var positions: [KafkaTopicPartition: KafkaOffset] = [:]
+        for partition in 0..<partitions { positions[KafkaTopicPartition(topic, Int32(partition))] = .beginning }
+        try consumer.assign(positions)
+        var ended = Set<KafkaTopicPartition>()
+        var count = 0, bytes = 0
+        let started = ContinuousClock.now
+        while ended.count < partitions {
+            let batch = try consumer.poll(maxMessages: 20_000, timeout: .milliseconds(100))
+            count += batch.messages.count
+            for message in batch.messages {
+                bytes += message.value.count
+                ended.remove(message.topicPartition)
+            }
+            for partition in batch.reachedEnd.keys { ended.insert(partition) }
+        }
+        let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds)
+        print("consumed \(count) messages (\(bytes) bytes) in \(String(format: "%.2f", seconds)) s: \(Int(Double(count) / seconds)) messages/s")
+    }
+}
+
+/// Freshness: time from a producer's send to the moment the event's effect is readable.
+struct FreshnessCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "freshness",
+        abstract: "Produce demo traffic at a fixed rate with probe events and measure send-to-readable latency.")
+
+    @Option var brokers = "127.0.0.1:9092"
+    @Option var redis = "redis://127.0.0.1:6379/0"
+    @Option var topology = "topologies/fraud.yaml"
+    @Option var topic: String
+    @Option(help: "Events per second.") var rate: Double
+    @Option(help: "Seconds to produce.") var seconds: Double = 20
+    @Option(help: "One probe every this many events.") var probeEvery: Int = 50
+
+    func run() async throws {
+        let compiled = CompiledTopology(try SluiceTopologyLoading.load(topology))
+        let store = OnlineStore(compiled: compiled)
+        let producer = try KafkaProducer(configuration: {
+            var configuration = KafkaProducerConfiguration(client: KafkaClientConfiguration(brokerList: brokers))
+            configuration.linger = .milliseconds(0)
+            return configuration
+        }())
+        let total = Int(rate * seconds)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var options = DemoGenerator.Options(events: total, startTime: now, span: Int64(seconds * 1000))
+        options.seed = UInt64(now)
+        var generator = DemoGenerator(options)
+        let probes = ProbeBook()
+        let reader = Task.detached {
+            let connection = try RedisConnection(configuration: RedisConfiguration(url: redis))
+            var latencies: [Double] = []
+            while true {
+                let pending = probes.pending()
+                if pending.isEmpty || probes.isClosed {
+                    if probes.isClosed { break }
+                    try await Task.sleep(for: .milliseconds(1))
+                    continue
+                }
+                let vectors = try store.read(pending.map { ("card", $0.card) }, at: Int64(Date().timeIntervalSince1970 * 1000) + 60_000, connection: connection)
+                let seen = ContinuousClock.now
+                for (probe, vector) in zip(pending, vectors) where (vector["txn_count_24h"] ?? nil) ?? 0 > 0 {
+                    latencies.append(Double((seen - probe.sent).components.attoseconds) / 1e15 + Double((seen - probe.sent).components.seconds) * 1000)
+                    probes.resolve(probe.card)
+                }
+                try await Task.sleep(for: .microseconds(500))
+            }
+            return latencies
+        }
+        let started = ContinuousClock.now
+        var index = 0
+        while let record = generator.next() {
+            let due = started + .nanoseconds(Int64(Double(index) / rate * 1e9))
+            if due > ContinuousClock.now { try await Task.sleep(until: due, clock: .continuous) }
+            if index % probeEvery == 0 {
+                // A probe: an on-time event for a card nobody else uses, so its effect is unambiguous.
+                let card = "probe-\(now)-\(index)"
+                let sentAt = Int64(Date().timeIntervalSince1970 * 1000)
+                let json = "{\"txn_id\":\"\(card)\",\"card_id\":\"\(card)\",\"merchant_id\":\"m-probe\",\"device_id\":\"dev-\(card)\","
+                    + "\"amount\":1.5,\"currency\":\"EUR\",\"country\":\"DE\",\"mcc\":5411,\"channel\":\"pos\",\"ts\":\(sentAt)}"
+                probes.add(card, sent: ContinuousClock.now)
+                try producer.enqueue(KafkaProducerMessage(topic: topic, key: Array(card.utf8), value: Array(json.utf8)))
+            } else {
+                try producer.enqueue(KafkaProducerMessage(topic: topic, key: Array(record.key.utf8), value: record.value))
+            }
+            index += 1
+        }
+        try await producer.flush()
+        let actual = Double(index) / (Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds))
+        // Give the last probes time to land, then stop the reader.
+        let grace = ContinuousClock.now + .seconds(10)
+        while probes.unresolvedCount > 0 && ContinuousClock.now < grace { try await Task.sleep(for: .milliseconds(50)) }
+        probes.close()
+        var latencies = try await reader.value.sorted()
+        await producer.close()
+        guard !latencies.isEmpty else {
+            print("no probe became readable; is sluice run consuming topic '\(topic)'?")
+            throw ExitCode(1)
+        }
+        func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int((p * Double(latencies.count)).rounded(.up)) - 1)] }
+        let missing = probes.unresolvedCount
+        latencies = latencies.filter { $0.isFinite }
+        print(String(
+            format: "freshness over %d probes at %.0f events/s (target %.0f): p50 %.2f ms, p99 %.2f ms, max %.2f ms; %d probes never became readable",
+            latencies.count, actual, rate, percentile(0.5), percentile(0.99), latencies.last!, missing))
+    }
+}
+
+/// Probes sent and not yet seen in Redis.
+final class ProbeBook: @unchecked Sendable {  // every access holds the lock
+    struct Probe { let card: String; let sent: ContinuousClock.Instant }
+    private let lock = NSLock()
+    private var open: [String: ContinuousClock.Instant] = [:]
+    private var closed = false
+
+    func add(_ card: String, sent: ContinuousClock.Instant) { lock.lock(); open[card] = sent; lock.unlock() }
+    func resolve(_ card: String) { lock.lock(); open[card] = nil; lock.unlock() }
+    func pending() -> [Probe] { lock.lock(); defer { lock.unlock() }; return open.map { Probe(card: $0.key, sent: $0.value) } }
+    func close() { lock.lock(); closed = true; lock.unlock() }
+    var isClosed: Bool { lock.lock(); defer { lock.unlock() }; return closed }
+    var unresolvedCount: Int { lock.lock(); defer { lock.unlock() }; return open.count }
+}
