@@ -38,9 +38,9 @@ public enum EngineTestSupport {
     }
 
     /// Runs the engine in this process until every partition reached its end.
-    public static func runUntilEnd(_ compiled: CompiledTopology, group: String? = nil) async throws {
+    public static func runUntilEnd(_ compiled: CompiledTopology, group: String? = nil, redisURL: String? = nil) async throws {
         var configuration = EngineConfiguration(
-            connection: ConnectionSettings(brokers: TestServices.brokers, redisURL: TestServices.redisURL))
+            connection: ConnectionSettings(brokers: TestServices.brokers, redisURL: redisURL ?? TestServices.redisURL))
         configuration.groupID = group ?? TestServices.uniqueName("engine")
         configuration.untilEnd = true
         configuration.progressInterval = nil
@@ -51,8 +51,10 @@ public enum EngineTestSupport {
 
     /// Every Redis hash the topology owns, keyed without the `sluice:<name>:` prefix, with its
     /// fields and raw values. TTLs are left out: they depend on when keys were written.
-    public static func dumpState(topologyName: String) throws -> [String: [String: [UInt8]]] {
-        let redis = try RedisConnection(configuration: TestServices.redisConfiguration())
+    public static func dumpState(topologyName: String, redis configuration: RedisConfiguration? = nil) throws
+        -> [String: [String: [UInt8]]]
+    {
+        let redis = try RedisConnection(configuration: configuration ?? TestServices.redisConfiguration())
         let prefix = "sluice:\(topologyName):"
         var cursor = "0"
         var keys: [String] = []
