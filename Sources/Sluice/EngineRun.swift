@@ -26,6 +26,8 @@ final class EngineRun {
     var lastKafkaCommit = ContinuousClock.now
     var totalProcessed = 0
     var deadLettersByReason: [RejectionReason: Int] = [:]
+    /// Time spent per batch phase, logged at the end of a run (debug level).
+    var phases = PhaseTimes()
 
     init(engine: StreamEngine, redis: RedisConnection, client: KafkaClientConfiguration) throws {
         self.engine = engine
@@ -77,6 +79,7 @@ final class EngineRun {
             if configuration.untilEnd {
                 if everAssigned && partitions.values.allSatisfy({ $0.positioned && $0.atEnd }) {
                     progress.finish(processed: totalProcessed, partitions: partitions, deadLetters: deadLettersByReason)
+                    logger.debug("time per batch phase", metadata: phases.metadata)
                     logger.info("caught up: every assigned partition reached its end", metadata: ["events": "\(totalProcessed)"])
                     return
                 }
@@ -185,12 +188,20 @@ final class EngineRun {
         }
         guard work.consumed > 0 else { return }
         do {
+            let decoded = ContinuousClock.now
+            phases.decode += decoded - batchStart
             try loadMissingEntities(work.accepted)
+            let loaded = ContinuousClock.now
+            phases.load += loaded - decoded
             let transaction = apply(&work)
+            let applied = ContinuousClock.now
+            phases.apply += applied - loaded
             try sendDeadLetters(work.deadLetters)
             let writeStart = ContinuousClock.now
             _ = try redis.transaction(transaction)
-            metrics.redisWriteDuration.recordNanoseconds((ContinuousClock.now - writeStart).nanoseconds)
+            let written = ContinuousClock.now
+            phases.write += written - writeStart
+            metrics.redisWriteDuration.recordNanoseconds((written - writeStart).nanoseconds)
         } catch {
             recoverFromFailedBatch(error)
             return
@@ -256,27 +267,29 @@ final class EngineRun {
                 if becameDirty { dirty.append(DirtyEntity(partition: item.partition, view: viewIndex, entity: entity)) }
             }
         }
-        var pipeline = RedisPipeline(reservingCapacity: 1 << 16)
+        var pipeline = RedisPipeline(reservingCapacity: 1 << 20)
         var value: [UInt8] = []
-        var deletes: [String] = []
+        var field: [UInt8] = []
+        var writes: [EntityTiles.TileKey] = []
+        var deletes: [EntityTiles.TileKey] = []
         let batchClock = ContinuousClock.now
         for ref in dirty {
             let layout = layouts[ref.view]
             let state = partitions[ref.partition]!
-            let changes = state.views[ref.view][ref.entity]!.takeChanges()
-            let tiles = state.views[ref.view][ref.entity]!
-            let key = compiled.entityKey(view: layout, entity: ref.entity)
+            writes.removeAll(keepingCapacity: true)
             deletes.removeAll(keepingCapacity: true)
-            var writes: [EntityTiles.TileKey] = []
-            for change in changes where tiles.groups[change.group][change.tile] != nil { writes.append(change) }
+            state.views[ref.view][ref.entity]!.drainChanges(writes: &writes, deletes: &deletes)
+            let key = compiled.entityKey(view: layout, entity: ref.entity)
             if !writes.isEmpty {
                 pipeline.beginCommand(argumentCount: 2 + 2 * writes.count)
                 pipeline.add("HSET")
                 pipeline.add(key)
                 for change in writes {
-                    pipeline.add(TileCodec.fieldName(tileSize: layout.groups[change.group].tileSize, tile: change.tile, partition: ref.partition))
+                    field.removeAll(keepingCapacity: true)
+                    TileCodec.appendFieldName(tileSize: layout.groups[change.group].tileSize, tile: change.tile, partition: ref.partition, to: &field)
+                    pipeline.add(bytes: field)
                     value.removeAll(keepingCapacity: true)
-                    TileCodec.encode(tiles.groups[change.group][change.tile]!, into: &value)
+                    state.views[ref.view][ref.entity]!.encodeTile(change, into: &value)
                     pipeline.add(bytes: value)
                 }
                 // The TTL only needs refreshing now and then: a key written recently by this
@@ -288,14 +301,15 @@ final class EngineRun {
                     pipeline.add(layout.view.ttl)
                 }
             }
-            for change in changes where tiles.groups[change.group][change.tile] == nil {
-                deletes.append(TileCodec.fieldName(tileSize: layout.groups[change.group].tileSize, tile: change.tile, partition: ref.partition))
-            }
             if !deletes.isEmpty {
                 pipeline.beginCommand(argumentCount: 2 + deletes.count)
                 pipeline.add("HDEL")
                 pipeline.add(key)
-                for field in deletes { pipeline.add(field) }
+                for change in deletes {
+                    field.removeAll(keepingCapacity: true)
+                    TileCodec.appendFieldName(tileSize: layout.groups[change.group].tileSize, tile: change.tile, partition: ref.partition, to: &field)
+                    pipeline.add(bytes: field)
+                }
             }
         }
         let progressed = work.touchedPartitions.sorted()
@@ -467,6 +481,17 @@ struct StoredProgress {
     }
 
     var text: String { "\(nextOffset):\(newestEventTime)" }
+}
+
+struct PhaseTimes {
+    var decode: Duration = .zero
+    var load: Duration = .zero
+    var apply: Duration = .zero
+    var write: Duration = .zero
+
+    var metadata: Logger.Metadata {
+        ["decode": "\(decode)", "load": "\(load)", "apply_and_encode": "\(apply)", "redis_write": "\(write)"]
+    }
 }
 
 struct AcceptedEvent {

@@ -72,6 +72,25 @@ public struct EntityTiles: Sendable, Equatable {
         return Set(changed)
     }
 
+    /// Splits the changes since the last call into tiles that exist (to write) and tiles that
+    /// were removed (to delete), each once, appending to the caller's reusable arrays; forgets them.
+    public mutating func drainChanges(writes: inout [TileKey], deletes: inout [TileKey]) {
+        if changed.count > 1 {
+            changed.sort { ($0.group, $0.tile) < ($1.group, $1.tile) }
+        }
+        var previous: TileKey?
+        for change in changed where change != previous {
+            previous = change
+            if groups[change.group][change.tile] != nil { writes.append(change) } else { deletes.append(change) }
+        }
+        changed.removeAll(keepingCapacity: true)
+    }
+
+    /// Encodes one tile (which must exist) in place, without copying it out of the dictionary.
+    public func encodeTile(_ key: TileKey, into buffer: inout [UInt8]) {
+        TileCodec.encode(groups[key.group][key.tile]!, into: &buffer)
+    }
+
     /// The tiles as `StoredTile`s of `partition`, for `FeatureCalculator`.
     public func storedTiles(partition: Int32) -> [StoredTile] {
         var result: [StoredTile] = []

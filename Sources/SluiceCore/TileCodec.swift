@@ -19,6 +19,26 @@ public enum TileCodec {
         "\(tileSize):\(tile):\(partition)"
     }
 
+    /// Appends the field name's bytes, without building a String.
+    public static func appendFieldName(tileSize: Int64, tile: Int64, partition: Int32, to buffer: inout [UInt8]) {
+        appendDecimal(tileSize, to: &buffer)
+        buffer.append(UInt8(ascii: ":"))
+        appendDecimal(tile, to: &buffer)
+        buffer.append(UInt8(ascii: ":"))
+        appendDecimal(Int64(partition), to: &buffer)
+    }
+
+    private static func appendDecimal(_ value: Int64, to buffer: inout [UInt8]) {
+        if value < 0 { buffer.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        let start = buffer.count
+        repeat {
+            buffer.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        buffer[start...].reverse()
+    }
+
     /// Parses a field name into (tile size, tile index, partition).
     public static func parseFieldName<Bytes: Collection<UInt8>>(_ name: Bytes) -> (tileSize: Int64, tile: Int64, partition: Int32)? {
         var parts: [Int64] = []
