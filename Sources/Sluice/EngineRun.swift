@@ -40,6 +40,10 @@ final class EngineRun {
         var consumerConfiguration = KafkaConsumerConfiguration(groupID: engine.groupID, client: client)
         consumerConfiguration.autoOffsetReset = .earliest
         consumerConfiguration.fetchWaitMax = .milliseconds(10)
+        // Freshness: librdkafka's defaults postpone a partition's next fetch by 500 ms after a
+        // fetch error and 1 s when its queue is full; a live engine wants it back quickly.
+        consumerConfiguration.client.properties["fetch.error.backoff.ms"] = "20"
+        consumerConfiguration.client.properties["fetch.queue.backoff.ms"] = "20"
         let inbox = self.inbox
         consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger) { event in
             inbox.append(event)

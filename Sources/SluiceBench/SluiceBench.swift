@@ -68,7 +68,7 @@ struct FreshnessCommand: AsyncParsableCommand {
         let store = OnlineStore(compiled: compiled)
         let producer = try KafkaProducer(configuration: {
             var configuration = KafkaProducerConfiguration(client: KafkaClientConfiguration(brokerList: brokers))
-            configuration.linger = .milliseconds(0)
+            configuration.linger = .milliseconds(1)
             return configuration
         }())
         let total = Int(rate * seconds)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Sluice
+import SluiceCore
 
 struct ProduceDemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -63,12 +64,5 @@ struct ProduceDemoCommand: AsyncParsableCommand {
     }
 }
 
-func parseDuration(_ text: String) -> Int64? {
-    // Same syntax as topology files: 500ms, 30s, 5m, 2h, 1d.
-    let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
-    for (suffix, scale) in units.sorted(by: { $0.0.count > $1.0.count }) where text.hasSuffix(suffix) {
-        guard let value = Int64(text.dropLast(suffix.count)), value >= 0 else { return nil }
-        return value * scale
-    }
-    return nil
-}
+/// Durations as in topology files: 500ms, 30s, 5m, 2h, 1d.
+func parseDuration(_ text: String) -> Int64? { DurationText.milliseconds(text) }

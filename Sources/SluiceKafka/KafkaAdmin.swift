@@ -77,10 +77,7 @@ public final class KafkaAdmin: Sendable {
     private func onBlockingQueue<T: Sendable>(_ body: @escaping @Sendable () throws(KafkaError) -> T) async throws(KafkaError)
         -> T
     {
-        let result: Result<T, KafkaError> = await withCheckedContinuation { continuation in
-            blockingQueue.async { continuation.resume(returning: Result(catching: body)) }
-        }
-        return try result.get()
+        try await blockingQueue.run(body)
     }
 
     // MARK: - Blocking implementations
