@@ -77,31 +77,53 @@ struct FreshnessCommand: AsyncParsableCommand {
         options.seed = UInt64(now)
         var generator = DemoGenerator(options)
         let probes = ProbeBook()
-        let reader = Task.detached {
-            let connection = try RedisConnection(configuration: RedisConfiguration(url: redis))
-            var latencies: [Double] = []
-            while true {
-                let pending = probes.pending()
-                if pending.isEmpty || probes.isClosed {
-                    if probes.isClosed { break }
-                    try await Task.sleep(for: .milliseconds(1))
-                    continue
-                }
-                let vectors = try store.read(pending.map { ("card", $0.card) }, at: Int64(Date().timeIntervalSince1970 * 1000) + 60_000, connection: connection)
-                let seen = ContinuousClock.now
-                for (probe, vector) in zip(pending, vectors) where (vector["txn_count_24h"] ?? nil) ?? 0 > 0 {
-                    latencies.append(Double((seen - probe.sent).components.attoseconds) / 1e15 + Double((seen - probe.sent).components.seconds) * 1000)
-                    probes.resolve(probe.card)
-                }
-                try await Task.sleep(for: .microseconds(500))
+        let redisURL = redis
+        // The reader and the producer each get a thread of their own: blocking calls and pacing
+        // on the cooperative pool would starve each other and distort the measurement.
+        let reader = LatencyReader(probes: probes) {
+            let connection = try RedisConnection(configuration: RedisConfiguration(url: redisURL))
+            return { cards in
+                try store.read(cards.map { ("card", $0) }, at: Int64(Date().timeIntervalSince1970 * 1000) + 60_000, connection: connection)
+                    .map { (($0["txn_count_24h"] ?? nil) ?? 0) > 0 }
             }
-            return latencies
         }
+        reader.start()
+        let started = ContinuousClock.now
+        let index = try Self.produce(&generator, producer: producer, probes: probes, topic: topic, rate: rate, probeEvery: probeEvery, runID: now)
+        try await producer.flush()
+        let elapsed = ContinuousClock.now - started
+        let actual = Double(index) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        // Give the last probes time to land, then stop the reader.
+        let grace = ContinuousClock.now + .seconds(10)
+        while probes.unresolvedCount > 0 && ContinuousClock.now < grace { try await Task.sleep(for: .milliseconds(50)) }
+        probes.close()
+        var latencies = try reader.finish().sorted()
+        await producer.close()
+        guard !latencies.isEmpty else {
+            print("no probe became readable; is sluice run consuming topic '\(topic)'?")
+            throw ExitCode(1)
+        }
+        func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int((p * Double(latencies.count)).rounded(.up)) - 1)] }
+        let missing = probes.unresolvedCount
+        latencies = latencies.filter { $0.isFinite }
+        print(String(
+            format: "freshness over %d probes at %.0f events/s (target %.0f): p50 %.2f ms, p99 %.2f ms, max %.2f ms; %d probes never became readable",
+            latencies.count, actual, rate, percentile(0.5), percentile(0.99), latencies.last!, missing))
+    }
+
+    /// Produces at `rate` with a probe every `probeEvery` events; blocks the calling thread.
+    static func produce(
+        _ generator: inout DemoGenerator, producer: KafkaProducer, probes: ProbeBook, topic: String, rate: Double,
+        probeEvery: Int, runID now: Int64
+    ) throws -> Int {
         let started = ContinuousClock.now
         var index = 0
         while let record = generator.next() {
             let due = started + .nanoseconds(Int64(Double(index) / rate * 1e9))
-            if due > ContinuousClock.now { try await Task.sleep(until: due, clock: .continuous) }
+            let wait = due - ContinuousClock.now
+            if wait > .microseconds(200) {
+                Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
+            }
             if index % probeEvery == 0 {
                 // A probe: an on-time event for a card nobody else uses, so its effect is unambiguous.
                 let card = "probe-\(now)-\(index)"
@@ -115,24 +137,52 @@ struct FreshnessCommand: AsyncParsableCommand {
             }
             index += 1
         }
-        try await producer.flush()
-        let actual = Double(index) / (Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds))
-        // Give the last probes time to land, then stop the reader.
-        let grace = ContinuousClock.now + .seconds(10)
-        while probes.unresolvedCount > 0 && ContinuousClock.now < grace { try await Task.sleep(for: .milliseconds(50)) }
-        probes.close()
-        var latencies = try await reader.value.sorted()
-        await producer.close()
-        guard !latencies.isEmpty else {
-            print("no probe became readable; is sluice run consuming topic '\(topic)'?")
-            throw ExitCode(1)
-        }
-        func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int((p * Double(latencies.count)).rounded(.up)) - 1)] }
-        let missing = probes.unresolvedCount
-        latencies = latencies.filter { $0.isFinite }
-        print(String(
-            format: "freshness over %d probes at %.0f events/s (target %.0f): p50 %.2f ms, p99 %.2f ms, max %.2f ms; %d probes never became readable",
-            latencies.count, actual, rate, percentile(0.5), percentile(0.99), latencies.last!, missing))
+        return index
+    }
+}
+
+/// Polls the read path for pending probes on a dedicated thread, every millisecond.
+final class LatencyReader: @unchecked Sendable {  // latencies are written by the thread, read after join
+    typealias Check = ([String]) throws -> [Bool]
+    private let probes: ProbeBook
+    private let makeCheck: () throws -> Check
+    private var latencies: [Double] = []
+    private var failure: (any Error)?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(probes: ProbeBook, makeCheck: @escaping () throws -> Check) {
+        self.probes = probes
+        self.makeCheck = makeCheck
+    }
+
+    func start() {
+        Thread {
+            defer { self.done.signal() }
+            do {
+                let check = try self.makeCheck()
+                while !self.probes.isClosed {
+                    let pending = self.probes.pending()
+                    if !pending.isEmpty {
+                        let visible = try check(pending.map(\.card))
+                        let seen = ContinuousClock.now
+                        for (probe, isVisible) in zip(pending, visible) where isVisible {
+                            let latency = seen - probe.sent
+                            self.latencies.append(Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15)
+                            self.probes.resolve(probe.card)
+                        }
+                    }
+                    Thread.sleep(forTimeInterval: 0.001)
+                }
+            } catch {
+                self.failure = error
+            }
+        }.start()
+    }
+
+    func finish() throws -> [Double] {
+        done.wait()
+        if let failure { throw failure }
+        return latencies
     }
 }
 
