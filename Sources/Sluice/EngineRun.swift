@@ -19,6 +19,10 @@ final class EngineRun {
     let progress: ProgressReporter
 
     var partitions: [Int32: PartitionState] = [:]
+    /// Writes batch transactions while the next batch is computed.
+    let writer: RedisWriterLane
+    /// The batch the writer lane is writing.
+    var inFlight: InFlightBatch?
     /// A late mask with every view's bit set.
     let allViewsMask: UInt64
     var everAssigned = false
@@ -29,7 +33,8 @@ final class EngineRun {
     /// Time spent per batch phase, logged at the end of a run (debug level).
     var phases = PhaseTimes()
 
-    init(engine: StreamEngine, redis: RedisConnection, client: KafkaClientConfiguration) throws {
+    init(engine: StreamEngine, redis: RedisConnection, writer: RedisConnection, client: KafkaClientConfiguration) throws {
+        self.writer = RedisWriterLane(connection: writer)
         self.engine = engine
         self.compiled = engine.compiled
         self.layouts = compiled.layouts
@@ -45,7 +50,11 @@ final class EngineRun {
         consumerConfiguration.client.properties["fetch.error.backoff.ms"] = "20"
         consumerConfiguration.client.properties["fetch.queue.backoff.ms"] = "20"
         let inbox = self.inbox
+        let writerLane = self.writer
         consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger) { event in
+            // Runs inside poll on the engine thread: let a write in flight land before partitions
+            // change hands, so a new owner never races it.
+            writerLane.waitIfBusy()
             inbox.append(event)
             return [:]
         }
@@ -67,6 +76,7 @@ final class EngineRun {
         defer { shutdown() }
         while !engine.isStopping {
             let batch = try consumer.poll(maxMessages: configuration.maxBatchMessages, timeout: configuration.pollTimeout)
+            if inbox.hasEvents || partitions.values.contains(where: { !$0.positioned }) { finishInFlight() }
             applyRebalances()
             for error in batch.errors { reportKafkaError(error) }
             positionPartitions()
@@ -82,6 +92,8 @@ final class EngineRun {
             commitToKafkaIfDue(force: false)
             if configuration.untilEnd {
                 if everAssigned && partitions.values.allSatisfy({ $0.positioned && $0.atEnd }) {
+                    finishInFlight()
+                    guard partitions.values.allSatisfy({ $0.positioned && $0.atEnd }) else { continue }
                     progress.finish(processed: totalProcessed, partitions: partitions, deadLetters: deadLettersByReason)
                     logger.debug("time per batch phase", metadata: phases.metadata)
                     logger.info("caught up: every assigned partition reached its end", metadata: ["events": "\(totalProcessed)"])
@@ -96,6 +108,7 @@ final class EngineRun {
     }
 
     private func shutdown() {
+        finishInFlight()
         commitToKafkaIfDue(force: true)
         do { try consumer.close() } catch { logger.warning("consumer did not close cleanly", metadata: ["error": "\(error)"]) }
         do { try producer.flushBlocking(timeout: .seconds(10)) } catch {
@@ -163,6 +176,7 @@ final class EngineRun {
 
     private func process(_ messages: [KafkaConsumerMessage]) {
         let batchStart = ContinuousClock.now
+        evictCachesIfNeeded()
         var work = BatchWork()
         let decoder = compiled.decoder
         for message in messages {
@@ -191,36 +205,59 @@ final class EngineRun {
             }
         }
         guard work.consumed > 0 else { return }
+        let transaction: RedisPipeline
         do {
             let decoded = ContinuousClock.now
             phases.decode += decoded - batchStart
             try loadMissingEntities(work.accepted)
             let loaded = ContinuousClock.now
             phases.load += loaded - decoded
-            let transaction = apply(&work)
+            transaction = apply(&work)
             let applied = ContinuousClock.now
             phases.apply += applied - loaded
             try sendDeadLetters(work.deadLetters)
-            let writeStart = ContinuousClock.now
-            _ = try redis.transaction(transaction)
-            let written = ContinuousClock.now
-            phases.write += written - writeStart
-            metrics.redisWriteDuration.recordNanoseconds((written - writeStart).nanoseconds)
         } catch {
             recoverFromFailedBatch(error)
             return
         }
-        for state in work.touchedPartitions.compactMap({ partitions[$0] }) { state.commit() }
-        metrics.eventsConsumed.increment(by: work.consumed)
-        metrics.eventsAccepted.increment(by: work.accepted.count)
-        for (_, rejection) in work.deadLetters {
-            metrics.deadLetters[rejection.reason]?.increment()
-            deadLettersByReason[rejection.reason, default: 0] += 1
+        // Batch N+1 was computed on top of batch N: if N's write failed, both are void.
+        guard finishInFlight() else { return }
+        var progressSnapshot: [Int32: (nextOffset: Int64, clock: PartitionClock)] = [:]
+        for partition in work.touchedPartitions {
+            if let state = partitions[partition] { progressSnapshot[partition] = (state.nextOffset, state.clock) }
         }
-        totalProcessed += work.consumed
-        progress.count(work.consumed)
-        metrics.batchDuration.recordNanoseconds((ContinuousClock.now - batchStart).nanoseconds)
-        evictCachesIfNeeded()
+        writer.submit(transaction)
+        inFlight = InFlightBatch(
+            progress: progressSnapshot, consumed: work.consumed, accepted: work.accepted.count,
+            deadLetters: work.deadLetters.map(\.1.reason), started: batchStart, writeStarted: ContinuousClock.now)
+    }
+
+    /// Collects the write in flight: on success its partitions' progress becomes committed and it
+    /// is counted; on failure everything not written is dropped. Returns whether it succeeded.
+    @discardableResult
+    private func finishInFlight() -> Bool {
+        guard let batch = inFlight, let outcome = writer.collect() else { return true }
+        inFlight = nil
+        if case .failure(let error) = outcome {
+            recoverFromFailedBatch(error)
+            return false
+        }
+        let written = ContinuousClock.now
+        phases.write += written - batch.writeStarted
+        metrics.redisWriteDuration.recordNanoseconds((written - batch.writeStarted).nanoseconds)
+        for (partition, progress) in batch.progress {
+            partitions[partition]?.commit(nextOffset: progress.nextOffset, clock: progress.clock)
+        }
+        metrics.eventsConsumed.increment(by: batch.consumed)
+        metrics.eventsAccepted.increment(by: batch.accepted)
+        for reason in batch.deadLetters {
+            metrics.deadLetters[reason]?.increment()
+            deadLettersByReason[reason, default: 0] += 1
+        }
+        totalProcessed += batch.consumed
+        progress.count(batch.consumed)
+        metrics.batchDuration.recordNanoseconds((written - batch.started).nanoseconds)
+        return true
     }
 
     /// Reads, in one pipelined round trip, the stored tiles of every entity the batch touches
@@ -358,10 +395,13 @@ final class EngineRun {
         try? consumer.pause(partitions.keys.map { KafkaTopicPartition(topic, $0) })
     }
 
+    /// Drops every cache once it grows past the limit. Only with no write in flight: a reload must
+    /// never read state older than the cache it replaces.
     private func evictCachesIfNeeded() {
         let cached = partitions.values.reduce(0) { $0 + $1.cachedEntities }
         metrics.cachedEntities.record(cached)
         guard cached > engine.configuration.maxCachedEntities else { return }
+        guard finishInFlight() else { return }
         for state in partitions.values { state.dropCache() }
         logger.debug("entity cache dropped", metadata: ["entities": "\(cached)"])
     }
@@ -441,7 +481,8 @@ final class PartitionState {
         dropCache()
     }
 
-    func commit() {
+    /// Records progress whose batch is now written.
+    func commit(nextOffset: Int64, clock: PartitionClock) {
         committedOffset = nextOffset
         committedClock = clock
     }
@@ -485,6 +526,16 @@ struct StoredProgress {
     }
 
     var text: String { "\(nextOffset):\(newestEventTime)" }
+}
+
+/// What a batch whose transaction is in flight will commit once written.
+struct InFlightBatch {
+    let progress: [Int32: (nextOffset: Int64, clock: PartitionClock)]
+    let consumed: Int
+    let accepted: Int
+    let deadLetters: [RejectionReason]
+    let started: ContinuousClock.Instant
+    let writeStarted: ContinuousClock.Instant
 }
 
 struct PhaseTimes {

@@ -49,7 +49,8 @@ public final class StreamEngine: Sendable {
         let client = configuration.connection.kafkaClient
         try checkSourceTopic(client)
         let state = try EngineRun(
-            engine: self, redis: RedisConnection(configuration: redisConfiguration, logger: logger), client: client)
+            engine: self, redis: RedisConnection(configuration: redisConfiguration, logger: logger),
+            writer: RedisConnection(configuration: redisConfiguration, logger: logger), client: client)
         try state.loop()
     }
 
@@ -122,4 +123,5 @@ final class RebalanceInbox: Sendable {
     private let events = Mutex<[KafkaRebalanceEvent]>([])
     func append(_ event: KafkaRebalanceEvent) { events.withLock { $0.append(event) } }
     func drain() -> [KafkaRebalanceEvent] { events.withLock { events in defer { events.removeAll() }; return events } }
+    var hasEvents: Bool { events.withLock { !$0.isEmpty } }
 }

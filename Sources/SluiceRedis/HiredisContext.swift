@@ -10,8 +10,16 @@ import Darwin
 final class HiredisContext {
     private let context: UnsafeMutablePointer<redisContext>
 
+    /// hiredis 0.14 writes with write(2): a server that went away would raise SIGPIPE and kill the
+    /// process. Ignoring it (once, before the first connection) turns that into an EPIPE error,
+    /// which surfaces as `connectionLost`.
+    private static let ignoreBrokenPipes: Void = {
+        signal(SIGPIPE, SIG_IGN)
+    }()
+
     /// Connects to `host:port`; on failure frees the context and throws `connectionFailed`.
     static func connect(host: String, port: Int, timeout: Duration) throws(RedisError) -> HiredisContext {
+        _ = ignoreBrokenPipes
         guard let context = redisConnectWithTimeout(host, Int32(port), timeval(timeout)) else {
             throw RedisError(.connectionFailed, "could not allocate a hiredis context for \(host):\(port)")
         }

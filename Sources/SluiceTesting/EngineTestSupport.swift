@@ -38,12 +38,17 @@ public enum EngineTestSupport {
     }
 
     /// Runs the engine in this process until every partition reached its end.
-    public static func runUntilEnd(_ compiled: CompiledTopology, group: String? = nil, redisURL: String? = nil) async throws {
+    public static func runUntilEnd(
+        _ compiled: CompiledTopology, group: String? = nil, redisURL: String? = nil, maxCachedEntities: Int? = nil,
+        batchSize: Int? = nil
+    ) async throws {
         var configuration = EngineConfiguration(
             connection: ConnectionSettings(brokers: TestServices.brokers, redisURL: redisURL ?? TestServices.redisURL))
         configuration.groupID = group ?? TestServices.uniqueName("engine")
         configuration.untilEnd = true
         configuration.progressInterval = nil
+        if let maxCachedEntities { configuration.maxCachedEntities = maxCachedEntities }
+        if let batchSize { configuration.maxBatchMessages = batchSize }
         var logger = Logger(label: "test.engine")
         logger.logLevel = .warning
         try await StreamEngine(compiled: compiled, configuration: configuration, logger: logger).runOnDedicatedThread()

@@ -15,7 +15,9 @@ struct StreamEngineTests {
         let name = "e2e_" + String(topic.suffix(8))
         let (_, compiled) = try EngineTestSupport.fraudTopology(name: name, topic: topic)
         let summary = try await EngineTestSupport.produceDemo(topic: topic, events: 20_000, malformed: 0.02)
-        try await EngineTestSupport.runUntilEnd(compiled)
+        // Small batches and a tiny entity cache: many overlapped writes, and entities evicted and
+        // reloaded from Redis mid-run, must still give exact results.
+        try await EngineTestSupport.runUntilEnd(compiled, maxCachedEntities: 500, batchSize: 700)
 
         let messages = try await KafkaTestSupport.readAll(topic: topic, partitions: 4)
         #expect(messages.count == summary.transactions)

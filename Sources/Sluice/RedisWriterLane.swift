@@ -1,0 +1,54 @@
+import Dispatch
+import SluiceRedis
+
+/// Writes one batch transaction at a time on a connection and thread of its own, so the engine
+/// can decode and apply batch N+1 while batch N's MULTI/EXEC is on the wire.
+///
+/// `@unchecked Sendable`: the connection is only used on `queue`; `outcome` is written on `queue`
+/// before `done` is signalled and read by the engine thread only after waiting on `done`.
+final class RedisWriterLane: @unchecked Sendable {
+    private let connection: RedisConnection
+    private let queue = DispatchQueue(label: "sluice.engine.writer")
+    private let done = DispatchSemaphore(value: 0)
+    private var outcome: Result<Void, any Error>?
+    /// A transaction was submitted and its outcome not yet collected (engine thread only).
+    private(set) var isBusy = false
+    private var collected: Result<Void, any Error>?
+
+    init(connection: RedisConnection) {
+        self.connection = connection
+    }
+
+    /// Starts writing `transaction`. The previous one must have been collected.
+    func submit(_ transaction: RedisPipeline) {
+        precondition(!isBusy, "collect the previous write first")
+        isBusy = true
+        collected = nil
+        queue.async {
+            do {
+                _ = try self.connection.transaction(transaction)
+                self.outcome = .success(())
+            } catch {
+                self.outcome = .failure(error)
+            }
+            self.done.signal()
+        }
+    }
+
+    /// Blocks until the submitted transaction is written or failed, keeping its outcome for
+    /// `collect()`. Safe to call when nothing is in flight.
+    func waitIfBusy() {
+        guard isBusy, collected == nil else { return }
+        done.wait()
+        collected = outcome
+    }
+
+    /// The outcome of the submitted transaction (waiting for it if needed); nil when none.
+    func collect() -> Result<Void, any Error>? {
+        guard isBusy else { return nil }
+        waitIfBusy()
+        isBusy = false
+        defer { collected = nil }
+        return collected
+    }
+}
