@@ -1,6 +1,9 @@
 /// How a view's features map onto tiles: features are grouped by tile size, and each group's tile
 /// accumulator holds exactly the statistics its features need.
-public struct ViewLayout: Sendable {
+///
+/// A class, immutable after init: it is read for every event, and passing a struct this size
+/// around costs a dozen reference-count operations per use.
+public final class ViewLayout: Sendable {
     public let view: ViewSpec
     /// Index of the view's key field in the source schema.
     public let keyFieldIndex: Int
@@ -22,7 +25,7 @@ public struct ViewLayout: Sendable {
                 groupIndex = groups.count - 1
             }
             let fieldIndex = feature.field.flatMap { source.fieldIndex($0) }
-            plans.append(groups[groupIndex!].plan(feature, fieldIndex: fieldIndex, group: groupIndex!))
+            plans.append(groups[groupIndex!].plan(feature, fieldIndex: fieldIndex, group: groupIndex!))  // mutates the group
         }
         self.groups = groups
         self.plans = plans
@@ -42,7 +45,10 @@ public struct ViewLayout: Sendable {
 }
 
 /// Features of one view that share a tile size.
-public struct TileGroup: Sendable, Equatable {
+///
+/// `@unchecked Sendable`: only `ViewLayout.init` mutates it, before the layout is shared; a class
+/// so that the per-event loops do not copy (and retain) its arrays.
+public final class TileGroup: @unchecked Sendable {
     public let tileSize: Int64
     /// Longest window of the group's features: tiles older than that behind the watermark are dropped.
     public private(set) var longestWindow: Int64 = 0
@@ -55,7 +61,7 @@ public struct TileGroup: Sendable, Equatable {
 
     init(tileSize: Int64) { self.tileSize = tileSize }
 
-    mutating func plan(_ feature: FeatureSpec, fieldIndex: Int?, group: Int) -> FeaturePlan {
+    func plan(_ feature: FeatureSpec, fieldIndex: Int?, group: Int) -> FeaturePlan {
         longestWindow = max(longestWindow, feature.window)
         var slot = 0
         switch feature.aggregation {
