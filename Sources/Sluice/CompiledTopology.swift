@@ -14,9 +14,7 @@ public struct CompiledTopology: Sendable {
         self.topology = topology
         layouts = topology.views.map { ViewLayout(view: $0, source: topology.source) }
         decoder = EventDecoder(source: topology.source, entityFields: topology.views.map(\.keyField))
-        let hash = StableHash.hash(layouts.map { "\($0.view.name)=\($0.fingerprint)" }.joined(separator: ";"))
-        let hex = String(hash, radix: 16)
-        fingerprint = String((String(repeating: "0", count: 16 - hex.count) + hex).prefix(8))
+        fingerprint = StableHash.fingerprint(layouts.map { "\($0.view.name)=\($0.fingerprint)" }.joined(separator: ";"))
     }
 
     public func layout(named view: String) -> ViewLayout? { layouts.first { $0.view.name == view } }

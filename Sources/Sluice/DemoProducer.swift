@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SluiceKafka
+import Synchronization
 
 /// Produces `DemoGenerator` traffic to Kafka: transactions keyed by card, and labels.
 public enum DemoProducer {
@@ -52,9 +53,8 @@ public enum DemoProducer {
     }
 }
 
-private final class FailureCounter: @unchecked Sendable {  // guarded by its lock
-    private let lock = NSLock()
-    private var value = 0
-    func add() { lock.lock(); value += 1; lock.unlock() }
-    var count: Int { lock.lock(); defer { lock.unlock() }; return value }
+private final class FailureCounter: Sendable {
+    private let value = Atomic<Int>(0)
+    func add() { value.add(1, ordering: .relaxed) }
+    var count: Int { value.load(ordering: .relaxed) }
 }

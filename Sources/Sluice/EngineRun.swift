@@ -326,9 +326,7 @@ final class EngineRun {
                 pipeline.add("HSET")
                 pipeline.add(key)
                 for change in writes {
-                    field.removeAll(keepingCapacity: true)
-                    TileCodec.appendFieldName(tileSize: layout.groups[change.group].tileSize, tile: change.tile, partition: ref.partition, to: &field)
-                    pipeline.add(bytes: field)
+                    addFieldName(change, of: layout, partition: ref.partition, to: &pipeline, scratch: &field)
                     value.removeAll(keepingCapacity: true)
                     state.views[ref.view][ref.entity]!.encodeTile(change, into: &value)
                     pipeline.add(bytes: value)
@@ -347,9 +345,7 @@ final class EngineRun {
                 pipeline.add("HDEL")
                 pipeline.add(key)
                 for change in deletes {
-                    field.removeAll(keepingCapacity: true)
-                    TileCodec.appendFieldName(tileSize: layout.groups[change.group].tileSize, tile: change.tile, partition: ref.partition, to: &field)
-                    pipeline.add(bytes: field)
+                    addFieldName(change, of: layout, partition: ref.partition, to: &pipeline, scratch: &field)
                 }
             }
         }
@@ -363,6 +359,15 @@ final class EngineRun {
             pipeline.add(StoredProgress(nextOffset: state.nextOffset, newestEventTime: state.clock.newestEventTime).text)
         }
         return pipeline
+    }
+
+    private func addFieldName(
+        _ tile: EntityTiles.TileKey, of layout: ViewLayout, partition: Int32, to pipeline: inout RedisPipeline,
+        scratch: inout [UInt8]
+    ) {
+        scratch.removeAll(keepingCapacity: true)
+        TileCodec.appendFieldName(tileSize: layout.groups[tile.group].tileSize, tile: tile.tile, partition: partition, to: &scratch)
+        pipeline.add(bytes: scratch)
     }
 
     /// Sends rejected events to the dead-letter topic and waits until the broker has them.

@@ -4,6 +4,7 @@ import Logging
 import Sluice
 import SluiceKafka
 import SluiceRedis
+import SluiceTopology
 
 /// Measuring tools the benchmark scripts (scripts/bench-*) drive. Not part of the product CLI.
 @main
@@ -64,7 +65,7 @@ struct FreshnessCommand: AsyncParsableCommand {
     @Option(help: "One probe every this many events.") var probeEvery: Int = 50
 
     func run() async throws {
-        let compiled = CompiledTopology(try SluiceTopologyLoading.load(topology))
+        let compiled = CompiledTopology(try TopologyLoader.load(file: topology))
         let store = OnlineStore(compiled: compiled)
         let producer = try KafkaProducer(configuration: {
             var configuration = KafkaProducerConfiguration(client: KafkaClientConfiguration(brokerList: brokers))

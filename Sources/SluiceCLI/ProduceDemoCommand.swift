@@ -33,7 +33,7 @@ struct ProduceDemoCommand: AsyncParsableCommand {
         guard events > 0 else { throw ValidationError("--events must be positive") }
         guard (0...1).contains(malformed) else { throw ValidationError("--malformed must be within 0...1") }
         if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
-        guard parseDuration(span) != nil else { throw ValidationError("--span '\(span)' is not a duration such as 30m or 2h") }
+        guard DurationText.milliseconds(span) != nil else { throw ValidationError("--span '\(span)' is not a duration such as 30m or 2h") }
     }
 
     func run() async throws {
@@ -43,7 +43,7 @@ struct ProduceDemoCommand: AsyncParsableCommand {
         if let rate {
             options = DemoGenerator.Options(events: events, startTime: now, span: Int64(Double(events) / rate * 1000))
         } else {
-            let spanMs = parseDuration(span)!
+            let spanMs = DurationText.milliseconds(span)!
             options = DemoGenerator.Options(events: events, startTime: now - spanMs, span: spanMs)
         }
         options.seed = seed
@@ -64,5 +64,3 @@ struct ProduceDemoCommand: AsyncParsableCommand {
     }
 }
 
-/// Durations as in topology files: 500ms, 30s, 5m, 2h, 1d.
-func parseDuration(_ text: String) -> Int64? { DurationText.milliseconds(text) }

@@ -3,7 +3,7 @@
 public struct EntityTiles: Sendable, Equatable {
     /// Per tile group: tile index → accumulator.
     public var groups: [[Int64: TileAccumulator]]
-    /// Tiles changed or removed since the last `takeChanges()`.
+    /// Tiles changed or removed since the last `drainChanges`, possibly repeated.
     public private(set) var changed: [TileKey] = []
     /// Per group, no tile index is below this (so pruning can skip the scan).
     private var lowestTile: [Int64]
@@ -31,7 +31,6 @@ public struct EntityTiles: Sendable, Equatable {
     public static func == (lhs: EntityTiles, rhs: EntityTiles) -> Bool { lhs.groups == rhs.groups }
 
     public var isEmpty: Bool { groups.allSatisfy(\.isEmpty) }
-    public var hasChanges: Bool { !changed.isEmpty }
 
     /// Adds one event to the tile of each group that holds its time, then drops the tiles no read
     /// at or after `watermark` can cover. Changed and dropped tiles are recorded in `changed`.
@@ -64,12 +63,6 @@ public struct EntityTiles: Sendable, Equatable {
             }
             lowestTile[groupIndex] = groups[groupIndex].keys.min() ?? .max
         }
-    }
-
-    /// The tiles changed since the last call (each once), and forgets them.
-    public mutating func takeChanges() -> Set<TileKey> {
-        defer { changed.removeAll(keepingCapacity: false) }
-        return Set(changed)
     }
 
     /// Splits the changes since the last call into tiles that exist (to write) and tiles that

@@ -36,7 +36,7 @@ public struct EventDecoder: Sendable {
             return .failure(Rejection(.oversized, "message of \(bytes.count) bytes exceeds max_message_bytes \(source.maxMessageBytes)"))
         }
         var values = [FieldValue](repeating: .null, count: fieldNames.count)
-        var seen = SeenFields(count: fieldNames.count)
+        var seen = SeenFields()
         var scanner = JSONScanner(bytes)
         do {
             try scanner.scanObject { scanner, key in
@@ -125,8 +125,6 @@ public struct EventDecoder: Sendable {
 private struct SeenFields {
     private var bits: UInt64 = 0
     private var overflow: Set<Int> = []
-
-    init(count: Int) {}
 
     /// Marks `index`; returns whether it was already marked.
     mutating func insert(_ index: Int) -> Bool {
@@ -476,15 +474,17 @@ private struct JSONScanner {
             guard exponentDigits > 0 else { throw JSONSyntax.expected("a digit in the exponent", at: position) }
             exponent += exponentNegative ? -explicit : explicit
         }
-        let text = UnsafeRawBufferPointer(rebasing: bytes[start..<position])
         return JSONNumber(
-            text: String(decoding: text, as: UTF8.self), negative: negative, mantissa: mantissa,
+            bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), negative: negative, mantissa: mantissa,
             significantDigits: significantDigits, exponent: exponent, isIntegerLiteral: isIntegerLiteral)
     }
 }
 
+/// A scanned number. `bytes` points into the message being decoded and is only used while it is.
 private struct JSONNumber {
-    let text: String
+    let bytes: UnsafeRawBufferPointer
+    /// The literal, built only for the slow parse path and error messages.
+    var text: String { String(decoding: bytes, as: UTF8.self) }
     let negative: Bool
     let mantissa: UInt64
     let significantDigits: Int

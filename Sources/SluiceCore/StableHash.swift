@@ -21,6 +21,13 @@ public enum StableHash {
         }
     }
 
+    /// Eight lowercase hex digits (the top 32 bits of `hash(text)`): short, stable names for
+    /// layouts and topologies in Redis keys.
+    public static func fingerprint(_ text: String) -> String {
+        let hex = String(hash(text) >> 32, radix: 16)
+        return String(repeating: "0", count: 8 - hex.count) + hex
+    }
+
     @inline(__always)
     static func mix(_ value: UInt64) -> UInt64 {
         var z = value &+ 0x9E37_79B9_7F4A_7C15

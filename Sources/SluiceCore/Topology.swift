@@ -148,6 +148,4 @@ public enum Aggregation: String, Sendable, CaseIterable {
     public var needsField: Bool { self != .count && self != .timeSinceLast }
     /// Whether the aggregation needs a numeric field.
     public var needsNumericField: Bool { [.sum, .mean, .min, .max, .stddev].contains(self) }
-    /// Empty windows read 0 for these and null for the others.
-    public var isZeroWhenEmpty: Bool { self == .count || self == .sum || self == .distinctCount }
 }

@@ -38,9 +38,7 @@ public final class ViewLayout: Sendable {
             text += "g\(group.tileSize)|n\(group.numericFields)|d\(group.distinctFields)|l\(group.lastFields)|"
             for field in group.numericFields + group.distinctFields + group.lastFields { text += source.fields[field].name + "," }
         }
-        let hash = StableHash.hash(text)
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex.prefix(8)
+        return StableHash.fingerprint(text)
     }
 }
 
