@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "SluiceKafka", targets: ["SluiceKafka"]),
         .library(name: "SluiceRedis", targets: ["SluiceRedis"]),
         .library(name: "SluiceCore", targets: ["SluiceCore"]),
+        .library(name: "SluiceParquet", targets: ["SluiceParquet"]),
         .library(name: "Sluice", targets: ["Sluice"]),
     ],
     dependencies: [
@@ -37,6 +38,16 @@ let package = Package(
             name: "CHiredis",
             pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSnappy",
+            pkgConfig: "snappy",
+            providers: [.apt(["libsnappy-dev"])]
         ),
 
         // MARK: - Pure core (no I/O, no C)
@@ -63,6 +74,11 @@ let package = Package(
         ),
 
         .target(
+            name: "SluiceParquet",
+            dependencies: ["CZstd", "CSnappy"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "SluiceHTTP",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -77,7 +93,7 @@ let package = Package(
         .target(
             name: "Sluice",
             dependencies: [
-                "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis", "SluiceHTTP",
+                "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis", "SluiceHTTP", "SluiceParquet",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -131,6 +147,11 @@ let package = Package(
         .testTarget(
             name: "SluiceRedisTests",
             dependencies: ["SluiceRedis", "SluiceTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceParquetTests",
+            dependencies: ["SluiceParquet", "SluiceTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(

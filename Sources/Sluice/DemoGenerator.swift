@@ -50,7 +50,7 @@ public struct DemoGenerator {
     }
 
     private let options: Options
-    private var random: DemoRandom
+    private var random: SeededRandom
     private let cardSampler: ZipfSampler
     private let merchantSampler: ZipfSampler
     private let cardCount: Int
@@ -61,7 +61,7 @@ public struct DemoGenerator {
 
     public init(_ options: Options) {
         self.options = options
-        random = DemoRandom(seed: options.seed)
+        random = SeededRandom(seed: options.seed)
         cardCount = options.cards ?? max(200, options.events / 8)
         merchantCount = options.merchants ?? max(50, options.events / 200)
         // Most cards pay a few times a day; merchants are far more skewed (a few big chains).
@@ -236,13 +236,14 @@ extension String {
 
 // MARK: - Randomness
 
-/// SplitMix64: small, fast, and the same sequence everywhere for a seed.
-struct DemoRandom {
+/// SplitMix64: small, fast, and the same sequence everywhere for a seed. Demo traffic and the
+/// randomized tests use it so that a seed reproduces a run.
+public struct SeededRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 &+ 0xD1B5_4A32_D192_ED03 }
+    public init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 &+ 0xD1B5_4A32_D192_ED03 }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -274,7 +275,7 @@ struct ZipfSampler {
         }
     }
 
-    func sample(_ random: inout DemoRandom) -> Int {
+    func sample(_ random: inout SeededRandom) -> Int {
         let target = random.unit() * cumulative[cumulative.count - 1]
         var low = 0, high = cumulative.count - 1
         while low < high {

@@ -1,0 +1,201 @@
+// MARK: - RLE / bit-packed hybrid
+
+/// The RLE/bit-packing hybrid of the Parquet spec, used for definition levels and dictionary
+/// indices. Runs of 8 or more equal values become RLE runs; everything else is bit-packed in
+/// groups of 8 (the last group padded with zeros, which readers skip using the value count).
+enum HybridEncoder {
+    static func encode(_ values: [UInt32], bitWidth: Int, into out: inout [UInt8]) {
+        precondition((0...32).contains(bitWidth))
+        let count = values.count
+        var index = 0
+        while index < count {
+            let run = runLength(values, at: index)
+            if run >= 8 {
+                writeVarint(UInt64(run) << 1, into: &out)
+                writeLittleEndian(values[index], byteCount: (bitWidth + 7) / 8, into: &out)
+                index += run
+                continue
+            }
+            // Bit-pack groups of 8 until a long run starts at a group boundary (or the end).
+            var end = index
+            repeat { end += 8 } while end < count && runLength(values, at: end) < 8
+            let groups = (end - index) / 8
+            writeVarint(UInt64(groups) << 1 | 1, into: &out)
+            bitPack(values, from: index, count: groups * 8, bitWidth: bitWidth, into: &out)
+            index = end
+        }
+    }
+
+    private static func runLength(_ values: [UInt32], at start: Int) -> Int {
+        let first = values[start]
+        var end = start + 1
+        while end < values.count && values[end] == first { end += 1 }
+        return end - start
+    }
+
+    private static func bitPack(_ values: [UInt32], from start: Int, count: Int, bitWidth: Int, into out: inout [UInt8]) {
+        var buffer: UInt64 = 0
+        var bufferedBits = 0
+        for position in start..<(start + count) {
+            let value = position < values.count ? UInt64(values[position]) : 0
+            buffer |= value << UInt64(bufferedBits)
+            bufferedBits += bitWidth
+            while bufferedBits >= 8 {
+                out.append(UInt8(truncatingIfNeeded: buffer))
+                buffer >>= 8
+                bufferedBits -= 8
+            }
+        }
+        if bufferedBits > 0 { out.append(UInt8(truncatingIfNeeded: buffer)) }
+    }
+
+    /// Bits needed to represent every value up to `maxValue`.
+    static func bitWidth(forMax maxValue: Int) -> Int {
+        maxValue <= 0 ? 0 : Int.bitWidth - maxValue.leadingZeroBitCount
+    }
+}
+
+// MARK: - Little-endian and varint helpers
+
+func writeVarint(_ value: UInt64, into out: inout [UInt8]) {
+    var remaining = value
+    while remaining >= 0x80 {
+        out.append(UInt8(truncatingIfNeeded: remaining) | 0x80)
+        remaining >>= 7
+    }
+    out.append(UInt8(remaining))
+}
+
+func writeLittleEndian<T: FixedWidthInteger>(_ value: T, byteCount: Int = MemoryLayout<T>.size, into out: inout [UInt8]) {
+    var remaining = value
+    for _ in 0..<byteCount {
+        out.append(UInt8(truncatingIfNeeded: remaining))
+        remaining >>= 8
+    }
+}
+
+// MARK: - PLAIN
+
+/// PLAIN encoding of some non-null values of a column buffer, given by their value indices.
+enum PlainEncoder {
+    static func encode(_ column: ColumnBuffer, values range: some Sequence<Int>, into out: inout [UInt8]) {
+        switch column.field.type {
+        case .int32:
+            for index in range { writeLittleEndian(Int32(truncatingIfNeeded: column.integers[index]), into: &out) }
+        case .int64, .timestampMillis:
+            for index in range { writeLittleEndian(column.integers[index], into: &out) }
+        case .double:
+            for index in range { writeLittleEndian(column.doubles[index].bitPattern, into: &out) }
+        case .boolean:
+            var byte: UInt8 = 0
+            var bit = 0
+            for index in range {
+                if column.integers[index] != 0 { byte |= 1 << UInt8(bit) }
+                bit += 1
+                if bit == 8 {
+                    out.append(byte)
+                    byte = 0
+                    bit = 0
+                }
+            }
+            if bit > 0 { out.append(byte) }
+        case .string:
+            column.stringBytes.withUnsafeBufferPointer { bytes in
+                for index in range {
+                    let slice = column.stringRange(index)
+                    writeLittleEndian(UInt32(slice.count), into: &out)
+                    out.append(contentsOf: bytes[slice])
+                }
+            }
+        }
+    }
+}
+
+// MARK: - Dictionary
+
+/// The distinct values of a column chunk in first-seen order, and each value's index.
+struct ColumnDictionary {
+    /// For each non-null value of the chunk, its dictionary index.
+    var indices: [UInt32] = []
+    /// Row of the buffer's value (index into the buffer's value arrays) of each dictionary entry.
+    var entries: [Int] = []
+    /// PLAIN size of the dictionary page.
+    var plainBytes = 0
+
+    /// Builds the dictionary, or returns nil once it stops paying off: more than `maxEntries`
+    /// entries or a dictionary page above `maxBytes`.
+    static func build(_ column: ColumnBuffer, maxEntries: Int, maxBytes: Int) -> ColumnDictionary? {
+        var dictionary = ColumnDictionary()
+        dictionary.indices.reserveCapacity(column.valueCount)
+        switch column.field.type {
+        case .string:
+            guard dictionary.buildStrings(column, maxEntries: maxEntries, maxBytes: maxBytes) else { return nil }
+        case .double:
+            var seen: [UInt64: UInt32] = [:]
+            for (index, value) in column.doubles.enumerated() {
+                guard dictionary.add(key: value.bitPattern, valueIndex: index, size: 8, seen: &seen, maxEntries, maxBytes) else { return nil }
+            }
+        case .int32, .int64, .timestampMillis:
+            var seen: [Int64: UInt32] = [:]
+            let size = column.field.type == .int32 ? 4 : 8
+            for (index, value) in column.integers.enumerated() {
+                guard dictionary.add(key: value, valueIndex: index, size: size, seen: &seen, maxEntries, maxBytes) else { return nil }
+            }
+        case .boolean:
+            return nil
+        }
+        return dictionary
+    }
+
+    private mutating func add<Key: Hashable>(
+        key: Key, valueIndex: Int, size: Int, seen: inout [Key: UInt32], _ maxEntries: Int, _ maxBytes: Int
+    ) -> Bool {
+        if let existing = seen[key] {
+            indices.append(existing)
+            return true
+        }
+        let next = UInt32(entries.count)
+        seen[key] = next
+        entries.append(valueIndex)
+        indices.append(next)
+        plainBytes += size
+        return entries.count <= maxEntries && plainBytes <= maxBytes
+    }
+
+    /// Strings are hashed in place in an open-addressing table over the buffer's bytes, so
+    /// building the dictionary allocates no String per value.
+    private mutating func buildStrings(_ column: ColumnBuffer, maxEntries: Int, maxBytes: Int) -> Bool {
+        let count = column.valueCount
+        var capacity = 16
+        while capacity < count * 2 { capacity <<= 1 }
+        let mask = capacity - 1
+        var slots = [Int32](repeating: -1, count: capacity)
+        return column.stringBytes.withUnsafeBufferPointer { bytes in
+            for valueIndex in 0..<count {
+                let range = column.stringRange(valueIndex)
+                let value = UnsafeBufferPointer(rebasing: bytes[range])
+                var hasher = Hasher()
+                hasher.combine(bytes: UnsafeRawBufferPointer(value))
+                var slot = hasher.finalize() & mask
+                while true {
+                    let entry = slots[slot]
+                    if entry < 0 {
+                        slots[slot] = Int32(entries.count)
+                        indices.append(UInt32(entries.count))
+                        entries.append(valueIndex)
+                        plainBytes += 4 + range.count
+                        if entries.count > maxEntries || plainBytes > maxBytes { return false }
+                        break
+                    }
+                    let other = column.stringRange(entries[Int(entry)])
+                    if other.count == range.count && UnsafeBufferPointer(rebasing: bytes[other]).elementsEqual(value) {
+                        indices.append(UInt32(entry))
+                        break
+                    }
+                    slot = (slot + 1) & mask
+                }
+            }
+            return true
+        }
+    }
+}
