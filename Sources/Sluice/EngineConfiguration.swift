@@ -17,6 +17,9 @@ public struct EngineConfiguration: Sendable {
     public var kafkaCommitInterval: Duration = .seconds(5)
     /// Entities kept in memory per process before the cache is dropped (Redis holds the truth).
     public var maxCachedEntities: Int = 1_000_000
+    /// The offline feature log (`--offline-dir`): one row per accepted event with every view's
+    /// features just before the event. Default: none.
+    public var offlineLog: FeatureLogOptions?
     /// With `untilEnd`, how long to wait for a first partition assignment. Default 60 s.
     public var assignmentTimeout: Duration = .seconds(60)
 

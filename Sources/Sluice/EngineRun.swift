@@ -23,8 +23,11 @@ final class EngineRun {
     let writer: RedisWriterLane
     /// The batch the writer lane is writing.
     var inFlight: InFlightBatch?
-    /// A late mask with every view's bit set.
-    let allViewsMask: UInt64
+    /// Lateness and feature-log rows, shared with replay.
+    let step: EventStep
+    /// The offline feature log, with `--offline-dir`.
+    let featureLog: FeatureLogWriter?
+    private var logScratch: [Double?] = []
     var everAssigned = false
     var redisBackoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
     var lastKafkaCommit = ContinuousClock.now
@@ -38,8 +41,14 @@ final class EngineRun {
         self.engine = engine
         self.compiled = engine.compiled
         self.layouts = compiled.layouts
-        precondition(layouts.count <= 64, "a topology has at most 64 views")
-        self.allViewsMask = layouts.count == 64 ? .max : (1 << UInt64(layouts.count)) - 1
+        let compiled = engine.compiled
+        self.step = EventStep(topology: compiled.topology, layouts: compiled.layouts)
+        if let options = engine.configuration.offlineLog {
+            self.featureLog = try FeatureLogWriter(
+                options: options, topology: compiled.topology, fingerprint: compiled.fingerprint, logger: engine.log)
+        } else {
+            self.featureLog = nil
+        }
         self.redis = redis
         self.logger = engine.log
         var consumerConfiguration = KafkaConsumerConfiguration(groupID: engine.groupID, client: client)
@@ -109,6 +118,14 @@ final class EngineRun {
 
     private func shutdown() {
         finishInFlight()
+        if let featureLog {
+            do {
+                try featureLog.rollDue(force: true)
+                logger.info("feature log written", metadata: ["rows": "\(featureLog.rowsRolled)", "files": "\(featureLog.filesWritten)"])
+            } catch {
+                logger.error("feature log not rolled at shutdown; its staged rows are kept for the next run", metadata: ["error": "\(error)"])
+            }
+        }
         commitToKafkaIfDue(force: true)
         do { try consumer.close() } catch { logger.warning("consumer did not close cleanly", metadata: ["error": "\(error)"]) }
         do { try producer.flushBlocking(timeout: .seconds(10)) } catch {
@@ -127,7 +144,10 @@ final class EngineRun {
                     partitions[topicPartition.partition] = PartitionState(partition: topicPartition.partition, views: layouts.count)
                 }
             case .revoked(let revoked):
-                for topicPartition in revoked { partitions[topicPartition.partition] = nil }
+                for topicPartition in revoked {
+                    partitions[topicPartition.partition] = nil
+                    featureLog?.close(partition: topicPartition.partition)
+                }
             }
         }
         metrics.assignedPartitions.record(partitions.count)
@@ -155,6 +175,7 @@ final class EngineRun {
             for (state, value) in zip(waiting, stored) {
                 let progress = try StoredProgress(value.string)
                 state.reset(nextOffset: progress.nextOffset, newestEventTime: progress.newestEventTime)
+                try featureLog?.open(partition: state.partition, resumeAt: progress.nextOffset)
                 seeks[KafkaTopicPartition(topic, state.partition)] = .exact(progress.nextOffset)
             }
             try consumer.seek(seeks)
@@ -190,12 +211,9 @@ final class EngineRun {
             case .failure(let rejection):
                 work.deadLetters.append((message, rejection))
             case .success(let event):
-                var late: UInt64 = 0
-                for (index, layout) in layouts.enumerated() where state.clock.isLate(event.eventTime, lateness: layout.view.allowedLateness) {
-                    late |= 1 << UInt64(index)
-                }
-                if late == allViewsMask {
-                    let watermark = layouts.map { state.clock.watermark(lateness: $0.view.allowedLateness) }.min() ?? .min
+                let late = step.lateMask(eventTime: event.eventTime, clock: state.clock)
+                if late == step.allViewsMask {
+                    let watermark = step.watermark(clock: state.clock)
                     work.deadLetters.append((message, Rejection(.late, "event time \(event.eventTime) is before the watermark \(watermark)")))
                     continue
                 }
@@ -222,6 +240,12 @@ final class EngineRun {
         }
         // Batch N+1 was computed on top of batch N: if N's write failed, both are void.
         guard finishInFlight() else { return }
+        do {
+            try featureLog?.persistPending()
+        } catch {
+            recoverFromFailedBatch(error)
+            return
+        }
         var progressSnapshot: [Int32: (nextOffset: Int64, clock: PartitionClock)] = [:]
         for partition in work.touchedPartitions {
             if let state = partitions[partition] { progressSnapshot[partition] = (state.nextOffset, state.clock) }
@@ -248,6 +272,13 @@ final class EngineRun {
         for (partition, progress) in batch.progress {
             partitions[partition]?.commit(nextOffset: progress.nextOffset, clock: progress.clock)
         }
+        do {
+            try featureLog?.commitInFlight()
+        } catch {
+            // The rows are safe in the staging files; repositioning rebuilds the log from them.
+            recoverFromFailedBatch(error)
+            return false
+        }
         metrics.eventsConsumed.increment(by: batch.consumed)
         metrics.eventsAccepted.increment(by: batch.accepted)
         for reason in batch.deadLetters {
@@ -264,12 +295,26 @@ final class EngineRun {
     /// that is not cached, keeping each partition's own tiles.
     private func loadMissingEntities(_ accepted: [AcceptedEvent]) throws {
         var missing: [EntityRef: Set<Int32>] = [:]
-        for item in accepted {
-            let state = partitions[item.partition]!
-            for (viewIndex, layout) in layouts.enumerated() where item.late & (1 << UInt64(viewIndex)) == 0 {
-                let entity = item.event.values[layout.keyFieldIndex].stringValue!
-                if state.views[viewIndex][entity] == nil {
-                    missing[EntityRef(view: viewIndex, entity: entity), default: []].insert(item.partition)
+        if featureLog != nil {
+            // The log reads every view of every event across all partitions of this process, so
+            // each of them must hold the entity's stored tiles.
+            let owned = partitions.values.filter(\.positioned)
+            for item in accepted {
+                for viewIndex in layouts.indices {
+                    let entity = step.entity(of: item.event, view: viewIndex)
+                    for state in owned where state.views[viewIndex][entity] == nil {
+                        missing[EntityRef(view: viewIndex, entity: entity), default: []].insert(state.partition)
+                    }
+                }
+            }
+        } else {
+            for item in accepted {
+                let state = partitions[item.partition]!
+                for (viewIndex, layout) in layouts.enumerated() where item.late & (1 << UInt64(viewIndex)) == 0 {
+                    let entity = item.event.values[layout.keyFieldIndex].stringValue!
+                    if state.views[viewIndex][entity] == nil {
+                        missing[EntityRef(view: viewIndex, entity: entity), default: []].insert(item.partition)
+                    }
                 }
             }
         }
@@ -298,8 +343,15 @@ final class EngineRun {
     /// Applies accepted events to the cached tiles and builds the batch's transaction.
     private func apply(_ work: inout BatchWork) -> RedisPipeline {
         var dirty: [DirtyEntity] = []
+        let logPartitions = featureLog == nil ? [] : partitions.values.filter(\.positioned).sorted { $0.partition < $1.partition }
         for item in work.accepted {
             let state = partitions[item.partition]!
+            if let featureLog {
+                let row = step.logRow(item.event, partition: item.partition, offset: item.offset, scratch: &logScratch) { view, entity in
+                    logPartitions.compactMap { $0.views[view][entity] }
+                }
+                featureLog.append(row)
+            }
             for (viewIndex, layout) in layouts.enumerated() where item.late & (1 << UInt64(viewIndex)) == 0 {
                 let entity = item.event.values[layout.keyFieldIndex].stringValue!
                 let becameDirty = state.views[viewIndex][entity]!.apply(
@@ -396,6 +448,7 @@ final class EngineRun {
             "batch not written; repositioning from the stored offsets once Redis answers",
             metadata: ["error": "\(error)", "retry_in": "\(delay)"])
         for state in partitions.values { state.invalidate() }
+        featureLog?.discardUncommitted()
         let topic = compiled.topology.source.topic
         try? consumer.pause(partitions.keys.map { KafkaTopicPartition(topic, $0) })
     }

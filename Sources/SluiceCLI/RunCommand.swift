@@ -22,7 +22,19 @@ struct RunCommand: AsyncParsableCommand {
     var quiet = false
     @Option(help: "Port of the Prometheus metrics endpoint on 127.0.0.1 (GET /metrics); 0 disables it.")
     var metricsPort: Int = 9464
+    @Option(help: "Write the offline feature log under this folder: one Parquet row per accepted event with every view's features just before it.")
+    var offlineDir: String?
+    @Option(help: "Roll a partition's feature-log files after this many rows.")
+    var offlineRollRows: Int = 500_000
+    @Option(help: "... or once their oldest row is this many seconds old.")
+    var offlineRollSeconds: Int = 60
     @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        guard offlineRollRows > 0, offlineRollSeconds > 0 else {
+            throw ValidationError("--offline-roll-rows and --offline-roll-seconds must be positive")
+        }
+    }
 
     func run() async throws {
         logging.bootstrap(default: .info)
@@ -33,6 +45,12 @@ struct RunCommand: AsyncParsableCommand {
         configuration.untilEnd = untilEnd
         configuration.maxBatchMessages = batchSize
         configuration.progressInterval = quiet ? nil : .seconds(2)
+        if let offlineDir {
+            var log = FeatureLogOptions(directory: offlineDir)
+            log.rollRows = offlineRollRows
+            log.rollInterval = .seconds(offlineRollSeconds)
+            configuration.offlineLog = log
+        }
         let engine = StreamEngine(compiled: try topology.load(), configuration: configuration, logger: logger)
         do {
             try await SluiceRuntime.run(

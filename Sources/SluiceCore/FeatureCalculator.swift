@@ -41,6 +41,39 @@ public enum FeatureCalculator {
         }
     }
 
+    /// Feature values at `time` from the live tiles of several partitions, given in ascending
+    /// partition order: the same values, to the bit, as `compute(_:tiles:at:)` over the same tiles,
+    /// without copying any tile. Used once per event by the offline feature log.
+    public static func compute(_ layout: ViewLayout, sources: [EntityTiles], at time: Int64, into values: inout [Double?]) {
+        values.removeAll(keepingCapacity: true)
+        var windows: [(group: Int, window: Int64, accumulator: TileAccumulator)] = []
+        for plan in layout.plans {
+            var found = windows.firstIndex { $0.group == plan.group && $0.window == plan.feature.window }
+            if found == nil {
+                let group = layout.groups[plan.group]
+                let range = group.tiles(window: plan.feature.window, at: time)
+                var accumulator = group.emptyAccumulator()
+                if sources.count == 1 {
+                    // One partition: walk whichever is shorter, the entity's tiles or the range.
+                    let tiles = sources[0].groups[plan.group]
+                    if tiles.count < range.count {
+                        for tile in tiles.keys.sorted() where range.contains(tile) { accumulator.merge(tiles[tile]!) }
+                    } else if !tiles.isEmpty {
+                        for tile in range { if let found = tiles[tile] { accumulator.merge(found) } }
+                    }
+                } else {
+                    // Several partitions: (tile, partition) order, as the read path merges.
+                    for tile in range {
+                        for source in sources { if let found = source.groups[plan.group][tile] { accumulator.merge(found) } }
+                    }
+                }
+                windows.append((plan.group, plan.feature.window, accumulator))
+                found = windows.count - 1
+            }
+            values.append(value(of: plan, in: windows[found!].accumulator, at: time))
+        }
+    }
+
     /// The newest event time among the tiles, nil when there are none.
     public static func newestEventTime(_ tiles: [StoredTile]) -> Int64? {
         tiles.lazy.filter(\.accumulator.hasLast).map(\.accumulator.lastTime).max()

@@ -1,0 +1,58 @@
+/// The per-event decisions shared by the live engine and by replay, so that both compute the
+/// same thing from the same events: which views an event is late for, and the feature-log row
+/// that describes the state just before the event is applied.
+public struct EventStep: Sendable {
+    public let layouts: [ViewLayout]
+    public let logLayout: FeatureLogLayout
+    /// A late mask with every view's bit set.
+    public let allViewsMask: UInt64
+    private let eventIDField: Int
+
+    public init(topology: Topology, layouts: [ViewLayout]) {
+        precondition(layouts.count <= 64, "a topology has at most 64 views")
+        self.layouts = layouts
+        self.logLayout = FeatureLogLayout(topology: topology)
+        self.allViewsMask = layouts.count == 64 ? .max : (1 << UInt64(layouts.count)) - 1
+        self.eventIDField = topology.source.fieldIndex(topology.source.eventIdField) ?? 0
+    }
+
+    /// Bit v set: the event is older than view v's watermark in its partition and does not
+    /// update that view. An event late for every view is rejected as `late`.
+    public func lateMask(eventTime: Int64, clock: PartitionClock) -> UInt64 {
+        var late: UInt64 = 0
+        for (index, layout) in layouts.enumerated() where clock.isLate(eventTime, lateness: layout.view.allowedLateness) {
+            late |= 1 << UInt64(index)
+        }
+        return late
+    }
+
+    /// The lowest watermark over the views, for the `late` rejection's detail.
+    public func watermark(clock: PartitionClock) -> Int64 {
+        layouts.map { clock.watermark(lateness: $0.view.allowedLateness) }.min() ?? .min
+    }
+
+    /// The entity id of `event` in view `view`.
+    @inline(__always)
+    public func entity(of event: DecodedEvent, view: Int) -> String {
+        event.values[layouts[view].keyFieldIndex].stringValue ?? ""
+    }
+
+    /// The feature-log row of an event: every view's features at the event time, from `sources`
+    /// (the view's tiles of the entity, one per partition, in ascending partition order) as they
+    /// are before the event is applied. `scratch` is reused between calls.
+    public func logRow(
+        _ event: DecodedEvent, partition: Int32, offset: Int64, scratch: inout [Double?],
+        sources: (_ view: Int, _ entity: String) -> [EntityTiles]
+    ) -> FeatureLogRow {
+        var features: [Double?] = []
+        features.reserveCapacity(logLayout.featureNames.count)
+        for (index, layout) in layouts.enumerated() {
+            FeatureCalculator.compute(layout, sources: sources(index, entity(of: event, view: index)), at: event.eventTime, into: &scratch)
+            features.append(contentsOf: scratch)
+        }
+        return FeatureLogRow(
+            eventID: event.values[eventIDField].stringValue ?? "", eventTime: event.eventTime,
+            keys: logLayout.keyFields.map { event.values[$0].stringValue }, partition: partition, offset: offset,
+            features: features)
+    }
+}

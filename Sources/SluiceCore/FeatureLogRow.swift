@@ -1,0 +1,92 @@
+/// One row of the offline feature log: an accepted event, where it came from, and every view's
+/// feature values at the event's time, computed from the state just before the event was applied.
+public struct FeatureLogRow: Sendable, Equatable {
+    public var eventID: String
+    public var eventTime: Int64
+    /// Entity keys, in `FeatureLogLayout.keyFields` order.
+    public var keys: [String?]
+    public var partition: Int32
+    public var offset: Int64
+    /// Feature values, view after view, each view's features in declaration order.
+    public var features: [Double?]
+
+    public init(eventID: String, eventTime: Int64, keys: [String?], partition: Int32, offset: Int64, features: [Double?]) {
+        self.eventID = eventID
+        self.eventTime = eventTime
+        self.keys = keys
+        self.partition = partition
+        self.offset = offset
+        self.features = features
+    }
+
+    /// Equality that treats two NaNs (and two nulls) as the same value, as a comparison of logged
+    /// rows must.
+    public func sameValues(as other: FeatureLogRow) -> Bool {
+        guard eventID == other.eventID, eventTime == other.eventTime, keys == other.keys, partition == other.partition,
+            offset == other.offset, features.count == other.features.count
+        else { return false }
+        return zip(features, other.features).allSatisfy(Self.sameFeature)
+    }
+
+    /// Bit-for-bit equality of two feature values (null equals null).
+    public static func sameFeature(_ left: Double?, _ right: Double?) -> Bool {
+        switch (left, right) {
+        case (nil, nil): true
+        case (let left?, let right?): left.bitPattern == right.bitPattern || (left.isNaN && right.isNaN)
+        default: false
+        }
+    }
+}
+
+/// The columns of a topology's feature log, in file order:
+/// `event_id, event_time, <entity keys>, kafka_topic, kafka_partition, kafka_offset, <view>__<feature> ...`.
+public struct FeatureLogLayout: Sendable {
+    public enum Kind: Sendable, Equatable {
+        case string, timestampMillis, int32, int64, double
+    }
+
+    public struct Column: Sendable, Equatable {
+        public var name: String
+        public var kind: Kind
+        public var optional: Bool
+    }
+
+    public let columns: [Column]
+    /// Source field indexes of the entity keys (each key field once, in view order).
+    public let keyFields: [Int]
+    /// (view, feature) names of the feature columns.
+    public let featureNames: [(view: String, feature: String)]
+
+    public init(topology: Topology) {
+        var keyFields: [Int] = []
+        for view in topology.views {
+            if let index = topology.source.fieldIndex(view.keyField), !keyFields.contains(index) { keyFields.append(index) }
+        }
+        var columns = [
+            Column(name: "event_id", kind: .string, optional: false),
+            Column(name: "event_time", kind: .timestampMillis, optional: false),
+        ]
+        columns += keyFields.map { Column(name: topology.source.fields[$0].name, kind: .string, optional: true) }
+        columns += [
+            Column(name: "kafka_topic", kind: .string, optional: false),
+            Column(name: "kafka_partition", kind: .int32, optional: false),
+            Column(name: "kafka_offset", kind: .int64, optional: false),
+        ]
+        var featureNames: [(view: String, feature: String)] = []
+        for view in topology.views {
+            for feature in view.features {
+                featureNames.append((view.name, feature.name))
+                columns.append(Column(name: Self.columnName(view: view.name, feature: feature.name), kind: .double, optional: true))
+            }
+        }
+        self.columns = columns
+        self.keyFields = keyFields
+        self.featureNames = featureNames
+    }
+
+    /// `<view>__<feature>`: unambiguous, and a plain SQL identifier.
+    public static func columnName(view: String, feature: String) -> String { "\(view)__\(feature)" }
+
+    /// Index of the first feature column.
+    public var firstFeatureColumn: Int { columns.count - featureNames.count }
+}
