@@ -40,7 +40,7 @@ public enum EngineTestSupport {
     /// Runs the engine in this process until every partition reached its end.
     public static func runUntilEnd(
         _ compiled: CompiledTopology, group: String? = nil, redisURL: String? = nil, maxCachedEntities: Int? = nil,
-        batchSize: Int? = nil
+        batchSize: Int? = nil, offlineLog: FeatureLogOptions? = nil
     ) async throws {
         var configuration = EngineConfiguration(
             connection: ConnectionSettings(brokers: TestServices.brokers, redisURL: redisURL ?? TestServices.redisURL))
@@ -49,6 +49,7 @@ public enum EngineTestSupport {
         configuration.progressInterval = nil
         if let maxCachedEntities { configuration.maxCachedEntities = maxCachedEntities }
         if let batchSize { configuration.maxBatchMessages = batchSize }
+        configuration.offlineLog = offlineLog
         var logger = Logger(label: "test.engine")
         logger.logLevel = .warning
         try await StreamEngine(compiled: compiled, configuration: configuration, logger: logger).runOnDedicatedThread()

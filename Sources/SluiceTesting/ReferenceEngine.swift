@@ -17,9 +17,13 @@ public struct ReferenceEngine {
     /// Rejected messages and why.
     public private(set) var rejected: [(message: KafkaConsumerMessage, reason: RejectionReason)] = []
     public private(set) var newestEventTime: Int64 = .min
+    /// With `pointInTime`: per accepted event ("partition/offset"), every view's features at its
+    /// event time from the events its partition applied before it (the feature log's definition
+    /// for a single partition, and for views keyed like the topic).
+    public private(set) var pointInTime: [String: [[Double?]]] = [:]
 
-    public init(layouts: [ViewLayout], decoder: EventDecoder, messages: [KafkaConsumerMessage]) {
-        compiled = CompiledTopologyView(layouts: layouts)
+    public init(layouts: [ViewLayout], decoder: EventDecoder, messages: [KafkaConsumerMessage], pointInTime: Bool = false) {
+        self.compiled = CompiledTopologyView(layouts: layouts)
         applied = Array(repeating: [:], count: layouts.count)
         var newest: [Int32: Int64] = [:]
         for message in messages.sorted(by: { ($0.partition, $0.offset) < ($1.partition, $1.offset) }) {
@@ -32,6 +36,11 @@ public struct ReferenceEngine {
                 if late.allSatisfy({ $0 }) {
                     rejected.append((message, .late))
                     continue
+                }
+                if pointInTime {
+                    self.pointInTime["\(message.partition)/\(message.offset)"] = layouts.indices.map { index in
+                        features(view: index, entity: event.values[layouts[index].keyFieldIndex].stringValue!, at: event.eventTime)
+                    }
                 }
                 newest[message.partition] = max(partitionNewest, event.eventTime)
                 newestEventTime = max(newestEventTime, event.eventTime)
