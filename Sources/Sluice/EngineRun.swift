@@ -28,7 +28,17 @@ final class EngineRun {
     /// The offline feature log, with `--offline-dir`.
     let featureLog: FeatureLogWriter?
     private var logScratch: [Double?] = []
+    private var windowScratch = WindowScratch()
     var everAssigned = false
+    /// When the assignment last became empty (a rebalance in progress, or more processes than
+    /// partitions); nil while partitions are assigned.
+    var unassignedSince: ContinuousClock.Instant?
+    /// Messages to take per batch: the configured maximum, lowered when batches run slow so that
+    /// the consumer polls well within `max.poll.interval.ms` (a debug build computing the feature
+    /// log can take a millisecond per event).
+    var batchLimit: Int
+    /// Smoothed processing time per message, in nanoseconds.
+    var costPerMessage: Double = 0
     var redisBackoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
     var lastKafkaCommit = ContinuousClock.now
     var totalProcessed = 0
@@ -39,6 +49,8 @@ final class EngineRun {
     init(engine: StreamEngine, redis: RedisConnection, writer: RedisConnection, client: KafkaClientConfiguration) throws {
         self.writer = RedisWriterLane(connection: writer)
         self.engine = engine
+        // Start small: the cost per message is unknown until a batch was measured.
+        self.batchLimit = min(engine.configuration.maxBatchMessages, 1_000)
         self.compiled = engine.compiled
         self.layouts = compiled.layouts
         let compiled = engine.compiled
@@ -84,7 +96,7 @@ final class EngineRun {
         let started = ContinuousClock.now
         defer { shutdown() }
         while !engine.isStopping {
-            let batch = try consumer.poll(maxMessages: configuration.maxBatchMessages, timeout: configuration.pollTimeout)
+            let batch = try consumer.poll(maxMessages: batchLimit, timeout: configuration.pollTimeout)
             if inbox.hasEvents || partitions.values.contains(where: { !$0.positioned }) { finishInFlight() }
             applyRebalances()
             for error in batch.errors { reportKafkaError(error) }
@@ -97,15 +109,24 @@ final class EngineRun {
                     state.atEnd = true
                 }
             }
+            if batch.messages.isEmpty, let featureLog {
+                // Quiet topic: roll by age here, since no batch commit will.
+                do { try featureLog.rollDue(force: false) } catch { recoverFromFailedBatch(error) }
+            }
             reportProgress()
             commitToKafkaIfDue(force: false)
             if configuration.untilEnd {
-                if everAssigned && partitions.values.allSatisfy({ $0.positioned && $0.atEnd }) {
+                // An empty assignment is a rebalance in progress, not the end of the work.
+                if !partitions.isEmpty && partitions.values.allSatisfy({ $0.positioned && $0.atEnd }) {
                     finishInFlight()
                     guard partitions.values.allSatisfy({ $0.positioned && $0.atEnd }) else { continue }
                     progress.finish(processed: totalProcessed, partitions: partitions, deadLetters: deadLettersByReason)
                     logger.debug("time per batch phase", metadata: phases.metadata)
                     logger.info("caught up: every assigned partition reached its end", metadata: ["events": "\(totalProcessed)"])
+                    return
+                }
+                if everAssigned, let since = unassignedSince, ContinuousClock.now - since > configuration.assignmentTimeout {
+                    logger.info("no partitions assigned for \(configuration.assignmentTimeout): the other processes of the group own them all")
                     return
                 }
                 if !everAssigned && ContinuousClock.now - started > configuration.assignmentTimeout {
@@ -151,6 +172,11 @@ final class EngineRun {
             }
         }
         metrics.assignedPartitions.record(partitions.count)
+        if partitions.isEmpty {
+            if unassignedSince == nil { unassignedSince = .now }
+        } else {
+            unassignedSince = nil
+        }
     }
 
     /// Positions newly assigned partitions (and all of them after a Redis failure) at the offsets
@@ -250,10 +276,20 @@ final class EngineRun {
         for partition in work.touchedPartitions {
             if let state = partitions[partition] { progressSnapshot[partition] = (state.nextOffset, state.clock) }
         }
+        adaptBatchLimit(messages: messages.count, took: ContinuousClock.now - batchStart)
         writer.submit(transaction)
         inFlight = InFlightBatch(
             progress: progressSnapshot, consumed: work.consumed, accepted: work.accepted.count,
             deadLetters: work.deadLetters.map(\.1.reason), started: batchStart, writeStarted: ContinuousClock.now)
+    }
+
+    /// Keeps one batch's processing near a second, far inside the consumer's poll interval.
+    private func adaptBatchLimit(messages: Int, took: Duration) {
+        let cost = Double(took.nanoseconds) / Double(max(messages, 1))
+        costPerMessage = costPerMessage == 0 ? cost : 0.8 * costPerMessage + 0.2 * cost
+        let affordable = Int(1e9 / max(costPerMessage, 1))
+        // Grow at most fourfold per batch, so one cheap batch cannot invite a huge slow one.
+        batchLimit = min(engine.configuration.maxBatchMessages, max(100, min(affordable, batchLimit * 4)))
     }
 
     /// Collects the write in flight: on success its partitions' progress becomes committed and it
@@ -347,7 +383,7 @@ final class EngineRun {
         for item in work.accepted {
             let state = partitions[item.partition]!
             if let featureLog {
-                let row = step.logRow(item.event, partition: item.partition, offset: item.offset, scratch: &logScratch) { view, entity in
+                let row = step.logRow(item.event, partition: item.partition, offset: item.offset, scratch: &logScratch, windows: &windowScratch) { view, entity in
                     logPartitions.compactMap { $0.views[view][entity] }
                 }
                 featureLog.append(row)

@@ -85,7 +85,7 @@ public enum DistinctSketch: Sendable, Equatable {
         var sum = 0.0
         var zeros = 0
         for register in registers {
-            sum += 1.0 / Double(UInt64(1) << UInt64(register))
+            sum += inversePowersOfTwo[Int(register)]
             if register == 0 { zeros += 1 }
         }
         let alpha = 0.7213 / (1 + 1.079 / m)
@@ -95,6 +95,9 @@ public enum DistinctSketch: Sendable, Equatable {
         return raw.rounded()
     }
 }
+
+/// 2^-r for every register value r (exact in binary, so the sum is the same as dividing).
+private let inversePowersOfTwo: [Double] = (0..<64).map { 1.0 / Double(UInt64(1) << UInt64($0)) }
 
 extension Array where Element == UInt64 {
     /// The index of the first element not less than `value` (binary search on a sorted array).

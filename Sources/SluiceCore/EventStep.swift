@@ -41,13 +41,13 @@ public struct EventStep: Sendable {
     /// (the view's tiles of the entity, one per partition, in ascending partition order) as they
     /// are before the event is applied. `scratch` is reused between calls.
     public func logRow(
-        _ event: DecodedEvent, partition: Int32, offset: Int64, scratch: inout [Double?],
+        _ event: DecodedEvent, partition: Int32, offset: Int64, scratch: inout [Double?], windows: inout WindowScratch,
         sources: (_ view: Int, _ entity: String) -> [EntityTiles]
     ) -> FeatureLogRow {
         var features: [Double?] = []
         features.reserveCapacity(logLayout.featureNames.count)
         for (index, layout) in layouts.enumerated() {
-            FeatureCalculator.compute(layout, sources: sources(index, entity(of: event, view: index)), at: event.eventTime, into: &scratch)
+            FeatureCalculator.compute(layout, sources: sources(index, entity(of: event, view: index)), at: event.eventTime, scratch: &windows, into: &scratch)
             features.append(contentsOf: scratch)
         }
         return FeatureLogRow(

@@ -43,34 +43,76 @@ public enum FeatureCalculator {
 
     /// Feature values at `time` from the live tiles of several partitions, given in ascending
     /// partition order: the same values, to the bit, as `compute(_:tiles:at:)` over the same tiles,
-    /// without copying any tile. Used once per event by the offline feature log.
-    public static func compute(_ layout: ViewLayout, sources: [EntityTiles], at time: Int64, into values: inout [Double?]) {
+    /// without copying a tile (see `WindowScratch`). Used once per event by the feature log.
+    public static func compute(
+        _ layout: ViewLayout, sources: [EntityTiles], at time: Int64, scratch: inout WindowScratch, into values: inout [Double?]
+    ) {
         values.removeAll(keepingCapacity: true)
-        var windows: [(group: Int, window: Int64, accumulator: TileAccumulator)] = []
-        for plan in layout.plans {
-            var found = windows.firstIndex { $0.group == plan.group && $0.window == plan.feature.window }
-            if found == nil {
-                let group = layout.groups[plan.group]
-                let range = group.tiles(window: plan.feature.window, at: time)
-                var accumulator = group.emptyAccumulator()
-                if sources.count == 1 {
-                    // One partition: walk whichever is shorter, the entity's tiles or the range.
-                    let tiles = sources[0].groups[plan.group]
-                    if tiles.count < range.count {
-                        for tile in tiles.keys.sorted() where range.contains(tile) { accumulator.merge(tiles[tile]!) }
-                    } else if !tiles.isEmpty {
-                        for tile in range { if let found = tiles[tile] { accumulator.merge(found) } }
-                    }
-                } else {
-                    // Several partitions: (tile, partition) order, as the read path merges.
-                    for tile in range {
-                        for source in sources { if let found = source.groups[plan.group][tile] { accumulator.merge(found) } }
+        for _ in layout.plans { values.append(nil) }
+        for window in layout.windows {
+            let group = layout.groups[window.group]
+            let range = group.tiles(window: window.window, at: time)
+            let distinctSlots = group.distinctFields.count
+            scratch.totals.reset(numericSlots: group.numericFields.count, distinctSlots: distinctSlots)
+            // Only partitions holding tiles of this group take part (most entities live in one).
+            scratch.active.removeAll(keepingCapacity: true)
+            scratch.activeSources.removeAll(keepingCapacity: true)
+            for (sourceIndex, source) in sources.enumerated() where !source.groups[window.group].isEmpty {
+                scratch.active.append(source.groups[window.group])
+                scratch.activeSources.append(sourceIndex)
+            }
+            if scratch.active.count == 1 && scratch.active[0].count < range.count {
+                // One partition with few tiles: visit its tiles in the range, in tile order.
+                scratch.tileOrder.removeAll(keepingCapacity: true)
+                for tile in scratch.active[0].keys where range.contains(tile) { scratch.tileOrder.append(tile) }
+                scratch.tileOrder.sort()
+                let tiles = scratch.active[0]
+                for tile in scratch.tileOrder {
+                    scratch.totals.add(tiles[tile]!, source: scratch.activeSources[0], tileIndex: tile, distinctSlots: distinctSlots)
+                }
+            } else if !scratch.active.isEmpty {
+                // (tile, partition) order, as the read path merges.
+                for tile in range {
+                    for activeIndex in scratch.active.indices {
+                        if let index = scratch.active[activeIndex].index(forKey: tile) {
+                            scratch.totals.add(
+                                scratch.active[activeIndex].values[index], source: scratch.activeSources[activeIndex], tileIndex: tile,
+                                distinctSlots: distinctSlots)
+                        }
                     }
                 }
-                windows.append((plan.group, plan.feature.window, accumulator))
-                found = windows.count - 1
             }
-            values.append(value(of: plan, in: windows[found!].accumulator, at: time))
+            for planIndex in window.plans {
+                let plan = layout.plans[planIndex]
+                values[planIndex] = value(of: plan, in: scratch.totals, sources: sources, at: time)
+            }
+        }
+    }
+
+    static func value(of plan: FeaturePlan, in window: WindowTotals, sources: [EntityTiles], at time: Int64) -> Double? {
+        switch plan.feature.aggregation {
+        case .count:
+            return Double(window.count)
+        case .sum:
+            return window.numeric[plan.slot].count > 0 ? window.numeric[plan.slot].sum : 0
+        case .mean:
+            return window.numeric[plan.slot].mean
+        case .min:
+            let stats = window.numeric[plan.slot]
+            return stats.count > 0 ? stats.minimum : nil
+        case .max:
+            let stats = window.numeric[plan.slot]
+            return stats.count > 0 ? stats.maximum : nil
+        case .stddev:
+            return window.numeric[plan.slot].standardDeviation
+        case .distinctCount:
+            return window.distinct[plan.slot].count
+        case .last:
+            guard let location = window.newestTile else { return nil }
+            return sources[location.source].groups[plan.group][location.tile]?.lastValues[plan.slot].doubleValue
+        case .timeSinceLast:
+            guard let newest = window.newest else { return nil }
+            return Double(max(0, time - newest.time)) / 1000
         }
     }
 

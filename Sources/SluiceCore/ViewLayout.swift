@@ -12,6 +12,8 @@ public final class ViewLayout: Sendable {
     /// Short fingerprint of the tile layout; part of the Redis key prefix so that state written
     /// under another layout is never decoded with this one.
     public let fingerprint: String
+    /// The distinct (group, window) pairs of the features, each with the plans it serves.
+    public let windows: [WindowPlan]
 
     public init(view: ViewSpec, source: SourceSpec) {
         self.view = view
@@ -29,6 +31,15 @@ public final class ViewLayout: Sendable {
         }
         self.groups = groups
         self.plans = plans
+        var windows: [WindowPlan] = []
+        for (index, plan) in plans.enumerated() {
+            if let existing = windows.firstIndex(where: { $0.group == plan.group && $0.window == plan.feature.window }) {
+                windows[existing].plans.append(index)
+            } else {
+                windows.append(WindowPlan(group: plan.group, window: plan.feature.window, plans: [index]))
+            }
+        }
+        self.windows = windows
         fingerprint = Self.fingerprint(of: groups, source: source)
     }
 
@@ -99,6 +110,13 @@ public final class TileGroup: @unchecked Sendable {
     public func oldestReadableTile(watermark: Int64) -> Int64 {
         floorDivide(watermark - longestWindow, tileSize)
     }
+}
+
+/// One window length over one tile group, and the indexes of the plans read from it.
+public struct WindowPlan: Sendable, Equatable {
+    public let group: Int
+    public let window: Int64
+    public fileprivate(set) var plans: [Int]
 }
 
 /// Where a feature's value comes from.

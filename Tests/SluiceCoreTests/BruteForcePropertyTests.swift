@@ -54,16 +54,23 @@ struct BruteForcePropertyTests {
         }
         // Each partition builds its own tiles, as separate processes would.
         var stored: [StoredTile] = []
+        var live: [EntityTiles] = []
         for partition in 0..<partitions {
             var tiles = EntityTiles(groupCount: Fixtures.layout.groups.count)
             for raw in events where raw.partition == partition {
                 tiles.apply(raw.event, partition: partition, offset: raw.offset, layout: Fixtures.layout)
             }
             stored += tiles.storedTiles(partition: partition)
+            live.append(tiles)
         }
+        var scratch = WindowScratch()
+        var fromLive: [Double?] = []
         for _ in 0..<5 {
             let readTime = base + Int64(random.next() % UInt64(spread + 2 * Fixtures.hour)) - Fixtures.hour
             let values = FeatureCalculator.compute(Fixtures.layout, tiles: stored.shuffled(using: &random), at: readTime)
+            // The feature log's path over live tiles gives the same bits as the read path.
+            FeatureCalculator.compute(Fixtures.layout, sources: live, at: readTime, scratch: &scratch, into: &fromLive)
+            #expect(zip(values, fromLive).allSatisfy { FeatureLogRow.sameFeature($0, $1) }, "live \(fromLive) vs stored \(values)")
             for (feature, value) in zip(Fixtures.cardView.features, values) {
                 let expected = Self.bruteForce(feature, events: events, at: readTime)
                 switch (value, expected) {
@@ -74,6 +81,31 @@ struct BruteForcePropertyTests {
                     Issue.record("\(feature.name) at \(readTime): \(String(describing: value)) vs \(String(describing: expected))")
                 }
             }
+        }
+    }
+
+    @Test("distinct counts over live tiles switch to HyperLogLog exactly as merged sketches do", arguments: [900, 1_100, 5_000])
+    func distinctUnionAcrossPartitions(merchants: Int) {
+        let base: Int64 = 1_700_000_000_000
+        var live: [EntityTiles] = []
+        var stored: [StoredTile] = []
+        for partition in Int32(0)..<3 {
+            var tiles = EntityTiles(groupCount: Fixtures.layout.groups.count)
+            for index in 0..<merchants {
+                // Overlapping merchant sets across partitions and hours.
+                let merchant = "m\((index * 7 + Int(partition) * merchants / 3) % merchants)"
+                let event = Fixtures.event(merchant: merchant, amount: Double(index % 97), at: base + Int64(index % 5) * Fixtures.hour + Int64(index))
+                tiles.apply(event, partition: partition, offset: Int64(index), layout: Fixtures.layout)
+            }
+            stored += tiles.storedTiles(partition: partition)
+            live.append(tiles)
+        }
+        var scratch = WindowScratch()
+        var fromLive: [Double?] = []
+        for readTime in [base + 5 * Fixtures.hour, base + 2 * Fixtures.hour] {
+            let values = FeatureCalculator.compute(Fixtures.layout, tiles: stored, at: readTime)
+            FeatureCalculator.compute(Fixtures.layout, sources: live, at: readTime, scratch: &scratch, into: &fromLive)
+            #expect(zip(values, fromLive).allSatisfy { FeatureLogRow.sameFeature($0, $1) }, "live \(fromLive) vs stored \(values)")
         }
     }
 }

@@ -11,9 +11,11 @@ struct CrashRecoveryTests {
     let topic = TestServices.uniqueName("crash")
     let events = 60_000
 
-    func sluice(_ topology: String, group: String, log: String) throws -> TestProcess {
-        try TestProcess(
-            TestProcess.sluiceExecutable(), ["run", "--until-end", "--topology", topology, "--group", group, "--metrics-port", "0"],
+    func sluice(_ topology: String, group: String, log: String, offlineDir: String? = nil) throws -> TestProcess {
+        let offline = offlineDir.map { ["--offline-dir", $0, "--offline-roll-rows", "4000"] } ?? []
+        return try TestProcess(
+            TestProcess.sluiceExecutable(),
+            ["run", "--until-end", "--topology", topology, "--group", group, "--metrics-port", "0"] + offline,
             environment: ["SLUICE_BROKERS": TestServices.brokers, "SLUICE_REDIS_URL": TestServices.redisURL], logFile: log)
     }
 
@@ -32,7 +34,7 @@ struct CrashRecoveryTests {
 
         // Reference: one uninterrupted process.
         let reference = try EngineTestSupport.fraudTopology(name: "ref_\(suffix)", topic: topic)
-        let whole = try sluice(reference.path, group: "ref-\(suffix)", log: "\(logDirectory)/reference.log")
+        let whole = try sluice(reference.path, group: "ref-\(suffix)", log: "\(logDirectory)/reference.log", offlineDir: "\(logDirectory)/ref-offline")
         #expect(try await whole.waitForExit(timeout: .seconds(120)) == 0)
         let expected = try EngineTestSupport.dumpState(topologyName: "ref_\(suffix)")
         #expect(expected.count > 1000)
@@ -42,7 +44,8 @@ struct CrashRecoveryTests {
         var partialProgress: [Int64] = []
         var generator = SystemRandomNumberGenerator()
         for attempt in 0..<5 {
-            let process = try sluice(killed.path, group: "kill-\(suffix)", log: "\(logDirectory)/kill-\(attempt).log")
+            let process = try sluice(
+                killed.path, group: "kill-\(suffix)", log: "\(logDirectory)/kill-\(attempt).log", offlineDir: "\(logDirectory)/kill-offline")
             // Wait until this process wrote something new, then interrupt it mid-run.
             let before = try storedOffsets("kill_\(suffix)")
             let deadline = ContinuousClock.now + .seconds(30)
@@ -60,11 +63,23 @@ struct CrashRecoveryTests {
             partialProgress.append(try storedOffsets("kill_\(suffix)"))
         }
         #expect(partialProgress.contains { $0 > 0 && $0 < Int64(events) }, "no interruption happened mid-run: \(partialProgress)")
-        let last = try sluice(killed.path, group: "kill-\(suffix)", log: "\(logDirectory)/kill-final.log")
+        let last = try sluice(
+            killed.path, group: "kill-\(suffix)", log: "\(logDirectory)/kill-final.log", offlineDir: "\(logDirectory)/kill-offline")
         #expect(try await last.waitForExit(timeout: .seconds(120)) == 0)
         let afterKills = try EngineTestSupport.dumpState(topologyName: "kill_\(suffix)")
         #expect(afterKills.count == expected.count)
         #expect(afterKills == expected, "state after kills differs in \(afterKills.filter { expected[$0.key] != $0.value }.count) keys")
+
+        // The feature log after kills holds every accepted event once, and its card features
+        // (the topic's key, so independent of how partitions interleave) equal the reference's.
+        let referenceLog = try FeatureLogDump.read("\(logDirectory)/ref-offline")
+        let killedLog = try FeatureLogDump.read("\(logDirectory)/kill-offline")
+        #expect(referenceLog.rows.count > events * 9 / 10)
+        #expect(killedLog.rows.count == referenceLog.rows.count, "rows after kills \(killedLog.rows.count), uninterrupted \(referenceLog.rows.count)")
+        let cardColumns = try referenceLog.columns.indices.filter { referenceLog.columns[$0].hasPrefix("card__") }
+            + ["event_id", "kafka_partition", "kafka_offset"].map { try referenceLog.column($0) }
+        let differing = zip(referenceLog.rows, killedLog.rows).filter { pair in cardColumns.contains { pair.0[$0] != pair.1[$0] } }
+        #expect(differing.isEmpty, "\(differing.count) rows differ after kills; first: \(differing.first.map { "\($0.0) vs \($0.1)" } ?? "")")
 
         // Scale-out: two processes share the partitions of one group.
         let scaled = try EngineTestSupport.fraudTopology(name: "two_\(suffix)", topic: topic)
