@@ -390,9 +390,9 @@ final class EngineRun {
             }
             for (viewIndex, layout) in layouts.enumerated() where item.late & (1 << UInt64(viewIndex)) == 0 {
                 let entity = item.event.values[layout.keyFieldIndex].stringValue!
-                let becameDirty = state.views[viewIndex][entity]!.apply(
-                    item.event, partition: item.partition, offset: item.offset, layout: layout,
-                    watermark: item.newestAfter - layout.view.allowedLateness)
+                let becameDirty = step.apply(
+                    item.event, to: &state.views[viewIndex][entity]!, view: viewIndex, partition: item.partition, offset: item.offset,
+                    newestEventTime: item.newestAfter)
                 if becameDirty { dirty.append(DirtyEntity(partition: item.partition, view: viewIndex, entity: entity)) }
             }
         }

@@ -79,6 +79,11 @@ public struct EntityTiles: Sendable, Equatable {
         changed.removeAll(keepingCapacity: true)
     }
 
+    /// Forgets the changes without listing them (replay keeps state in memory only).
+    public mutating func forgetChanges() {
+        changed.removeAll(keepingCapacity: true)
+    }
+
     /// Encodes one tile (which must exist) in place, without copying it out of the dictionary.
     public func encodeTile(_ key: TileKey, into buffer: inout [UInt8]) {
         TileCodec.encode(groups[key.group][key.tile]!, into: &buffer)

@@ -55,4 +55,15 @@ public struct EventStep: Sendable {
             keys: logLayout.keyFields.map { event.values[$0].stringValue }, partition: partition, offset: offset,
             features: features)
     }
+
+    /// Applies an accepted event to the entity's tiles of its partition in view `view`, pruning
+    /// with the partition's watermark after the event (`newestEventTime` includes it). Returns
+    /// whether the tiles just became dirty.
+    @discardableResult
+    public func apply(
+        _ event: DecodedEvent, to tiles: inout EntityTiles, view: Int, partition: Int32, offset: Int64, newestEventTime: Int64
+    ) -> Bool {
+        let layout = layouts[view]
+        return tiles.apply(event, partition: partition, offset: offset, layout: layout, watermark: newestEventTime - layout.view.allowedLateness)
+    }
 }
