@@ -15,6 +15,10 @@ public struct ParquetError: Error, Sendable, CustomStringConvertible {
         public static let compressionFailed = Code("compressionFailed")
         /// open, write, fsync, rename or close failed.
         public static let ioFailed = Code("ioFailed")
+        /// A file is not valid Parquet (bad magic, footer, page or run).
+        public static let corruptFile = Code("corruptFile")
+        /// A valid file uses a feature the reader does not implement (nested columns, v2 pages...).
+        public static let unsupported = Code("unsupported")
         /// The writer was used after `close()` or after an earlier failure.
         public static let closed = Code("closed")
     }

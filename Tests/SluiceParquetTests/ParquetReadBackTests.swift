@@ -157,6 +157,29 @@ enum ExpectedValue {
         }
     }
 
+    /// Same value, NaN equal to NaN and -0 distinct from +0 (bit patterns).
+    func sameAs(_ other: ExpectedValue) -> Bool {
+        switch (self, other) {
+        case (.null, .null): true
+        case (.string(let a), .string(let b)): a == b
+        case (.int32(let a), .int32(let b)): a == b
+        case (.int64(let a), .int64(let b)): a == b
+        case (.double(let a), .double(let b)): a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN)
+        case (.boolean(let a), .boolean(let b)): a == b
+        default: false
+        }
+    }
+
+    static func values(of column: ParquetColumnValues, type: ParquetType) -> [ExpectedValue] {
+        switch column {
+        case .strings(let values): values.map { $0.map(ExpectedValue.string) ?? .null }
+        case .int32s(let values): values.map { $0.map(ExpectedValue.int32) ?? .null }
+        case .int64s(let values): values.map { $0.map(ExpectedValue.int64) ?? .null }
+        case .doubles(let values): values.map { $0.map(ExpectedValue.double) ?? .null }
+        case .booleans(let values): values.map { $0.map(ExpectedValue.boolean) ?? .null }
+        }
+    }
+
     func write(to writer: ParquetWriter) throws {
         switch self {
         case .null: try writer.appendNull()
@@ -238,6 +261,18 @@ struct ExpectedTable {
         ]
         if let codec { spec["codec"] = codec.rawValue.uppercased() }
         try JSONSerialization.data(withJSONObject: spec).write(to: URL(fileURLWithPath: expectedPath))
+
+        // Sluice's own reader (used by verify-skew and training-set) reads back the same values.
+        let table = try ParquetReader.read(path: path)
+        #expect(table.rowCount == rows.count)
+        #expect(table.fields.map(\.name) == fields.map(\.name))
+        for (index, field) in fields.enumerated() {
+            let expectedValues = rows.map { $0[index] }
+            let readBack = ExpectedValue.values(of: table.columns[index], type: field.type)
+            #expect(readBack.count == expectedValues.count)
+            let wrong = zip(readBack, expectedValues).enumerated().first { !($0.element.0.sameAs($0.element.1)) }
+            #expect(wrong == nil, "ParquetReader: column \(field.name) row \(wrong?.offset ?? -1): \(String(describing: wrong?.element))")
+        }
 
         let report = try PythonTools.runJSON("parquet_check.py", [path, expectedPath], as: CheckReport.self)
         #expect(report.mismatches.isEmpty, "\(report.mismatches.joined(separator: "\n"))")

@@ -1,0 +1,354 @@
+import CSnappy
+import CZstd
+import Foundation
+
+/// The values of one column, nulls included.
+public enum ParquetColumnValues: Sendable, Equatable {
+    case strings([String?])
+    case int32s([Int32?])
+    case int64s([Int64?])
+    case doubles([Double?])
+    case booleans([Bool?])
+
+    public var count: Int {
+        switch self {
+        case .strings(let values): values.count
+        case .int32s(let values): values.count
+        case .int64s(let values): values.count
+        case .doubles(let values): values.count
+        case .booleans(let values): values.count
+        }
+    }
+}
+
+/// A whole file (or the columns asked for), read into memory.
+public struct ParquetTable: Sendable {
+    public var fields: [ParquetField]
+    public var columns: [ParquetColumnValues]
+    public var rowCount: Int
+    public var metadata: [String: String]
+
+    public func column(named name: String) -> ParquetColumnValues? {
+        fields.firstIndex { $0.name == name }.map { columns[$0] }
+    }
+}
+
+/// Reads flat Parquet files of the kinds `ParquetWriter` writes (and other writers' files that
+/// keep to the same subset): v1 data pages, PLAIN and RLE_DICTIONARY values, optional or required
+/// flat columns, uncompressed, SNAPPY or ZSTD pages. Sluice reads its own feature logs with it
+/// (`verify-skew`, `training-set`); anything else is reported as unsupported, never guessed.
+public enum ParquetReader {
+    public static func read(path: String, columns wanted: [String]? = nil) throws(ParquetError) -> ParquetTable {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ParquetError(.ioFailed, "cannot read \(path)")
+        }
+        let bytes = [UInt8](data)
+        guard bytes.count >= 12, bytes.prefix(4).elementsEqual("PAR1".utf8), bytes.suffix(4).elementsEqual("PAR1".utf8) else {
+            throw ParquetError(.corruptFile, "\(path) is not a Parquet file (no PAR1 magic)")
+        }
+        var footerLength = 0
+        for index in 0..<4 { footerLength |= Int(bytes[bytes.count - 8 + index]) << (8 * index) }
+        let footerStart = bytes.count - 8 - footerLength
+        guard footerStart >= 4 else { throw ParquetError(.corruptFile, "\(path): footer length \(footerLength) is impossible") }
+        var reader = ThriftCompactReader(bytes, position: footerStart)
+        let metadata = try reader.readStruct()
+
+        let schema = metadata[2]?.list ?? []
+        guard let root = schema.first, let leafCount = root[5]?.integer, schema.count == Int(leafCount) + 1 else {
+            throw ParquetError(.unsupported, "\(path): only flat schemas are supported")
+        }
+        var fields: [ParquetField] = []
+        for element in schema.dropFirst() {
+            guard element[5] == nil, let name = element[4]?.string, let physical = element[1]?.integer else {
+                throw ParquetError(.unsupported, "\(path): nested columns are not supported")
+            }
+            let optional = (element[3]?.integer ?? 0) == 1
+            let isTimestamp = element[10]?[8] != nil || element[6]?.integer == 9
+            let type: ParquetType
+            switch physical {
+            case 0: type = .boolean
+            case 1: type = .int32
+            case 2: type = isTimestamp ? .timestampMillis : .int64
+            case 5: type = .double
+            case 6: type = .string
+            default: throw ParquetError(.unsupported, "\(path): column '\(name)' has physical type \(physical)")
+            }
+            fields.append(ParquetField(name, type, optional: optional))
+        }
+        let selected = try wanted.map { names throws(ParquetError) in
+            try names.map { name throws(ParquetError) in
+                guard let index = fields.firstIndex(where: { $0.name == name }) else {
+                    throw ParquetError(.invalidSchema, "\(path) has no column '\(name)'")
+                }
+                return index
+            }
+        } ?? Array(fields.indices)
+
+        var columns = selected.map { ColumnAccumulator(type: fields[$0].type) }
+        var rowCount = 0
+        for group in metadata[4]?.list ?? [] {
+            let chunks = group[1]?.list ?? []
+            rowCount += Int(group[3]?.integer ?? 0)
+            for (position, index) in selected.enumerated() {
+                guard index < chunks.count, let meta = chunks[index][3] else {
+                    throw ParquetError(.corruptFile, "\(path): row group without column chunk \(index)")
+                }
+                try readChunk(meta, field: fields[index], bytes: bytes, into: &columns[position], path: path)
+            }
+        }
+        var keyValues: [String: String] = [:]
+        for pair in metadata[5]?.list ?? [] {
+            if let key = pair[1]?.string { keyValues[key] = pair[2]?.string ?? "" }
+        }
+        return ParquetTable(
+            fields: selected.map { fields[$0] }, columns: columns.map(\.values), rowCount: rowCount, metadata: keyValues)
+    }
+
+    // MARK: - Column chunks
+
+    private static func readChunk(
+        _ meta: ThriftValue, field: ParquetField, bytes: [UInt8], into column: inout ColumnAccumulator, path: String
+    ) throws(ParquetError) {
+        let codec = meta[4]?.integer ?? 0
+        let valueCount = Int(meta[5]?.integer ?? 0)
+        var position = Int(meta[11]?.integer ?? meta[9]?.integer ?? 0)
+        var dictionary: ColumnAccumulator?
+        var read = 0
+        while read < valueCount {
+            var reader = ThriftCompactReader(bytes, position: position)
+            let header = try reader.readStruct()
+            let compressedSize = Int(header[3]?.integer ?? 0)
+            let uncompressedSize = Int(header[2]?.integer ?? 0)
+            let bodyStart = reader.position
+            guard compressedSize >= 0, bodyStart + compressedSize <= bytes.count else {
+                throw ParquetError(.corruptFile, "\(path): page of column '\(field.name)' runs past the end of the file")
+            }
+            let body = try decompress(
+                bytes[bodyStart..<(bodyStart + compressedSize)], codec: codec, size: uncompressedSize, path: path)
+            position = bodyStart + compressedSize
+            switch header[1]?.integer {
+            case 2:  // dictionary page
+                var values = ColumnAccumulator(type: field.type)
+                let count = Int(header[7]?[1]?.integer ?? 0)
+                var cursor = 0
+                try values.appendPlain(body, cursor: &cursor, count: count, presence: nil)
+                dictionary = values
+            case 0:  // data page v1
+                guard let pageHeader = header[5] else { throw ParquetError(.corruptFile, "\(path): data page without header") }
+                let count = Int(pageHeader[1]?.integer ?? 0)
+                let encoding = pageHeader[2]?.integer ?? 0
+                var cursor = 0
+                var presence: [Bool]?
+                if field.isOptional {
+                    guard body.count >= 4 else { throw ParquetError(.corruptFile, "\(path): truncated definition levels") }
+                    var length = 0
+                    for index in 0..<4 { length |= Int(body[index]) << (8 * index) }
+                    guard 4 + length <= body.count else { throw ParquetError(.corruptFile, "\(path): definition levels run past the page") }
+                    let levels = try HybridDecoder.decode(body[4..<(4 + length)], bitWidth: 1, count: count)
+                    presence = levels.map { $0 == 1 }
+                    cursor = 4 + length
+                }
+                let present = presence?.count(where: { $0 }) ?? count
+                if encoding == 0 {
+                    try column.appendPlain(body, cursor: &cursor, count: present, presence: presence)
+                } else if encoding == 8 || encoding == 2 {
+                    guard let dictionary else { throw ParquetError(.corruptFile, "\(path): dictionary-encoded page without a dictionary") }
+                    guard cursor < body.count || present == 0 else { throw ParquetError(.corruptFile, "\(path): empty dictionary page data") }
+                    let bitWidth = present == 0 ? 0 : Int(body[cursor])
+                    let indices = present == 0 ? [] : try HybridDecoder.decode(body[(cursor + 1)...], bitWidth: bitWidth, count: present)
+                    column.appendDictionary(dictionary, indices: indices, presence: presence)
+                } else {
+                    throw ParquetError(.unsupported, "\(path): column '\(field.name)' uses encoding \(encoding)")
+                }
+                read += count
+            default:
+                throw ParquetError(.unsupported, "\(path): page type \(String(describing: header[1]?.integer)) (only v1 data pages)")
+            }
+        }
+    }
+
+    private static func decompress(_ input: ArraySlice<UInt8>, codec: Int64, size: Int, path: String) throws(ParquetError) -> [UInt8] {
+        switch codec {
+        case 0:
+            return Array(input)
+        case 6:
+            var output = [UInt8](repeating: 0, count: size)
+            let result = output.withUnsafeMutableBytes { out in
+                input.withUnsafeBytes { source in ZSTD_decompress(out.baseAddress, size, source.baseAddress, source.count) }
+            }
+            guard ZSTD_isError(result) == 0, result == size else {
+                throw ParquetError(.corruptFile, "\(path): zstd page does not decompress to its stated size")
+            }
+            return output
+        case 1:
+            var output = [UInt8](repeating: 0, count: size)
+            var length = size
+            let status = output.withUnsafeMutableBytes { out in
+                input.withUnsafeBytes { source in
+                    snappy_uncompress(
+                        source.baseAddress?.assumingMemoryBound(to: CChar.self), source.count,
+                        out.baseAddress?.assumingMemoryBound(to: CChar.self), &length)
+                }
+            }
+            guard status == SNAPPY_OK, length == size else {
+                throw ParquetError(.corruptFile, "\(path): snappy page does not decompress to its stated size")
+            }
+            return output
+        default:
+            throw ParquetError(.unsupported, "\(path): compression codec \(codec)")
+        }
+    }
+}
+
+/// The RLE/bit-packed hybrid, decoding.
+enum HybridDecoder {
+    static func decode(_ data: ArraySlice<UInt8>, bitWidth: Int, count: Int) throws(ParquetError) -> [UInt32] {
+        var values: [UInt32] = []
+        values.reserveCapacity(count)
+        var position = data.startIndex
+        func varint() throws(ParquetError) -> UInt64 {
+            var result: UInt64 = 0, shift: UInt64 = 0
+            while true {
+                guard position < data.endIndex else { throw ParquetError(.corruptFile, "truncated RLE run header") }
+                let byte = data[position]
+                position += 1
+                result |= UInt64(byte & 0x7F) << shift
+                if byte & 0x80 == 0 { return result }
+                shift += 7
+            }
+        }
+        let byteWidth = (bitWidth + 7) / 8
+        while values.count < count {
+            let header = try varint()
+            if header & 1 == 0 {
+                let run = Int(header >> 1)
+                guard position + byteWidth <= data.endIndex else { throw ParquetError(.corruptFile, "truncated RLE run") }
+                var value: UInt32 = 0
+                for index in 0..<byteWidth { value |= UInt32(data[position + index]) << (8 * UInt32(index)) }
+                position += byteWidth
+                values.append(contentsOf: repeatElement(value, count: min(run, count - values.count)))
+            } else {
+                let groups = Int(header >> 1)
+                let byteCount = groups * bitWidth
+                guard position + byteCount <= data.endIndex else { throw ParquetError(.corruptFile, "truncated bit-packed run") }
+                var buffer: UInt64 = 0, bits = 0, cursor = position
+                let mask: UInt64 = bitWidth == 0 ? 0 : (1 << UInt64(bitWidth)) - 1
+                for _ in 0..<(groups * 8) {
+                    while bits < bitWidth {
+                        buffer |= UInt64(data[cursor]) << UInt64(bits)
+                        cursor += 1
+                        bits += 8
+                    }
+                    if values.count < count { values.append(UInt32(buffer & mask)) }
+                    buffer >>= UInt64(bitWidth)
+                    bits -= bitWidth
+                }
+                position += byteCount
+            }
+        }
+        return values
+    }
+}
+
+/// Values of one column as they are decoded.
+struct ColumnAccumulator {
+    var values: ParquetColumnValues
+
+    init(type: ParquetType) {
+        switch type {
+        case .string: values = .strings([])
+        case .int32: values = .int32s([])
+        case .int64, .timestampMillis: values = .int64s([])
+        case .double: values = .doubles([])
+        case .boolean: values = .booleans([])
+        }
+    }
+
+    /// Appends `count` PLAIN values, spread over `presence` (nil: all present).
+    mutating func appendPlain(_ body: [UInt8], cursor: inout Int, count: Int, presence: [Bool]?) throws(ParquetError) {
+        func need(_ size: Int) throws(ParquetError) {
+            guard cursor + size <= body.count else { throw ParquetError(.corruptFile, "PLAIN values run past the page") }
+        }
+        func fixed<T: FixedWidthInteger>(_: T.Type) throws(ParquetError) -> T {
+            try need(MemoryLayout<T>.size)
+            var value: T = 0
+            for index in 0..<MemoryLayout<T>.size { value |= T(body[cursor + index]) << (8 * index) }
+            cursor += MemoryLayout<T>.size
+            return value
+        }
+        switch values {
+        case .strings(var list):
+            var plain: [String] = []
+            for _ in 0..<count {
+                let length = Int(try fixed(UInt32.self))
+                try need(length)
+                plain.append(String(decoding: body[cursor..<(cursor + length)], as: UTF8.self))
+                cursor += length
+            }
+            Self.spread(plain, presence, into: &list)
+            values = .strings(list)
+        case .int32s(var list):
+            var plain: [Int32] = []
+            for _ in 0..<count { plain.append(Int32(bitPattern: try fixed(UInt32.self))) }
+            Self.spread(plain, presence, into: &list)
+            values = .int32s(list)
+        case .int64s(var list):
+            var plain: [Int64] = []
+            for _ in 0..<count { plain.append(Int64(bitPattern: try fixed(UInt64.self))) }
+            Self.spread(plain, presence, into: &list)
+            values = .int64s(list)
+        case .doubles(var list):
+            var plain: [Double] = []
+            for _ in 0..<count { plain.append(Double(bitPattern: try fixed(UInt64.self))) }
+            Self.spread(plain, presence, into: &list)
+            values = .doubles(list)
+        case .booleans(var list):
+            try need((count + 7) / 8)
+            var plain: [Bool] = []
+            for index in 0..<count { plain.append(body[cursor + index / 8] & (1 << UInt8(index % 8)) != 0) }
+            cursor += (count + 7) / 8
+            Self.spread(plain, presence, into: &list)
+            values = .booleans(list)
+        }
+    }
+
+    /// Appends dictionary entries by index, spread over `presence`.
+    mutating func appendDictionary(_ dictionary: ColumnAccumulator, indices: [UInt32], presence: [Bool]?) {
+        func pick<T>(_ entries: [T?]) -> [T] { indices.map { entries[Int($0)]! } }
+        switch (values, dictionary.values) {
+        case (.strings(var list), .strings(let entries)):
+            Self.spread(pick(entries), presence, into: &list)
+            values = .strings(list)
+        case (.int32s(var list), .int32s(let entries)):
+            Self.spread(pick(entries), presence, into: &list)
+            values = .int32s(list)
+        case (.int64s(var list), .int64s(let entries)):
+            Self.spread(pick(entries), presence, into: &list)
+            values = .int64s(list)
+        case (.doubles(var list), .doubles(let entries)):
+            Self.spread(pick(entries), presence, into: &list)
+            values = .doubles(list)
+        case (.booleans(var list), .booleans(let entries)):
+            Self.spread(pick(entries), presence, into: &list)
+            values = .booleans(list)
+        default:
+            break
+        }
+    }
+
+    private static func spread<T>(_ plain: [T], _ presence: [Bool]?, into list: inout [T?]) {
+        guard let presence else {
+            list.append(contentsOf: plain.map(Optional.some))
+            return
+        }
+        var next = 0
+        for isPresent in presence {
+            if isPresent {
+                list.append(plain[next])
+                next += 1
+            } else {
+                list.append(nil)
+            }
+        }
+    }
+}
