@@ -6,6 +6,11 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// The per-event code (windows, tiles, the Parquet encoder) is optimized in debug builds too:
+/// the integration tests push hundreds of thousands of events through it, which unoptimized
+/// code makes ten times slower.
+let hotPathSettings: [SwiftSetting] = strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "Sluice",
     platforms: [.macOS(.v15)],
@@ -53,14 +58,14 @@ let package = Package(
         // MARK: - Pure core (no I/O, no C)
         .target(
             name: "SluiceCore",
-            swiftSettings: strictSettings
+            swiftSettings: hotPathSettings
         ),
 
         // MARK: - Adapters
         .target(
             name: "SluiceTopology",
             dependencies: ["SluiceCore", .product(name: "Yams", package: "Yams")],
-            swiftSettings: strictSettings
+            swiftSettings: hotPathSettings
         ),
         .target(
             name: "SluiceKafka",
@@ -76,7 +81,7 @@ let package = Package(
         .target(
             name: "SluiceParquet",
             dependencies: ["CZstd", "CSnappy"],
-            swiftSettings: strictSettings
+            swiftSettings: hotPathSettings
         ),
         .target(
             name: "SluiceHTTP",
