@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "SluiceTopology",
             dependencies: ["SluiceCore", .product(name: "Yams", package: "Yams")],
-            swiftSettings: hotPathSettings
+            swiftSettings: strictSettings
         ),
         .target(
             name: "SluiceKafka",
@@ -105,7 +105,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: hotPathSettings
         ),
         .executableTarget(
             name: "SluiceCLI",

@@ -23,8 +23,12 @@ struct ConsumeCommand: ParsableCommand {
     @Option var brokers = "127.0.0.1:9092"
     @Option var topic: String
     @Option var partitions: Int = 4
+    @Option(help: "Also write every message value as one line to this file (JSON lines, for DuckDB).")
+    var export: String?
 
     func run() throws {
+        let output = export.map { FileManager.default.createFile(atPath: $0, contents: nil) ? FileHandle(forWritingAtPath: $0) : nil } ?? nil
+        var pending: [UInt8] = []
         var configuration = KafkaConsumerConfiguration(groupID: "bench-consume-\(UUID().uuidString)", client: KafkaClientConfiguration(brokerList: brokers))
         configuration.fetchWaitMax = .milliseconds(10)
         var logger = Logger(label: "bench")
@@ -42,8 +46,20 @@ struct ConsumeCommand: ParsableCommand {
             for message in batch.messages {
                 bytes += message.value.count
                 ended.remove(message.topicPartition)
+                if let output {
+                    pending += message.value
+                    pending.append(UInt8(ascii: "\n"))
+                    if pending.count > 1 << 20 {
+                        output.write(Data(pending))
+                        pending.removeAll(keepingCapacity: true)
+                    }
+                }
             }
             for partition in batch.reachedEnd.keys { ended.insert(partition) }
+        }
+        if let output {
+            output.write(Data(pending))
+            try output.close()
         }
         let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds)
         print("consumed \(count) messages (\(bytes) bytes) in \(String(format: "%.2f", seconds)) s: \(Int(Double(count) / seconds)) messages/s")
