@@ -9,6 +9,8 @@ public struct FeatureLogOptions: Sendable {
     public var directory: String
     /// A partition's open files are rolled once they hold this many rows. Default: 500,000.
     public var rollRows: Int = 500_000
+    /// ... or once they hold about this many bytes (uncompressed estimate). Default: 256 MiB.
+    public var rollBytes: Int = 256 << 20
     /// ... or once their oldest row is this old (live runs only; replays roll by rows). Default: 60 s.
     public var rollInterval: Duration = .seconds(60)
     /// Whether rows go through a fsynced staging file first (live runs, for exactly-once rows
@@ -162,7 +164,7 @@ final class FeatureLogWriter {
     func rollDue(force: Bool) throws {
         let now = ContinuousClock.now
         for log in partitions.values where log.rowCount > 0 {
-            let due = force || log.rowCount >= options.rollRows
+            let due = force || log.rowCount >= options.rollRows || log.estimatedBytes >= options.rollBytes
                 || (options.staging && now - (log.openedAt ?? now) >= options.rollInterval)
             if due { try roll(log) }
         }
@@ -326,6 +328,8 @@ private final class PartitionLog {
     }
 
     init(partition: Int32) { self.partition = partition }
+
+    var estimatedBytes: Int { files.values.reduce(0) { $0 + $1.writer.estimatedBytes } }
 
     func add(_ row: FeatureLogRow, writer log: FeatureLogWriter) throws {
         let date = UTCDate.string(epochMillis: row.eventTime)

@@ -26,13 +26,15 @@ struct RunCommand: AsyncParsableCommand {
     var offlineDir: String?
     @Option(help: "Roll a partition's feature-log files after this many rows.")
     var offlineRollRows: Int = 500_000
+    @Option(help: "... or once they hold about this many megabytes.")
+    var offlineRollMegabytes: Int = 256
     @Option(help: "... or once their oldest row is this many seconds old.")
     var offlineRollSeconds: Int = 60
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        guard offlineRollRows > 0, offlineRollSeconds > 0 else {
-            throw ValidationError("--offline-roll-rows and --offline-roll-seconds must be positive")
+        guard offlineRollRows > 0, offlineRollSeconds > 0, offlineRollMegabytes > 0 else {
+            throw ValidationError("--offline-roll-rows, --offline-roll-megabytes and --offline-roll-seconds must be positive")
         }
     }
 
@@ -49,6 +51,7 @@ struct RunCommand: AsyncParsableCommand {
             var log = FeatureLogOptions(directory: offlineDir)
             log.rollRows = offlineRollRows
             log.rollInterval = .seconds(offlineRollSeconds)
+            log.rollBytes = offlineRollMegabytes << 20
             configuration.offlineLog = log
         }
         let engine = StreamEngine(compiled: try topology.load(), configuration: configuration, logger: logger)

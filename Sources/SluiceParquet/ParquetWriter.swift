@@ -16,6 +16,11 @@ public final class ParquetWriter {
     public let options: ParquetWriterOptions
     /// Rows written so far, including those still buffered.
     public private(set) var rowCount = 0
+    /// Bytes written to the file so far plus the uncompressed size of the buffered row group: an
+    /// upper estimate of the file's size, for rolling files by size.
+    public var estimatedBytes: Int {
+        (file?.offset ?? 0) + columns.reduce(0) { $0 + $1.plainBytes }
+    }
 
     private let columns: [ColumnBuffer]
     private var chunkEncoder: ColumnChunkEncoder

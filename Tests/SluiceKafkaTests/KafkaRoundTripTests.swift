@@ -64,7 +64,11 @@ struct KafkaRoundTripTests {
         let second = try KafkaConsumer(configuration: KafkaTestSupport.consumerConfiguration(group: group))
         try second.subscribe(topics: [topic])
         let rest = try await KafkaTestSupport.readUntilEnd(second, partitions: [partition])
-        #expect(rest.map(\.valueString) == ["m4", "m5", "m6", "m7", "m8", "m9"])
+        // Resumed at the committed offset, not before it. A group consumer may see a range twice
+        // when a rebalance lands mid-read (at-least-once), so only the set of offsets is exact.
+        #expect(rest.map(\.offset).min() == 4)
+        #expect(Set(rest.map(\.offset)) == Set(4...9))
+        #expect(Set(rest.map(\.valueString)) == Set(["m4", "m5", "m6", "m7", "m8", "m9"]))
         try await second.closeAsync()
     }
 
