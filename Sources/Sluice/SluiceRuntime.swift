@@ -1,9 +1,11 @@
+import Foundation
 import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
 import UnixSignals
 import SluiceHTTP
+import SluiceRedis
 
 /// Process-wide set-up that only executables do: metrics backend bootstrap.
 public enum SluiceRuntime {
@@ -37,6 +39,29 @@ public enum SluiceRuntime {
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+extension SluiceRuntime {
+    /// The OpenAPI 3.1 document of the serving API (Sources/Sluice/Resources/openapi.json).
+    public static func openAPIDocument() throws -> [UInt8] {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let data = try? Data(contentsOf: url) else {
+            throw EngineError("the OpenAPI document is missing from the sluice resources")
+        }
+        return [UInt8](data)
+    }
+
+    /// Runs the serving API until SIGTERM/SIGINT, then lets requests in flight finish and closes
+    /// the Redis pool.
+    public static func serve(
+        backend: FeatureServing, configuration: FeatureAPIConfiguration, registry: PrometheusCollectorRegistry, logger: Logger
+    ) async throws {
+        let api = FeatureAPI(backend: backend, configuration: configuration, registry: registry, logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: api)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        defer { backend.pool.shutdown() }
         try await group.run()
     }
 }

@@ -9,7 +9,7 @@ struct SluiceCommand: AsyncParsableCommand {
         commandName: "sluice",
         abstract: "A streaming real-time feature engine for fraud detection.",
         version: SluiceVersion.current,
-        subcommands: [RunCommand.self, ReplayCommand.self, VerifySkewCommand.self, TrainingSetCommand.self, GetCommand.self, ProduceDemoCommand.self, ValidateCommand.self, DoctorCommand.self]
+        subcommands: [RunCommand.self, ServeCommand.self, ReplayCommand.self, VerifySkewCommand.self, TrainingSetCommand.self, GetCommand.self, ProduceDemoCommand.self, ValidateCommand.self, DoctorCommand.self]
     )
 }
 

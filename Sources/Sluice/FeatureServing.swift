@@ -1,0 +1,178 @@
+import Foundation
+import Logging
+import SluiceCore
+import SluiceHTTP
+import SluiceRedis
+
+/// The serving API's backend: validates requests, reads through `OnlineStore` (one pipelined
+/// Redis round trip per request) on a connection pool, and encodes the answers.
+public final class FeatureServing: FeatureBackend {
+    public let compiled: CompiledTopology
+    public let pool: RedisPool
+    /// Most entities in one batch request. Default 1000.
+    public let maxBatch: Int
+    public let views: [UInt8]
+    private let store: OnlineStore
+    /// Per view: the longest entity id its key field allows.
+    private let maxEntityBytes: [String: Int]
+
+    public init(compiled: CompiledTopology, pool: RedisPool, maxBatch: Int = 1000) {
+        self.compiled = compiled
+        self.pool = pool
+        self.maxBatch = maxBatch
+        self.store = OnlineStore(compiled: compiled)
+        var limits: [String: Int] = [:]
+        for view in compiled.topology.views {
+            let field = compiled.topology.source.fields.first { $0.name == view.keyField }
+            limits[view.name] = min(field?.maxLength ?? 256, 256)
+        }
+        self.maxEntityBytes = limits
+        self.views = Array(Self.catalog(compiled.topology).utf8)
+    }
+
+    /// Redis settings for serving: a slow or absent Redis must give 503 quickly, not hang.
+    public static func servingConfiguration(_ base: RedisConfiguration, timeout: Duration = .milliseconds(250)) -> RedisConfiguration {
+        var configuration = base
+        configuration.commandTimeout = timeout
+        configuration.connectTimeout = timeout
+        configuration.reconnect = RedisReconnectPolicy(maxAttempts: 1)
+        configuration.clientName = "sluice-serve"
+        return configuration
+    }
+
+    // MARK: - FeatureBackend
+
+    public func lookup(view: String, entity: String, at: String?) async throws(APIProblem) -> [UInt8] {
+        try validate(view: view, entity: entity)
+        let time = try Self.time(at)
+        let vectors = try await read([(view, entity)], at: time)
+        var out = ""
+        Self.encode(vectors[0], into: &out)
+        return Array(out.utf8)
+    }
+
+    public func batch(body: [UInt8]) async throws(APIProblem) -> [UInt8] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
+            throw .badRequest("the body must be a JSON object {\"requests\": [{\"view\": ..., \"entity\": ...}], \"at\"?: ...}")
+        }
+        guard let items = object["requests"] as? [Any], !items.isEmpty else {
+            throw .badRequest("'requests' must be a non-empty array of {\"view\", \"entity\"}")
+        }
+        guard items.count <= maxBatch else {
+            throw .tooLarge("batch_too_large", "a batch holds at most \(maxBatch) requests; this one has \(items.count)")
+        }
+        var requests: [(view: String, entity: String)] = []
+        requests.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            guard let pair = item as? [String: Any], let view = pair["view"] as? String, let entity = pair["entity"] as? String else {
+                throw .badRequest("requests[\(index)] must be {\"view\": string, \"entity\": string}")
+            }
+            do throws(APIProblem) {
+                try validate(view: view, entity: entity)
+            } catch {
+                throw APIProblem(error.status, error.code, "requests[\(index)]: \(error.message)")
+            }
+            requests.append((view, entity))
+        }
+        let atText: String?
+        switch object["at"] {
+        case nil, is NSNull: atText = nil
+        case let text as String: atText = text
+        case let number as NSNumber:
+            guard let milliseconds = Int64(exactly: number.doubleValue) else { throw .badRequest("'at' must be whole epoch milliseconds") }
+            atText = String(milliseconds)
+        default: throw .badRequest("'at' must be epoch milliseconds or an ISO-8601 time")
+        }
+        let time = try Self.time(atText)
+        let vectors = try await read(requests, at: time)
+        var out = "{\"at\":\(time),\"results\":["
+        for (index, vector) in vectors.enumerated() {
+            if index > 0 { out += "," }
+            Self.encode(vector, into: &out)
+        }
+        out += "]}"
+        return Array(out.utf8)
+    }
+
+    public func ready() async -> (ok: Bool, detail: String) {
+        do {
+            let reply = try await pool.run { connection throws(RedisError) in try connection.send("PING") }
+            return (reply.string == "PONG", reply.string ?? "unexpected reply")
+        } catch {
+            return (false, error.message)
+        }
+    }
+
+    // MARK: - Reading
+
+    private func read(_ requests: [(view: String, entity: String)], at time: Int64) async throws(APIProblem) -> [FeatureVector] {
+        let store = self.store
+        do {
+            return try await pool.run { connection throws(RedisError) in
+                do {
+                    return try store.read(requests, at: time, connection: connection)
+                } catch let error as RedisError {
+                    throw error
+                } catch {
+                    throw RedisError(.protocolError, "\(error)")
+                }
+            }
+        } catch {
+            throw .unavailable("the online store did not answer: \(error.message)")
+        }
+    }
+
+    /// Views must exist; entity ids must be 1...max bytes, without control characters. Ids are
+    /// only ever used inside the view's key prefix, so no request can reach other Redis keys.
+    private func validate(view: String, entity: String) throws(APIProblem) {
+        guard let limit = maxEntityBytes[view] else {
+            throw .notFound("unknown view '\(view)'; views: \(compiled.topology.views.map(\.name).joined(separator: ", "))")
+        }
+        let length = entity.utf8.count
+        guard length > 0 else { throw .badRequest("the entity id is empty") }
+        guard length <= limit else { throw .badRequest("the entity id is \(length) bytes long; view '\(view)' allows at most \(limit)") }
+        guard !entity.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw .badRequest("the entity id contains control characters")
+        }
+    }
+
+    static func time(_ text: String?) throws(APIProblem) -> Int64 {
+        guard let text, !text.isEmpty else { return Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+        if let milliseconds = Int64(text) { return milliseconds }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+        formatter.formatOptions = [.withInternetDateTime]
+        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+        throw .badRequest("'at' = '\(text)' is neither epoch milliseconds nor an ISO-8601 time such as 2026-11-27T10:00:00Z")
+    }
+
+    // MARK: - JSON
+
+    static func encode(_ vector: FeatureVector, into out: inout String) {
+        out += "{\"view\":\(jsonString(vector.view)),\"entity\":\(jsonString(vector.entity)),\"at\":\(vector.at),\"features\":{"
+        for (index, name) in vector.names.enumerated() {
+            if index > 0 { out += "," }
+            out += "\(jsonString(name)):\(jsonNumber(vector.values[index]))"
+        }
+        out += "},\"newest_event_time\":\(vector.newestEventTime.map(String.init) ?? "null")}"
+    }
+
+    static func catalog(_ topology: Topology) -> String {
+        var out = "{\"topology\":\(jsonString(topology.name)),\"views\":["
+        for (viewIndex, view) in topology.views.enumerated() {
+            if viewIndex > 0 { out += "," }
+            out += "{\"name\":\(jsonString(view.name)),\"key\":\(jsonString(view.keyField)),"
+            out += "\"description\":\(jsonString(view.description)),\"allowed_lateness_ms\":\(view.allowedLateness),\"ttl_ms\":\(view.ttl),"
+            out += "\"features\":["
+            for (index, feature) in view.features.enumerated() {
+                if index > 0 { out += "," }
+                out += "{\"name\":\(jsonString(feature.name)),\"type\":\"number\",\"aggregation\":\(jsonString(feature.aggregation.rawValue)),"
+                out += "\"field\":\(feature.field.map(jsonString) ?? "null"),\"window_ms\":\(feature.window),\"tile_ms\":\(feature.tile),"
+                out += "\"description\":\(jsonString(feature.description))}"
+            }
+            out += "]}"
+        }
+        return out + "]}"
+    }
+}

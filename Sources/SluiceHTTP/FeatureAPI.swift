@@ -1,0 +1,187 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+
+/// An error answered as `{"error": {"code": ..., "message": ...}}` with its HTTP status.
+public struct APIProblem: Error, Sendable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public static func badRequest(_ message: String) -> APIProblem { APIProblem(.badRequest, "bad_request", message) }
+    public static func notFound(_ message: String) -> APIProblem { APIProblem(.notFound, "not_found", message) }
+    public static func unavailable(_ message: String) -> APIProblem { APIProblem(.serviceUnavailable, "unavailable", message) }
+    public static func tooLarge(_ code: String, _ message: String) -> APIProblem { APIProblem(.contentTooLarge, code, message) }
+}
+
+/// What the API serves; implemented by the wiring module over the online store.
+public protocol FeatureBackend: Sendable {
+    /// JSON of one entity's features (GET /v1/features/{view}/{entityId}).
+    func lookup(view: String, entity: String, at: String?) async throws(APIProblem) -> [UInt8]
+    /// JSON of a batch (POST /v1/features) from its request body.
+    func batch(body: [UInt8]) async throws(APIProblem) -> [UInt8]
+    /// JSON of GET /v1/views.
+    var views: [UInt8] { get }
+    /// Whether Redis answers, and a word on it.
+    func ready() async -> (ok: Bool, detail: String)
+}
+
+/// Settings of the serving API.
+public struct FeatureAPIConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Accepted bearer tokens; empty: no authentication.
+    public var tokens: [String] = []
+    /// Largest request body accepted. Default 1 MiB.
+    public var maxBodyBytes = 1 << 20
+    /// The OpenAPI document served at /openapi.json.
+    public var openAPIDocument: [UInt8] = []
+
+    public init() {}
+}
+
+/// The HTTP API of `sluice serve` (Hummingbird 2), as a swift-service-lifecycle `Service`:
+/// SIGTERM stops accepting connections and lets requests in flight finish.
+public struct FeatureAPI: Service {
+    let backend: any FeatureBackend
+    let configuration: FeatureAPIConfiguration
+    let registry: PrometheusCollectorRegistry
+    let logger: Logger
+
+    public init(backend: any FeatureBackend, configuration: FeatureAPIConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) {
+        self.backend = backend
+        self.configuration = configuration
+        self.registry = registry
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let application = Application(
+            router: makeRouter(),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "sluice"),
+            logger: logger)
+        logger.info("serving features at http://\(configuration.host):\(configuration.port)/v1/features")
+        try await application.runService()
+    }
+
+    /// The routes; public for tests that drive the router directly.
+    public func makeRouter() -> Router<BasicRequestContext> {
+        let backend = self.backend
+        let configuration = self.configuration
+        let registry = self.registry
+        let router = Router()
+        router.add(middleware: ProblemMiddleware(tokens: configuration.tokens))
+
+        router.get("/v1/features/:view/:entity") { request, context -> Response in
+            let view = try context.parameters.require("view")
+            let entity = try context.parameters.require("entity")
+            let at = request.uri.queryParameters.get("at")
+            return Self.json(try await backend.lookup(view: view, entity: entity, at: at))
+        }
+        router.post("/v1/features") { request, _ -> Response in
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: configuration.maxBodyBytes)
+            } catch {
+                throw APIProblem(.contentTooLarge, "body_too_large", "the request body is larger than \(configuration.maxBodyBytes) bytes")
+            }
+            return Self.json(try await backend.batch(body: Array(buffer: body)))
+        }
+        router.get("/v1/views") { _, _ -> Response in Self.json(backend.views) }
+        router.get("/healthz") { _, _ -> Response in Self.json(Array("{\"status\":\"ok\"}".utf8)) }
+        router.get("/readyz") { _, _ -> Response in
+            let (ok, detail) = await backend.ready()
+            let body = "{\"status\":\(ok ? "\"ready\"" : "\"unavailable\""),\"redis\":\(Self.quoted(detail))}"
+            return Self.json(Array(body.utf8), status: ok ? .ok : .serviceUnavailable)
+        }
+        router.get("/metrics") { _, _ -> Response in
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(16 * 1024)
+            registry.emit(into: &buffer)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer)))
+        }
+        router.get("/openapi.json") { _, _ -> Response in Self.json(configuration.openAPIDocument) }
+        return router
+    }
+
+    static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func quoted(_ text: String) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: [text])) ?? Data("[\"\"]".utf8)
+        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+    }
+}
+
+/// Authentication, error bodies and request metrics for every route.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let tokens: [[UInt8]]
+
+    init(tokens: [String]) { self.tokens = tokens.map { Array($0.utf8) } }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        let route = Self.route(of: request.uri.path)
+        let response: Response
+        do {
+            if !tokens.isEmpty && route.hasPrefix("/v1/") && !authorized(request) {
+                throw APIProblem(.unauthorized, "unauthorized", "a valid 'Authorization: Bearer <token>' header is required")
+            }
+            response = try await next(request, context)
+        } catch let problem as APIProblem {
+            response = Self.problem(problem)
+        } catch let error as HTTPError {
+            response = Self.problem(APIProblem(error.status, error.status == .notFound ? "not_found" : "bad_request", error.body ?? "\(error.status)"))
+        } catch {
+            response = Self.problem(APIProblem(.internalServerError, "internal", "\(error)"))
+        }
+        let elapsed = ContinuousClock.now - started
+        Timer(label: "sluice_http_request_duration_seconds", dimensions: [("route", route)])
+            .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        Counter(label: "sluice_http_requests_total", dimensions: [("route", route), ("status", String(response.status.code))]).increment()
+        return response
+    }
+
+    /// Constant-time comparison against every token, so timing reveals neither which token
+    /// nearly matched nor how much of it.
+    private func authorized(_ request: Request) -> Bool {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return false }
+        let given = Array(header.utf8.dropFirst("Bearer ".utf8.count))
+        var matched = false
+        for token in tokens {
+            var difference = UInt8(token.count == given.count ? 0 : 1)
+            for index in 0..<token.count { difference |= token[index] ^ (index < given.count ? given[index] : 0) }
+            matched = matched || difference == 0
+        }
+        return matched
+    }
+
+    static func route(of path: String) -> String {
+        if path.hasPrefix("/v1/features/") { return "/v1/features/{view}/{entityId}" }
+        switch path {
+        case "/v1/features", "/v1/views", "/healthz", "/readyz", "/metrics", "/openapi.json": return path
+        default: return "other"
+        }
+    }
+
+    static func problem(_ problem: APIProblem) -> Response {
+        let body = "{\"error\":{\"code\":\(FeatureAPI.quoted(problem.code)),\"message\":\(FeatureAPI.quoted(problem.message))}}"
+        return FeatureAPI.json(Array(body.utf8), status: problem.status)
+    }
+}
