@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SluiceCore
+import HTTPTypes
 import SluiceHTTP
 import SluiceRedis
 
@@ -59,7 +60,7 @@ public final class FeatureServing: FeatureBackend {
             throw .badRequest("'requests' must be a non-empty array of {\"view\", \"entity\"}")
         }
         guard items.count <= maxBatch else {
-            throw .tooLarge("batch_too_large", "a batch holds at most \(maxBatch) requests; this one has \(items.count)")
+            throw APIProblem(.badRequest, "batch_too_large", "a batch holds at most \(maxBatch) requests; this one has \(items.count)")
         }
         var requests: [(view: String, entity: String)] = []
         requests.reserveCapacity(items.count)
@@ -79,6 +80,8 @@ public final class FeatureServing: FeatureBackend {
         case nil, is NSNull: atText = nil
         case let text as String: atText = text
         case let number as NSNumber:
+            // JSON true/false also arrive as NSNumber, of C type char.
+            guard String(cString: number.objCType) != "c" else { throw .badRequest("'at' must be epoch milliseconds or an ISO-8601 time") }
             guard let milliseconds = Int64(exactly: number.doubleValue) else { throw .badRequest("'at' must be whole epoch milliseconds") }
             atText = String(milliseconds)
         default: throw .badRequest("'at' must be epoch milliseconds or an ISO-8601 time")
@@ -136,9 +139,17 @@ public final class FeatureServing: FeatureBackend {
         }
     }
 
+    /// Read times beyond ±2^53 ms (about 285,000 years) are refused: nothing meaningful lies there,
+    /// and window arithmetic stays far from overflow.
+    static let timeLimit: Int64 = (1 << 53) - 1
+
     static func time(_ text: String?) throws(APIProblem) -> Int64 {
         guard let text, !text.isEmpty else { return Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
-        if let milliseconds = Int64(text) { return milliseconds }
+        if let milliseconds = Int64(text) {
+            guard abs(milliseconds) <= timeLimit else { throw .badRequest("'at' = \(milliseconds) is outside ±\(timeLimit) ms") }
+            return milliseconds
+        }
+        if text.allSatisfy({ $0.isNumber || $0 == "-" }) { throw .badRequest("'at' = '\(text)' is outside ±\(timeLimit) ms") }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }

@@ -146,6 +146,12 @@ struct ProblemMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let problem as APIProblem {
             response = Self.problem(problem)
+        } catch let error as HTTPError where error.status == .notFound && route != "other" {
+            // A known path with a method it does not have.
+            let allowed = route == "/v1/features" ? "POST" : "GET"
+            var answer = Self.problem(APIProblem(.methodNotAllowed, "method_not_allowed", "\(route) accepts \(allowed) only"))
+            answer.headers[.allow] = allowed
+            response = answer
         } catch let error as HTTPError {
             response = Self.problem(APIProblem(error.status, error.status == .notFound ? "not_found" : "bad_request", error.body ?? "\(error.status)"))
         } catch {
@@ -173,7 +179,7 @@ struct ProblemMiddleware: RouterMiddleware {
     }
 
     static func route(of path: String) -> String {
-        if path.hasPrefix("/v1/features/") { return "/v1/features/{view}/{entityId}" }
+        if path.hasPrefix("/v1/features/") && path.dropFirst("/v1/features/".count).contains("/") { return "/v1/features/{view}/{entityId}" }
         switch path {
         case "/v1/features", "/v1/views", "/healthz", "/readyz", "/metrics", "/openapi.json": return path
         default: return "other"
