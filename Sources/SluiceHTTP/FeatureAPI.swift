@@ -85,8 +85,12 @@ public struct FeatureAPI: Service {
         router.add(middleware: ProblemMiddleware(tokens: configuration.tokens))
 
         router.get("/v1/features/:view/:entity") { request, context -> Response in
-            let view = try context.parameters.require("view")
-            let entity = try context.parameters.require("entity")
+            let view = try context.parameters.require("view").removingPercentEncoding ?? ""
+
+            // Ids with spaces, slashes or other reserved characters come percent-encoded.
+            guard let entity = try context.parameters.require("entity").removingPercentEncoding else {
+                throw APIProblem.badRequest("the entity id is not valid percent-encoding")
+            }
             let at = request.uri.queryParameters.get("at")
             return Self.json(try await backend.lookup(view: view, entity: entity, at: at))
         }

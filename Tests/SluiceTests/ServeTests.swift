@@ -1,0 +1,173 @@
+import Foundation
+import Sluice
+import SluiceCore
+import SluiceRedis
+import SluiceTesting
+import Testing
+
+/// `sluice serve` as users run it, against the real Redis, judged by curl and schemathesis.
+@Suite("Serving API", .serialized, .timeLimit(.minutes(5)))
+struct ServeTests {
+    struct Reply {
+        let status: Int
+        let body: String
+        var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] }
+
+        /// The number a key holds in the body text, parsed exactly (JSONSerialization's number
+        /// parsing may be off in the last digit); .some(nil) for null.
+        func number(_ key: String, after start: String.Index? = nil) -> Double?? {
+            guard let range = body.range(of: "\"\(key)\":", range: (start ?? body.startIndex)..<body.endIndex) else { return nil }
+            let token = body[range.upperBound...].prefix { $0 != "," && $0 != "}" }
+            return token == "null" ? .some(nil) : Double(token).map { .some($0) }
+        }
+    }
+
+    /// One HTTP request through curl: (status, body).
+    static func request(_ url: String, method: String = "GET", body: String? = nil, token: String? = nil) throws -> Reply {
+        var arguments = ["-s", "-S", "--max-time", "10", "-X", method, "-o", "-", "-w", "\n%{http_code}"]
+        if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
+        let bodyFile = FileManager.default.temporaryDirectory.appendingPathComponent("serve-body-\(UUID().uuidString)").path
+        defer { unlink(bodyFile) }
+        if let body {
+            try body.write(toFile: bodyFile, atomically: false, encoding: .utf8)
+            arguments += ["-H", "Content-Type: application/json", "--data-binary", "@" + bodyFile]
+        }
+        let (status, output) = try TestProcess.run(try TestProcess.which("curl"), arguments + [url])
+        guard status == 0, let newline = output.lastIndex(of: "\n"), let code = Int(output[output.index(after: newline)...]) else {
+            throw TestFailure("curl \(url) failed (\(status)): \(output)")
+        }
+        return Reply(status: code, body: String(output[..<newline]))
+    }
+
+    static func startServer(port: Int, redisURL: String, tokens: String?, log: String, extra: [String] = []) async throws -> TestProcess {
+        var environment = ["SLUICE_REDIS_URL": redisURL]
+        if let tokens { environment["SLUICE_API_TOKENS"] = tokens }
+        let process = try TestProcess(
+            TestProcess.sluiceExecutable(), ["serve", "--port", String(port)] + extra, environment: environment, logFile: log)
+        try await TestProcess.waitForPort(port)
+        return process
+    }
+
+    @Test("features equal the read path, errors are JSON with the right status, tokens are enforced, schemathesis finds no failure, SIGTERM exits 0")
+    func endToEnd() async throws {
+        // Populate the online store through the engine.
+        let topic = TestServices.uniqueName("serve")
+        let name = "serve_" + String(topic.suffix(8))
+        let (topologyPath, compiled) = try EngineTestSupport.fraudTopology(name: name, topic: topic)
+        _ = try await EngineTestSupport.produceDemo(topic: topic, events: 3_000, seed: 21, malformed: 0)
+        try await EngineTestSupport.runUntilEnd(compiled)
+
+        let port = try TestProcess.freePort()
+        let base = "http://127.0.0.1:\(port)"
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(port).log").path
+        let server = try await Self.startServer(
+            port: port, redisURL: TestServices.redisURL, tokens: "alpha-token, beta-token", log: log, extra: ["--topology", topologyPath])
+
+        // Open endpoints and authentication.
+        #expect(try Self.request(base + "/healthz").status == 200)
+        #expect(try Self.request(base + "/readyz").status == 200)
+        #expect(try Self.request(base + "/openapi.json").json?["openapi"] as? String == "3.1.0")
+        #expect(try Self.request(base + "/v1/views").status == 401)
+        #expect(try Self.request(base + "/v1/views", token: "alpha-tokeN").status == 401)
+        #expect(try Self.request(base + "/v1/views", token: "alpha-token-longer").status == 401)
+        let views = try Self.request(base + "/v1/views", token: "beta-token")
+        #expect(views.status == 200)
+        #expect((views.json?["views"] as? [[String: Any]])?.map { $0["name"] as? String } == ["card", "merchant", "device"])
+
+        // Values: the same as the read path at the same time.
+        let redis = try RedisConnection(configuration: TestServices.redisConfiguration())
+        let store = OnlineStore(compiled: compiled)
+        let at = Int64(Date().timeIntervalSince1970 * 1000)
+        let entities = (0..<40).map { "card-\($0)" }
+        let expected = try store.read(entities.map { ("card", $0) }, at: at, connection: redis)
+        for (entity, vector) in zip(entities.prefix(10), expected) {
+            let reply = try Self.request(base + "/v1/features/card/\(entity)?at=\(at)", token: "alpha-token")
+            #expect(reply.status == 200)
+            let featuresStart = reply.body.range(of: "\"features\":")?.upperBound
+            for (index, name) in vector.names.enumerated() {
+                let served = reply.number(name, after: featuresStart)
+                #expect(served == .some(vector.values[index]), "\(entity) \(name): served \(String(describing: served)), read path \(String(describing: vector.values[index]))")
+            }
+            #expect((reply.json?["newest_event_time"] as? NSNumber)?.int64Value == vector.newestEventTime)
+        }
+        let batchBody = "{\"at\":\(at),\"requests\":[" + entities.map { "{\"view\":\"card\",\"entity\":\"\($0)\"}" }.joined(separator: ",") + "]}"
+        let batch = try Self.request(base + "/v1/features", method: "POST", body: batchBody, token: "alpha-token")
+        #expect(batch.status == 200)
+        let results = batch.json?["results"] as? [[String: Any]] ?? []
+        #expect(results.count == entities.count)
+        #expect(zip(results, expected).allSatisfy { $0.0["entity"] as? String == $0.1.entity })
+        // Exact values, in the text: each result's features follow its entity.
+        for vector in expected {
+            guard let start = batch.body.range(of: "\"entity\":\"\(vector.entity)\"")?.upperBound else {
+                Issue.record("\(vector.entity) missing from the batch answer")
+                continue
+            }
+            for (index, name) in vector.names.enumerated() {
+                #expect(batch.number(name, after: start) == .some(vector.values[index]), "batch \(vector.entity) \(name)")
+            }
+        }
+
+        // Bad input: clear statuses and JSON error bodies, never a 5xx.
+        let cases: [(String, String, String?, Int)] = [
+            ("GET", "/v1/features/card/bad%01id", nil, 400),
+            ("GET", "/v1/features/card/" + String(repeating: "x", count: 300), nil, 400),
+            ("GET", "/v1/features/nope/card-1", nil, 404),
+            ("GET", "/v1/features/card/card-1?at=yesterday", nil, 400),
+            ("POST", "/v1/features", "not json", 400),
+            ("POST", "/v1/features", "{\"requests\":[]}", 400),
+            ("POST", "/v1/features", "{\"requests\":[" + Array(repeating: "{\"view\":\"card\",\"entity\":\"c\"}", count: 1001).joined(separator: ",") + "]}", 400),
+            ("POST", "/v1/features", "{\"requests\":[{\"view\":\"card\",\"entity\":\"" + String(repeating: "y", count: 1_100_000) + "\"}]}", 413),
+            ("DELETE", "/v1/features/card/card-1", nil, 405),
+        ]
+        for (method, path, body, status) in cases {
+            let reply = try Self.request(base + path, method: method, body: body, token: "alpha-token")
+            #expect(reply.status == status, "\(method) \(path.prefix(60)): \(reply.status) \(reply.body.prefix(200))")
+            let error = reply.json?["error"] as? [String: Any]
+            #expect(error?["code"] is String && error?["message"] is String, "\(path.prefix(60)): \(reply.body.prefix(200))")
+        }
+
+        // Schemathesis fuzzes every operation from the OpenAPI document: no 5xx, every response
+        // conforming to its schema.
+        let schemathesis = EngineTestSupport.repositoryRoot.appendingPathComponent(".venv/bin/schemathesis").path
+        let fuzz = try TestProcess.run(
+            schemathesis,
+            ["run", base + "/openapi.json", "--checks", "all", "-n", "150", "--no-color", "-H", "Authorization: Bearer alpha-token"])
+        #expect(fuzz.status == 0, "schemathesis:\n\(fuzz.output.suffix(3000))")
+
+        let metrics = try Self.request(base + "/metrics")
+        #expect(metrics.body.contains("sluice_http_request_duration_seconds_bucket{route=\"/v1/features/{view}/{entityId}\""))
+
+        server.send(SIGTERM)
+        #expect(try await server.waitForExit(timeout: .seconds(15)) == 0)
+        try EngineTestSupport.clearState(topologyName: name)
+    }
+
+    @Test("a Redis that does not answer gives 503 quickly, not a hang")
+    func unresponsiveRedis() async throws {
+        // A listener that accepts connections and never replies.
+        let silentPort = try TestProcess.freePort()
+        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(silent) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(silentPort).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        #expect(bound == 0)
+        #expect(listen(silent, 64) == 0)
+
+        let port = try TestProcess.freePort()
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("serve-silent-\(port).log").path
+        let server = try await Self.startServer(
+            port: port, redisURL: "redis://127.0.0.1:\(silentPort)/0", tokens: nil, log: log, extra: ["--redis-timeout-ms", "200"])
+        for path in ["/v1/features/card/card-1", "/readyz"] {
+            let started = ContinuousClock.now
+            let reply = try Self.request("http://127.0.0.1:\(port)" + path)
+            let elapsed = ContinuousClock.now - started
+            #expect(reply.status == 503, "\(path): \(reply.status) \(reply.body)")
+            #expect(elapsed < .seconds(2), "\(path) took \(elapsed)")
+        }
+        server.send(SIGTERM)
+        #expect(try await server.waitForExit(timeout: .seconds(15)) == 0)
+    }
+}
