@@ -14,8 +14,10 @@ public final class FeatureServing: FeatureBackend {
     public let maxBatch: Int
     public let views: [UInt8]
     private let store: OnlineStore
-    /// Per view: the longest entity id its key field allows.
-    private let maxEntityBytes: [String: Int]
+    /// Per view: the longest entity id (in Unicode code points, as JSON Schema counts) allowed.
+    private let maxEntityLength: [String: Int]
+    /// The shortest of those limits, published in the OpenAPI document.
+    public var entityLengthLimit: Int { maxEntityLength.values.min() ?? 256 }
 
     public init(compiled: CompiledTopology, pool: RedisPool, maxBatch: Int = 1000) {
         self.compiled = compiled
@@ -27,7 +29,7 @@ public final class FeatureServing: FeatureBackend {
             let field = compiled.topology.source.fields.first { $0.name == view.keyField }
             limits[view.name] = min(field?.maxLength ?? 256, 256)
         }
-        self.maxEntityBytes = limits
+        self.maxEntityLength = limits
         self.views = Array(Self.catalog(compiled.topology).utf8)
     }
 
@@ -125,15 +127,15 @@ public final class FeatureServing: FeatureBackend {
         }
     }
 
-    /// Views must exist; entity ids must be 1...max bytes, without control characters. Ids are
+    /// Views must exist; entity ids must be 1...max characters, without control characters. Ids are
     /// only ever used inside the view's key prefix, so no request can reach other Redis keys.
     private func validate(view: String, entity: String) throws(APIProblem) {
-        guard let limit = maxEntityBytes[view] else {
+        guard let limit = maxEntityLength[view] else {
             throw .notFound("unknown view '\(view)'; views: \(compiled.topology.views.map(\.name).joined(separator: ", "))")
         }
-        let length = entity.utf8.count
+        let length = entity.unicodeScalars.count
         guard length > 0 else { throw .badRequest("the entity id is empty") }
-        guard length <= limit else { throw .badRequest("the entity id is \(length) bytes long; view '\(view)' allows at most \(limit)") }
+        guard length <= limit else { throw .badRequest("the entity id is \(length) characters long; view '\(view)' allows at most \(limit)") }
         guard !entity.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
             throw .badRequest("the entity id contains control characters")
         }

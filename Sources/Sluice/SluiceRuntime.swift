@@ -44,12 +44,28 @@ public enum SluiceRuntime {
 }
 
 extension SluiceRuntime {
-    /// The OpenAPI 3.1 document of the serving API (Sources/Sluice/Resources/openapi.json).
-    public static func openAPIDocument() throws -> [UInt8] {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let data = try? Data(contentsOf: url) else {
+    /// The OpenAPI 3.1 document of the serving API (Sources/Sluice/Resources/openapi.json), with
+    /// the entity id length limit of the served topology filled in.
+    public static func openAPIDocument(entityLengthLimit: Int) throws -> [UInt8] {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let data = try? Data(contentsOf: url),
+            var document = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else {
             throw EngineError("the OpenAPI document is missing from the sluice resources")
         }
-        return [UInt8](data)
+        let idSchema: [String: Any] = [
+            "type": "string", "minLength": 1, "maxLength": entityLengthLimit, "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
+            "examples": ["card-1", "card-42"],
+        ]
+        if var paths = document["paths"] as? [String: Any], var path = paths["/v1/features/{view}/{entityId}"] as? [String: Any],
+            var get = path["get"] as? [String: Any], var parameters = get["parameters"] as? [[String: Any]]
+        {
+            for index in parameters.indices where parameters[index]["name"] as? String == "entityId" { parameters[index]["schema"] = idSchema }
+            get["parameters"] = parameters
+            path["get"] = get
+            paths["/v1/features/{view}/{entityId}"] = path
+            document["paths"] = paths
+        }
+        return [UInt8](try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys]))
     }
 
     /// Runs the serving API until SIGTERM/SIGINT, then lets requests in flight finish and closes
