@@ -25,6 +25,8 @@ struct ProduceDemoCommand: AsyncParsableCommand {
     var labelsTopic: String = "labels"
     @Option(help: "Partitions when the topic is created.")
     var partitions: Int = 4
+    @Option(help: "Distinct cards (ids card-0 ...). (default: events / 8)")
+    var cards: Int?
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var logging: LoggingOptions
@@ -33,6 +35,7 @@ struct ProduceDemoCommand: AsyncParsableCommand {
         guard events > 0 else { throw ValidationError("--events must be positive") }
         guard (0...1).contains(malformed) else { throw ValidationError("--malformed must be within 0...1") }
         if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
+        if let cards, cards <= 0 { throw ValidationError("--cards must be positive") }
         guard DurationText.milliseconds(span) != nil else { throw ValidationError("--span '\(span)' is not a duration such as 30m or 2h") }
     }
 
@@ -48,6 +51,7 @@ struct ProduceDemoCommand: AsyncParsableCommand {
         }
         options.seed = seed
         options.malformedFraction = malformed
+        options.cards = cards
         let total = events
         let summary = try await DemoProducer.run(
             options: options, rate: rate, topic: topic, labelsTopic: labelsTopic, partitions: partitions,
