@@ -45,10 +45,13 @@ public final class FeatureServing: FeatureBackend {
 
     // MARK: - FeatureBackend
 
-    public func lookup(view: String, entity: String, at: String?) async throws(APIProblem) -> [UInt8] {
+    public func lookup(view: String, entity: String, query: [String: String]) async throws(APIProblem) -> [UInt8] {
         try validate(view: view, entity: entity)
-        let time = try Self.time(at)
-        let vectors = try await read([(view, entity)], at: time)
+        let time = try Self.time(query["at"])
+        var inputs: [String: FieldValue] = [:]
+        // Other query parameters (tracking ids, cache busters) are ignored, as HTTP APIs do.
+        for (name, text) in query where inputFields.contains(where: { $0.name == name }) { inputs[name] = try input(name, text: text) }
+        let vectors = try await read([(view, entity)], at: time, inputs: [inputs])
         var out = ""
         Self.encode(vectors[0], into: &out)
         return Array(out.utf8)
@@ -64,7 +67,13 @@ public final class FeatureServing: FeatureBackend {
         guard items.count <= maxBatch else {
             throw APIProblem(.badRequest, "batch_too_large", "a batch holds at most \(maxBatch) requests; this one has \(items.count)")
         }
+        var shared: [String: FieldValue] = [:]
+        if let given = object["inputs"], !(given is NSNull) {
+            guard let dictionary = given as? [String: Any] else { throw .badRequest("'inputs' must be an object of request inputs") }
+            shared = try parseInputs(dictionary, at: "inputs")
+        }
         var requests: [(view: String, entity: String)] = []
+        var perRequest: [[String: FieldValue]] = []
         requests.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
             guard let pair = item as? [String: Any], let view = pair["view"] as? String, let entity = pair["entity"] as? String else {
@@ -76,6 +85,12 @@ public final class FeatureServing: FeatureBackend {
                 throw APIProblem(error.status, error.code, "requests[\(index)]: \(error.message)")
             }
             requests.append((view, entity))
+            var inputs = shared
+            if let own = pair["inputs"], !(own is NSNull) {
+                guard let dictionary = own as? [String: Any] else { throw .badRequest("requests[\(index)].inputs must be an object") }
+                inputs.merge(try parseInputs(dictionary, at: "requests[\(index)].inputs")) { $1 }
+            }
+            perRequest.append(inputs)
         }
         let atText: String?
         switch object["at"] {
@@ -89,7 +104,7 @@ public final class FeatureServing: FeatureBackend {
         default: throw .badRequest("'at' must be epoch milliseconds or an ISO-8601 time")
         }
         let time = try Self.time(atText)
-        let vectors = try await read(requests, at: time)
+        let vectors = try await read(requests, at: time, inputs: perRequest)
         var out = "{\"at\":\(time),\"results\":["
         for (index, vector) in vectors.enumerated() {
             if index > 0 { out += "," }
@@ -110,12 +125,14 @@ public final class FeatureServing: FeatureBackend {
 
     // MARK: - Reading
 
-    private func read(_ requests: [(view: String, entity: String)], at time: Int64) async throws(APIProblem) -> [FeatureVector] {
+    private func read(
+        _ requests: [(view: String, entity: String)], at time: Int64, inputs: [[String: FieldValue]]
+    ) async throws(APIProblem) -> [FeatureVector] {
         let store = self.store
         do {
             return try await pool.run { connection throws(RedisError) in
                 do {
-                    return try store.read(requests, at: time, connection: connection)
+                    return try store.read(requests, at: time, connection: connection, inputs: inputs)
                 } catch let error as RedisError {
                     throw error
                 } catch {
@@ -160,6 +177,50 @@ public final class FeatureServing: FeatureBackend {
         throw .badRequest("'at' = '\(text)' is neither epoch milliseconds nor an ISO-8601 time such as 2026-11-27T10:00:00Z")
     }
 
+    // MARK: - Request inputs
+
+    /// The source fields on-demand features take as request inputs, with their types.
+    public var inputFields: [FieldSpec] {
+        let names = Set(compiled.topology.views.flatMap { $0.onDemand.map(\.input) })
+        return compiled.topology.source.fields.filter { names.contains($0.name) }
+    }
+
+    /// One input from a query string.
+    private func input(_ name: String, text: String) throws(APIProblem) -> FieldValue {
+        guard let field = inputFields.first(where: { $0.name == name }) else {
+            throw .badRequest("unknown query parameter '\(name)'; accepted: at\(inputFields.map { ", " + $0.name }.joined())")
+        }
+        switch field.type {
+        case .int, .double, .timestampMillis:
+            guard let number = Double(text), number.isFinite, abs(number) <= 1e300 else {
+                throw .badRequest("input '\(name)' must be a number within ±1e300")
+            }
+            return .double(number)
+        case .bool:
+            guard let flag = Bool(text) else { throw .badRequest("input '\(name)' must be true or false") }
+            return .bool(flag)
+        case .string:
+            guard text.unicodeScalars.count <= 256 else { throw .badRequest("input '\(name)' is longer than 256 characters") }
+            return .string(text)
+        }
+    }
+
+    /// Inputs from a JSON object; names no on-demand feature reads are ignored.
+    private func parseInputs(_ object: [String: Any], at path: String) throws(APIProblem) -> [String: FieldValue] {
+        var inputs: [String: FieldValue] = [:]
+        for (name, value) in object where inputFields.contains(where: { $0.name == name }) {
+            switch value {
+            case is NSNull: continue
+            case let text as String: inputs[name] = try input(name, text: text)
+            case let number as NSNumber:
+                guard String(cString: number.objCType) != "c" else { throw .badRequest("\(path).\(name) must not be a boolean") }
+                inputs[name] = try input(name, text: number.stringValue)
+            default: throw .badRequest("\(path).\(name) must be a string or a number")
+            }
+        }
+        return inputs
+    }
+
     // MARK: - JSON
 
     static func encode(_ vector: FeatureVector, into out: inout String) {
@@ -183,6 +244,12 @@ public final class FeatureServing: FeatureBackend {
                 out += "{\"name\":\(jsonString(feature.name)),\"type\":\"number\",\"aggregation\":\(jsonString(feature.aggregation.rawValue)),"
                 out += "\"field\":\(feature.field.map(jsonString) ?? "null"),\"window_ms\":\(feature.window),\"tile_ms\":\(feature.tile),"
                 out += "\"description\":\(jsonString(feature.description))}"
+            }
+            out += "],\"on_demand\":["
+            for (index, spec) in view.onDemand.enumerated() {
+                if index > 0 { out += "," }
+                out += "{\"name\":\(jsonString(spec.name)),\"type\":\"number\",\"kind\":\(jsonString(spec.kind.rawValue)),"
+                out += "\"input\":\(jsonString(spec.input)),\"feature\":\(jsonString(spec.feature)),\"description\":\(jsonString(spec.description))}"
             }
             out += "]}"
         }

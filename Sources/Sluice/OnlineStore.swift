@@ -17,10 +17,12 @@ public struct OnlineStore: Sendable {
         try read([(view, entity)], at: time, connection: connection)[0]
     }
 
-    /// Features of several (view, entity) pairs at `time`, in one pipelined round trip.
-    public func read(_ requests: [(view: String, entity: String)], at time: Int64, connection: RedisConnection) throws
-        -> [FeatureVector]
-    {
+    /// Features of several (view, entity) pairs at `time`, in one pipelined round trip. On-demand
+    /// features take their inputs from `inputs` (source field name → value; one dictionary for
+    /// all requests, or one per request) and are null without them.
+    public func read(
+        _ requests: [(view: String, entity: String)], at time: Int64, connection: RedisConnection, inputs: [[String: FieldValue]] = []
+    ) throws -> [FeatureVector] {
         var pipeline = RedisPipeline()
         var layouts: [ViewLayout] = []
         for request in requests {
@@ -33,13 +35,20 @@ public struct OnlineStore: Sendable {
             pipeline.append("HGETALL", .string(compiled.entityKey(view: layout, entity: request.entity)))
         }
         let replies = try connection.execute(pipeline)
-        return try zip(requests, zip(layouts, replies)).map { request, pair in
-            let (layout, reply) = pair
+        let fields = compiled.topology.source.fields
+        return try requests.indices.map { index in
+            let request = requests[index], layout = layouts[index], reply = replies[index]
             if let message = reply.errorMessage { throw ReadError(description: "reading \(request.view) \(request.entity): \(message)") }
             let tiles = try Self.tiles(from: reply, layout: layout, partition: nil)
+            var values = FeatureCalculator.compute(layout, tiles: tiles, at: time)
+            if !layout.onDemand.isEmpty {
+                let given = inputs.isEmpty ? [:] : inputs[inputs.count == 1 ? 0 : index]
+                values += FeatureCalculator.onDemand(layout, stored: values, input: { given[fields[$0].name] }) { plan, hash in
+                    FeatureCalculator.windowContains(plan, hash: hash, tiles: tiles, layout: layout, at: time)
+                }
+            }
             return FeatureVector(
-                view: request.view, entity: request.entity, at: time, names: layout.view.features.map(\.name),
-                values: FeatureCalculator.compute(layout, tiles: tiles, at: time),
+                view: request.view, entity: request.entity, at: time, names: layout.allFeatureNames, values: values,
                 newestEventTime: FeatureCalculator.newestEventTime(tiles))
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SluiceCore
 import Metrics
 import Prometheus
 import ServiceLifecycle
@@ -46,7 +47,7 @@ public enum SluiceRuntime {
 extension SluiceRuntime {
     /// The OpenAPI 3.1 document of the serving API (Sources/Sluice/Resources/openapi.json), with
     /// the entity id length limit of the served topology filled in.
-    public static func openAPIDocument(entityLengthLimit: Int) throws -> [UInt8] {
+    public static func openAPIDocument(entityLengthLimit: Int, inputs: [FieldSpec] = []) throws -> [UInt8] {
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let data = try? Data(contentsOf: url),
             var document = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else {
@@ -60,6 +61,19 @@ extension SluiceRuntime {
             var get = path["get"] as? [String: Any], var parameters = get["parameters"] as? [[String: Any]]
         {
             for index in parameters.indices where parameters[index]["name"] as? String == "entityId" { parameters[index]["schema"] = idSchema }
+            // The request inputs of the topology's on-demand features, as query parameters.
+            for field in inputs {
+                let schema: [String: Any] =
+                    switch field.type {
+                    case .string: ["type": "string", "maxLength": 256]
+                    case .bool: ["type": "boolean"]
+                    default: ["type": "number", "minimum": -1e300, "maximum": 1e300]
+                    }
+                parameters.append([
+                    "name": field.name, "in": "query", "required": false, "schema": schema,
+                    "description": "Request input of the on-demand features that read '\(field.name)'.",
+                ])
+            }
             get["parameters"] = parameters
             path["get"] = get
             paths["/v1/features/{view}/{entityId}"] = path

@@ -65,7 +65,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.tokens = tokens
         configuration.maxBodyBytes = maxBodyBytes
-        configuration.openAPIDocument = try SluiceRuntime.openAPIDocument(entityLengthLimit: backend.entityLengthLimit)
+        configuration.openAPIDocument = try SluiceRuntime.openAPIDocument(
+            entityLengthLimit: backend.entityLengthLimit, inputs: backend.inputFields)
         if tokens.isEmpty { logger.notice("no API tokens configured: /v1 endpoints are open (set SLUICE_API_TOKENS or --tokens-file)") }
         do {
             try await SluiceRuntime.serve(backend: backend, configuration: configuration, registry: registry, logger: logger)

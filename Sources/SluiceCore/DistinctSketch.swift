@@ -21,6 +21,17 @@ public enum DistinctSketch: Sendable, Equatable {
         }
     }
 
+    /// Whether the value with this hash was inserted; nil for a HyperLogLog, which cannot tell.
+    public func contains(_ hash: UInt64) -> Bool? {
+        switch self {
+        case .exact(let hashes):
+            let index = hashes.insertionIndex(of: hash)
+            return index < hashes.count && hashes[index] == hash
+        case .hyperLogLog:
+            return nil
+        }
+    }
+
     public mutating func insert(_ hash: UInt64) {
         switch self {
         case .exact(var hashes):

@@ -47,8 +47,15 @@ public struct EventStep: Sendable {
         var features: [Double?] = []
         features.reserveCapacity(logLayout.featureNames.count)
         for (index, layout) in layouts.enumerated() {
-            FeatureCalculator.compute(layout, sources: sources(index, entity(of: event, view: index)), at: event.eventTime, scratch: &windows, into: &scratch)
+            let tiles = sources(index, entity(of: event, view: index))
+            FeatureCalculator.compute(layout, sources: tiles, at: event.eventTime, scratch: &windows, into: &scratch)
             features.append(contentsOf: scratch)
+            if !layout.onDemand.isEmpty {
+                // The event's own fields are the request inputs a scoring call would have sent.
+                features += FeatureCalculator.onDemand(layout, stored: scratch, input: { event.values[$0] }) { plan, hash in
+                    FeatureCalculator.windowContains(plan, hash: hash, sources: tiles, layout: layout, at: event.eventTime)
+                }
+            }
         }
         return FeatureLogRow(
             eventID: event.values[eventIDField].stringValue ?? "", eventTime: event.eventTime,

@@ -116,6 +116,58 @@ public enum FeatureCalculator {
         }
     }
 
+    // MARK: - On-demand features
+
+    /// On-demand feature values (the view's `onDemand` order) from the stored feature values at
+    /// the same time, the request's (or event's) input values by schema index (nil: not given),
+    /// and a membership test over the window's tiles for `not_seen`. The one implementation used
+    /// by the serving API and the feature log.
+    public static func onDemand(
+        _ layout: ViewLayout, stored: [Double?], input: (Int) -> FieldValue?, windowContains: (OnDemandPlan, UInt64) -> Bool?
+    ) -> [Double?] {
+        layout.onDemand.map { plan in
+            guard let value = input(plan.inputField), !value.isNull else { return nil }
+            switch plan.spec.kind {
+            case .ratio:
+                guard let numerator = value.doubleValue, let denominator = stored[plan.storedFeature], denominator != 0 else { return nil }
+                return numerator / denominator
+            case .notSeen:
+                return windowContains(plan, StableHash.hash(value)).map { $0 ? 0 : 1 }
+            }
+        }
+    }
+
+    /// Whether a hash is in the window's distinct sketches (stored tiles): true if any exact
+    /// sketch holds it, nil if not and some tile is a HyperLogLog, else false.
+    public static func windowContains(_ plan: OnDemandPlan, hash: UInt64, tiles: [StoredTile], layout: ViewLayout, at time: Int64) -> Bool? {
+        let range = layout.groups[plan.storedPlan.group].tiles(window: plan.storedPlan.feature.window, at: time)
+        var unknown = false
+        for tile in tiles where tile.group == plan.storedPlan.group && range.contains(tile.tile) {
+            switch tile.accumulator.distinct[plan.storedPlan.slot].contains(hash) {
+            case true?: return true
+            case nil: unknown = true
+            case false?: break
+            }
+        }
+        return unknown ? nil : false
+    }
+
+    /// The same over live tiles of several partitions.
+    public static func windowContains(_ plan: OnDemandPlan, hash: UInt64, sources: [EntityTiles], layout: ViewLayout, at time: Int64) -> Bool? {
+        let range = layout.groups[plan.storedPlan.group].tiles(window: plan.storedPlan.feature.window, at: time)
+        var unknown = false
+        for source in sources {
+            for (tile, accumulator) in source.groups[plan.storedPlan.group] where range.contains(tile) {
+                switch accumulator.distinct[plan.storedPlan.slot].contains(hash) {
+                case true?: return true
+                case nil: unknown = true
+                case false?: break
+                }
+            }
+        }
+        return unknown ? nil : false
+    }
+
     /// The newest event time among the tiles, nil when there are none.
     public static func newestEventTime(_ tiles: [StoredTile]) -> Int64? {
         tiles.lazy.filter(\.accumulator.hasLast).map(\.accumulator.lastTime).max()

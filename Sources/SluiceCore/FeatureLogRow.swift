@@ -74,9 +74,10 @@ public struct FeatureLogLayout: Sendable {
         ]
         var featureNames: [(view: String, feature: String)] = []
         for view in topology.views {
-            for feature in view.features {
-                featureNames.append((view.name, feature.name))
-                columns.append(Column(name: Self.columnName(view: view.name, feature: feature.name), kind: .double, optional: true))
+            // Stored features, then on-demand ones computed from the event's own fields.
+            for name in view.features.map(\.name) + view.onDemand.map(\.name) {
+                featureNames.append((view.name, name))
+                columns.append(Column(name: Self.columnName(view: view.name, feature: name), kind: .double, optional: true))
             }
         }
         self.columns = columns

@@ -85,11 +85,14 @@ public struct ViewSpec: Sendable, Equatable {
     public var allowedLateness: Int64
     /// Redis TTL of an entity's tiles; defaults to the longest window + its tile + the lateness.
     public var ttl: Int64
+    /// Features computed at request time from request inputs and the stored features.
+    public var onDemand: [OnDemandSpec]
 
     public init(
         name: String, keyField: String, description: String = "", features: [FeatureSpec], allowedLateness: Int64,
-        ttl: Int64? = nil
+        ttl: Int64? = nil, onDemand: [OnDemandSpec] = []
     ) {
+        self.onDemand = onDemand
         self.name = name
         self.keyField = keyField
         self.description = description
@@ -124,6 +127,35 @@ public struct FeatureSpec: Sendable, Equatable {
         self.field = field
         self.window = window
         self.tile = tile
+        self.description = description
+    }
+}
+
+/// A feature computed at request time (or, in the feature log, at the event) from one input field
+/// of the request (or event) and one stored feature of the same view.
+public struct OnDemandSpec: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        /// input / feature: null when either is missing or the feature is 0.
+        case ratio
+        /// 1 when the input value is not among the distinct values of the feature's window (a
+        /// `distinct_count` feature), else 0; null when the input is missing or the window's
+        /// sketch is a HyperLogLog (membership unknown).
+        case notSeen = "not_seen"
+    }
+
+    public var name: String
+    public var kind: Kind
+    /// Source field the request (or event) provides.
+    public var input: String
+    /// Stored feature of the view it reads.
+    public var feature: String
+    public var description: String
+
+    public init(name: String, kind: Kind, input: String, feature: String, description: String = "") {
+        self.name = name
+        self.kind = kind
+        self.input = input
+        self.feature = feature
         self.description = description
     }
 }

@@ -14,6 +14,10 @@ public final class ViewLayout: Sendable {
     public let fingerprint: String
     /// The distinct (group, window) pairs of the features, each with the plans it serves.
     public let windows: [WindowPlan]
+    /// The on-demand features, resolved against the schema and the stored features.
+    public let onDemand: [OnDemandPlan]
+    /// Stored feature names, then on-demand feature names: the columns of a feature vector.
+    public let allFeatureNames: [String]
 
     public init(view: ViewSpec, source: SourceSpec) {
         self.view = view
@@ -40,6 +44,12 @@ public final class ViewLayout: Sendable {
             }
         }
         self.windows = windows
+        onDemand = view.onDemand.compactMap { spec in
+            guard let input = source.fieldIndex(spec.input), let stored = view.features.firstIndex(where: { $0.name == spec.feature })
+            else { return nil }
+            return OnDemandPlan(spec: spec, inputField: input, storedFeature: stored, storedPlan: plans[stored])
+        }
+        allFeatureNames = view.features.map(\.name) + view.onDemand.map(\.name)
         fingerprint = Self.fingerprint(of: groups, source: source)
     }
 
@@ -110,6 +120,16 @@ public final class TileGroup: @unchecked Sendable {
     public func oldestReadableTile(watermark: Int64) -> Int64 {
         floorDivide(watermark - longestWindow, tileSize)
     }
+}
+
+/// An on-demand feature resolved: where its input is in the schema and which stored feature
+/// (and, for `not_seen`, which tiles and sketch slot) it reads.
+public struct OnDemandPlan: Sendable, Equatable {
+    public let spec: OnDemandSpec
+    public let inputField: Int
+    /// Index of the stored feature in the view's features.
+    public let storedFeature: Int
+    public let storedPlan: FeaturePlan
 }
 
 /// One window length over one tile group, and the indexes of the plans read from it.

@@ -27,8 +27,9 @@ public struct APIProblem: Error, Sendable {
 
 /// What the API serves; implemented by the wiring module over the online store.
 public protocol FeatureBackend: Sendable {
-    /// JSON of one entity's features (GET /v1/features/{view}/{entityId}).
-    func lookup(view: String, entity: String, at: String?) async throws(APIProblem) -> [UInt8]
+    /// JSON of one entity's features (GET /v1/features/{view}/{entityId}); `query` holds `at` and
+    /// the request inputs of on-demand features.
+    func lookup(view: String, entity: String, query: [String: String]) async throws(APIProblem) -> [UInt8]
     /// JSON of a batch (POST /v1/features) from its request body.
     func batch(body: [UInt8]) async throws(APIProblem) -> [UInt8]
     /// JSON of GET /v1/views.
@@ -91,8 +92,12 @@ public struct FeatureAPI: Service {
             guard let entity = try context.parameters.require("entity").removingPercentEncoding else {
                 throw APIProblem.badRequest("the entity id is not valid percent-encoding")
             }
-            let at = request.uri.queryParameters.get("at")
-            return Self.json(try await backend.lookup(view: view, entity: entity, at: at))
+            var query: [String: String] = [:]
+            for (key, value) in request.uri.queryParameters {
+                guard query[String(key)] == nil else { throw APIProblem.badRequest("query parameter '\(key)' is given twice") }
+                query[String(key)] = String(value)
+            }
+            return Self.json(try await backend.lookup(view: view, entity: entity, query: query))
         }
         router.post("/v1/features") { request, _ -> Response in
             let body: ByteBuffer

@@ -39,7 +39,9 @@ public struct ReferenceEngine {
                 }
                 if pointInTime {
                     self.pointInTime["\(message.partition)/\(message.offset)"] = layouts.indices.map { index in
-                        features(view: index, entity: event.values[layouts[index].keyFieldIndex].stringValue!, at: event.eventTime)
+                        let entity = event.values[layouts[index].keyFieldIndex].stringValue!
+                        let stored = features(view: index, entity: entity, at: event.eventTime)
+                        return stored + onDemand(view: index, entity: entity, stored: stored, event: event)
                     }
                 }
                 newest[message.partition] = max(partitionNewest, event.eventTime)
@@ -48,6 +50,28 @@ public struct ReferenceEngine {
                     let entity = event.values[layout.keyFieldIndex].stringValue!
                     applied[index][entity, default: []].append(Applied(event: event, partition: message.partition, offset: message.offset))
                 }
+            }
+        }
+    }
+
+    /// On-demand features with the event's own fields as inputs, straight from the events: a
+    /// ratio of the input to the stored feature; `not_seen` = no applied event in the feature's
+    /// window carries the input value.
+    func onDemand(view viewIndex: Int, entity: String, stored: [Double?], event: DecodedEvent) -> [Double?] {
+        let layout = compiled.layouts[viewIndex]
+        return layout.onDemand.map { plan in
+            let input = event.values[plan.inputField]
+            switch plan.spec.kind {
+            case .ratio:
+                guard let value = input.doubleValue, let denominator = stored[plan.storedFeature], denominator != 0 else { return nil }
+                return value / denominator
+            case .notSeen:
+                let feature = plan.storedPlan.feature
+                let first = floorDivide(event.eventTime - feature.window, feature.tile), last = floorDivide(event.eventTime, feature.tile)
+                let seen = (applied[viewIndex][entity] ?? []).contains {
+                    (first...last).contains(floorDivide($0.event.eventTime, feature.tile)) && $0.event.values[plan.inputField] == input
+                }
+                return seen ? 0 : 1
             }
         }
     }

@@ -257,7 +257,8 @@ private struct Reader {
         var ttl: Int64?, ttlNode: Node?
         var features: [FeatureSpec] = []
         var featuresNode: Node?
-        for (entry, _, value) in entries(node, what, allowed: ["key", "description", "allowed_lateness", "ttl", "features"]) {
+        var onDemandEntries: [(key: String, keyNode: Node, value: Node)] = []
+        for (entry, _, value) in entries(node, what, allowed: ["key", "description", "allowed_lateness", "ttl", "features", "on_demand"]) {
             switch entry {
             case "key": key = string(value, "\(what).key"); keyNode = value
             case "description": description = value.string ?? ""
@@ -268,6 +269,8 @@ private struct Reader {
                 features = entries(value, "\(what).features").compactMap {
                     feature(named: $0.key, nameNode: $0.keyNode, $0.value, view: name, source: source)
                 }
+            case "on_demand":
+                onDemandEntries = entries(value, "\(what).on_demand").map { ($0.key, $0.keyNode, $0.value) }
             default: break
             }
         }
@@ -288,7 +291,62 @@ private struct Reader {
         if let ttl, ttl < defaultTTL {
             fail(ttlNode, "\(what): ttl \(DurationText.format(ttl)) is shorter than the longest window + its tile + the allowed lateness (\(DurationText.format(defaultTTL))), so live windows would expire")
         }
-        return ViewSpec(name: name, keyField: key, description: description, features: features, allowedLateness: allowedLateness, ttl: ttl)
+        let onDemand = onDemandEntries.compactMap {
+            onDemandFeature(named: $0.key, nameNode: $0.keyNode, $0.value, view: name, features: features, source: source)
+        }
+        for spec in onDemand where features.contains(where: { $0.name == spec.name }) {
+            fail(node, "\(what): on-demand feature '\(spec.name)' has the name of a stored feature")
+        }
+        return ViewSpec(
+            name: name, keyField: key, description: description, features: features, allowedLateness: allowedLateness, ttl: ttl,
+            onDemand: onDemand)
+    }
+
+    mutating func onDemandFeature(
+        named name: String, nameNode: Node, _ node: Node, view: String, features: [FeatureSpec], source: SourceSpec
+    ) -> OnDemandSpec? {
+        _ = self.name(nameNode, "on-demand feature name")
+        let what = "on-demand feature '\(name)' of view '\(view)'"
+        var kind: OnDemandSpec.Kind?, input: String?, inputNode: Node?, feature: String?, featureNode: Node?
+        var description = ""
+        for (key, _, value) in entries(node, what, allowed: ["kind", "input", "feature", "description"]) {
+            switch key {
+            case "kind":
+                kind = OnDemandSpec.Kind(rawValue: value.string ?? "")
+                if kind == nil {
+                    fail(value, "\(what) has unknown kind '\(value.string ?? "")'; allowed: \(OnDemandSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+            case "input": input = string(value, "\(what).input"); inputNode = value
+            case "feature": feature = string(value, "\(what).feature"); featureNode = value
+            case "description": description = value.string ?? ""
+            default: break
+            }
+        }
+        guard let kind, let input, let feature else {
+            if !issues.contains(where: { $0.message.hasPrefix("\(what) has unknown kind") }) {
+                fail(node, "\(what) needs 'kind' (\(OnDemandSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))), 'input' and 'feature'")
+            }
+            return nil
+        }
+        guard let inputSpec = source.fields.first(where: { $0.name == input }) else {
+            fail(inputNode, "\(what): input '\(input)' is not one of the source fields (\(source.fields.map(\.name).joined(separator: ", ")))")
+            return nil
+        }
+        guard let stored = features.first(where: { $0.name == feature }) else {
+            fail(featureNode, "\(what): feature '\(feature)' is not a feature of view '\(view)' (\(features.map(\.name).joined(separator: ", ")))")
+            return nil
+        }
+        switch kind {
+        case .ratio:
+            if inputSpec.type != .int && inputSpec.type != .double {
+                fail(inputNode, "\(what): kind ratio needs a numeric input; '\(input)' is \(inputSpec.type.rawValue)")
+            }
+        case .notSeen:
+            if stored.aggregation != .distinctCount || stored.field != input {
+                fail(featureNode, "\(what): kind not_seen needs a distinct_count feature of the input field '\(input)'")
+            }
+        }
+        return OnDemandSpec(name: name, kind: kind, input: input, feature: feature, description: description)
     }
 
     mutating func feature(named name: String, nameNode: Node, _ node: Node, view: String, source: SourceSpec) -> FeatureSpec? {

@@ -44,11 +44,12 @@ struct FeatureLogTests {
             }
             for viewIndex in checkedViews {
                 let layout = compiled.layouts[viewIndex]
-                for (featureIndex, feature) in layout.view.features.enumerated() {
-                    let column = try dump.column(FeatureLogLayout.columnName(view: layout.view.name, feature: feature.name))
+                // Stored features, then on-demand ones (the event's own fields as inputs).
+                for (featureIndex, featureName) in layout.allFeatureNames.enumerated() {
+                    let column = try dump.column(FeatureLogLayout.columnName(view: layout.view.name, feature: featureName))
                     let logged = FeatureLogDump.double(row[column])
                     if !close(logged, expected[viewIndex][featureIndex]) {
-                        mismatches.append("\(key) \(layout.view.name).\(feature.name): logged \(String(describing: logged)), expected \(String(describing: expected[viewIndex][featureIndex]))")
+                        mismatches.append("\(key) \(layout.view.name).\(featureName): logged \(String(describing: logged)), expected \(String(describing: expected[viewIndex][featureIndex]))")
                     }
                 }
             }

@@ -1,6 +1,7 @@
 import Foundation
 import Sluice
 import SluiceCore
+import SluiceKafka
 import SluiceRedis
 import SluiceTesting
 import Testing
@@ -106,6 +107,32 @@ struct ServeTests {
                 #expect(batch.number(name, after: start) == .some(vector.values[index]), "batch \(vector.entity) \(name)")
             }
         }
+
+        // On-demand features from request inputs: the amount over the stored 24-hour mean, and
+        // whether the card paid at the merchant in the window (a merchant from its own events).
+        let messages = try await KafkaTestSupport.readAll(topic: topic, partitions: 4)
+        let usedMerchant = messages.compactMap { message -> String? in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(message.value)) as? [String: Any],
+                object["card_id"] as? String == "card-1"
+            else { return nil }
+            return object["merchant_id"] as? String
+        }.first
+        let merchant = try #require(usedMerchant, "card-1 should have payments in the demo traffic")
+        let onDemand = try Self.request(base + "/v1/features/card/card-1?amount=250&merchant_id=\(merchant)", token: "alpha-token")
+        let average = try #require(onDemand.number("amount_avg_24h") ?? nil)
+        #expect(onDemand.number("amount_to_avg_24h") == .some(250 / average))
+        #expect(onDemand.number("is_new_merchant") == .some(0))
+        let newMerchant = try Self.request(base + "/v1/features/card/card-1?amount=250&merchant_id=never-seen-merchant", token: "alpha-token")
+        #expect(newMerchant.number("is_new_merchant") == .some(1))
+        let withoutInputs = try Self.request(base + "/v1/features/card/card-1", token: "alpha-token")
+        #expect(withoutInputs.number("amount_to_avg_24h") == .some(nil) && withoutInputs.number("is_new_merchant") == .some(nil))
+        let batchInputs = try Self.request(
+            base + "/v1/features", method: "POST",
+            body: "{\"inputs\":{\"amount\":250},\"requests\":[{\"view\":\"card\",\"entity\":\"card-1\",\"inputs\":{\"merchant_id\":\"never-seen-merchant\"}}]}",
+            token: "alpha-token")
+        #expect(batchInputs.number("amount_to_avg_24h") == .some(250 / average))
+        #expect(batchInputs.number("is_new_merchant") == .some(1))
+        #expect(try Self.request(base + "/v1/features/card/card-1?amount=lots", token: "alpha-token").status == 400)
 
         // Bad input: clear statuses and JSON error bodies, never a 5xx.
         let cases: [(String, String, String?, Int)] = [
