@@ -163,7 +163,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceTests",
-            dependencies: ["Sluice", "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis", "SluiceTesting"],
+            dependencies: ["Sluice", "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis", "SluiceParquet", "SluiceTesting"],
             swiftSettings: strictSettings
         ),
     ]

@@ -117,36 +117,54 @@ public enum TrainingSetBuilder {
         guard !files.isEmpty else {
             throw EngineError("no feature log files under \(root); write them with `sluice run --offline-dir` or `sluice replay --out`")
         }
+        // Files written before and after a topology change hold different feature columns: the
+        // training set has the union, with nulls where a file lacks a column.
+        var schema: [ParquetField] = []
+        var everywhere: [String: Int] = [:]
+        for file in files {
+            for field in try ParquetReader.read(path: (root as NSString).appendingPathComponent(file), columns: []).fileFields {
+                if let existing = schema.first(where: { $0.name == field.name }) {
+                    guard existing.type == field.type else {
+                        throw EngineError("column \(field.name) is \(existing.type) in some files and \(field.type) in \(file)")
+                    }
+                } else {
+                    schema.append(field)
+                }
+                everywhere[field.name, default: 0] += 1
+            }
+        }
+        schema = schema.map { field in
+            var field = field
+            if everywhere[field.name] != files.count { field.isOptional = true }
+            return field
+        }
         let temporary = configuration.output + ".tmp-\(getpid())"
         var writer: ParquetWriter?
-        var schema: [ParquetField] = []
         var summary = TrainingSetSummary()
         do {
+            var options = ParquetWriterOptions()
+            options.metadata = [
+                ("sluice.topology", configuration.topologyName), ("sluice.labels.as_of", String(configuration.asOf)),
+                ("sluice.labels.delay_max_ms", String(configuration.labelDelayMax)), ("sluice.version", SluiceVersion.current),
+            ]
+            options.createdBy = "sluice version \(SluiceVersion.current)"
+            writer = try ParquetWriter(
+                path: temporary,
+                schema: schema + [
+                    ParquetField("label", .int32), ParquetField("label_time", .timestampMillis),
+                    ParquetField("label_status", .string, optional: false),
+                ],
+                options: options)
             for file in files {
                 let table = try ParquetReader.read(path: (root as NSString).appendingPathComponent(file))
-                if writer == nil {
-                    schema = table.fields
-                    var options = ParquetWriterOptions()
-                    options.metadata = [
-                        ("sluice.topology", configuration.topologyName), ("sluice.labels.as_of", String(configuration.asOf)),
-                        ("sluice.labels.delay_max_ms", String(configuration.labelDelayMax)), ("sluice.version", SluiceVersion.current),
-                    ]
-                    options.createdBy = "sluice version \(SluiceVersion.current)"
-                    writer = try ParquetWriter(
-                        path: temporary,
-                        schema: schema + [
-                            ParquetField("label", .int32), ParquetField("label_time", .timestampMillis),
-                            ParquetField("label_status", .string, optional: false),
-                        ],
-                        options: options)
-                } else if table.fields.map(\.name) != schema.map(\.name) {
-                    throw EngineError("\(file) has other columns than the files before it; was the topology changed?")
-                }
+                let columns = schema.map { field in table.column(named: field.name) }
                 guard case .strings(let ids)? = table.column(named: "event_id"), case .int64s(let times)? = table.column(named: "event_time") else {
                     throw EngineError("\(file) is not a Sluice feature log (no event_id or event_time)")
                 }
                 for row in 0..<table.rowCount {
-                    for column in table.columns { try append(column, row: row, to: writer!) }
+                    for column in columns {
+                        if let column { try append(column, row: row, to: writer!) } else { try writer!.appendNull() }
+                    }
                     let eventTime = times[row] ?? 0
                     let label = labels.label(of: ids[row] ?? "", eventTime: eventTime, asOf: configuration.asOf, maxDelay: configuration.labelDelayMax)
                     try writer!.append(label?.value)

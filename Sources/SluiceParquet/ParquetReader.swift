@@ -23,6 +23,9 @@ public enum ParquetColumnValues: Sendable, Equatable {
 
 /// A whole file (or the columns asked for), read into memory.
 public struct ParquetTable: Sendable {
+    /// Every column of the file, read or not.
+    public var fileFields: [ParquetField]
+    /// The columns read, in `columns` order.
     public var fields: [ParquetField]
     public var columns: [ParquetColumnValues]
     public var rowCount: Int
@@ -101,7 +104,7 @@ public enum ParquetReader {
             if let key = pair[1]?.string { keyValues[key] = pair[2]?.string ?? "" }
         }
         return ParquetTable(
-            fields: selected.map { fields[$0] }, columns: columns.map(\.values), rowCount: rowCount, metadata: keyValues)
+            fileFields: fields, fields: selected.map { fields[$0] }, columns: columns.map(\.values), rowCount: rowCount, metadata: keyValues)
     }
 
     // MARK: - Column chunks

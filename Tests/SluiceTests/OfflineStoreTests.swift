@@ -3,6 +3,7 @@ import Logging
 import Sluice
 import SluiceCore
 import SluiceKafka
+import SluiceParquet
 import SluiceTesting
 import Testing
 
@@ -140,5 +141,35 @@ struct OfflineStoreTests {
             let eventTime = Int64(corrected[timeColumn]!)!
             if now - 86_400_000 - eventTime <= 2 * 86_400_000 { #expect(corrected[labelColumn] == "1") }
         }
+    }
+
+    @Test("a log written before and after a topology change gives the union of its columns, with nulls")
+    func trainingSetAcrossTopologyVersions() throws {
+        let folder = Self.temporaryFolder("versions")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let dateFolder = folder + "/fraud/date=2026-11-27"
+        try FileManager.default.createDirectory(atPath: dateFolder, withIntermediateDirectories: true)
+        let base = [
+            ParquetField("event_id", .string, optional: false), ParquetField("event_time", .timestampMillis, optional: false),
+            ParquetField("kafka_partition", .int32, optional: false), ParquetField("kafka_offset", .int64, optional: false),
+        ]
+        for (file, features, offset) in [("part-t-0-0-0.parquet", ["card__a"], Int64(0)), ("part-t-0-1-1.parquet", ["card__a", "card__b"], Int64(1))] {
+            let writer = try ParquetWriter(path: "\(dateFolder)/\(file)", schema: base + features.map { ParquetField($0, .double) })
+            try writer.append("tx-\(offset)")
+            try writer.append(Int64(1_795_000_000_000))
+            try writer.append(Int32(0))
+            try writer.append(offset)
+            for index in features.indices { try writer.append(Double(index + 1)) }
+            try writer.endRow()
+            try writer.close()
+        }
+        let out = folder + "/train.parquet"
+        let summary = try TrainingSetBuilder.build(
+            TrainingSetConfiguration(featuresDirectory: folder, topologyName: "fraud", output: out, asOf: 1_795_000_100_000), labels: LabelBook())
+        #expect(summary.rows == 2 && summary.unlabeled == 2)
+        let table = try ParquetReader.read(path: out)
+        #expect(table.fields.map(\.name) == ["event_id", "event_time", "kafka_partition", "kafka_offset", "card__a", "card__b", "label", "label_time", "label_status"])
+        #expect(table.column(named: "card__b") == .doubles([nil, 2]))
+        #expect(table.column(named: "card__a") == .doubles([1, 1]))
     }
 }
