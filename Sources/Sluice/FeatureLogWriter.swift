@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import SluiceCore
 import SluiceParquet
 
@@ -51,6 +52,8 @@ final class FeatureLogWriter {
     private var stagingBuffer: [UInt8] = []
     private(set) var rowsRolled = 0
     private(set) var filesWritten = 0
+    private let rowsCounter = Counter(label: SluiceMetrics.featureLogRows)
+    private let filesCounter = Counter(label: SluiceMetrics.featureLogFiles)
 
     init(options: FeatureLogOptions, topology: Topology, fingerprint: String, logger: Logger) throws {
         self.options = options
@@ -182,6 +185,8 @@ final class FeatureLogWriter {
             syncFolder(folder)
             rowsRolled += file.rows
             filesWritten += 1
+            rowsCounter.increment(by: file.rows)
+            filesCounter.increment()
             logger.debug("feature log file written", metadata: ["file": "\(target)", "rows": "\(file.rows)"])
         }
         // The staging file keeps only the rows still in flight (an idle roll can run while a

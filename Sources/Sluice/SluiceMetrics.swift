@@ -12,6 +12,8 @@ public enum SluiceMetrics {
     public static let kafkaErrors = "sluice_kafka_errors_total"
     public static let cachedEntities = "sluice_cached_entities"
     public static let assignedPartitions = "sluice_assigned_partitions"
+    public static let featureLogRows = "sluice_feature_log_rows_total"
+    public static let featureLogFiles = "sluice_feature_log_files_total"
 
     public enum Label {
         public static let reason = "reason"
