@@ -90,29 +90,11 @@ public enum FeatureCalculator {
     }
 
     static func value(of plan: FeaturePlan, in window: WindowTotals, sources: [EntityTiles], at time: Int64) -> Double? {
-        switch plan.feature.aggregation {
-        case .count:
-            return Double(window.count)
-        case .sum:
-            return window.numeric[plan.slot].count > 0 ? window.numeric[plan.slot].sum : 0
-        case .mean:
-            return window.numeric[plan.slot].mean
-        case .min:
-            let stats = window.numeric[plan.slot]
-            return stats.count > 0 ? stats.minimum : nil
-        case .max:
-            let stats = window.numeric[plan.slot]
-            return stats.count > 0 ? stats.maximum : nil
-        case .stddev:
-            return window.numeric[plan.slot].standardDeviation
-        case .distinctCount:
-            return window.distinct[plan.slot].count
-        case .last:
-            guard let location = window.newestTile else { return nil }
-            return sources[location.source].groups[plan.group][location.tile]?.lastValues[plan.slot].doubleValue
-        case .timeSinceLast:
-            guard let newest = window.newest else { return nil }
-            return Double(max(0, time - newest.time)) / 1000
+        value(
+            of: plan, count: window.count, numeric: window.numeric, distinct: { window.distinct[$0].count },
+            newestTime: window.newest?.time, at: time
+        ) { slot in
+            window.newestTile.flatMap { sources[$0.source].groups[plan.group][$0.tile]?.lastValues[slot].doubleValue }
         }
     }
 
@@ -174,27 +156,39 @@ public enum FeatureCalculator {
     }
 
     static func value(of plan: FeaturePlan, in window: TileAccumulator, at time: Int64) -> Double? {
+        value(
+            of: plan, count: window.count, numeric: window.numeric, distinct: { window.distinct[$0].count },
+            newestTime: window.hasLast ? window.lastTime : nil, at: time
+        ) { slot in window.lastValues[slot].doubleValue }
+    }
+
+    /// The one definition of every aggregation's value over a window's totals, whichever way the
+    /// totals were summed (merged accumulators for reads, `WindowScratch` for the feature log).
+    private static func value(
+        of plan: FeaturePlan, count: Int64, numeric: [NumericStats], distinct: (Int) -> Double, newestTime: Int64?,
+        at time: Int64, lastValue: (Int) -> Double?
+    ) -> Double? {
         switch plan.feature.aggregation {
         case .count:
-            return Double(window.count)
+            return Double(count)
         case .sum:
-            return window.numeric[plan.slot].count > 0 ? window.numeric[plan.slot].sum : 0
+            return numeric[plan.slot].count > 0 ? numeric[plan.slot].sum : 0
         case .mean:
-            return window.numeric[plan.slot].mean
+            return numeric[plan.slot].mean
         case .min:
-            let stats = window.numeric[plan.slot]
+            let stats = numeric[plan.slot]
             return stats.count > 0 ? stats.minimum : nil
         case .max:
-            let stats = window.numeric[plan.slot]
+            let stats = numeric[plan.slot]
             return stats.count > 0 ? stats.maximum : nil
         case .stddev:
-            return window.numeric[plan.slot].standardDeviation
+            return numeric[plan.slot].standardDeviation
         case .distinctCount:
-            return window.distinct[plan.slot].count
+            return distinct(plan.slot)
         case .last:
-            return window.hasLast ? window.lastValues[plan.slot].doubleValue : nil
+            return newestTime == nil ? nil : lastValue(plan.slot)
         case .timeSinceLast:
-            return window.hasLast ? Double(max(0, time - window.lastTime)) / 1000 : nil
+            return newestTime.map { Double(max(0, time - $0)) / 1000 }
         }
     }
 
