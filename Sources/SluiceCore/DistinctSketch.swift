@@ -70,12 +70,30 @@ public enum DistinctSketch: Sendable, Equatable {
             for hash in theirs { Self.add(hash, to: &registers) }
             self = .hyperLogLog(registers)
         case (.hyperLogLog(var registers), .hyperLogLog(let theirs)):
-            for index in registers.indices where theirs[index] > registers[index] { registers[index] = theirs[index] }
+            self = .exact([])  // release the array so the max below does not copy it
+            Self.maxRegisters(&registers, theirs)
             self = .hyperLogLog(registers)
         }
     }
 
     // MARK: - HyperLogLog
+
+    /// registers[i] = max(registers[i], other[i]), 32 registers at a time.
+    public static func maxRegisters(_ registers: inout [UInt8], _ other: [UInt8]) {
+        precondition(registers.count == other.count)
+        registers.withUnsafeMutableBytes { target in
+            other.withUnsafeBytes { source in
+                let lanes = target.count / 32
+                for lane in 0..<lanes {
+                    let offset = lane * 32
+                    let mine = target.loadUnaligned(fromByteOffset: offset, as: SIMD32<UInt8>.self)
+                    let theirs = source.loadUnaligned(fromByteOffset: offset, as: SIMD32<UInt8>.self)
+                    target.storeBytes(of: mine.replacing(with: theirs, where: theirs .> mine), toByteOffset: offset, as: SIMD32<UInt8>.self)
+                }
+                for index in (lanes * 32)..<target.count where source[index] > target[index] { target[index] = source[index] }
+            }
+        }
+    }
 
     static func registers(of hashes: [UInt64]) -> [UInt8] {
         var registers = [UInt8](repeating: 0, count: registerCount)

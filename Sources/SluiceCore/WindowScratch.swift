@@ -80,7 +80,7 @@ struct DistinctUnion: Sendable {
             if hashes.count > DistinctSketch.exactLimit { switchToHyperLogLog() }
         case .hyperLogLog(let theirs):
             if !isHyperLogLog { switchToHyperLogLog() }
-            for index in registers.indices where theirs[index] > registers[index] { registers[index] = theirs[index] }
+            DistinctSketch.maxRegisters(&registers, theirs)
         }
     }
 

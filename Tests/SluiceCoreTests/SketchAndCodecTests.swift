@@ -3,6 +3,16 @@ import Testing
 
 @Suite("Distinct sketches, numeric statistics and the tile codec")
 struct SketchAndCodecTests {
+    @Test("register max, 32 at a time, equals the element-wise max", arguments: [4096, 4097, 31, 0])
+    func registerMax(count: Int) {
+        var random = SystemRandomNumberGenerator()
+        let left = (0..<count).map { _ in UInt8.random(in: 0...60, using: &random) }
+        let right = (0..<count).map { _ in UInt8.random(in: 0...60, using: &random) }
+        var merged = left
+        DistinctSketch.maxRegisters(&merged, right)
+        #expect(merged == zip(left, right).map { max($0, $1) })
+    }
+
     @Test("distinct counts are exact up to the limit")
     func exactDistinct() {
         var sketch = DistinctSketch.empty
