@@ -51,9 +51,9 @@ final class EngineRun {
         self.engine = engine
         // Start small: the cost per message is unknown until a batch was measured.
         self.batchLimit = min(engine.configuration.maxBatchMessages, 1_000)
-        self.compiled = engine.compiled
-        self.layouts = compiled.layouts
         let compiled = engine.compiled
+        self.compiled = compiled
+        self.layouts = compiled.layouts
         self.step = EventStep(topology: compiled.topology, layouts: compiled.layouts)
         if let options = engine.configuration.offlineLog {
             self.featureLog = try FeatureLogWriter(

@@ -2,6 +2,14 @@ import Foundation
 import SluiceCore
 import SluiceParquet
 
+/// The finished Parquet files under a log folder (paths relative to it, sorted); temporary
+/// `.tmp-` files of a roll in progress are left out.
+func parquetFiles(under root: String) -> [String] {
+    (FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? [])
+        .filter { $0.hasSuffix(".parquet") && !($0 as NSString).lastPathComponent.hasPrefix(".") }
+        .sorted()
+}
+
 /// A feature log folder read into memory: every Parquet file under `<dir>/<topology>/`.
 public struct FeatureLogTable: Sendable {
     public var eventIDs: [String] = []
@@ -23,10 +31,7 @@ public struct FeatureLogTable: Sendable {
             throw EngineError("no feature log for topology '\(topology)' under \(directory) (expected \(root))")
         }
         var table = FeatureLogTable()
-        let files = (FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? [])
-            .filter { $0.hasSuffix(".parquet") && !($0 as NSString).lastPathComponent.hasPrefix(".") }
-            .sorted()
-        for file in files {
+        for file in parquetFiles(under: root) {
             let path = (root as NSString).appendingPathComponent(file)
             let parquet = try ParquetReader.read(path: path)
             let names = parquet.fields.map(\.name).filter { $0.contains("__") }

@@ -13,6 +13,8 @@ public final class FeatureServing: FeatureBackend {
     /// Most entities in one batch request. Default 1000.
     public let maxBatch: Int
     public let views: [UInt8]
+    /// The source fields on-demand features take as request inputs, with their types.
+    public let inputFields: [FieldSpec]
     private let store: OnlineStore
     /// Per view: the longest entity id (in Unicode code points, as JSON Schema counts) allowed.
     private let maxEntityLength: [String: Int]
@@ -31,6 +33,8 @@ public final class FeatureServing: FeatureBackend {
         }
         self.maxEntityLength = limits
         self.views = Array(Self.catalog(compiled.topology).utf8)
+        let inputNames = Set(compiled.topology.views.flatMap { $0.onDemand.map(\.input) })
+        self.inputFields = compiled.topology.source.fields.filter { inputNames.contains($0.name) }
     }
 
     /// Redis settings for serving: a slow or absent Redis must give 503 quickly, not hang.
@@ -169,21 +173,12 @@ public final class FeatureServing: FeatureBackend {
             return milliseconds
         }
         if text.allSatisfy({ $0.isNumber || $0 == "-" }) { throw .badRequest("'at' = '\(text)' is outside ±\(timeLimit) ms") }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+        if let time = TimeText.parseISO(text) { return time }
         throw .badRequest("'at' = '\(text)' is neither epoch milliseconds nor an ISO-8601 time such as 2026-11-27T10:00:00Z")
     }
 
     // MARK: - Request inputs
 
-    /// The source fields on-demand features take as request inputs, with their types.
-    public var inputFields: [FieldSpec] {
-        let names = Set(compiled.topology.views.flatMap { $0.onDemand.map(\.input) })
-        return compiled.topology.source.fields.filter { names.contains($0.name) }
-    }
 
     /// One input from a query string.
     private func input(_ name: String, text: String) throws(APIProblem) -> FieldValue {

@@ -75,7 +75,7 @@ public final class Replay: Sendable {
     /// longest window, one of its tiles and the allowed lateness of any view.
     public var warmUp: Int64 {
         compiled.layouts.map { layout in
-            layout.groups.map { $0.longestWindow + $0.tileSize }.max() ?? 0 + layout.view.allowedLateness
+            (layout.groups.map { $0.longestWindow + $0.tileSize }.max() ?? 0) + layout.view.allowedLateness
         }.max() ?? 0
     }
 

@@ -111,9 +111,7 @@ public struct TrainingSetSummary: Sendable, Equatable {
 public enum TrainingSetBuilder {
     public static func build(_ configuration: TrainingSetConfiguration, labels: LabelBook) throws -> TrainingSetSummary {
         let root = (configuration.featuresDirectory as NSString).appendingPathComponent(configuration.topologyName)
-        let files = (FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? [])
-            .filter { $0.hasSuffix(".parquet") && !($0 as NSString).lastPathComponent.hasPrefix(".") }
-            .sorted()
+        let files = parquetFiles(under: root)
         guard !files.isEmpty else {
             throw EngineError("no feature log files under \(root); write them with `sluice run --offline-dir` or `sluice replay --out`")
         }
@@ -122,7 +120,7 @@ public enum TrainingSetBuilder {
         var schema: [ParquetField] = []
         var everywhere: [String: Int] = [:]
         for file in files {
-            for field in try ParquetReader.read(path: (root as NSString).appendingPathComponent(file), columns: []).fileFields {
+            for field in try ParquetReader.fields(path: (root as NSString).appendingPathComponent(file)) {
                 if let existing = schema.first(where: { $0.name == field.name }) {
                     guard existing.type == field.type else {
                         throw EngineError("column \(field.name) is \(existing.type) in some files and \(field.type) in \(file)")

@@ -49,19 +49,8 @@ enum TimeArgument {
     static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 
     static func parse(_ text: String) throws -> Int64 {
-        if let milliseconds = Int64(text) { return milliseconds }
-        if let time = parseISO(text) { return time }
+        if let time = TimeText.parse(text) { return time }
         throw ValidationError("'\(text)' is neither epoch milliseconds nor an ISO-8601 time such as 2026-11-27T10:00:00Z")
-    }
-
-    /// An ISO-8601 time with or without fractional seconds, as epoch milliseconds.
-    static func parseISO(_ text: String) -> Int64? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-        return nil
     }
 
     static func iso8601(_ milliseconds: Int64) -> String {

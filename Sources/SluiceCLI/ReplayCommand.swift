@@ -40,7 +40,7 @@ struct ReplayCommand: AsyncParsableCommand {
             guard offset >= 0 else { throw ValidationError("--from offset must be 0 or more") }
             return .offset(offset)
         }
-        guard let time = TimeArgument.parseISO(from) else {
+        guard let time = TimeText.parseISO(from) else {
             throw ValidationError("--from '\(from)' is not 'beginning', an offset, or an ISO-8601 time such as 2026-11-27T10:00:00Z")
         }
         return .time(time)
@@ -48,7 +48,7 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func parseEnd() throws -> ReplayConfiguration.End {
         if to == "end" { return .end }
-        guard let time = TimeArgument.parseISO(to) else {
+        guard let time = TimeText.parseISO(to) else {
             throw ValidationError("--to '\(to)' is not 'end' or an ISO-8601 time such as 2026-11-27T10:00:00Z")
         }
         return .time(time)

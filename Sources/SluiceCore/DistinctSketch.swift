@@ -70,7 +70,6 @@ public enum DistinctSketch: Sendable, Equatable {
             for hash in theirs { Self.add(hash, to: &registers) }
             self = .hyperLogLog(registers)
         case (.hyperLogLog(var registers), .hyperLogLog(let theirs)):
-            self = .exact([])  // release the array so the max below does not copy it
             Self.maxRegisters(&registers, theirs)
             self = .hyperLogLog(registers)
         }

@@ -167,7 +167,7 @@ struct ProblemMiddleware: RouterMiddleware {
             response = Self.problem(APIProblem(.internalServerError, "internal", "\(error)"))
         }
         let elapsed = ContinuousClock.now - started
-        Timer(label: "sluice_http_request_duration_seconds", dimensions: [("route", route)])
+        (Self.timers[route] ?? Self.timers["other"]!)
             .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         Counter(label: "sluice_http_requests_total", dimensions: [("route", route), ("status", String(response.status.code))]).increment()
         return response
@@ -187,12 +187,16 @@ struct ProblemMiddleware: RouterMiddleware {
         return matched
     }
 
+    static let routes = [
+        "/v1/features/{view}/{entityId}", "/v1/features", "/v1/views", "/healthz", "/readyz", "/metrics", "/openapi.json", "other",
+    ]
+
+    /// One latency histogram per route, made once rather than looked up in the registry per request.
+    static let timers = Dictionary(uniqueKeysWithValues: routes.map { ($0, Timer(label: "sluice_http_request_duration_seconds", dimensions: [("route", $0)])) })
+
     static func route(of path: String) -> String {
         if path.hasPrefix("/v1/features/") && path.dropFirst("/v1/features/".count).contains("/") { return "/v1/features/{view}/{entityId}" }
-        switch path {
-        case "/v1/features", "/v1/views", "/healthz", "/readyz", "/metrics", "/openapi.json": return path
-        default: return "other"
-        }
+        return routes.contains(path) ? path : "other"
     }
 
     static func problem(_ problem: APIProblem) -> Response {

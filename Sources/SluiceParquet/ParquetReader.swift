@@ -23,8 +23,6 @@ public enum ParquetColumnValues: Sendable, Equatable {
 
 /// A whole file (or the columns asked for), read into memory.
 public struct ParquetTable: Sendable {
-    /// Every column of the file, read or not.
-    public var fileFields: [ParquetField]
     /// The columns read, in `columns` order.
     public var fields: [ParquetField]
     public var columns: [ParquetColumnValues]
@@ -49,6 +47,54 @@ public enum ParquetReader {
         guard bytes.count >= 12, bytes.prefix(4).elementsEqual("PAR1".utf8), bytes.suffix(4).elementsEqual("PAR1".utf8) else {
             throw ParquetError(.corruptFile, "\(path) is not a Parquet file (no PAR1 magic)")
         }
+        let (metadata, fields) = try footer(bytes, path: path)
+        let selected = try wanted.map { names throws(ParquetError) in
+            try names.map { name throws(ParquetError) in
+                guard let index = fields.firstIndex(where: { $0.name == name }) else {
+                    throw ParquetError(.invalidSchema, "\(path) has no column '\(name)'")
+                }
+                return index
+            }
+        } ?? Array(fields.indices)
+
+        var columns = selected.map { ColumnAccumulator(type: fields[$0].type) }
+        var rowCount = 0
+        for group in metadata[4]?.list ?? [] {
+            let chunks = group[1]?.list ?? []
+            rowCount += Int(group[3]?.integer ?? 0)
+            for (position, index) in selected.enumerated() {
+                guard index < chunks.count, let meta = chunks[index][3] else {
+                    throw ParquetError(.corruptFile, "\(path): row group without column chunk \(index)")
+                }
+                try readChunk(meta, field: fields[index], bytes: bytes, into: &columns[position], path: path)
+            }
+        }
+        var keyValues: [String: String] = [:]
+        for pair in metadata[5]?.list ?? [] {
+            if let key = pair[1]?.string { keyValues[key] = pair[2]?.string ?? "" }
+        }
+        return ParquetTable(
+            fields: selected.map { fields[$0] }, columns: columns.map(\.values), rowCount: rowCount, metadata: keyValues)
+    }
+
+    /// The columns of a file, from its footer alone (the data pages are not read).
+    public static func fields(path: String) throws(ParquetError) -> [ParquetField] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw ParquetError(.ioFailed, "cannot read \(path)") }
+        defer { try? handle.close() }
+        guard let size = try? handle.seekToEnd(), size >= 12, (try? handle.seek(toOffset: size - 8)) != nil,
+            let trailer = try? handle.readToEnd(), trailer.count == 8, trailer.suffix(4).elementsEqual("PAR1".utf8)
+        else { throw ParquetError(.corruptFile, "\(path) is not a Parquet file (no PAR1 magic)") }
+        var footerLength: UInt64 = 0
+        for (index, byte) in trailer.prefix(4).enumerated() { footerLength |= UInt64(byte) << (8 * UInt64(index)) }
+        guard footerLength + 12 <= size, (try? handle.seek(toOffset: size - 8 - footerLength)) != nil,
+            let footerBytes = try? handle.read(upToCount: Int(footerLength) + 8), footerBytes.count == Int(footerLength) + 8
+        else { throw ParquetError(.corruptFile, "\(path): footer length \(footerLength) is impossible") }
+        // `footer` expects the magic before the metadata; the file's first 4 bytes stand in.
+        return try footer(Array("PAR1".utf8) + [UInt8](footerBytes), path: path).fields
+    }
+
+    /// Parses the footer at the end of `bytes` (a whole file, or PAR1 + footer + length + PAR1).
+    private static func footer(_ bytes: [UInt8], path: String) throws(ParquetError) -> (metadata: ThriftValue, fields: [ParquetField]) {
         var footerLength = 0
         for index in 0..<4 { footerLength |= Int(bytes[bytes.count - 8 + index]) << (8 * index) }
         let footerStart = bytes.count - 8 - footerLength
@@ -78,33 +124,7 @@ public enum ParquetReader {
             }
             fields.append(ParquetField(name, type, optional: optional))
         }
-        let selected = try wanted.map { names throws(ParquetError) in
-            try names.map { name throws(ParquetError) in
-                guard let index = fields.firstIndex(where: { $0.name == name }) else {
-                    throw ParquetError(.invalidSchema, "\(path) has no column '\(name)'")
-                }
-                return index
-            }
-        } ?? Array(fields.indices)
-
-        var columns = selected.map { ColumnAccumulator(type: fields[$0].type) }
-        var rowCount = 0
-        for group in metadata[4]?.list ?? [] {
-            let chunks = group[1]?.list ?? []
-            rowCount += Int(group[3]?.integer ?? 0)
-            for (position, index) in selected.enumerated() {
-                guard index < chunks.count, let meta = chunks[index][3] else {
-                    throw ParquetError(.corruptFile, "\(path): row group without column chunk \(index)")
-                }
-                try readChunk(meta, field: fields[index], bytes: bytes, into: &columns[position], path: path)
-            }
-        }
-        var keyValues: [String: String] = [:]
-        for pair in metadata[5]?.list ?? [] {
-            if let key = pair[1]?.string { keyValues[key] = pair[2]?.string ?? "" }
-        }
-        return ParquetTable(
-            fileFields: fields, fields: selected.map { fields[$0] }, columns: columns.map(\.values), rowCount: rowCount, metadata: keyValues)
+        return (metadata, fields)
     }
 
     // MARK: - Column chunks

@@ -93,9 +93,13 @@ public final class ParquetWriter {
         nextColumn = 0
         rowCount += 1
         rowsInGroup += 1
-        var bufferedBytes = 0
-        for column in columns { bufferedBytes += column.plainBytes }
-        if bufferedBytes >= options.rowGroupBytes { try flushRowGroup() }
+        // Summing every column's size per row would cost more than the row; every 64 rows is
+        // close enough for a limit measured in megabytes.
+        if rowsInGroup % 64 == 0 {
+            var bufferedBytes = 0
+            for column in columns { bufferedBytes += column.plainBytes }
+            if bufferedBytes >= options.rowGroupBytes { try flushRowGroup() }
+        }
     }
 
     private func next(accepting types: [ParquetType], _ isNull: Bool) throws(ParquetError) -> ColumnBuffer {

@@ -266,6 +266,8 @@ struct ExpectedTable {
         let table = try ParquetReader.read(path: path)
         #expect(table.rowCount == rows.count)
         #expect(table.fields.map(\.name) == fields.map(\.name))
+        let footerFields = try ParquetReader.fields(path: path)
+        #expect(footerFields.map { "\($0.name) \($0.type) \($0.isOptional)" } == fields.map { "\($0.name) \($0.type) \($0.isOptional)" })
         for (index, field) in fields.enumerated() {
             let expectedValues = rows.map { $0[index] }
             let readBack = ExpectedValue.values(of: table.columns[index], type: field.type)

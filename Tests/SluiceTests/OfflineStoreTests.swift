@@ -137,10 +137,11 @@ struct OfflineStoreTests {
         }
         #expect(statuses.count == 3, "the data should hold labeled, unlabeled and expired rows: \(statuses)")
         // The correction arrived later than the original label but before --as-of: it wins.
-        if let corrected = dump.rows.first(where: { $0[idColumn] == "tx-9-10" }) {
-            let eventTime = Int64(corrected[timeColumn]!)!
-            if now - 86_400_000 - eventTime <= 2 * 86_400_000 { #expect(corrected[labelColumn] == "1") }
-        }
+        let corrected = try #require(dump.rows.first { $0[idColumn] == "tx-9-10" })
+        let eventTime = Int64(corrected[timeColumn]!)!
+        #expect(now - 86_400_000 - eventTime <= 2 * 86_400_000, "the correction must fall within the label delay for this check")
+        #expect(corrected[labelColumn] == "1")
+        #expect(corrected[statusColumn] == "labeled")
     }
 
     @Test("a log written before and after a topology change gives the union of its columns, with nulls")
@@ -171,5 +172,15 @@ struct OfflineStoreTests {
         #expect(table.fields.map(\.name) == ["event_id", "event_time", "kafka_partition", "kafka_offset", "card__a", "card__b", "label", "label_time", "label_status"])
         #expect(table.column(named: "card__b") == .doubles([nil, 2]))
         #expect(table.column(named: "card__a") == .doubles([1, 1]))
+    }
+
+    @Test("replay warms up over the longest window, its tile and the allowed lateness before a --from time")
+    func warmUpSpan() throws {
+        let (_, compiled) = try EngineTestSupport.fraudTopology(name: "warmup", topic: "warmup")
+        let configuration = ReplayConfiguration(
+            connection: ConnectionSettings(brokers: TestServices.brokers, redisURL: TestServices.redisURL),
+            output: FeatureLogOptions(directory: Self.temporaryFolder("warmup")))
+        let replay = Replay(compiled: compiled, configuration: configuration, logger: Self.logger)
+        #expect(replay.warmUp == 24 * 3_600_000 + 3_600_000 + 2 * 60_000)
     }
 }
