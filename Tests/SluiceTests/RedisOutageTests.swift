@@ -10,7 +10,8 @@ struct RedisOutageTests {
     func redisRestartMidRun() async throws {
         let topic = TestServices.uniqueName("outage")
         let suffix = String(topic.suffix(8))
-        _ = try await EngineTestSupport.produceDemo(topic: topic, events: 30_000, seed: 5, malformed: 0.002)
+        let events = 30_000
+        _ = try await EngineTestSupport.produceDemo(topic: topic, events: events, seed: 5, malformed: 0.002)
 
         let reference = try EngineTestSupport.fraudTopology(name: "outref_\(suffix)", topic: topic).compiled
         try await EngineTestSupport.runUntilEnd(reference)
@@ -28,7 +29,8 @@ struct RedisOutageTests {
         own.reconnect.maxAttempts = 1
 
         let subject = try EngineTestSupport.fraudTopology(name: "outage_\(suffix)", topic: topic).compiled
-        let run = Task { try await EngineTestSupport.runUntilEnd(subject, redisURL: url) }
+        // Small batches: many transactions, so the outage lands while the engine is still working.
+        let run = Task { try await EngineTestSupport.runUntilEnd(subject, redisURL: url, batchSize: 300) }
         // Wait for the engine to write something, then take Redis away for two seconds.
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
@@ -36,6 +38,10 @@ struct RedisOutageTests {
             try await Task.sleep(for: .milliseconds(20))
         }
         let admin = try RedisConnection(configuration: own)
+        // The offsets stored so far: the outage must come before the engine is done.
+        let offsets = try EngineTestSupport.dumpState(topologyName: "outage_\(suffix)", redis: own).first { $0.key.hasSuffix(":offsets") }?.value ?? [:]
+        let processedBefore = offsets.values.compactMap { Int(String(decoding: $0, as: UTF8.self).split(separator: ":")[0]) }.reduce(0, +)
+        #expect(processedBefore < events, "the engine finished before Redis went away; the outage was not exercised")
         _ = try? admin.send("SHUTDOWN", "SAVE")
         _ = try await server.waitForExit(timeout: .seconds(10))
         try await Task.sleep(for: .seconds(2))
@@ -44,6 +50,11 @@ struct RedisOutageTests {
         try await TestProcess.waitForPort(port)
 
         try await run.value
+        // A restarted Redis answers LOADING while it reads its dump back.
+        let loaded = ContinuousClock.now + .seconds(20)
+        while (try? RedisConnection(configuration: own).send("PING").string) != "PONG" && ContinuousClock.now < loaded {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         let actual = try EngineTestSupport.dumpState(topologyName: "outage_\(suffix)", redis: own)
         #expect(actual == expected, "state after the outage differs in \(actual.filter { expected[$0.key] != $0.value }.count) of \(expected.count) keys")
         try EngineTestSupport.clearState(topologyName: "outref_\(suffix)")
