@@ -30,18 +30,18 @@ struct RedisOutageTests {
 
         let subject = try EngineTestSupport.fraudTopology(name: "outage_\(suffix)", topic: topic).compiled
         // Small batches: many transactions, so the outage lands while the engine is still working.
-        let run = Task { try await EngineTestSupport.runUntilEnd(subject, redisURL: url, batchSize: 300) }
-        // Wait for the engine to write something, then take Redis away for two seconds.
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            if let state = try? EngineTestSupport.dumpState(topologyName: "outage_\(suffix)", redis: own), state.count > 100 { break }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        let run = Task { try await EngineTestSupport.runUntilEnd(subject, redisURL: url, batchSize: 200) }
+        // Wait for the engine's first committed batch (one cheap read of its offsets hash), then
+        // take Redis away for two seconds.
         let admin = try RedisConnection(configuration: own)
-        // The offsets stored so far: the outage must come before the engine is done.
-        let offsets = try EngineTestSupport.dumpState(topologyName: "outage_\(suffix)", redis: own).first { $0.key.hasSuffix(":offsets") }?.value ?? [:]
-        let processedBefore = offsets.values.compactMap { Int(String(decoding: $0, as: UTF8.self).split(separator: ":")[0]) }.reduce(0, +)
-        #expect(processedBefore < events, "the engine finished before Redis went away; the outage was not exercised")
+        func processed() -> Int {
+            let values = (try? admin.send("HVALS", .string(subject.offsetsKey)).array) ?? []
+            return values.compactMap { $0.string.flatMap { Int($0.split(separator: ":")[0]) } }.reduce(0, +)
+        }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while processed() == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        let processedBefore = processed()
+        #expect(processedBefore > 0 && processedBefore < events, "the outage must come mid-run; \(processedBefore) of \(events) were processed")
         _ = try? admin.send("SHUTDOWN", "SAVE")
         _ = try await server.waitForExit(timeout: .seconds(10))
         try await Task.sleep(for: .seconds(2))
