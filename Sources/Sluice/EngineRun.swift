@@ -379,13 +379,11 @@ final class EngineRun {
     /// Applies accepted events to the cached tiles and builds the batch's transaction.
     private func apply(_ work: inout BatchWork) -> RedisPipeline {
         var dirty: [DirtyEntity] = []
-        let logPartitions = featureLog == nil ? [] : partitions.values.filter(\.positioned).sorted { $0.partition < $1.partition }
+        let logPartitions = OwnedPartitions(featureLog == nil ? [] : partitions.values.filter(\.positioned).sorted { $0.partition < $1.partition })
         for item in work.accepted {
             let state = partitions[item.partition]!
             if let featureLog {
-                let row = step.logRow(item.event, partition: item.partition, offset: item.offset, scratch: &logScratch, windows: &windowScratch) { view, entity in
-                    logPartitions.compactMap { $0.views[view][entity] }
-                }
+                let row = step.logRow(item.event, partition: item.partition, offset: item.offset, scratch: &logScratch, windows: &windowScratch, sources: logPartitions)
                 featureLog.append(row)
             }
             for (viewIndex, layout) in layouts.enumerated() where item.late & (1 << UInt64(viewIndex)) == 0 {
@@ -534,6 +532,20 @@ final class EngineRun {
 }
 
 // MARK: - State
+
+/// The partitions this process holds, in ascending partition order: where the feature log finds
+/// an entity's tiles.
+struct OwnedPartitions: EntityTileSources {
+    let states: [PartitionState]
+
+    init(_ states: [PartitionState]) { self.states = states }
+
+    func forEachPartition(view: Int, entity: String, _ body: (inout EntityTiles) -> Void) {
+        for state in states {
+            if let index = state.views[view].index(forKey: entity) { body(&state.views[view].values[index]) }
+        }
+    }
+}
 
 /// What the engine knows about one assigned partition.
 final class PartitionState {

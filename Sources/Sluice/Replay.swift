@@ -127,7 +127,7 @@ public final class Replay: Sendable {
             queues[partition] = MessageQueue()
             try log.open(partition: partition, resumeAt: 0)
         }
-        let ordered = partitions.sorted().map { states[$0]! }
+        let ordered = OwnedPartitions(partitions.sorted().map { states[$0]! })
         var summary = ReplaySummary()
         var progress = ReplayProgress(interval: configuration.progressInterval)
         var rowScratch: [Double?] = []
@@ -169,10 +169,8 @@ public final class Replay: Sendable {
                     state.clock.advance(to: event.eventTime)
                     if isInRowRange(message) {
                         let row = step.logRow(
-                            event, partition: message.partition, offset: message.offset, scratch: &rowScratch, windows: &windowScratch
-                        ) { view, entity in
-                            ordered.compactMap { $0.views[view][entity] }
-                        }
+                            event, partition: message.partition, offset: message.offset, scratch: &rowScratch, windows: &windowScratch,
+                            sources: ordered)
                         log.append(row)
                         summary.rows += 1
                         rowsSinceFlush += 1

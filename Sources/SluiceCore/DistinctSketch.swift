@@ -77,19 +77,17 @@ public enum DistinctSketch: Sendable, Equatable {
 
     // MARK: - HyperLogLog
 
-    /// registers[i] = max(registers[i], other[i]), 32 registers at a time.
+    /// registers[i] = max(registers[i], other[i]). A plain loop over raw buffers, which the
+    /// compiler vectorises (pmaxub); the SIMD32 `replacing(with:where:)` spelling was compiled
+    /// into one register at a time through the stack.
     public static func maxRegisters(_ registers: inout [UInt8], _ other: [UInt8]) {
         precondition(registers.count == other.count)
-        registers.withUnsafeMutableBytes { target in
-            other.withUnsafeBytes { source in
-                let lanes = target.count / 32
-                for lane in 0..<lanes {
-                    let offset = lane * 32
-                    let mine = target.loadUnaligned(fromByteOffset: offset, as: SIMD32<UInt8>.self)
-                    let theirs = source.loadUnaligned(fromByteOffset: offset, as: SIMD32<UInt8>.self)
-                    target.storeBytes(of: mine.replacing(with: theirs, where: theirs .> mine), toByteOffset: offset, as: SIMD32<UInt8>.self)
+        registers.withUnsafeMutableBufferPointer { target in
+            other.withUnsafeBufferPointer { source in
+                guard let targetBase = target.baseAddress, let sourceBase = source.baseAddress else { return }
+                for index in 0..<target.count {
+                    targetBase[index] = Swift.max(targetBase[index], sourceBase[index])
                 }
-                for index in (lanes * 32)..<target.count where source[index] > target[index] { target[index] = source[index] }
             }
         }
     }

@@ -7,6 +7,17 @@ public struct EntityTiles: Sendable, Equatable {
     public private(set) var changed: [TileKey] = []
     /// Per group, no tile index is below this (so pruning can skip the scan).
     private var lowestTile: [Int64]
+    /// Per window of the layout (`ViewLayout.windows` order), the fold of this partition's tiles
+    /// `start..<end`, kept between reads: consecutive events of an entity mostly read the same
+    /// closed tiles, and only the newest one changes. Dropped when one of its tiles changes.
+    /// Empty until the first `addWindows`, so the engine without a feature log never pays for it.
+    private var prefixes: [WindowPrefix?] = []
+
+    private struct WindowPrefix: Sendable {
+        var start: Int64
+        var end: Int64
+        var fold: TileAccumulator
+    }
 
     /// A tile of one group.
     public struct TileKey: Hashable, Sendable {
@@ -46,6 +57,7 @@ public struct EntityTiles: Sendable, Equatable {
                 .add(event.values, eventTime: event.eventTime, partition: partition, offset: offset, group: group)
             changed.append(TileKey(group: groupIndex, tile: tile))
             if tile < lowestTile[groupIndex] { lowestTile[groupIndex] = tile }
+            if !prefixes.isEmpty { dropPrefixes(holding: tile, group: groupIndex, layout: layout) }
         }
         if let watermark { prune(watermark: watermark, layout: layout) }
         return wasClean
@@ -60,8 +72,95 @@ public struct EntityTiles: Sendable, Equatable {
             for tile in expired {
                 groups[groupIndex][tile] = nil
                 changed.append(TileKey(group: groupIndex, tile: tile))
+                if !prefixes.isEmpty { dropPrefixes(holding: tile, group: groupIndex, layout: layout) }
             }
             lowestTile[groupIndex] = groups[groupIndex].keys.min() ?? .max
+        }
+    }
+
+    // MARK: - Windows for the feature log
+
+    /// Adds this partition's part of each of the view's windows read at `time` to `scratch`
+    /// (which `WindowScratch.begin` prepared): the fold of the closed tiles, extended or rebuilt
+    /// as needed and kept, merged with the window's newest tile.
+    mutating func addWindows(_ layout: ViewLayout, at time: Int64, to scratch: inout WindowScratch) {
+        if prefixes.count != layout.windows.count { prefixes = Array(repeating: nil, count: layout.windows.count) }
+        for (index, window) in layout.windows.enumerated() where !groups[window.group].isEmpty {
+            let group = layout.groups[window.group]
+            let range = group.tiles(window: window.window, at: time)
+            if groups[window.group].count <= Self.directTileLimit {
+                // Few tiles: summing them is cheaper than keeping a fold that the next event's
+                // window (a tile later) would not reuse anyway.
+                prefixes[index] = nil
+                scratch.windows[index].addTiles(groups[window.group], in: range, order: &scratch.tileOrder)
+                continue
+            }
+            var prefix: WindowPrefix
+            if let kept = prefixes[index], kept.start == range.lowerBound, kept.end <= range.upperBound {
+                prefixes[index] = nil  // keep the fold uniquely referenced while it grows
+                prefix = kept
+                fold(group: window.group, tiles: prefix.end..<range.upperBound, into: &prefix.fold, scratch: &scratch)
+                prefix.end = range.upperBound
+            } else {
+                prefix = WindowPrefix(start: range.lowerBound, end: range.upperBound, fold: group.emptyAccumulator())
+                fold(group: window.group, tiles: range.lowerBound..<range.upperBound, into: &prefix.fold, scratch: &scratch)
+            }
+            let tiles = groups[window.group]
+            if let newest = tiles.index(forKey: range.upperBound) {
+                scratch.windows[index].addPart(prefix: prefix.fold, newestTile: tiles.values[newest])
+            } else {
+                scratch.windows[index].addPart(prefix: prefix.fold, newestTile: nil)
+            }
+            prefixes[index] = prefix
+        }
+    }
+
+    /// Up to this many tiles in a group, windows are summed tile by tile without a kept fold.
+    static let directTileLimit = 8
+
+    /// Merges the group's tiles within `range` into `fold`, in ascending tile order: the result of
+    /// `fold.merge` tile by tile, with each distinct sketch built once at the end instead of
+    /// after every tile.
+    private func fold(group: Int, tiles range: Range<Int64>, into fold: inout TileAccumulator, scratch: inout WindowScratch) {
+        let tiles = groups[group]
+        guard !range.isEmpty, !tiles.isEmpty else { return }
+        scratch.tileOrder.removeAll(keepingCapacity: true)
+        if Int64(tiles.count) < Int64(range.count) {
+            for tile in tiles.keys where range.contains(tile) { scratch.tileOrder.append(tile) }
+            scratch.tileOrder.sort()
+        } else {
+            for tile in range where tiles.index(forKey: tile) != nil { scratch.tileOrder.append(tile) }
+        }
+        guard !scratch.tileOrder.isEmpty else { return }
+        let slots = fold.distinct.count
+        while scratch.foldUnions.count < slots { scratch.foldUnions.append(DistinctUnion()) }
+        for slot in 0..<slots {
+            scratch.foldUnions[slot].reset()
+            scratch.foldUnions[slot].add(fold.distinct[slot])
+        }
+        var newest: Dictionary<Int64, TileAccumulator>.Index?
+        for tile in scratch.tileOrder {
+            let index = tiles.index(forKey: tile)!
+            let accumulator = tiles.values[index]
+            fold.count += accumulator.count
+            for slot in fold.numeric.indices { fold.numeric[slot].merge(accumulator.numeric[slot]) }
+            for slot in 0..<slots { scratch.foldUnions[slot].add(accumulator.distinct[slot]) }
+            if accumulator.hasLast,
+                (accumulator.lastTime, accumulator.lastPartition, accumulator.lastOffset) > (fold.lastTime, fold.lastPartition, fold.lastOffset)
+            {
+                fold.lastTime = accumulator.lastTime
+                fold.lastPartition = accumulator.lastPartition
+                fold.lastOffset = accumulator.lastOffset
+                newest = index
+            }
+        }
+        for slot in 0..<slots { fold.distinct[slot] = scratch.foldUnions[slot].sketch() }
+        if let newest { fold.lastValues = tiles.values[newest].lastValues }
+    }
+
+    private mutating func dropPrefixes(holding tile: Int64, group: Int, layout: ViewLayout) {
+        for (index, window) in layout.windows.enumerated() where window.group == group {
+            if let prefix = prefixes[index], prefix.start <= tile, tile < prefix.end { prefixes[index] = nil }
         }
     }
 

@@ -37,23 +37,27 @@ public struct EventStep: Sendable {
         event.values[layouts[view].keyFieldIndex].stringValue ?? ""
     }
 
-    /// The feature-log row of an event: every view's features at the event time, from `sources`
-    /// (the view's tiles of the entity, one per partition, in ascending partition order) as they
-    /// are before the event is applied. `scratch` is reused between calls.
+    /// The feature-log row of an event: every view's features at the event time, from the
+    /// entity's tiles in `sources` as they are before the event is applied. `scratch` and
+    /// `windows` are reused between calls.
     public func logRow(
         _ event: DecodedEvent, partition: Int32, offset: Int64, scratch: inout [Double?], windows: inout WindowScratch,
-        sources: (_ view: Int, _ entity: String) -> [EntityTiles]
+        sources: some EntityTileSources
     ) -> FeatureLogRow {
         var features: [Double?] = []
         features.reserveCapacity(logLayout.featureNames.count)
         for (index, layout) in layouts.enumerated() {
-            let tiles = sources(index, entity(of: event, view: index))
-            FeatureCalculator.compute(layout, sources: tiles, at: event.eventTime, scratch: &windows, into: &scratch)
+            let entity = entity(of: event, view: index)
+            FeatureCalculator.compute(layout, at: event.eventTime, scratch: &windows, into: &scratch) { visit in
+                sources.forEachPartition(view: index, entity: entity, visit)
+            }
             features.append(contentsOf: scratch)
             if !layout.onDemand.isEmpty {
                 // The event's own fields are the request inputs a scoring call would have sent.
                 features += FeatureCalculator.onDemand(layout, stored: scratch, input: { event.values[$0] }) { plan, hash in
-                    FeatureCalculator.windowContains(plan, hash: hash, sources: tiles, layout: layout, at: event.eventTime)
+                    FeatureCalculator.windowContains(plan, hash: hash, layout: layout, at: event.eventTime) { visit in
+                        sources.forEachPartition(view: index, entity: entity, visit)
+                    }
                 }
             }
         }
@@ -73,4 +77,11 @@ public struct EventStep: Sendable {
         let layout = layouts[view]
         return tiles.apply(event, partition: partition, offset: offset, layout: layout, watermark: newestEventTime - layout.view.allowedLateness)
     }
+}
+
+/// Where the feature log finds an entity's live tiles: one `EntityTiles` per source partition.
+public protocol EntityTileSources {
+    /// Calls `body` with the tiles of `entity` in view `view` of each partition that has them, in
+    /// ascending partition order.
+    func forEachPartition(view: Int, entity: String, _ body: (inout EntityTiles) -> Void)
 }

@@ -18,9 +18,11 @@ public struct StoredTile: Sendable, Equatable {
 public enum FeatureCalculator {
     /// Feature values in the view's declaration order; nil where the feature is undefined (an
     /// empty window for mean, min, max, stddev, last and time since last). Tiles may come in any
-    /// order; they are merged in (tile, partition) order so results are reproducible to the bit.
+    /// order. A window is merged partition by partition: each partition's tiles in tile order,
+    /// then the partitions' parts in partition order, so results are reproducible to the bit and
+    /// equal to the feature log's (see `WindowScratch`).
     public static func compute(_ layout: ViewLayout, tiles: [StoredTile], at time: Int64) -> [Double?] {
-        let sorted = tiles.sorted { ($0.group, $0.tile, $0.partition) < ($1.group, $1.tile, $1.partition) }
+        let sorted = tiles.sorted { ($0.group, $0.partition, $0.tile) < ($1.group, $1.partition, $1.tile) }
         var merged: [WindowKey: TileAccumulator] = [:]
         return layout.plans.map { plan in
             let key = WindowKey(group: plan.group, window: plan.feature.window)
@@ -31,9 +33,19 @@ public enum FeatureCalculator {
                 let group = layout.groups[plan.group]
                 let range = group.tiles(window: plan.feature.window, at: time)
                 var accumulator = group.emptyAccumulator()
+                var part = group.emptyAccumulator()
+                var partPartition: Int32?
                 for tile in sorted where tile.group == plan.group && range.contains(tile.tile) {
-                    accumulator.merge(tile.accumulator)
+                    if tile.partition != partPartition {
+                        if partPartition != nil {
+                            accumulator.merge(part)
+                            part = group.emptyAccumulator()
+                        }
+                        partPartition = tile.partition
+                    }
+                    part.merge(tile.accumulator)
                 }
+                if partPartition != nil { accumulator.merge(part) }
                 merged[key] = accumulator
                 window = accumulator
             }
@@ -41,61 +53,40 @@ public enum FeatureCalculator {
         }
     }
 
-    /// Feature values at `time` from the live tiles of several partitions, given in ascending
-    /// partition order: the same values, to the bit, as `compute(_:tiles:at:)` over the same tiles,
-    /// without copying a tile (see `WindowScratch`). Used once per event by the feature log.
+    /// Feature values at `time` from the live tiles of an entity, which `sources` visits one
+    /// partition at a time in ascending partition order: the same values, to the bit, as
+    /// `compute(_:tiles:at:)` over the same tiles. The tiles keep the fold of each window's closed
+    /// tiles for the next call. Used once per event by the feature log.
     public static func compute(
-        _ layout: ViewLayout, sources: [EntityTiles], at time: Int64, scratch: inout WindowScratch, into values: inout [Double?]
+        _ layout: ViewLayout, at time: Int64, scratch: inout WindowScratch, into values: inout [Double?],
+        sources: ((inout EntityTiles) -> Void) -> Void
     ) {
+        scratch.begin(layout)
+        sources { tiles in tiles.addWindows(layout, at: time, to: &scratch) }
         values.removeAll(keepingCapacity: true)
         for _ in layout.plans { values.append(nil) }
-        for window in layout.windows {
-            let group = layout.groups[window.group]
-            let range = group.tiles(window: window.window, at: time)
-            let distinctSlots = group.distinctFields.count
-            scratch.totals.reset(numericSlots: group.numericFields.count, distinctSlots: distinctSlots)
-            // Only partitions holding tiles of this group take part (most entities live in one).
-            scratch.active.removeAll(keepingCapacity: true)
-            scratch.activeSources.removeAll(keepingCapacity: true)
-            for (sourceIndex, source) in sources.enumerated() where !source.groups[window.group].isEmpty {
-                scratch.active.append(source.groups[window.group])
-                scratch.activeSources.append(sourceIndex)
-            }
-            if scratch.active.count == 1 && scratch.active[0].count < range.count {
-                // One partition with few tiles: visit its tiles in the range, in tile order.
-                scratch.tileOrder.removeAll(keepingCapacity: true)
-                for tile in scratch.active[0].keys where range.contains(tile) { scratch.tileOrder.append(tile) }
-                scratch.tileOrder.sort()
-                let tiles = scratch.active[0]
-                for tile in scratch.tileOrder {
-                    scratch.totals.add(tiles[tile]!, source: scratch.activeSources[0], tileIndex: tile, distinctSlots: distinctSlots)
-                }
-            } else if !scratch.active.isEmpty {
-                // (tile, partition) order, as the read path merges.
-                for tile in range {
-                    for activeIndex in scratch.active.indices {
-                        if let index = scratch.active[activeIndex].index(forKey: tile) {
-                            scratch.totals.add(
-                                scratch.active[activeIndex].values[index], source: scratch.activeSources[activeIndex], tileIndex: tile,
-                                distinctSlots: distinctSlots)
-                        }
-                    }
-                }
-            }
+        for (index, window) in layout.windows.enumerated() {
+            scratch.windows[index].finish()
             for planIndex in window.plans {
-                let plan = layout.plans[planIndex]
-                values[planIndex] = value(of: plan, in: scratch.totals, sources: sources, at: time)
+                values[planIndex] = value(of: layout.plans[planIndex], in: scratch.windows[index], at: time)
             }
         }
     }
 
-    static func value(of plan: FeaturePlan, in window: WindowTotals, sources: [EntityTiles], at time: Int64) -> Double? {
-        value(
-            of: plan, count: window.count, numeric: window.numeric, distinct: { window.distinct[$0].count },
-            newestTime: window.newest?.time, at: time
-        ) { slot in
-            window.newestTile.flatMap { sources[$0.source].groups[plan.group][$0.tile]?.lastValues[slot].doubleValue }
+    /// The same over an array of live tiles, one per partition in ascending partition order.
+    public static func compute(
+        _ layout: ViewLayout, sources: inout [EntityTiles], at time: Int64, scratch: inout WindowScratch, into values: inout [Double?]
+    ) {
+        compute(layout, at: time, scratch: &scratch, into: &values) { visit in
+            for index in sources.indices { visit(&sources[index]) }
         }
+    }
+
+    static func value(of plan: FeaturePlan, in window: WindowTotals, at time: Int64) -> Double? {
+        value(
+            of: plan, count: window.count, numeric: window.numeric, distinct: { window.distinctCounts[$0] },
+            newestTime: window.hasNewest ? window.newestTime : nil, at: time
+        ) { slot in window.newestValues[slot].doubleValue }
     }
 
     // MARK: - On-demand features
@@ -134,20 +125,26 @@ public enum FeatureCalculator {
         return unknown ? nil : false
     }
 
-    /// The same over live tiles of several partitions.
-    public static func windowContains(_ plan: OnDemandPlan, hash: UInt64, sources: [EntityTiles], layout: ViewLayout, at time: Int64) -> Bool? {
+    /// The same over the live tiles of an entity, visited one partition at a time.
+    public static func windowContains(
+        _ plan: OnDemandPlan, hash: UInt64, layout: ViewLayout, at time: Int64, sources: ((inout EntityTiles) -> Void) -> Void
+    ) -> Bool? {
         let range = layout.groups[plan.storedPlan.group].tiles(window: plan.storedPlan.feature.window, at: time)
+        var found = false
         var unknown = false
-        for source in sources {
-            for (tile, accumulator) in source.groups[plan.storedPlan.group] where range.contains(tile) {
+        sources { tiles in
+            guard !found else { return }
+            for (tile, accumulator) in tiles.groups[plan.storedPlan.group] where range.contains(tile) {
                 switch accumulator.distinct[plan.storedPlan.slot].contains(hash) {
-                case true?: return true
+                case true?:
+                    found = true
+                    return
                 case nil: unknown = true
                 case false?: break
                 }
             }
         }
-        return unknown ? nil : false
+        return found ? true : unknown ? nil : false
     }
 
     /// The newest event time among the tiles, nil when there are none.

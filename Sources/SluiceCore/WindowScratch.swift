@@ -1,30 +1,45 @@
-/// Reusable storage for computing windows over live tiles once per event (the feature log), so
-/// that a window is summed without copying tile accumulators or allocating merged sketches.
+/// Reusable storage for computing a view's windows over live tiles once per event (the feature
+/// log), so that a window is summed without copying tile accumulators or allocating.
 ///
-/// Gives the same values, to the bit, as merging the window's tiles into one `TileAccumulator`
-/// in (tile, partition) order: numeric statistics are merged in that order with the same
-/// formula; a distinct count is the size of the union of the exact hash sets while that stays
-/// within `DistinctSketch.exactLimit` and no tile is a HyperLogLog, else the HyperLogLog of
-/// every hash and register, which is what a chain of `DistinctSketch.merge` calls ends with.
+/// Each source partition contributes the fold of its closed tiles (`EntityTiles`' window prefix,
+/// kept between events) merged with its newest tile; the partitions' parts are then merged in
+/// partition order. That is the order the read path merges stored tiles in (`FeatureCalculator`),
+/// so both give the same bits.
 public struct WindowScratch: Sendable {
-    /// The window being summed.
-    var totals = WindowTotals()
-    /// The window's group of tiles of each partition that has some, and that partition's index.
-    var active: [[Int64: TileAccumulator]] = []
-    var activeSources: [Int] = []
+    /// Per window of the view being computed, in `ViewLayout.windows` order.
+    var windows: [WindowTotals] = []
+    /// Tile indexes in ascending order, reused while folding a window prefix.
     var tileOrder: [Int64] = []
+    /// Per distinct slot, the union being built for a window prefix.
+    var foldUnions: [DistinctUnion] = []
 
     public init() {}
+
+    mutating func begin(_ layout: ViewLayout) {
+        while windows.count < layout.windows.count { windows.append(WindowTotals()) }
+        for (index, window) in layout.windows.enumerated() {
+            let group = layout.groups[window.group]
+            windows[index].reset(numericSlots: group.numericFields.count, distinctSlots: group.distinctFields.count)
+        }
+    }
 }
 
-/// The statistics of one window, summed tile by tile.
+/// The statistics of one window, summed part by part (one part per source partition).
 struct WindowTotals: Sendable {
     var count: Int64 = 0
     var numeric: [NumericStats] = []
     var distinct: [DistinctUnion] = []
-    var newest: (time: Int64, partition: Int32, offset: Int64)?
-    /// Where the newest event's tile is: (source index, tile index).
-    var newestTile: (source: Int, tile: Int64)?
+    /// One partition's numeric statistics while its tiles are summed.
+    private var partNumeric: [NumericStats] = []
+    /// Distinct counts per slot, filled by `finish()`.
+    var distinctCounts: [Double] = []
+    /// The newest event: by event time, then partition, then offset.
+    var newestTime: Int64 = .min
+    var newestPartition: Int32 = -1
+    var newestOffset: Int64 = -1
+    var newestValues: [FieldValue] = []
+
+    var hasNewest: Bool { newestTime != .min }
 
     mutating func reset(numericSlots: Int, distinctSlots: Int) {
         count = 0
@@ -34,63 +49,206 @@ struct WindowTotals: Sendable {
             for slot in numeric.indices { numeric[slot] = NumericStats() }
         }
         while distinct.count < distinctSlots { distinct.append(DistinctUnion()) }
-        for slot in 0..<distinctSlots { distinct[slot].reset() }
-        newest = nil
-        newestTile = nil
+        while distinct.count > distinctSlots { distinct.removeLast() }
+        for slot in distinct.indices { distinct[slot].reset() }
+        newestTime = .min
+        newestPartition = -1
+        newestOffset = -1
     }
 
-    mutating func add(_ tile: borrowing TileAccumulator, source: Int, tileIndex: Int64, distinctSlots: Int) {
-        count += tile.count
-        for slot in numeric.indices { numeric[slot].merge(tile.numeric[slot]) }
-        for slot in 0..<distinctSlots { distinct[slot].add(tile.distinct[slot]) }
-        if tile.hasLast {
-            let candidate = (tile.lastTime, tile.lastPartition, tile.lastOffset)
-            if newest.map({ candidate > $0 }) ?? true {
-                newest = candidate
-                newestTile = (source, tileIndex)
-            }
+    /// Adds one partition's part of the window: the fold of its closed tiles, then its newest tile.
+    mutating func addPart(prefix: TileAccumulator, newestTile: TileAccumulator?) {
+        count += prefix.count
+        for slot in numeric.indices {
+            var part = prefix.numeric[slot]
+            if let newestTile { part.merge(newestTile.numeric[slot]) }
+            numeric[slot].merge(part)
         }
+        for slot in distinct.indices { distinct[slot].add(prefix.distinct[slot]) }
+        considerNewest(prefix)
+        if let newestTile {
+            count += newestTile.count
+            for slot in distinct.indices { distinct[slot].add(newestTile.distinct[slot]) }
+            considerNewest(newestTile)
+        }
+    }
+
+    /// Adds one partition's part of the window from its tiles within `range`, merged in tile
+    /// order: the same arithmetic as a fold of the closed tiles followed by the newest one.
+    mutating func addTiles(_ tiles: [Int64: TileAccumulator], in range: ClosedRange<Int64>, order: inout [Int64]) {
+        order.removeAll(keepingCapacity: true)
+        for tile in tiles.keys where range.contains(tile) { order.append(tile) }
+        guard !order.isEmpty else { return }
+        if order.count > 1 { order.sort() }
+        partNumeric.removeAll(keepingCapacity: true)
+        for _ in numeric.indices { partNumeric.append(NumericStats()) }
+        for tile in order {
+            let accumulator = tiles[tile]!
+            count += accumulator.count
+            for slot in numeric.indices { partNumeric[slot].merge(accumulator.numeric[slot]) }
+            for slot in distinct.indices { distinct[slot].add(accumulator.distinct[slot]) }
+            considerNewest(accumulator)
+        }
+        for slot in numeric.indices { numeric[slot].merge(partNumeric[slot]) }
+    }
+
+    private mutating func considerNewest(_ tile: borrowing TileAccumulator) {
+        guard tile.hasLast, (tile.lastTime, tile.lastPartition, tile.lastOffset) > (newestTime, newestPartition, newestOffset) else { return }
+        newestTime = tile.lastTime
+        newestPartition = tile.lastPartition
+        newestOffset = tile.lastOffset
+        newestValues = tile.lastValues
+    }
+
+    mutating func finish() {
+        distinctCounts.removeAll(keepingCapacity: true)
+        for slot in distinct.indices { distinctCounts.append(distinct[slot].count()) }
     }
 }
 
-/// The union of several distinct sketches, built in reusable storage: a hash set while the union
-/// is small and exact, HyperLogLog registers from the moment it passes the exact limit or meets a
-/// HyperLogLog tile (then every hash goes straight into the registers).
+/// The size of the union of several distinct sketches, as a chain of `DistinctSketch.merge` calls
+/// would end with: exact while the union holds at most `DistinctSketch.exactLimit` hashes and no
+/// sketch is a HyperLogLog, else the estimate of the HyperLogLog of every register and hash.
+/// (Both outcomes depend only on the set of hashes and registers, not on the merge order.)
 struct DistinctUnion: Sendable {
-    private var hashes = Set<UInt64>()
+    /// Exact sketches: sorted hash arrays, shared with the tiles, never copied.
+    private var parts: [[UInt64]] = []
     private var registers = [UInt8](repeating: 0, count: DistinctSketch.registerCount)
     private var isHyperLogLog = false
+    /// Open-addressing hash set for unions of many parts; 0 marks a free slot.
+    private var table = [UInt64](repeating: 0, count: DistinctUnion.tableSize)
+    private var usedSlots: [Int] = []
+    private var merged: [UInt64] = []
+
+    /// Four times the exact limit, so the table stays at most a quarter full before the union
+    /// turns into a HyperLogLog.
+    private static let tableSize = 4 * DistinctSketch.exactLimit
 
     mutating func reset() {
-        hashes.removeAll(keepingCapacity: true)
+        parts.removeAll(keepingCapacity: true)
         if isHyperLogLog {
-            for index in registers.indices { registers[index] = 0 }
+            registers.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
             isHyperLogLog = false
         }
     }
 
     mutating func add(_ sketch: borrowing DistinctSketch) {
         switch sketch {
-        case .exact(let values):
-            if isHyperLogLog {
-                for value in values { DistinctSketch.add(value, to: &registers) }
-                return
-            }
-            for value in values { hashes.insert(value) }
-            if hashes.count > DistinctSketch.exactLimit { switchToHyperLogLog() }
+        case .exact(let hashes):
+            if !hashes.isEmpty { parts.append(hashes) }
         case .hyperLogLog(let theirs):
-            if !isHyperLogLog { switchToHyperLogLog() }
+            isHyperLogLog = true
             DistinctSketch.maxRegisters(&registers, theirs)
         }
     }
 
-    private mutating func switchToHyperLogLog() {
-        isHyperLogLog = true
-        for hash in hashes { DistinctSketch.add(hash, to: &registers) }
-        hashes.removeAll(keepingCapacity: true)
+    /// The union as one sketch, equal to what a chain of `DistinctSketch.merge` calls over the
+    /// same sketches ends with. Call once, after the last `add`.
+    mutating func sketch() -> DistinctSketch {
+        if !isHyperLogLog {
+            switch parts.count {
+            case 0: return .empty
+            case 1: return .exact(parts[0])
+            default:
+                if exactUnionCount() <= DistinctSketch.exactLimit {
+                    // The table holds the union: list it in order.
+                    merged = usedSlots.map { table[$0] }
+                    if hasZeroHash { merged.append(0) }
+                    merged.sort()
+                    return .exact(merged)
+                }
+                isHyperLogLog = true
+            }
+        }
+        addPartsToRegisters()
+        return .hyperLogLog(registers)
     }
 
-    var count: Double {
-        isHyperLogLog ? DistinctSketch.estimate(registers) : Double(hashes.count)
+    /// The count; call once, after the last `add`.
+    mutating func count() -> Double {
+        if !isHyperLogLog {
+            let exact: Int
+            switch parts.count {
+            case 0: exact = 0
+            case 1: exact = parts[0].count
+            case 2: exact = Self.unionCount(parts[0], parts[1])
+            default: exact = exactUnionCount()
+            }
+            if exact <= DistinctSketch.exactLimit { return Double(exact) }
+            isHyperLogLog = true
+        }
+        addPartsToRegisters()
+        return DistinctSketch.estimate(registers)
+    }
+
+    private mutating func addPartsToRegisters() {
+        for part in parts {
+            for hash in part { DistinctSketch.add(hash, to: &registers) }
+        }
+    }
+
+    private var hasZeroHash = false
+
+    /// The size of the union of the exact parts, through the hash set; stops counting (and
+    /// returns more than the exact limit) as soon as the union passes the limit.
+    private mutating func exactUnionCount() -> Int {
+        for slot in usedSlots { table[slot] = 0 }
+        usedSlots.removeAll(keepingCapacity: true)
+        hasZeroHash = false
+        let mask = UInt64(Self.tableSize - 1)
+        var count = 0
+        table.withUnsafeMutableBufferPointer { slots in
+            for part in parts {
+                for hash in part {
+                    if hash == 0 {
+                        // 0 marks free slots; the one value that hashes to it is counted apart.
+                        if !hasZeroHash {
+                            hasZeroHash = true
+                            count += 1
+                        }
+                        continue
+                    }
+                    var slot = Int(hash & mask)
+                    while true {
+                        let held = slots[slot]
+                        if held == hash { break }
+                        if held == 0 {
+                            slots[slot] = hash
+                            usedSlots.append(slot)
+                            count += 1
+                            break
+                        }
+                        slot = (slot + 1) & Int(mask)
+                    }
+                    if count > DistinctSketch.exactLimit { return }
+                }
+            }
+        }
+        return count
+    }
+
+    private static func unionCount(_ first: [UInt64], _ second: [UInt64]) -> Int {
+        let (small, large) = first.count <= second.count ? (first, second) : (second, first)
+        if small.count * 16 < large.count {
+            // A few new hashes against a big set: binary search each.
+            var missing = 0
+            for hash in small {
+                let index = large.insertionIndex(of: hash)
+                if index == large.count || large[index] != hash { missing += 1 }
+            }
+            return large.count + missing
+        }
+        return small.withUnsafeBufferPointer { small in
+            large.withUnsafeBufferPointer { large in
+                var i = 0, j = 0, union = 0
+                while i < small.count && j < large.count {
+                    let a = small[i], b = large[j]
+                    if a <= b { i += 1 }
+                    if b <= a { j += 1 }
+                    union += 1
+                }
+                return union + (small.count - i) + (large.count - j)
+            }
+        }
     }
 }

@@ -69,7 +69,7 @@ struct BruteForcePropertyTests {
             let readTime = base + Int64(random.next() % UInt64(spread + 2 * Fixtures.hour)) - Fixtures.hour
             let values = FeatureCalculator.compute(Fixtures.layout, tiles: stored.shuffled(using: &random), at: readTime)
             // The feature log's path over live tiles gives the same bits as the read path.
-            FeatureCalculator.compute(Fixtures.layout, sources: live, at: readTime, scratch: &scratch, into: &fromLive)
+            FeatureCalculator.compute(Fixtures.layout, sources: &live, at: readTime, scratch: &scratch, into: &fromLive)
             #expect(zip(values, fromLive).allSatisfy { FeatureLogRow.sameFeature($0, $1) }, "live \(fromLive) vs stored \(values)")
             for (feature, value) in zip(Fixtures.cardView.features, values) {
                 let expected = Self.bruteForce(feature, events: events, at: readTime)
@@ -104,8 +104,47 @@ struct BruteForcePropertyTests {
         var fromLive: [Double?] = []
         for readTime in [base + 5 * Fixtures.hour, base + 2 * Fixtures.hour] {
             let values = FeatureCalculator.compute(Fixtures.layout, tiles: stored, at: readTime)
-            FeatureCalculator.compute(Fixtures.layout, sources: live, at: readTime, scratch: &scratch, into: &fromLive)
+            FeatureCalculator.compute(Fixtures.layout, sources: &live, at: readTime, scratch: &scratch, into: &fromLive)
             #expect(zip(values, fromLive).allSatisfy { FeatureLogRow.sameFeature($0, $1) }, "live \(fromLive) vs stored \(values)")
+        }
+    }
+
+    /// The feature log reads each entity once per event and keeps the fold of each window's closed
+    /// tiles between reads. Events arrive out of order (within and past the lateness), old tiles
+    /// are pruned and reads move back and forth in time: every read must still give the bits the
+    /// read path gives over the same tiles.
+    @Test("live reads that keep window folds between events equal the read path", arguments: 0..<24)
+    func keptFoldsFollowEveryChange(_ seed: Int) {
+        var random = SplitMix(seed: UInt64(seed) &* 104_729 &+ 17)
+        let base: Int64 = 1_700_000_000_000
+        let partitions = Int32(1 + seed % 3)
+        let merchants = [5, 60, 1_500][seed % 3]
+        let lateness = 2 * Fixtures.minute
+        var live = (0..<partitions).map { _ in EntityTiles(groupCount: Fixtures.layout.groups.count) }
+        var newest = [Int64](repeating: .min, count: Int(partitions))
+        var clock = base
+        var scratch = WindowScratch()
+        var fromLive: [Double?] = []
+        for offset in 0..<Int64(2_000) {
+            // Mostly forward in time by up to a few minutes, sometimes back (late or not).
+            clock += Int64(random.next() % UInt64(3 * Fixtures.minute)) / 4
+            let jitter = random.next() % 10 == 0 ? Int64(random.next() % UInt64(4 * Fixtures.minute)) : 0
+            let time = clock - jitter
+            let partition = Int32(random.next() % UInt64(partitions))
+            // Mostly at the event's time, as the feature log reads; sometimes before or after it.
+            let shift = Int64(random.next() % UInt64(2 * Fixtures.hour))
+            let readTime = [time, time, time, time, time, time - shift, time + shift / 4, time + shift / 40][Int(random.next() % 8)]
+            let stored = (0..<partitions).flatMap { live[Int($0)].storedTiles(partition: $0) }
+            let expected = FeatureCalculator.compute(Fixtures.layout, tiles: stored, at: readTime)
+            FeatureCalculator.compute(Fixtures.layout, sources: &live, at: readTime, scratch: &scratch, into: &fromLive)
+            #expect(
+                zip(expected, fromLive).allSatisfy { FeatureLogRow.sameFeature($0, $1) },
+                "seed \(seed) event \(offset) at \(readTime): live \(fromLive) vs stored \(expected)")
+            guard newest[Int(partition)] == .min || time >= newest[Int(partition)] - lateness else { continue }
+            newest[Int(partition)] = max(newest[Int(partition)], time)
+            let event = Fixtures.event(merchant: "m\(random.next() % UInt64(merchants))", amount: Double(random.next() % 50_000) / 100, at: time)
+            live[Int(partition)].apply(
+                event, partition: partition, offset: offset, layout: Fixtures.layout, watermark: newest[Int(partition)] - lateness)
         }
     }
 }
