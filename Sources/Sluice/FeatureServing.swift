@@ -56,9 +56,10 @@ public final class FeatureServing: FeatureBackend {
         // Other query parameters (tracking ids, cache busters) are ignored, as HTTP APIs do.
         for (name, text) in query where inputFields.contains(where: { $0.name == name }) { inputs[name] = try input(name, text: text) }
         let vectors = try await read([(view, entity)], at: time, inputs: [inputs])
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(1024)
         Self.encode(vectors[0], into: &out)
-        return Array(out.utf8)
+        return out
     }
 
     public func batch(body: [UInt8]) async throws(APIProblem) -> [UInt8] {
@@ -109,18 +110,22 @@ public final class FeatureServing: FeatureBackend {
         }
         let time = try Self.time(atText)
         let vectors = try await read(requests, at: time, inputs: perRequest)
-        var out = "{\"at\":\(time),\"results\":["
+        var out: [UInt8] = []
+        out.reserveCapacity(1024 * vectors.count)
+        out.append(contentsOf: "{\"at\":\(time),\"results\":[".utf8)
         for (index, vector) in vectors.enumerated() {
-            if index > 0 { out += "," }
+            if index > 0 { out.append(UInt8(ascii: ",")) }
             Self.encode(vector, into: &out)
         }
-        out += "]}"
-        return Array(out.utf8)
+        out.append(contentsOf: "]}".utf8)
+        return out
     }
 
     public func ready() async -> (ok: Bool, detail: String) {
         do {
-            let reply = try await pool.run { connection throws(RedisError) in try connection.send("PING") }
+            var ping = RedisPipeline(reservingCapacity: 16)
+            ping.append("PING")
+            let reply = try await pool.execute(ping)[0]
             return (reply.string == "PONG", reply.string ?? "unexpected reply")
         } catch {
             return (false, error.message)
@@ -132,19 +137,22 @@ public final class FeatureServing: FeatureBackend {
     private func read(
         _ requests: [(view: String, entity: String)], at time: Int64, inputs: [[String: FieldValue]]
     ) async throws(APIProblem) -> [FeatureVector] {
-        let store = self.store
+        let pipeline: RedisPipeline
         do {
-            return try await pool.run { connection throws(RedisError) in
-                do {
-                    return try store.read(requests, at: time, connection: connection, inputs: inputs)
-                } catch let error as RedisError {
-                    throw error
-                } catch {
-                    throw RedisError(.protocolError, "\(error)")
-                }
-            }
+            pipeline = try store.pipeline(for: requests)
+        } catch {
+            throw .badRequest("\(error)")
+        }
+        let replies: [RedisValue]
+        do {
+            replies = try await pool.execute(pipeline)
         } catch {
             throw .unavailable("the online store did not answer: \(error.message)")
+        }
+        do {
+            return try store.vectors(requests, at: time, replies: replies, inputs: inputs)
+        } catch {
+            throw .unavailable("the online store holds data this server cannot read: \(error)")
         }
     }
 
@@ -218,13 +226,24 @@ public final class FeatureServing: FeatureBackend {
 
     // MARK: - JSON
 
-    static func encode(_ vector: FeatureVector, into out: inout String) {
-        out += "{\"view\":\(jsonString(vector.view)),\"entity\":\(jsonString(vector.entity)),\"at\":\(vector.at),\"features\":{"
+    /// Appends the vector's JSON as bytes (the per-request hot path: no intermediate strings).
+    static func encode(_ vector: FeatureVector, into out: inout [UInt8]) {
+        out.append(contentsOf: "{\"view\":".utf8)
+        appendJSONString(vector.view, to: &out)
+        out.append(contentsOf: ",\"entity\":".utf8)
+        appendJSONString(vector.entity, to: &out)
+        out.append(contentsOf: ",\"at\":".utf8)
+        out.append(contentsOf: String(vector.at).utf8)
+        out.append(contentsOf: ",\"features\":{".utf8)
         for (index, name) in vector.names.enumerated() {
-            if index > 0 { out += "," }
-            out += "\(jsonString(name)):\(jsonNumber(vector.values[index]))"
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendJSONString(name, to: &out)
+            out.append(UInt8(ascii: ":"))
+            out.append(contentsOf: jsonNumber(vector.values[index]).utf8)
         }
-        out += "},\"newest_event_time\":\(vector.newestEventTime.map(String.init) ?? "null")}"
+        out.append(contentsOf: "},\"newest_event_time\":".utf8)
+        out.append(contentsOf: (vector.newestEventTime.map(String.init) ?? "null").utf8)
+        out.append(UInt8(ascii: "}"))
     }
 
     static func catalog(_ topology: Topology) -> String {

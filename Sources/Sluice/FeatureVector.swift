@@ -32,6 +32,20 @@ func jsonNumber(_ value: Double?) -> String {
     return String(value)
 }
 
+/// Appends `text` as a JSON string; text without quotes, backslashes or control characters (ids
+/// and feature names, nearly always) is copied as it is.
+func appendJSONString(_ text: String, to out: inout [UInt8]) {
+    var text = text
+    let plain = text.withUTF8 { bytes in
+        guard !bytes.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else { return false }
+        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: bytes)
+        out.append(UInt8(ascii: "\""))
+        return true
+    }
+    if !plain { out.append(contentsOf: jsonString(text).utf8) }
+}
+
 func jsonString(_ text: String) -> String {
     var result = "\""
     for scalar in text.unicodeScalars {

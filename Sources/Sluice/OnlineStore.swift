@@ -23,18 +23,24 @@ public struct OnlineStore: Sendable {
     public func read(
         _ requests: [(view: String, entity: String)], at time: Int64, connection: RedisConnection, inputs: [[String: FieldValue]] = []
     ) throws -> [FeatureVector] {
-        var pipeline = RedisPipeline()
-        var layouts: [ViewLayout] = []
+        let pipeline = try self.pipeline(for: requests)
+        return try vectors(requests, at: time, replies: try connection.execute(pipeline), inputs: inputs)
+    }
+
+    /// The one round trip of a read: an HGETALL per (view, entity), in order.
+    public func pipeline(for requests: [(view: String, entity: String)]) throws -> RedisPipeline {
+        var pipeline = RedisPipeline(reservingCapacity: 96 * requests.count)
         for request in requests {
-            guard let layout = compiled.layout(named: request.view) else {
-                throw ReadError(
-                    description: "unknown view '\(request.view)'; the topology '\(compiled.topology.name)' has "
-                        + compiled.layouts.map(\.view.name).joined(separator: ", "))
-            }
-            layouts.append(layout)
-            pipeline.append("HGETALL", .string(compiled.entityKey(view: layout, entity: request.entity)))
+            pipeline.append("HGETALL", .string(compiled.entityKey(view: try layout(request.view), entity: request.entity)))
         }
-        let replies = try connection.execute(pipeline)
+        return pipeline
+    }
+
+    /// The feature vectors from the replies to `pipeline(for: requests)`.
+    public func vectors(
+        _ requests: [(view: String, entity: String)], at time: Int64, replies: [RedisValue], inputs: [[String: FieldValue]] = []
+    ) throws -> [FeatureVector] {
+        let layouts = try requests.map { try layout($0.view) }
         let fields = compiled.topology.source.fields
         return try requests.indices.map { index in
             let request = requests[index], layout = layouts[index], reply = replies[index]
@@ -51,6 +57,15 @@ public struct OnlineStore: Sendable {
                 view: request.view, entity: request.entity, at: time, names: layout.allFeatureNames, values: values,
                 newestEventTime: FeatureCalculator.newestEventTime(tiles))
         }
+    }
+
+    private func layout(_ view: String) throws -> ViewLayout {
+        guard let layout = compiled.layout(named: view) else {
+            throw ReadError(
+                description: "unknown view '\(view)'; the topology '\(compiled.topology.name)' has "
+                    + compiled.layouts.map(\.view.name).joined(separator: ", "))
+        }
+        return layout
     }
 
     /// Decodes an HGETALL reply into tiles, keeping only `partition`'s when given.

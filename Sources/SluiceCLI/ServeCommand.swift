@@ -23,8 +23,8 @@ struct ServeCommand: AsyncParsableCommand {
     var host: String = "127.0.0.1"
     @Option(help: "Port to listen on.")
     var port: Int = 8080
-    @Option(help: "Redis connections in the pool (each on its own thread).")
-    var connections: Int = 8
+    @Option(help: "Redis connections in the pool (each on its own thread; lookups queued meanwhile share a pipelined round trip).")
+    var connections: Int = 2
     @Option(help: "Milliseconds Redis may take before a request gets 503.")
     var redisTimeoutMs: Int = 250
     @Option(help: "File with accepted API tokens, one per line.")

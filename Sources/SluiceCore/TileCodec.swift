@@ -40,8 +40,12 @@ public enum TileCodec {
     }
 
     /// Parses a field name into (tile size, tile index, partition).
-    public static func parseFieldName<Bytes: Collection<UInt8>>(_ name: Bytes) -> (tileSize: Int64, tile: Int64, partition: Int32)? {
+    ///
+    /// Public entry points of the codec take concrete types: a generic one called from another
+    /// module runs unspecialised, through witness tables for every byte.
+    public static func parseFieldName(_ name: [UInt8]) -> (tileSize: Int64, tile: Int64, partition: Int32)? {
         var parts: [Int64] = []
+        parts.reserveCapacity(3)
         var current: Int64 = 0
         var negative = false
         var digits = 0
@@ -121,9 +125,7 @@ public enum TileCodec {
         public let description: String
     }
 
-    public static func decode<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, group: TileGroup) throws(DecodingError)
-        -> TileAccumulator where Bytes.Index == Int
-    {
+    public static func decode(_ bytes: [UInt8], group: TileGroup) throws(DecodingError) -> TileAccumulator {
         var reader = ByteReader(bytes: bytes)
         guard try reader.byte() == version else { throw DecodingError(description: "unknown tile encoding version") }
         var tile = group.emptyAccumulator()

@@ -60,7 +60,9 @@ public struct RedisPipeline: Sendable {
         text.withUTF8 { add(bytes: UnsafeRawBufferPointer($0)) }
     }
 
-    public mutating func add(bytes: some Collection<UInt8>) {
+    /// Concrete, not generic: called from other modules on the hot path, a generic version runs
+    /// unspecialised.
+    public mutating func add(bytes: [UInt8]) {
         takeArgument()
         encoded.append(UInt8(ascii: "$"))
         appendDecimal(bytes.count)
