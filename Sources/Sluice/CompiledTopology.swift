@@ -21,9 +21,12 @@ public struct CompiledTopology: Sendable {
 
     // MARK: - Redis keys (docs/storage.md)
 
-    /// `sluice:<topology>:<view>:<layout fingerprint>:<entity id>`: a hash of the entity's tiles.
+    /// `sluice:<topology>:<view>:<fingerprint>:<entity id>`: a hash of the entity's tiles. The
+    /// topology's fingerprint, not the view's: a changed topology replays the topic from the
+    /// start, so even the views it kept as they were must start from empty keys (with the view's
+    /// own fingerprint they would reload their old tiles and count every event twice).
     public func entityKey(view: ViewLayout, entity: String) -> String {
-        "sluice:\(topology.name):\(view.view.name):\(view.fingerprint):\(entity)"
+        "sluice:\(topology.name):\(view.view.name):\(fingerprint):\(entity)"
     }
 
     /// `sluice:<topology>:<fingerprint>:offsets`: per source partition, the next offset to process

@@ -9,8 +9,9 @@ public final class ViewLayout: Sendable {
     public let keyFieldIndex: Int
     public let groups: [TileGroup]
     public let plans: [FeaturePlan]
-    /// Short fingerprint of the tile layout; part of the Redis key prefix so that state written
-    /// under another layout is never decoded with this one.
+    /// Short fingerprint of the tile layout; the topology's fingerprint (in its Redis keys)
+    /// combines those of its views, so state written under another layout is never decoded
+    /// with this one.
     public let fingerprint: String
     /// The distinct (group, window) pairs of the features, each with the plans it serves.
     public let windows: [WindowPlan]

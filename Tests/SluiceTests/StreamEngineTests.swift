@@ -4,6 +4,7 @@ import SluiceCore
 import SluiceKafka
 import SluiceRedis
 import SluiceTesting
+import SluiceTopology
 import Testing
 
 /// The engine end to end, through the real broker and Redis.
@@ -59,6 +60,51 @@ struct StreamEngineTests {
         let unknown = try store.read(view: "card", entity: "no-such-card", at: reference.newestEventTime, connection: redis)
         #expect(unknown["txn_count_1h"] == .some(0))
         #expect(unknown["amount_avg_24h"] == .some(nil))
+        try EngineTestSupport.clearState(topologyName: name)
+    }
+
+    @Test("a changed topology starts over on fresh keys: views it kept are not counted twice")
+    func changedTopologyStartsOver() async throws {
+        let topic = TestServices.uniqueName("change")
+        let name = "change_" + String(topic.suffix(8))
+        let (path, before) = try EngineTestSupport.fraudTopology(name: name, topic: topic)
+        _ = try await EngineTestSupport.produceDemo(topic: topic, events: 3_000, malformed: 0)
+        try await EngineTestSupport.runUntilEnd(before)
+        let messages = try await KafkaTestSupport.readAll(topic: topic, partitions: 4)
+        let reference = ReferenceEngine(layouts: before.layouts, decoder: before.decoder, messages: messages)
+
+        // The same topology with one more view: the card view's layout is unchanged, the
+        // topology's fingerprint is not, so the engine replays the topic from the start.
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        text += """
+
+              country:
+                key: country
+                description: Traffic from one country.
+                allowed_lateness: 2m
+                features:
+                  txn_count_1h: { agg: count, window: 1h, tile: 1m }
+
+            """
+        let changedPath = path.replacingOccurrences(of: ".yaml", with: "-changed.yaml")
+        try text.write(toFile: changedPath, atomically: true, encoding: .utf8)
+        let after = CompiledTopology(try TopologyLoader.load(file: changedPath))
+        #expect(after.fingerprint != before.fingerprint)
+        #expect(after.layout(named: "card")?.fingerprint == before.layout(named: "card")?.fingerprint)
+        try await EngineTestSupport.runUntilEnd(after)
+
+        let redis = try RedisConnection(configuration: TestServices.redisConfiguration())
+        let store = OnlineStore(compiled: after)
+        let cardView = before.layouts.firstIndex { $0.view.name == "card" }!
+        let cards = reference.applied[cardView].sorted { $0.value.count > $1.value.count }.prefix(50).map(\.key)
+        let readTime = reference.newestEventTime + 1
+        let vectors = try store.read(cards.map { ("card", $0) }, at: readTime, connection: redis)
+        for (card, vector) in zip(cards, vectors) {
+            let expected = reference.features(view: cardView, entity: card, at: readTime)
+            for (index, name) in vector.names.prefix(expected.count).enumerated() {
+                #expect(close(vector.values[index], expected[index]), "card \(card) \(name): \(String(describing: vector.values[index])) vs \(String(describing: expected[index]))")
+            }
+        }
         try EngineTestSupport.clearState(topologyName: name)
     }
 
