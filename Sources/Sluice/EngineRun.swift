@@ -96,7 +96,9 @@ final class EngineRun {
         let started = ContinuousClock.now
         defer { shutdown() }
         while !engine.isStopping {
+            let pollStart = ContinuousClock.now
             let batch = try consumer.poll(maxMessages: batchLimit, timeout: configuration.pollTimeout)
+            phases.poll += ContinuousClock.now - pollStart
             if inbox.hasEvents || partitions.values.contains(where: { !$0.positioned }) { finishInFlight() }
             applyRebalances()
             for error in batch.errors { reportKafkaError(error) }
@@ -201,6 +203,8 @@ final class EngineRun {
             for (state, value) in zip(waiting, stored) {
                 let progress = try StoredProgress(value.string)
                 state.reset(nextOffset: progress.nextOffset, newestEventTime: progress.newestEventTime)
+                // Tiles of a partition are only written with its progress, in one transaction.
+                state.storeHoldsNothing = value.string == nil
                 try featureLog?.open(partition: state.partition, resumeAt: progress.nextOffset)
                 seeks[KafkaTopicPartition(topic, state.partition)] = .exact(progress.nextOffset)
             }
@@ -223,6 +227,7 @@ final class EngineRun {
 
     private func process(_ messages: [KafkaConsumerMessage]) {
         let batchStart = ContinuousClock.now
+        progress.firstBatchArrived()
         evictCachesIfNeeded()
         var work = BatchWork()
         let decoder = compiled.decoder
@@ -296,7 +301,9 @@ final class EngineRun {
     /// is counted; on failure everything not written is dropped. Returns whether it succeeded.
     @discardableResult
     private func finishInFlight() -> Bool {
+        let waitStart = ContinuousClock.now
         guard let batch = inFlight, let outcome = writer.collect() else { return true }
+        phases.waitForWrite += ContinuousClock.now - waitStart
         inFlight = nil
         if case .failure(let error) = outcome {
             recoverFromFailedBatch(error)
@@ -353,6 +360,16 @@ final class EngineRun {
                     }
                 }
             }
+        }
+        // A partition with nothing stored has nothing to load: its entities start empty.
+        for (ref, wanted) in missing {
+            let empty = wanted.filter { partitions[$0]!.storeHoldsNothing }
+            guard !empty.isEmpty else { continue }
+            for partition in empty {
+                partitions[partition]!.views[ref.view][ref.entity] = EntityTiles(groupCount: layouts[ref.view].groups.count)
+                partitions[partition]!.cachedEntities += 1
+            }
+            if empty.count == wanted.count { missing[ref] = nil } else { missing[ref] = wanted.subtracting(empty) }
         }
         guard !missing.isEmpty else { return }
         let refs = Array(missing.keys)
@@ -558,6 +575,10 @@ final class PartitionState {
     /// Per view: entity id → this partition's tiles.
     var views: [[String: EntityTiles]]
     var cachedEntities = 0
+    /// No tile of this partition is stored: it was positioned with no stored progress and its
+    /// cache was never dropped since, so every entity it has not cached is empty and need not
+    /// be read from Redis (a fresh run's catch-up skips those reads).
+    var storeHoldsNothing = false
     /// Per view: when this process last set the TTL of an entity's key.
     private var ttlSetAt: [[String: ContinuousClock.Instant]]
     /// As of the last written batch.
@@ -602,6 +623,7 @@ final class PartitionState {
     }
 
     func dropCache() {
+        storeHoldsNothing = false
         for index in views.indices { views[index].removeAll() }
         for index in ttlSetAt.indices { ttlSetAt[index].removeAll() }
         cachedEntities = 0
@@ -649,9 +671,15 @@ struct PhaseTimes {
     var load: Duration = .zero
     var apply: Duration = .zero
     var write: Duration = .zero
+    /// In `consumer.poll`, and waiting for the previous batch's write to land.
+    var poll: Duration = .zero
+    var waitForWrite: Duration = .zero
 
     var metadata: Logger.Metadata {
-        ["decode": "\(decode)", "load": "\(load)", "apply_and_encode": "\(apply)", "redis_write": "\(write)"]
+        [
+            "decode": "\(decode)", "load": "\(load)", "apply_and_encode": "\(apply)", "redis_write": "\(write)", "poll": "\(poll)",
+            "wait_for_write": "\(waitForWrite)",
+        ]
     }
 }
 

@@ -10,12 +10,20 @@ final class ProgressReporter {
     private var last = ContinuousClock.now
     private var countSinceLast = 0
     private let started = ContinuousClock.now
+    /// When the first batch arrived: the rate counts from there, since joining the consumer
+    /// group (seconds with Tansu) says nothing about processing speed.
+    private var firstBatchAt: ContinuousClock.Instant?
 
     init(interval: Duration?) { self.interval = interval }
 
     var isDue: Bool { ContinuousClock.now - last >= (interval ?? .seconds(2)) }
 
     func count(_ events: Int) { countSinceLast += events }
+
+    /// Marks the arrival of the first batch (later calls do nothing).
+    func firstBatchArrived() {
+        if firstBatchAt == nil { firstBatchAt = ContinuousClock.now }
+    }
 
     func report(processed: Int, lag: Int64, partitions: [Int32: PartitionState]) {
         let now = ContinuousClock.now
@@ -32,9 +40,13 @@ final class ProgressReporter {
     }
 
     func finish(processed: Int, partitions: [Int32: PartitionState], deadLetters: [RejectionReason: Int]) {
-        let seconds = Double((ContinuousClock.now - started).nanoseconds) / 1e9
+        let now = ContinuousClock.now
+        let first = firstBatchAt ?? now
+        let seconds = Double((now - first).nanoseconds) / 1e9
+        let waited = Double((first - started).nanoseconds) / 1e9
         let rate = seconds > 0 ? Double(processed) / seconds : 0
-        var line = "sluice run: \(grouped(processed)) events in \(String(format: "%.1f", seconds)) s (\(grouped(Int(rate))) events/s), all \(partitions.count) partitions at end"
+        var line = "sluice run: \(grouped(processed)) events in \(String(format: "%.1f", seconds)) s (\(grouped(Int(rate))) events/s) "
+        line += "after \(String(format: "%.1f", waited)) s joining the group, all \(partitions.count) partitions at end"
         let rejected = deadLetters.values.reduce(0, +)
         line += rejected == 0 ? "; no dead letters" : "; \(grouped(rejected)) dead-lettered ("
             + deadLetters.sorted { $0.value > $1.value }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ") + ")"
