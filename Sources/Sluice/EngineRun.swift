@@ -422,7 +422,10 @@ final class EngineRun {
             let state = partitions[ref.partition]!
             writes.removeAll(keepingCapacity: true)
             deletes.removeAll(keepingCapacity: true)
-            state.views[ref.view][ref.entity]!.drainChanges(writes: &writes, deletes: &deletes)
+            // One lookup per entity, not one per tile.
+            let entityIndex = state.views[ref.view].index(forKey: ref.entity)!
+            state.views[ref.view].values[entityIndex].drainChanges(writes: &writes, deletes: &deletes)
+            let tiles = state.views[ref.view].values[entityIndex]
             let key = compiled.entityKey(view: layout, entity: ref.entity)
             if !writes.isEmpty {
                 pipeline.beginCommand(argumentCount: 2 + 2 * writes.count)
@@ -431,7 +434,7 @@ final class EngineRun {
                 for change in writes {
                     addFieldName(change, of: layout, partition: ref.partition, to: &pipeline, scratch: &field)
                     value.removeAll(keepingCapacity: true)
-                    state.views[ref.view][ref.entity]!.encodeTile(change, into: &value)
+                    tiles.encodeTile(change, into: &value)
                     pipeline.add(bytes: value)
                 }
                 // The TTL only needs refreshing now and then: a key written recently by this
