@@ -32,17 +32,23 @@ struct RedisOutageTests {
         // Small batches: many transactions, so the outage lands while the engine is still working.
         let run = Task { try await EngineTestSupport.runUntilEnd(subject, redisURL: url, batchSize: 200) }
         // Wait for the engine's first committed batch (one cheap read of its offsets hash), then
-        // take Redis away for two seconds.
-        let admin = try RedisConnection(configuration: own)
-        func processed() -> Int {
-            let values = (try? admin.send("HVALS", .string(subject.offsetsKey)).array) ?? []
-            return values.compactMap { $0.string.flatMap { Int($0.split(separator: ":")[0]) } }.reduce(0, +)
+        // take Redis away for two seconds. The watch runs on a thread of its own: tests running in
+        // parallel can keep the cooperative pool busy longer than the engine needs for all events.
+        let offsetsKey = subject.offsetsKey
+        let adminConfiguration = own
+        let processedBefore = try await Self.onOwnThread { () throws -> Int in
+            let admin = try RedisConnection(configuration: adminConfiguration)
+            func processed() -> Int {
+                let values = (try? admin.send("HVALS", .string(offsetsKey)).array) ?? []
+                return values.compactMap { $0.string.flatMap { Int($0.split(separator: ":")[0]) } }.reduce(0, +)
+            }
+            let deadline = ContinuousClock.now + .seconds(60)
+            while processed() == 0 && ContinuousClock.now < deadline { usleep(1_000) }
+            let processedBefore = processed()
+            _ = try? admin.send("SHUTDOWN", "SAVE")
+            return processedBefore
         }
-        let deadline = ContinuousClock.now + .seconds(60)
-        while processed() == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-        let processedBefore = processed()
         #expect(processedBefore > 0 && processedBefore < events, "the outage must come mid-run; \(processedBefore) of \(events) were processed")
-        _ = try? admin.send("SHUTDOWN", "SAVE")
         _ = try await server.waitForExit(timeout: .seconds(10))
         try await Task.sleep(for: .seconds(2))
         server = try TestProcess(TestProcess.which("redis-server"), arguments)
@@ -58,5 +64,12 @@ struct RedisOutageTests {
         let actual = try EngineTestSupport.dumpState(topologyName: "outage_\(suffix)", redis: own)
         #expect(actual == expected, "state after the outage differs in \(actual.filter { expected[$0.key] != $0.value }.count) of \(expected.count) keys")
         try EngineTestSupport.clearState(topologyName: "outref_\(suffix)")
+    }
+
+    /// Runs `body` on a new thread (not the cooperative pool) and returns its result.
+    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
     }
 }
