@@ -314,11 +314,21 @@ private struct JSONScanner {
     }
 
     mutating func scanString() throws -> String {
-        if let raw = try scanStringBytes() {
-            guard let text = String(validating: raw, as: UTF8.self) else { throw JSONSyntax.invalidUTF8 }
-            return text
+        if let raw = try scanStringBytes() { return try Self.text(raw) }
+        return try scratch.withUnsafeBytes { try Self.text($0) }
+    }
+
+    /// The bytes as a string if they are valid UTF-8. ASCII (ids, codes: nearly every string in
+    /// an event) is checked with a plain loop and decoded directly; `String(validating:as:)`,
+    /// generic and unspecialised here, costs several times more per call.
+    private static func text(_ bytes: UnsafeRawBufferPointer) throws -> String {
+        var isASCII = true
+        for byte in bytes where byte >= 0x80 {
+            isASCII = false
+            break
         }
-        guard let text = String(validating: scratch, as: UTF8.self) else { throw JSONSyntax.invalidUTF8 }
+        if isASCII { return String(decoding: bytes, as: UTF8.self) }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw JSONSyntax.invalidUTF8 }
         return text
     }
 
