@@ -6,15 +6,22 @@ public struct CompiledTopology: Sendable {
     public let topology: Topology
     public let layouts: [ViewLayout]
     public let decoder: EventDecoder
-    /// Fingerprint of all view layouts: the offsets key carries it, so a changed topology starts
-    /// over instead of resuming on state it cannot read.
+    /// Fingerprint of all view layouts and of the state format: the offsets key and the entity
+    /// keys carry it, so a changed topology, or a Sluice version that stores state differently,
+    /// starts over from the beginning of the topic on fresh keys instead of resuming on state it
+    /// cannot read (or without the state it had).
     public let fingerprint: String
+
+    /// Bumped whenever the Redis state layout changes. 2: entity keys carry the topology's
+    /// fingerprint instead of the view's.
+    static let stateFormat = 2
 
     public init(_ topology: Topology) {
         self.topology = topology
         layouts = topology.views.map { ViewLayout(view: $0, source: topology.source) }
         decoder = EventDecoder(source: topology.source, entityFields: topology.views.map(\.keyField))
-        fingerprint = StableHash.fingerprint(layouts.map { "\($0.view.name)=\($0.fingerprint)" }.joined(separator: ";"))
+        fingerprint = StableHash.fingerprint(
+            "state-v\(Self.stateFormat);" + layouts.map { "\($0.view.name)=\($0.fingerprint)" }.joined(separator: ";"))
     }
 
     public func layout(named view: String) -> ViewLayout? { layouts.first { $0.view.name == view } }
