@@ -315,13 +315,25 @@ private final class PartitionLog {
     private var files: [String: OpenFile] = [:]
     private(set) var rowCount = 0
     private(set) var openedAt: ContinuousClock.Instant?
+    /// The previous row's UTC day and its file: consecutive rows nearly always share them.
+    private var lastDay: Int64 = .min
+    private var lastFile: OpenFile?
 
-    struct OpenFile {
+    /// A reference, so that a row updates its file after one lookup.
+    final class OpenFile {
         let writer: ParquetWriter
         let temporaryPath: String
         var firstOffset: Int64
         var lastOffset: Int64
         var rows: Int
+
+        init(writer: ParquetWriter, temporaryPath: String, firstOffset: Int64, lastOffset: Int64, rows: Int) {
+            self.writer = writer
+            self.temporaryPath = temporaryPath
+            self.firstOffset = firstOffset
+            self.lastOffset = lastOffset
+            self.rows = rows
+        }
     }
 
     struct Finished {
@@ -337,16 +349,26 @@ private final class PartitionLog {
     var estimatedBytes: Int { files.values.reduce(0) { $0 + $1.writer.estimatedBytes } }
 
     func add(_ row: FeatureLogRow, writer log: FeatureLogWriter) throws {
-        let date = UTCDate.string(epochMillis: row.eventTime)
-        if files[date] == nil {
-            let (writer, path) = try log.openTemporaryFile(partition: partition, date: date)
-            files[date] = OpenFile(writer: writer, temporaryPath: path, firstOffset: row.offset, lastOffset: row.offset, rows: 0)
+        let day = floorDivide(row.eventTime, 86_400_000)
+        let file: OpenFile
+        if day == lastDay, let lastFile {
+            file = lastFile
+        } else {
+            let date = UTCDate.string(epochMillis: row.eventTime)
+            if let open = files[date] {
+                file = open
+            } else {
+                let (writer, path) = try log.openTemporaryFile(partition: partition, date: date)
+                file = OpenFile(writer: writer, temporaryPath: path, firstOffset: row.offset, lastOffset: row.offset, rows: 0)
+                files[date] = file
+            }
+            lastDay = day
+            lastFile = file
         }
-        let file = files[date]!
         try Self.write(row, topic: log.topic, to: file.writer)
-        files[date]!.firstOffset = min(file.firstOffset, row.offset)
-        files[date]!.lastOffset = max(file.lastOffset, row.offset)
-        files[date]!.rows += 1
+        file.firstOffset = min(file.firstOffset, row.offset)
+        file.lastOffset = max(file.lastOffset, row.offset)
+        file.rows += 1
         rowCount += 1
         if openedAt == nil { openedAt = .now }
     }
@@ -362,6 +384,11 @@ private final class PartitionLog {
         try writer.endRow()
     }
 
+    private func forgetLastFile() {
+        lastDay = .min
+        lastFile = nil
+    }
+
     /// Closes (and fsyncs) every open file, sorted by date, and forgets them.
     func finish() throws -> [Finished] {
         var finished: [Finished] = []
@@ -371,6 +398,7 @@ private final class PartitionLog {
                 Finished(date: date, temporaryPath: file.temporaryPath, firstOffset: file.firstOffset, lastOffset: file.lastOffset, rows: file.rows))
         }
         files.removeAll()
+        forgetLastFile()
         rowCount = 0
         openedAt = nil
         return finished
@@ -379,6 +407,7 @@ private final class PartitionLog {
     func discard() {
         for file in files.values { file.writer.discard() }
         files.removeAll()
+        forgetLastFile()
         rowCount = 0
     }
 }
