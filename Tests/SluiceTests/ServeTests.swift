@@ -165,7 +165,9 @@ struct ServeTests {
         #expect(metrics.body.contains("sluice_http_request_duration_seconds_bucket{route=\"/v1/features/{view}/{entityId}\""))
 
         server.send(SIGTERM)
-        #expect(try await server.waitForExit(timeout: .seconds(15)) == 0)
+        let exitStatus = try await server.waitForExit(timeout: .seconds(15))
+        let serverLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(exitStatus == 0, "exit status \(exitStatus.map(String.init) ?? "none within 15 s"); server log:\n\(serverLog.suffix(3000))")
         try EngineTestSupport.clearState(topologyName: name)
     }
 
