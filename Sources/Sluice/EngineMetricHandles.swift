@@ -10,6 +10,7 @@ struct EngineMetricHandles {
     let lateViewUpdates: [Counter]
     let batchDuration = Timer(label: SluiceMetrics.batchDuration, preferredDisplayUnit: .seconds)
     let redisWriteDuration = Timer(label: SluiceMetrics.redisWriteDuration, preferredDisplayUnit: .seconds)
+    let batchStaleness = Timer(label: SluiceMetrics.batchStaleness, preferredDisplayUnit: .seconds)
     let redisFailures = Counter(label: SluiceMetrics.redisFailures)
     let cachedEntities = Gauge(label: SluiceMetrics.cachedEntities)
     let assignedPartitions = Gauge(label: SluiceMetrics.assignedPartitions)

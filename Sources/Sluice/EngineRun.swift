@@ -137,6 +137,7 @@ final class EngineRun {
             }
         }
         logger.info("stopping: last batch written", metadata: ["events": "\(totalProcessed)"])
+        logger.debug("time per batch phase", metadata: phases.metadata)
     }
 
     private func shutdown() {
@@ -285,7 +286,8 @@ final class EngineRun {
         writer.submit(transaction)
         inFlight = InFlightBatch(
             progress: progressSnapshot, consumed: work.consumed, accepted: work.accepted.count,
-            deadLetters: work.deadLetters.map(\.1.reason), started: batchStart, writeStarted: ContinuousClock.now)
+            deadLetters: work.deadLetters.map(\.1.reason), started: batchStart, writeStarted: ContinuousClock.now,
+            oldestMessageTime: messages.lazy.compactMap(\.timestamp).min())
     }
 
     /// Keeps one batch's processing near a second, far inside the consumer's poll interval.
@@ -331,6 +333,13 @@ final class EngineRun {
         totalProcessed += batch.consumed
         progress.count(batch.consumed)
         metrics.batchDuration.recordNanoseconds((written - batch.started).nanoseconds)
+        if let oldest = batch.oldestMessageTime {
+            // From the producer's timestamp of the batch's oldest message to its state being
+            // readable: how stale the online store can be (clocks of one machine, or synced ones).
+            let staleness = max(0, Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) - oldest)
+            metrics.batchStaleness.recordNanoseconds(staleness * 1_000_000)
+            phases.stalenessMax = max(phases.stalenessMax, .milliseconds(staleness))
+        }
         return true
     }
 
@@ -667,6 +676,8 @@ struct InFlightBatch {
     let deadLetters: [RejectionReason]
     let started: ContinuousClock.Instant
     let writeStarted: ContinuousClock.Instant
+    /// The oldest Kafka timestamp (epoch ms) among the batch's messages, if any had one.
+    let oldestMessageTime: Int64?
 }
 
 struct PhaseTimes {
@@ -677,11 +688,13 @@ struct PhaseTimes {
     /// In `consumer.poll`, and waiting for the previous batch's write to land.
     var poll: Duration = .zero
     var waitForWrite: Duration = .zero
+    /// The largest batch staleness seen (see `sluice_batch_staleness_seconds`).
+    var stalenessMax: Duration = .zero
 
     var metadata: Logger.Metadata {
         [
             "decode": "\(decode)", "load": "\(load)", "apply_and_encode": "\(apply)", "redis_write": "\(write)", "poll": "\(poll)",
-            "wait_for_write": "\(waitForWrite)",
+            "wait_for_write": "\(waitForWrite)", "staleness_max": "\(stalenessMax)",
         ]
     }
 }

@@ -8,6 +8,7 @@ public enum SluiceMetrics {
     public static let consumerLag = "sluice_consumer_lag_messages"
     public static let batchDuration = "sluice_batch_duration_seconds"
     public static let redisWriteDuration = "sluice_redis_write_duration_seconds"
+    public static let batchStaleness = "sluice_batch_staleness_seconds"
     public static let redisFailures = "sluice_redis_failures_total"
     public static let kafkaErrors = "sluice_kafka_errors_total"
     public static let cachedEntities = "sluice_cached_entities"
