@@ -13,10 +13,14 @@ public struct ConnectionSettings: Sendable, Equatable {
     public var brokers: String
     /// `redis://[user:password@]host:port/db`.
     public var redisURL: String
+    /// librdkafka properties for every Kafka client, applied last (they override Sluice's own
+    /// settings): the escape hatch for anything Sluice does not expose.
+    public var kafkaProperties: [String: String] = [:]
 
-    public init(brokers: String = defaultBrokers, redisURL: String = defaultRedisURL) {
+    public init(brokers: String = defaultBrokers, redisURL: String = defaultRedisURL, kafkaProperties: [String: String] = [:]) {
         self.brokers = brokers
         self.redisURL = redisURL
+        self.kafkaProperties = kafkaProperties
     }
 
     public static func resolve(brokers: String?, redisURL: String?, environment: [String: String]) -> ConnectionSettings {
@@ -25,7 +29,11 @@ public struct ConnectionSettings: Sendable, Equatable {
             redisURL: nonEmpty(redisURL) ?? nonEmpty(environment[redisURLVariable]) ?? defaultRedisURL)
     }
 
-    public var kafkaClient: KafkaClientConfiguration { KafkaClientConfiguration(brokerList: brokers) }
+    public var kafkaClient: KafkaClientConfiguration {
+        var client = KafkaClientConfiguration(brokerList: brokers)
+        client.properties = kafkaProperties
+        return client
+    }
 
     public func redisConfiguration() throws(RedisError) -> RedisConfiguration {
         try RedisConfiguration(url: redisURL)

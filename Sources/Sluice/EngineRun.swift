@@ -65,11 +65,13 @@ final class EngineRun {
         self.logger = engine.log
         var consumerConfiguration = KafkaConsumerConfiguration(groupID: engine.groupID, client: client)
         consumerConfiguration.autoOffsetReset = .earliest
-        consumerConfiguration.fetchWaitMax = .milliseconds(10)
         // Freshness: librdkafka's defaults postpone a partition's next fetch by 500 ms after a
         // fetch error and 1 s when its queue is full; a live engine wants it back quickly.
-        consumerConfiguration.client.properties["fetch.error.backoff.ms"] = "20"
-        consumerConfiguration.client.properties["fetch.queue.backoff.ms"] = "20"
+        // (Unless the operator set them with --kafka-property.)
+        for (key, value) in [("fetch.error.backoff.ms", "20"), ("fetch.queue.backoff.ms", "20"), ("fetch.wait.max.ms", "10")]
+        where consumerConfiguration.client.properties[key] == nil {
+            consumerConfiguration.client.properties[key] = value
+        }
         let inbox = self.inbox
         let writerLane = self.writer
         consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger) { event in

@@ -47,4 +47,17 @@ struct DoctorTests {
         let version = try TestProcess.run(sluice, ["--version"])
         #expect(version.output.trimmingCharacters(in: .whitespacesAndNewlines) == SluiceVersion.current)
     }
+
+    @Test("--kafka-property reaches librdkafka, and a malformed one is refused")
+    func kafkaProperties() throws {
+        let sluice = try TestProcess.sluiceExecutable()
+        let environment = ["SLUICE_BROKERS": TestServices.brokers, "SLUICE_REDIS_URL": TestServices.redisURL]
+        let applied = try TestProcess.run(sluice, ["doctor", "--kafka-property", "client.id=doctor-test"], environment: environment)
+        #expect(applied.status == 0, "\(applied.output)")
+        // librdkafka itself rejects an unknown property: proof that the value reached it.
+        let unknown = try TestProcess.run(sluice, ["doctor", "--kafka-property", "no.such.property=1"], environment: environment)
+        #expect(unknown.status != 0 && unknown.output.contains("no.such.property"), "\(unknown.output)")
+        let malformed = try TestProcess.run(sluice, ["doctor", "--kafka-property", "fetch.wait.max.ms"], environment: environment)
+        #expect(malformed.status != 0 && malformed.output.contains("KEY=VALUE"), "\(malformed.output)")
+    }
 }
