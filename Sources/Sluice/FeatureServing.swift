@@ -175,7 +175,9 @@ public final class FeatureServing: FeatureBackend {
     static let timeLimit: Int64 = (1 << 53) - 1
 
     static func time(_ text: String?) throws(APIProblem) -> Int64 {
-        guard let text, !text.isEmpty else { return Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+        guard let text else { return Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+        // Present but empty (`?at=`) is a mistake, not "now": leave the parameter out for now.
+        guard !text.isEmpty else { throw .badRequest("'at' is empty; give epoch milliseconds or an ISO-8601 time, or leave it out for now") }
         if let milliseconds = Int64(text) {
             guard abs(milliseconds) <= timeLimit else { throw .badRequest("'at' = \(milliseconds) is outside ±\(timeLimit) ms") }
             return milliseconds

@@ -140,6 +140,7 @@ struct ServeTests {
             ("GET", "/v1/features/card/" + String(repeating: "x", count: 300), nil, 400),
             ("GET", "/v1/features/nope/card-1", nil, 404),
             ("GET", "/v1/features/card/card-1?at=yesterday", nil, 400),
+            ("GET", "/v1/features/card/card-1?at=", nil, 400),
             ("POST", "/v1/features", "not json", 400),
             ("POST", "/v1/features", "{\"requests\":[]}", 400),
             ("POST", "/v1/features", "{\"requests\":[" + Array(repeating: "{\"view\":\"card\",\"entity\":\"c\"}", count: 1001).joined(separator: ",") + "]}", 400),
