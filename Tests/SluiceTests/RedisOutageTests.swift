@@ -49,11 +49,19 @@ struct RedisOutageTests {
             return processedBefore
         }
         #expect(processedBefore > 0 && processedBefore < events, "the outage must come mid-run; \(processedBefore) of \(events) were processed")
-        _ = try await server.waitForExit(timeout: .seconds(10))
+        var exited = try await server.waitForExit(timeout: .seconds(10))
+        if exited == nil {
+            // SHUTDOWN did not take (lost, or the server was busy): ask again before restarting,
+            // or the new server finds its port taken.
+            _ = try? RedisConnection(configuration: own).send("SHUTDOWN", "SAVE")
+            exited = try await server.waitForExit(timeout: .seconds(20))
+        }
+        #expect(exited != nil, "the test's Redis did not stop for SHUTDOWN SAVE")
         try await Task.sleep(for: .seconds(2))
         server = try TestProcess(TestProcess.which("redis-server"), arguments)
         defer { server.stop() }
-        try await TestProcess.waitForPort(port)
+        // A loaded CI machine can take a while to start it and read the dump back.
+        try await TestProcess.waitForPort(port, timeout: .seconds(30))
 
         try await run.value
         // A restarted Redis answers LOADING while it reads its dump back.
