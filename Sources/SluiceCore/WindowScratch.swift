@@ -118,6 +118,8 @@ struct DistinctUnion: Sendable {
     /// Open-addressing hash set for unions of many parts; 0 marks a free slot.
     private var table = [UInt64](repeating: 0, count: DistinctUnion.tableSize)
     private var usedSlots: [Int] = []
+    /// Whether the hash 0, which cannot go in the table, is in the union.
+    private var hasZeroHash = false
     private var merged: [UInt64] = []
 
     /// Four times the exact limit, so the table stays at most a quarter full before the union
@@ -187,7 +189,6 @@ struct DistinctUnion: Sendable {
         }
     }
 
-    private var hasZeroHash = false
 
     /// The size of the union of the exact parts, through the hash set; stops counting (and
     /// returns more than the exact limit) as soon as the union passes the limit.

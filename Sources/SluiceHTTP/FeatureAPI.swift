@@ -115,14 +115,7 @@ public struct FeatureAPI: Service {
             let body = "{\"status\":\(ok ? "\"ready\"" : "\"unavailable\""),\"redis\":\(Self.quoted(detail))}"
             return Self.json(Array(body.utf8), status: ok ? .ok : .serviceUnavailable)
         }
-        router.get("/metrics") { _, _ -> Response in
-            var buffer: [UInt8] = []
-            buffer.reserveCapacity(16 * 1024)
-            registry.emit(into: &buffer)
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer)))
-        }
+        router.get("/metrics") { _, _ -> Response in .prometheus(registry) }
         router.get("/openapi.json") { _, _ -> Response in Self.json(configuration.openAPIDocument) }
         return router
     }

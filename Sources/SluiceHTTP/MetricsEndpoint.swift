@@ -23,14 +23,7 @@ public struct MetricsEndpoint: Service {
     public func run() async throws {
         let registry = self.registry
         let router = Router()
-        router.get("/metrics") { _, _ -> Response in
-            var buffer: [UInt8] = []
-            buffer.reserveCapacity(16 * 1024)
-            registry.emit(into: &buffer)
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer)))
-        }
+        router.get("/metrics") { _, _ -> Response in .prometheus(registry) }
         router.get("/healthz") { _, _ in "ok\n" }
         let application = Application(
             router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "sluice"),
@@ -42,5 +35,17 @@ public struct MetricsEndpoint: Service {
             logger.error("metrics endpoint disabled: cannot serve on \(host):\(port) (\(error)); choose another --metrics-port")
             throw error
         }
+    }
+}
+
+extension Response {
+    /// The registry's metrics in the Prometheus text format.
+    static func prometheus(_ registry: PrometheusCollectorRegistry) -> Response {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(16 * 1024)
+        registry.emit(into: &buffer)
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer)))
     }
 }

@@ -7,8 +7,4 @@ request = function()
   for i = 1, size do items[i] = string.format('{"view":"card","entity":"card-%d"}', math.random(0, cards - 1)) end
   return wrk.format("POST", "/v1/features", { ["Content-Type"] = "application/json" }, '{"requests":[' .. table.concat(items, ",") .. ']}')
 end
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT requests=%d errors=%d seconds=%.2f p50_us=%d p99_us=%d p999_us=%d\n",
-    summary.requests, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.duration / 1e6, latency:percentile(50), latency:percentile(99), latency:percentile(99.9)))
-end
+dofile("scripts/wrk/report.lua")
