@@ -32,6 +32,9 @@ public struct ReplayConfiguration: Sendable {
     public var progressInterval: Duration? = .seconds(2)
     /// Messages read per poll. Default 10 000.
     public var pollMessages: Int = 10_000
+    /// Threads computing views side by side (each view on one thread at a time); the default is
+    /// the number of cores.
+    public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     public init(connection: ConnectionSettings, output: FeatureLogOptions) {
         self.connection = connection
@@ -120,26 +123,29 @@ public final class Replay: Sendable {
         }
 
         let log = try FeatureLogWriter(options: configuration.output, topology: compiled.topology, fingerprint: compiled.fingerprint, logger: logger)
-        var states: [Int32: PartitionState] = [:]
+        var slots: [Int32: Int] = [:]
         var queues: [Int32: MessageQueue] = [:]
-        for partition in partitions {
-            states[partition] = PartitionState(partition: partition, views: compiled.layouts.count)
+        for (slot, partition) in partitions.sorted().enumerated() {
+            slots[partition] = slot
             queues[partition] = MessageQueue()
             try log.open(partition: partition, resumeAt: 0)
         }
-        let ordered = OwnedPartitions(partitions.sorted().map { states[$0]! })
+        var clocks = Array(repeating: PartitionClock(), count: partitions.count)
+        let views = step.layouts.indices.map { ReplayView(view: $0, step: step) }
+        let tasks = ParallelTasks(threads: min(configuration.threads, views.count), name: "sluice.replay")
+        defer { tasks.stop() }
         var summary = ReplaySummary()
         var progress = ReplayProgress(interval: configuration.progressInterval)
-        var rowScratch: [Double?] = []
-        var windowScratch = WindowScratch()
+        var batch: [ReplayEvent] = []
+        batch.reserveCapacity(Self.batchSize)
         var rowsSinceFlush = 0
 
         while true {
-            let batch = try consumer.poll(maxMessages: configuration.pollMessages, timeout: .milliseconds(200))
-            for error in batch.errors {
+            let polled = try consumer.poll(maxMessages: configuration.pollMessages, timeout: .milliseconds(200))
+            for error in polled.errors {
                 logger.warning("kafka: \(error.message)", metadata: ["code": "\(error.code)"])
             }
-            for message in batch.messages {
+            for message in polled.messages {
                 guard let queue = queues[message.partition], !queue.finished else { continue }
                 if case .time(let end) = configuration.end, message.timestamp.map({ $0 >= end }) == true {
                     queue.finished = true
@@ -147,41 +153,52 @@ public final class Replay: Sendable {
                 }
                 queue.append(message)
             }
-            for (topicPartition, offset) in batch.reachedEnd {
+            for (topicPartition, offset) in polled.reachedEnd {
                 guard let queue = queues[topicPartition.partition] else { continue }
                 queue.endOffset = offset
             }
             // Merge: take the oldest head while every unfinished partition has one (or has ended).
-            while let next = Self.nextMessage(queues) {
-                let message = next.pop()
-                summary.messages += 1
-                let state = states[message.partition]!
-                let decoded = message.value.withUnsafeBytes { compiled.decoder.decode($0, messageTimestamp: message.timestamp) }
-                switch decoded {
-                case .failure(let rejection):
-                    summary.rejected[rejection.reason, default: 0] += 1
-                case .success(let event):
-                    let late = step.lateMask(eventTime: event.eventTime, clock: state.clock)
-                    if late == step.allViewsMask {
-                        summary.rejected[.late, default: 0] += 1
-                        continue
+            // Decoding, lateness and clocks follow that order on this thread; then each view runs
+            // through the batch on its own thread; then the rows are written in order.
+            var more = true
+            while more {
+                batch.removeAll(keepingCapacity: true)
+                while batch.count < Self.batchSize, let next = Self.nextMessage(queues) {
+                    let message = next.pop()
+                    summary.messages += 1
+                    let slot = slots[message.partition]!
+                    let decoded = message.value.withUnsafeBytes { compiled.decoder.decode($0, messageTimestamp: message.timestamp) }
+                    switch decoded {
+                    case .failure(let rejection):
+                        summary.rejected[rejection.reason, default: 0] += 1
+                    case .success(let event):
+                        let late = step.lateMask(eventTime: event.eventTime, clock: clocks[slot])
+                        if late == step.allViewsMask {
+                            summary.rejected[.late, default: 0] += 1
+                            continue
+                        }
+                        clocks[slot].advance(to: event.eventTime)
+                        batch.append(
+                            ReplayEvent(
+                                event: event, partition: message.partition, slot: slot, offset: message.offset, lateMask: late,
+                                newestEventTime: clocks[slot].newestEventTime, logsRow: isInRowRange(message)))
                     }
-                    state.clock.advance(to: event.eventTime)
-                    if isInRowRange(message) {
-                        let row = step.logRow(
-                            event, partition: message.partition, offset: message.offset, scratch: &rowScratch, windows: &windowScratch,
-                            sources: ordered)
-                        log.append(row)
-                        summary.rows += 1
-                        rowsSinceFlush += 1
-                    }
-                    for viewIndex in step.layouts.indices where late & (1 << UInt64(viewIndex)) == 0 {
-                        let entity = step.entity(of: event, view: viewIndex)
-                        step.apply(
-                            event, to: &state.views[viewIndex][entity, default: EntityTiles(groupCount: step.layouts[viewIndex].groups.count)],
-                            view: viewIndex, partition: message.partition, offset: message.offset, newestEventTime: state.clock.newestEventTime)
-                        state.views[viewIndex][entity]!.forgetChanges()
-                    }
+                }
+                more = batch.count == Self.batchSize
+                guard !batch.isEmpty else { break }
+                let events = batch
+                tasks.run(order: views.sorted { $0.lastBatchTime > $1.lastBatchTime }.map(\.view)) { view in
+                    views[view].process(events)
+                }
+                var rowIndex = 0
+                for item in batch where item.logsRow {
+                    var features: [Double?] = []
+                    features.reserveCapacity(step.logLayout.featureNames.count)
+                    for view in views { view.appendFeatures(ofRow: rowIndex, to: &features) }
+                    rowIndex += 1
+                    log.append(step.logRow(item.event, partition: item.partition, offset: item.offset, features: features))
+                    summary.rows += 1
+                    rowsSinceFlush += 1
                 }
                 if rowsSinceFlush >= 10_000 {
                     try log.persistPending()
@@ -200,6 +217,9 @@ public final class Replay: Sendable {
         progress.finish(summary)
         return summary
     }
+
+    /// Events decoded before the views process them together.
+    static let batchSize = 2048
 
     private func isInRowRange(_ message: KafkaConsumerMessage) -> Bool {
         switch configuration.start {
@@ -228,6 +248,94 @@ public final class Replay: Sendable {
         return best
     }
 
+}
+
+/// An accepted event of a replay batch, with what the merge decided about it.
+private struct ReplayEvent: Sendable {
+    var event: DecodedEvent
+    var partition: Int32
+    /// The partition's index among the topic's partitions in ascending order.
+    var slot: Int
+    var offset: Int64
+    var lateMask: UInt64
+    /// The partition's newest event time once this event is counted (its watermark for pruning).
+    var newestEventTime: Int64
+    var logsRow: Bool
+}
+
+/// One view's state during a replay, touched by one thread at a time: per entity, the tiles
+/// each source partition contributed, in ascending partition order (one dictionary lookup per
+/// event, where per-partition dictionaries would take one per partition).
+private final class ReplayView: @unchecked Sendable {
+    let view: Int
+    private let step: EventStep
+    private let width: Int
+    private var entities: [String: [PartitionTiles]] = [:]
+    private var scratch: [Double?] = []
+    private var windows = WindowScratch()
+    /// The last batch's features of this view, `width` per row, in batch order.
+    private var features: [Double?] = []
+    /// How long the last batch took, to start the slowest view first.
+    private(set) var lastBatchTime: Duration = .zero
+
+    struct PartitionTiles {
+        var slot: Int
+        var tiles: EntityTiles
+    }
+
+    init(view: Int, step: EventStep) {
+        self.view = view
+        self.step = step
+        self.width = step.logFeatureCount(view: view)
+    }
+
+    /// Logs each event's features (from the state before it), then applies it, in batch order.
+    func process(_ batch: [ReplayEvent]) {
+        let started = ContinuousClock.now
+        var entities = self.entities, features = self.features, scratch = self.scratch, windows = self.windows
+        self.entities = [:]
+        self.features = []
+        features.removeAll(keepingCapacity: true)
+        let bit: UInt64 = 1 << UInt64(view)
+        let groupCount = step.layouts[view].groups.count
+        for item in batch {
+            let entity = step.entity(of: item.event, view: view)
+            var index = entities.index(forKey: entity)
+            if item.logsRow {
+                step.appendLogFeatures(view: view, of: item.event, to: &features, scratch: &scratch, windows: &windows) { visit in
+                    guard let index else { return }
+                    for part in entities.values[index].indices { visit(&entities.values[index][part].tiles) }
+                }
+            }
+            guard item.lateMask & bit == 0 else { continue }
+            if index == nil {
+                entities[entity] = []
+                index = entities.index(forKey: entity)
+            }
+            Self.apply(item, to: &entities.values[index!], step: step, view: view, groupCount: groupCount)
+        }
+        self.entities = entities
+        self.features = features
+        self.scratch = scratch
+        self.windows = windows
+        lastBatchTime = .now - started
+    }
+
+    private static func apply(_ item: ReplayEvent, to parts: inout [PartitionTiles], step: EventStep, view: Int, groupCount: Int) {
+        let position = parts.firstIndex { $0.slot >= item.slot } ?? parts.count
+        if position == parts.count || parts[position].slot != item.slot {
+            parts.insert(PartitionTiles(slot: item.slot, tiles: EntityTiles(groupCount: groupCount)), at: position)
+        }
+        step.apply(
+            item.event, to: &parts[position].tiles, view: view, partition: item.partition, offset: item.offset,
+            newestEventTime: item.newestEventTime)
+        parts[position].tiles.forgetChanges()
+    }
+
+    /// Appends the features of the last batch's `index`-th row to `row`.
+    func appendFeatures(ofRow index: Int, to row: inout [Double?]) {
+        row.append(contentsOf: features[index * width..<(index + 1) * width])
+    }
 }
 
 /// Messages of one partition waiting to be merged.

@@ -24,12 +24,15 @@ struct ReplayCommand: AsyncParsableCommand {
     var out: String
     @Option(help: "Rows per Parquet file and partition.")
     var rollRows: Int = 500_000
+    @Option(help: "Threads computing the topology's views side by side (default: the number of cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Do not print progress.")
     var quiet = false
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard rollRows > 0 else { throw ValidationError("--roll-rows must be positive") }
+        guard threads > 0 else { throw ValidationError("--threads must be positive") }
         _ = try parseStart()
         _ = try parseEnd()
     }
@@ -62,6 +65,7 @@ struct ReplayCommand: AsyncParsableCommand {
         var configuration = ReplayConfiguration(connection: connection.settings, output: output)
         configuration.start = try parseStart()
         configuration.end = try parseEnd()
+        configuration.threads = threads
         configuration.progressInterval = quiet ? nil : .seconds(1)
         do {
             _ = try await Replay(compiled: try topology.load(), configuration: configuration, logger: logger).run()

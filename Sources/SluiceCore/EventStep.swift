@@ -46,22 +46,42 @@ public struct EventStep: Sendable {
     ) -> FeatureLogRow {
         var features: [Double?] = []
         features.reserveCapacity(logLayout.featureNames.count)
-        for (index, layout) in layouts.enumerated() {
+        for index in layouts.indices {
             let entity = entity(of: event, view: index)
-            FeatureCalculator.compute(layout, at: event.eventTime, scratch: &windows, into: &scratch) { visit in
+            appendLogFeatures(view: index, of: event, to: &features, scratch: &scratch, windows: &windows) { visit in
                 sources.forEachPartition(view: index, entity: entity, visit)
             }
-            features.append(contentsOf: scratch)
-            if !layout.onDemand.isEmpty {
-                // The event's own fields are the request inputs a scoring call would have sent.
-                features += FeatureCalculator.onDemand(layout, stored: scratch, input: { event.values[$0] }) { plan, hash in
-                    FeatureCalculator.windowContains(plan, hash: hash, layout: layout, at: event.eventTime) { visit in
-                        sources.forEachPartition(view: index, entity: entity, visit)
-                    }
-                }
+        }
+        return logRow(event, partition: partition, offset: offset, features: features)
+    }
+
+    /// View `view`'s part of an event's feature-log row, appended to `features`: its features at
+    /// the event time from the entity's tiles as `partitions` visits them (one `EntityTiles` per
+    /// source partition, in ascending partition order), then its on-demand features with the
+    /// event's own fields as the request inputs a scoring call would have sent. Views are
+    /// independent, so replay computes them on several threads.
+    public func appendLogFeatures(
+        view index: Int, of event: DecodedEvent, to features: inout [Double?], scratch: inout [Double?], windows: inout WindowScratch,
+        partitions: ((inout EntityTiles) -> Void) -> Void
+    ) {
+        let layout = layouts[index]
+        FeatureCalculator.compute(layout, at: event.eventTime, scratch: &windows, into: &scratch, sources: partitions)
+        features.append(contentsOf: scratch)
+        if !layout.onDemand.isEmpty {
+            features += FeatureCalculator.onDemand(layout, stored: scratch, input: { event.values[$0] }) { plan, hash in
+                FeatureCalculator.windowContains(plan, hash: hash, layout: layout, at: event.eventTime, sources: partitions)
             }
         }
-        return FeatureLogRow(
+    }
+
+    /// The number of features `appendLogFeatures` appends for view `view`.
+    public func logFeatureCount(view index: Int) -> Int {
+        layouts[index].plans.count + layouts[index].onDemand.count
+    }
+
+    /// The feature-log row of an event whose features (every view's, in view order) are known.
+    public func logRow(_ event: DecodedEvent, partition: Int32, offset: Int64, features: [Double?]) -> FeatureLogRow {
+        FeatureLogRow(
             eventID: event.values[eventIDField].stringValue ?? "", eventTime: event.eventTime,
             keys: logLayout.keyFields.map { event.values[$0].stringValue }, partition: partition, offset: offset,
             features: features)
