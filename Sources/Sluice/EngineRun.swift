@@ -758,4 +758,7 @@ extension Duration {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
+
+    /// Seconds with millisecond precision, for logs.
+    var secondsText: String { String(format: "%.3f", Double(nanoseconds) / 1e9) }
 }

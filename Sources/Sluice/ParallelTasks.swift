@@ -18,6 +18,8 @@ final class ParallelTasks: @unchecked Sendable {
     private var order: [Int] = []
     private var nextTask = 0
     private var stopping = false
+    /// Time the calling thread waited for helpers to finish their last task.
+    private(set) var waitedForHelpers: Duration = .zero
 
     /// `threads` counts the calling thread: 1 runs every task inline. The helpers keep the object
     /// alive until `stop()`.
@@ -44,7 +46,9 @@ final class ParallelTasks: @unchecked Sendable {
         let woken = min(helpers, order.count - 1)
         for _ in 0..<woken { start.signal() }
         work()
+        let waitStarted = ContinuousClock.now
         for _ in 0..<woken { finished.wait() }
+        waitedForHelpers += .now - waitStarted
         self.body = nil
     }
 

@@ -123,95 +123,79 @@ public final class Replay: Sendable {
         }
 
         let log = try FeatureLogWriter(options: configuration.output, topology: compiled.topology, fingerprint: compiled.fingerprint, logger: logger)
-        var slots: [Int32: Int] = [:]
-        var queues: [Int32: MessageQueue] = [:]
-        for (slot, partition) in partitions.sorted().enumerated() {
-            slots[partition] = slot
-            queues[partition] = MessageQueue()
-            try log.open(partition: partition, resumeAt: 0)
+        for partition in partitions { try log.open(partition: partition, resumeAt: 0) }
+        let merge = ReplayMerge(
+            partitions: partitions, consumer: consumer, pollMessages: configuration.pollMessages, logger: logger, decoder: compiled.decoder,
+            step: step, end: configuration.end
+        ) { [configuration] message in
+            switch configuration.start {
+            case .beginning: true
+            case .offset(let offset): message.offset >= offset
+            case .time(let time): (message.timestamp ?? .min) >= time
+            }
         }
-        var clocks = Array(repeating: PartitionClock(), count: partitions.count)
-        let views = step.layouts.indices.map { ReplayView(view: $0, step: step) }
-        let tasks = ParallelTasks(threads: min(configuration.threads, views.count), name: "sluice.replay")
+        // Each view is split into shards by entity, so that one busy view can use every core.
+        let shards = configuration.threads > 1 ? configuration.threads : 1
+        let outputs = step.layouts.indices.map { ViewFeatures(width: step.logFeatureCount(view: $0)) }
+        let views = step.layouts.indices.flatMap { view in
+            (0..<shards).map { ReplayView(view: view, shard: $0, of: shards, step: step, output: outputs[view]) }
+        }
+        let rows = ReplayRows(log: log, step: step, outputs: outputs)
+        let tasks = ParallelTasks(threads: configuration.threads, name: "sluice.replay")
         defer { tasks.stop() }
-        var summary = ReplaySummary()
         var progress = ReplayProgress(interval: configuration.progressInterval)
-        var batch: [ReplayEvent] = []
-        batch.reserveCapacity(Self.batchSize)
-        var rowsSinceFlush = 0
 
+        // A pipeline of batches in merge order: while the view shards go through batch n (each on
+        // one thread, in batch order), batch n-1's rows are written and batch n+1 is decoded.
+        var toProcess: [ReplayEvent] = []
+        var toWrite: [ReplayEvent] = []
+        var parity = 0
+        var inRounds = Duration.zero
+        var firstPoll: Duration?
         while true {
-            let polled = try consumer.poll(maxMessages: configuration.pollMessages, timeout: .milliseconds(200))
-            for error in polled.errors {
-                logger.warning("kafka: \(error.message)", metadata: ["code": "\(error.code)"])
+            if toProcess.isEmpty && toWrite.isEmpty && merge.needsMessages {
+                // Nothing else to do: wait for the broker here (the decode task only takes what is there).
+                try merge.poll(timeout: .milliseconds(200))
+                if firstPoll == nil && merge.messages + merge.buffered > 0 { firstPoll = .now - started }
             }
-            for message in polled.messages {
-                guard let queue = queues[message.partition], !queue.finished else { continue }
-                if case .time(let end) = configuration.end, message.timestamp.map({ $0 >= end }) == true {
-                    queue.finished = true
-                    continue
-                }
-                queue.append(message)
-            }
-            for (topicPartition, offset) in polled.reachedEnd {
-                guard let queue = queues[topicPartition.partition] else { continue }
-                queue.endOffset = offset
-            }
-            // Merge: take the oldest head while every unfinished partition has one (or has ended).
-            // Decoding, lateness and clocks follow that order on this thread; then each view runs
-            // through the batch on its own thread; then the rows are written in order.
-            var more = true
-            while more {
-                batch.removeAll(keepingCapacity: true)
-                while batch.count < Self.batchSize, let next = Self.nextMessage(queues) {
-                    let message = next.pop()
-                    summary.messages += 1
-                    let slot = slots[message.partition]!
-                    let decoded = message.value.withUnsafeBytes { compiled.decoder.decode($0, messageTimestamp: message.timestamp) }
-                    switch decoded {
-                    case .failure(let rejection):
-                        summary.rejected[rejection.reason, default: 0] += 1
-                    case .success(let event):
-                        let late = step.lateMask(eventTime: event.eventTime, clock: clocks[slot])
-                        if late == step.allViewsMask {
-                            summary.rejected[.late, default: 0] += 1
-                            continue
-                        }
-                        clocks[slot].advance(to: event.eventTime)
-                        batch.append(
-                            ReplayEvent(
-                                event: event, partition: message.partition, slot: slot, offset: message.offset, lateMask: late,
-                                newestEventTime: clocks[slot].newestEventTime, logsRow: isInRowRange(message)))
-                    }
-                }
-                more = batch.count == Self.batchSize
-                guard !batch.isEmpty else { break }
-                let events = batch
-                tasks.run(order: views.sorted { $0.lastBatchTime > $1.lastBatchTime }.map(\.view)) { view in
-                    views[view].process(events)
-                }
-                var rowIndex = 0
-                for item in batch where item.logsRow {
-                    var features: [Double?] = []
-                    features.reserveCapacity(step.logLayout.featureNames.count)
-                    for view in views { view.appendFeatures(ofRow: rowIndex, to: &features) }
-                    rowIndex += 1
-                    log.append(step.logRow(item.event, partition: item.partition, offset: item.offset, features: features))
-                    summary.rows += 1
-                    rowsSinceFlush += 1
-                }
-                if rowsSinceFlush >= 10_000 {
-                    try log.persistPending()
-                    try log.commitInFlight()
-                    rowsSinceFlush = 0
+            let processing = toProcess, writing = toWrite, processParity = parity
+            let rowCount = processing.last.map { $0.row + 1 } ?? 0
+            for output in outputs { output.reserve(rows: rowCount, parity: processParity) }
+            var order: [(task: Int, time: Duration)] = []
+            if !processing.isEmpty { order += views.indices.map { ($0, views[$0].lastBatchTime) } }
+            if !writing.isEmpty { order.append((views.count, rows.lastBatchTime)) }
+            order.append((views.count + 1, merge.lastBatchTime))
+            let roundStarted = ContinuousClock.now
+            defer { inRounds += .now - roundStarted }
+            tasks.run(order: order.sorted { $0.time > $1.time }.map(\.task)) { task in
+                switch task {
+                case views.count: rows.write(writing, parity: 1 - processParity)
+                case views.count + 1: merge.decodeNext(limit: Self.batchSize)
+                default: views[task].process(processing, parity: processParity)
                 }
             }
-            progress.report(messages: summary.messages, rows: summary.rows, queues: queues, consumer: consumer, topic: topic)
-            if queues.values.allSatisfy({ $0.isDone }) { break }
+            if let error = rows.error ?? merge.error { throw error }
+            toWrite = toProcess
+            toProcess = merge.batch
+            parity = 1 - parity
+            progress.report(messages: merge.messages, rows: rows.count, queues: merge.queues, consumer: consumer, topic: topic)
+            if merge.isDone && toProcess.isEmpty && toWrite.isEmpty { break }
         }
+        logger.debug(
+            "replay task times (s)",
+            metadata: [
+                "in rounds": "\(inRounds.secondsText)", "waited for helpers": "\(tasks.waitedForHelpers.secondsText)", "decode": "\(merge.totalTime.secondsText)", "rows": "\(rows.totalTime.secondsText)",
+                "view shards": "\(views.map { "\(step.layouts[$0.view].view.name).\($0.shard) \($0.totalTime.secondsText)" }.joined(separator: ", "))",
+            ])
+        let flushStarted = ContinuousClock.now
+        var summary = ReplaySummary()
+        summary.messages = merge.messages
+        summary.rejected = merge.rejected
+        summary.rows = rows.count
         try log.persistPending()
         try log.commitInFlight()
         try log.rollDue(force: true)
+        logger.debug("replay final flush (s)", metadata: ["seconds": "\((ContinuousClock.now - flushStarted).secondsText)", "first poll": "\(firstPoll?.secondsText ?? "-")"])
         summary.files = log.filesWritten
         summary.seconds = Double((ContinuousClock.now - started).nanoseconds) / 1e9
         progress.finish(summary)
@@ -220,12 +204,259 @@ public final class Replay: Sendable {
 
     /// Events decoded before the views process them together.
     static let batchSize = 2048
+}
 
-    private func isInRowRange(_ message: KafkaConsumerMessage) -> Bool {
-        switch configuration.start {
-        case .beginning: true
-        case .offset(let offset): message.offset >= offset
-        case .time(let time): (message.timestamp ?? .min) >= time
+/// An accepted event of a replay batch, with what the merge decided about it.
+private struct ReplayEvent: Sendable {
+    var event: DecodedEvent
+    var partition: Int32
+    /// The partition's index among the topic's partitions in ascending order.
+    var slot: Int
+    var offset: Int64
+    var lateMask: UInt64
+    /// The partition's newest event time once this event is counted (its watermark for pruning).
+    var newestEventTime: Int64
+    /// The event's row among the batch's rows, or -1 when it logs none (warm-up before --from).
+    var row: Int
+    var logsRow: Bool { row >= 0 }
+}
+
+/// One shard of one view's state during a replay, touched by one thread at a time: the entities
+/// whose id hashes to the shard and, per entity, the tiles each source partition contributed, in
+/// ascending partition order (one dictionary lookup per event, where per-partition dictionaries
+/// would take one per partition).
+private final class ReplayView: @unchecked Sendable {
+    let view: Int
+    let shard: Int
+    private let shards: Int
+    private let step: EventStep
+    private let output: ViewFeatures
+    private var entities: [String: Entity] = [:]
+    private var scratch: [Double?] = []
+    private var windows = WindowScratch()
+    private var features: [Double?] = []
+    /// How long the last batch took, to start the slowest task first; and all batches.
+    private(set) var lastBatchTime: Duration = .zero
+    private(set) var totalTime: Duration = .zero
+
+    struct Entity {
+        /// In ascending partition order.
+        var parts: [PartitionTiles] = []
+        var distinct = EntityDistinctCaches()
+    }
+
+    struct PartitionTiles {
+        var slot: Int
+        var tiles: EntityTiles
+    }
+
+    init(view: Int, shard: Int, of shards: Int, step: EventStep, output: ViewFeatures) {
+        self.view = view
+        self.shard = shard
+        self.shards = shards
+        self.step = step
+        self.output = output
+    }
+
+    /// For each event of the shard, in batch order: writes its row's features of the view (from
+    /// the state before it) to the output, then applies it.
+    func process(_ batch: [ReplayEvent], parity: Int) {
+        let started = ContinuousClock.now
+        var entities = self.entities, features = self.features, scratch = self.scratch, windows = self.windows
+        self.entities = [:]
+        let bit: UInt64 = 1 << UInt64(view)
+        let groupCount = step.layouts[view].groups.count
+        for item in batch {
+            let entity = step.entity(of: item.event, view: view)
+            if shards > 1 && Int(StableHash.hash(entity) % UInt64(shards)) != shard { continue }
+            var index = entities.index(forKey: entity)
+            if item.logsRow {
+                features.removeAll(keepingCapacity: true)
+                if let index {
+                    // Moved out while the tiles are visited (and moved back uniquely referenced).
+                    var distinct = entities.values[index].distinct
+                    entities.values[index].distinct = EntityDistinctCaches()
+                    step.appendLogFeatures(
+                        view: view, of: item.event, to: &features, scratch: &scratch, windows: &windows, distinctCaches: &distinct
+                    ) { visit in
+                        for part in entities.values[index].parts.indices { visit(&entities.values[index].parts[part].tiles) }
+                    }
+                    entities.values[index].distinct = distinct
+                } else {
+                    var none = EntityDistinctCaches()
+                    step.appendLogFeatures(
+                        view: view, of: item.event, to: &features, scratch: &scratch, windows: &windows, distinctCaches: &none
+                    ) { _ in }
+                }
+                output.store(features, row: item.row, parity: parity)
+            }
+            guard item.lateMask & bit == 0 else { continue }
+            if index == nil {
+                entities[entity] = Entity()
+                index = entities.index(forKey: entity)
+            }
+            Self.apply(item, to: &entities.values[index!], step: step, view: view, groupCount: groupCount)
+        }
+        self.entities = entities
+        self.features = features
+        self.scratch = scratch
+        self.windows = windows
+        lastBatchTime = .now - started
+        totalTime += lastBatchTime
+    }
+
+    private static func apply(_ item: ReplayEvent, to entity: inout Entity, step: EventStep, view: Int, groupCount: Int) {
+        let position = entity.parts.firstIndex { $0.slot >= item.slot } ?? entity.parts.count
+        if position == entity.parts.count || entity.parts[position].slot != item.slot {
+            entity.parts.insert(PartitionTiles(slot: item.slot, tiles: EntityTiles(groupCount: groupCount)), at: position)
+        }
+        let layout = step.layouts[view]
+        entity.distinct.willApply(item.event, to: entity.parts[position].tiles, layout: layout)
+        step.apply(
+            item.event, to: &entity.parts[position].tiles, view: view, partition: item.partition, offset: item.offset,
+            newestEventTime: item.newestEventTime)
+        entity.parts[position].tiles.forgetChanges()
+        entity.distinct.didApply(layout: layout, watermark: item.newestEventTime - layout.view.allowedLateness)
+    }
+}
+
+/// One view's features of the rows of the last two batches (by parity: one batch's rows are
+/// written while the next one is processed), `width` values per row. The view's shards write
+/// disjoint rows of one batch from several threads, hence raw memory rather than an array.
+private final class ViewFeatures: @unchecked Sendable {
+    let width: Int
+    private var buffers: [UnsafeMutableBufferPointer<Double?>] = [.init(start: nil, count: 0), .init(start: nil, count: 0)]
+
+    init(width: Int) { self.width = width }
+
+    deinit {
+        for buffer in buffers { buffer.deallocate() }
+    }
+
+    /// Makes room for `rows` rows; called before the shards start.
+    func reserve(rows: Int, parity: Int) {
+        guard buffers[parity].count < rows * width else { return }
+        buffers[parity].deallocate()
+        buffers[parity] = .allocate(capacity: max(rows * width, 2 * buffers[parity].count))
+        buffers[parity].initialize(repeating: nil)
+    }
+
+    func store(_ values: [Double?], row: Int, parity: Int) {
+        precondition(values.count == width)
+        let target = buffers[parity]
+        for index in 0..<width { target[row * width + index] = values[index] }
+    }
+
+    func append(row: Int, parity: Int, to values: inout [Double?]) {
+        values.append(contentsOf: buffers[parity][row * width..<(row + 1) * width])
+    }
+}
+
+/// The merge side of a replay: the partitions' queues and event-time clocks. Decodes batches in
+/// (Kafka timestamp, partition, offset) order, an order fixed by the topic's contents, and
+/// decides lateness there, so that every view sees the same events.
+private final class ReplayMerge: @unchecked Sendable {
+    private(set) var queues: [Int32: MessageQueue] = [:]
+    private var slots: [Int32: Int] = [:]
+    private var clocks: [PartitionClock]
+    private let consumer: KafkaConsumer
+    private let pollMessages: Int
+    private let logger: Logger
+    /// The first error of the consumer; nothing more is read after it.
+    private(set) var error: (any Error)?
+    private let decoder: EventDecoder
+    private let step: EventStep
+    private let end: ReplayConfiguration.End
+    private let isInRowRange: (KafkaConsumerMessage) -> Bool
+    private(set) var messages = 0
+    private(set) var rejected: [RejectionReason: Int] = [:]
+    /// The batch `decodeNext` decoded.
+    private(set) var batch: [ReplayEvent] = []
+    private(set) var lastBatchTime: Duration = .zero
+    private(set) var totalTime: Duration = .zero
+
+    init(
+        partitions: [Int32], consumer: KafkaConsumer, pollMessages: Int, logger: Logger, decoder: EventDecoder, step: EventStep,
+        end: ReplayConfiguration.End, isInRowRange: @escaping (KafkaConsumerMessage) -> Bool
+    ) {
+        self.consumer = consumer
+        self.pollMessages = pollMessages
+        self.logger = logger
+        for (slot, partition) in partitions.sorted().enumerated() {
+            slots[partition] = slot
+            queues[partition] = MessageQueue()
+        }
+        clocks = Array(repeating: PartitionClock(), count: partitions.count)
+        self.decoder = decoder
+        self.step = step
+        self.end = end
+        self.isInRowRange = isInRowRange
+    }
+
+    /// Reads what the consumer has (waiting up to `timeout` for the first message) into the queues.
+    func poll(timeout: Duration) throws {
+        let polled = try consumer.poll(maxMessages: pollMessages, timeout: timeout)
+        for error in polled.errors {
+            logger.warning("kafka: \(error.message)", metadata: ["code": "\(error.code)"])
+        }
+        for message in polled.messages {
+            guard let queue = queues[message.partition], !queue.finished else { continue }
+            if case .time(let end) = end, message.timestamp.map({ $0 >= end }) == true {
+                queue.finished = true
+                continue
+            }
+            queue.append(message)
+        }
+        for (topicPartition, offset) in polled.reachedEnd {
+            queues[topicPartition.partition]?.endOffset = offset
+        }
+    }
+
+    /// Some partition may have more messages and has less than a batch buffered.
+    var needsMessages: Bool { queues.values.contains { $0.expectsMore && $0.buffered < Replay.batchSize } }
+
+    var isDone: Bool { queues.values.allSatisfy(\.isDone) }
+
+    var buffered: Int { queues.values.reduce(0) { $0 + $1.buffered } }
+
+    /// Decodes up to `limit` messages into `batch`: the oldest head while every unfinished
+    /// partition has one (or has ended).
+    func decodeNext(limit: Int) {
+        let started = ContinuousClock.now
+        defer {
+            lastBatchTime = .now - started
+            totalTime += lastBatchTime
+        }
+        batch.removeAll(keepingCapacity: true)
+        if error == nil && needsMessages {
+            do { try poll(timeout: .zero) } catch { self.error = error }
+        }
+        var rows = 0
+        while batch.count < limit, let next = Self.nextMessage(queues) {
+            let message = next.pop()
+            messages += 1
+            let slot = slots[message.partition]!
+            let decoded = message.value.withUnsafeBytes { decoder.decode($0, messageTimestamp: message.timestamp) }
+            switch decoded {
+            case .failure(let rejection):
+                rejected[rejection.reason, default: 0] += 1
+            case .success(let event):
+                let late = step.lateMask(eventTime: event.eventTime, clock: clocks[slot])
+                if late == step.allViewsMask {
+                    rejected[.late, default: 0] += 1
+                    continue
+                }
+                clocks[slot].advance(to: event.eventTime)
+                var row = -1
+                if isInRowRange(message) {
+                    row = rows
+                    rows += 1
+                }
+                batch.append(
+                    ReplayEvent(
+                        event: event, partition: message.partition, slot: slot, offset: message.offset, lateMask: late,
+                        newestEventTime: clocks[slot].newestEventTime, row: row))
+            }
         }
     }
 
@@ -247,94 +478,51 @@ public final class Replay: Sendable {
         }
         return best
     }
-
 }
 
-/// An accepted event of a replay batch, with what the merge decided about it.
-private struct ReplayEvent: Sendable {
-    var event: DecodedEvent
-    var partition: Int32
-    /// The partition's index among the topic's partitions in ascending order.
-    var slot: Int
-    var offset: Int64
-    var lateMask: UInt64
-    /// The partition's newest event time once this event is counted (its watermark for pruning).
-    var newestEventTime: Int64
-    var logsRow: Bool
-}
-
-/// One view's state during a replay, touched by one thread at a time: per entity, the tiles
-/// each source partition contributed, in ascending partition order (one dictionary lookup per
-/// event, where per-partition dictionaries would take one per partition).
-private final class ReplayView: @unchecked Sendable {
-    let view: Int
+/// The row side of a replay: assembles each batch's rows from the views' features, in batch
+/// order, and hands them to the feature log.
+private final class ReplayRows: @unchecked Sendable {
+    private let log: FeatureLogWriter
     private let step: EventStep
-    private let width: Int
-    private var entities: [String: [PartitionTiles]] = [:]
-    private var scratch: [Double?] = []
-    private var windows = WindowScratch()
-    /// The last batch's features of this view, `width` per row, in batch order.
-    private var features: [Double?] = []
-    /// How long the last batch took, to start the slowest view first.
+    private let outputs: [ViewFeatures]
+    private(set) var count = 0
+    private var sinceFlush = 0
+    /// The first error of the feature log; nothing more is written after it.
+    private(set) var error: (any Error)?
     private(set) var lastBatchTime: Duration = .zero
+    private(set) var totalTime: Duration = .zero
 
-    struct PartitionTiles {
-        var slot: Int
-        var tiles: EntityTiles
-    }
-
-    init(view: Int, step: EventStep) {
-        self.view = view
+    init(log: FeatureLogWriter, step: EventStep, outputs: [ViewFeatures]) {
+        self.log = log
         self.step = step
-        self.width = step.logFeatureCount(view: view)
+        self.outputs = outputs
     }
 
-    /// Logs each event's features (from the state before it), then applies it, in batch order.
-    func process(_ batch: [ReplayEvent]) {
+    func write(_ batch: [ReplayEvent], parity: Int) {
+        guard error == nil else { return }
         let started = ContinuousClock.now
-        var entities = self.entities, features = self.features, scratch = self.scratch, windows = self.windows
-        self.entities = [:]
-        self.features = []
-        features.removeAll(keepingCapacity: true)
-        let bit: UInt64 = 1 << UInt64(view)
-        let groupCount = step.layouts[view].groups.count
-        for item in batch {
-            let entity = step.entity(of: item.event, view: view)
-            var index = entities.index(forKey: entity)
-            if item.logsRow {
-                step.appendLogFeatures(view: view, of: item.event, to: &features, scratch: &scratch, windows: &windows) { visit in
-                    guard let index else { return }
-                    for part in entities.values[index].indices { visit(&entities.values[index][part].tiles) }
-                }
-            }
-            guard item.lateMask & bit == 0 else { continue }
-            if index == nil {
-                entities[entity] = []
-                index = entities.index(forKey: entity)
-            }
-            Self.apply(item, to: &entities.values[index!], step: step, view: view, groupCount: groupCount)
+        defer {
+            lastBatchTime = .now - started
+            totalTime += lastBatchTime
         }
-        self.entities = entities
-        self.features = features
-        self.scratch = scratch
-        self.windows = windows
-        lastBatchTime = .now - started
-    }
-
-    private static func apply(_ item: ReplayEvent, to parts: inout [PartitionTiles], step: EventStep, view: Int, groupCount: Int) {
-        let position = parts.firstIndex { $0.slot >= item.slot } ?? parts.count
-        if position == parts.count || parts[position].slot != item.slot {
-            parts.insert(PartitionTiles(slot: item.slot, tiles: EntityTiles(groupCount: groupCount)), at: position)
+        for item in batch where item.logsRow {
+            var features: [Double?] = []
+            features.reserveCapacity(step.logLayout.featureNames.count)
+            for output in outputs { output.append(row: item.row, parity: parity, to: &features) }
+            log.append(step.logRow(item.event, partition: item.partition, offset: item.offset, features: features))
+            count += 1
+            sinceFlush += 1
         }
-        step.apply(
-            item.event, to: &parts[position].tiles, view: view, partition: item.partition, offset: item.offset,
-            newestEventTime: item.newestEventTime)
-        parts[position].tiles.forgetChanges()
-    }
-
-    /// Appends the features of the last batch's `index`-th row to `row`.
-    func appendFeatures(ofRow index: Int, to row: inout [Double?]) {
-        row.append(contentsOf: features[index * width..<(index + 1) * width])
+        if sinceFlush >= 10_000 {
+            do {
+                try log.persistPending()
+                try log.commitInFlight()
+            } catch {
+                self.error = error
+            }
+            sinceFlush = 0
+        }
     }
 }
 
@@ -349,6 +537,15 @@ private final class MessageQueue {
     private var nextOffset: Int64?
 
     var head: KafkaConsumerMessage? { start < messages.count ? messages[start] : nil }
+
+    var buffered: Int { messages.count - start }
+
+    /// More messages may come (the opposite of `isDone` while nothing is buffered).
+    var expectsMore: Bool {
+        if finished { return false }
+        guard let endOffset else { return true }
+        return nextOffset.map { $0 < endOffset } ?? false
+    }
 
     /// Nothing buffered and nothing more to come.
     var isDone: Bool {

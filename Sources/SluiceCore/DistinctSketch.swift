@@ -107,13 +107,21 @@ public enum DistinctSketch: Sendable, Equatable {
     }
 
     static func estimate(_ registers: [UInt8]) -> Double {
+        var histogram = [Int32](repeating: 0, count: 64)
+        for register in registers { histogram[Int(register)] += 1 }
+        return estimate(histogram: histogram)
+    }
+
+    /// The estimate from how many registers hold each value: the sum of 2^-r over the registers
+    /// in a fixed order (by value), so that a set that keeps its histogram up to date
+    /// (`DistinctSet`) gets the same bits as a count over the registers.
+    static func estimate(histogram: [Int32]) -> Double {
         let m = Double(registerCount)
         var sum = 0.0
-        var zeros = 0
-        for register in registers {
-            sum += inversePowersOfTwo[Int(register)]
-            if register == 0 { zeros += 1 }
+        for (value, registers) in histogram.enumerated() where registers > 0 {
+            sum += Double(registers) * inversePowersOfTwo[value]
         }
+        let zeros = Int(histogram[0])
         let alpha = 0.7213 / (1 + 1.079 / m)
         let raw = alpha * m * m / sum
         // Small-range correction (linear counting) where the raw estimate is biased.

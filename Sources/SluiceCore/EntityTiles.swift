@@ -82,8 +82,10 @@ public struct EntityTiles: Sendable, Equatable {
 
     /// Adds this partition's part of each of the view's windows read at `time` to `scratch`
     /// (which `WindowScratch.begin` prepared): the fold of the closed tiles, extended or rebuilt
-    /// as needed and kept, merged with the window's newest tile.
-    mutating func addWindows(_ layout: ViewLayout, at time: Int64, to scratch: inout WindowScratch) {
+    /// as needed and kept, merged with the window's newest tile. Without `distinct`, distinct
+    /// sketches are left out (of the kept folds too: a caller picks one way for good), for a
+    /// caller that counts them across partitions itself (`EntityDistinctCaches`).
+    mutating func addWindows(_ layout: ViewLayout, at time: Int64, to scratch: inout WindowScratch, distinct: Bool = true) {
         if prefixes.count != layout.windows.count { prefixes = Array(repeating: nil, count: layout.windows.count) }
         for (index, window) in layout.windows.enumerated() where !groups[window.group].isEmpty {
             let group = layout.groups[window.group]
@@ -92,24 +94,24 @@ public struct EntityTiles: Sendable, Equatable {
                 // Few tiles: summing them is cheaper than keeping a fold that the next event's
                 // window (a tile later) would not reuse anyway.
                 prefixes[index] = nil
-                scratch.windows[index].addTiles(groups[window.group], in: range, order: &scratch.tileOrder)
+                scratch.windows[index].addTiles(groups[window.group], in: range, order: &scratch.tileOrder, distinct: distinct)
                 continue
             }
             var prefix: WindowPrefix
             if let kept = prefixes[index], kept.start == range.lowerBound, kept.end <= range.upperBound {
                 prefixes[index] = nil  // keep the fold uniquely referenced while it grows
                 prefix = kept
-                fold(group: window.group, tiles: prefix.end..<range.upperBound, into: &prefix.fold, scratch: &scratch)
+                fold(group: window.group, tiles: prefix.end..<range.upperBound, into: &prefix.fold, scratch: &scratch, distinct: distinct)
                 prefix.end = range.upperBound
             } else {
                 prefix = WindowPrefix(start: range.lowerBound, end: range.upperBound, fold: group.emptyAccumulator())
-                fold(group: window.group, tiles: range.lowerBound..<range.upperBound, into: &prefix.fold, scratch: &scratch)
+                fold(group: window.group, tiles: range.lowerBound..<range.upperBound, into: &prefix.fold, scratch: &scratch, distinct: distinct)
             }
             let tiles = groups[window.group]
             if let newest = tiles.index(forKey: range.upperBound) {
-                scratch.windows[index].addPart(prefix: prefix.fold, newestTile: tiles.values[newest])
+                scratch.windows[index].addPart(prefix: prefix.fold, newestTile: tiles.values[newest], distinct: distinct)
             } else {
-                scratch.windows[index].addPart(prefix: prefix.fold, newestTile: nil)
+                scratch.windows[index].addPart(prefix: prefix.fold, newestTile: nil, distinct: distinct)
             }
             prefixes[index] = prefix
         }
@@ -121,7 +123,9 @@ public struct EntityTiles: Sendable, Equatable {
     /// Merges the group's tiles within `range` into `fold`, in ascending tile order: the result of
     /// `fold.merge` tile by tile, with each distinct sketch built once at the end instead of
     /// after every tile.
-    private func fold(group: Int, tiles range: Range<Int64>, into fold: inout TileAccumulator, scratch: inout WindowScratch) {
+    private func fold(
+        group: Int, tiles range: Range<Int64>, into fold: inout TileAccumulator, scratch: inout WindowScratch, distinct: Bool
+    ) {
         let tiles = groups[group]
         guard !range.isEmpty, !tiles.isEmpty else { return }
         scratch.tileOrder.removeAll(keepingCapacity: true)
@@ -132,7 +136,7 @@ public struct EntityTiles: Sendable, Equatable {
             for tile in range where tiles.index(forKey: tile) != nil { scratch.tileOrder.append(tile) }
         }
         guard !scratch.tileOrder.isEmpty else { return }
-        let slots = fold.distinct.count
+        let slots = distinct ? fold.distinct.count : 0
         while scratch.foldUnions.count < slots { scratch.foldUnions.append(DistinctUnion()) }
         for slot in 0..<slots {
             scratch.foldUnions[slot].reset()
@@ -156,6 +160,18 @@ public struct EntityTiles: Sendable, Equatable {
         }
         for slot in 0..<slots { fold.distinct[slot] = scratch.foldUnions[slot].sketch() }
         if let newest { fold.lastValues = tiles.values[newest].lastValues }
+    }
+
+    /// Adds the distinct sketches of the group's tiles within `range` to `window`'s unions.
+    func addDistinct(group: Int, in range: ClosedRange<Int64>, to window: inout WindowTotals) {
+        let tiles = groups[group]
+        if Int64(tiles.count) < Int64(range.count) {
+            for (tile, accumulator) in tiles where range.contains(tile) { window.addDistinct(accumulator) }
+        } else {
+            for tile in range {
+                if let index = tiles.index(forKey: tile) { window.addDistinct(tiles.values[index]) }
+            }
+        }
     }
 
     private mutating func dropPrefixes(holding tile: Int64, group: Int, layout: ViewLayout) {

@@ -64,8 +64,29 @@ public struct EventStep: Sendable {
         view index: Int, of event: DecodedEvent, to features: inout [Double?], scratch: inout [Double?], windows: inout WindowScratch,
         partitions: ((inout EntityTiles) -> Void) -> Void
     ) {
+        appendLogFeatures(view: index, of: event, to: &features, scratch: &scratch, partitions: partitions) { layout, stored in
+            FeatureCalculator.compute(layout, at: event.eventTime, scratch: &windows, into: &stored, sources: partitions)
+        }
+    }
+
+    /// The same, with the entity's distinct counts kept across partitions in `distinctCaches`
+    /// (see `FeatureCalculator.compute(_:at:scratch:into:distinctCaches:sources:)`).
+    public func appendLogFeatures(
+        view index: Int, of event: DecodedEvent, to features: inout [Double?], scratch: inout [Double?], windows: inout WindowScratch,
+        distinctCaches: inout EntityDistinctCaches, partitions: ((inout EntityTiles) -> Void) -> Void
+    ) {
+        appendLogFeatures(view: index, of: event, to: &features, scratch: &scratch, partitions: partitions) { layout, stored in
+            FeatureCalculator.compute(
+                layout, at: event.eventTime, scratch: &windows, into: &stored, distinctCaches: &distinctCaches, sources: partitions)
+        }
+    }
+
+    private func appendLogFeatures(
+        view index: Int, of event: DecodedEvent, to features: inout [Double?], scratch: inout [Double?],
+        partitions: ((inout EntityTiles) -> Void) -> Void, storedFeatures: (ViewLayout, inout [Double?]) -> Void
+    ) {
         let layout = layouts[index]
-        FeatureCalculator.compute(layout, at: event.eventTime, scratch: &windows, into: &scratch, sources: partitions)
+        storedFeatures(layout, &scratch)
         features.append(contentsOf: scratch)
         if !layout.onDemand.isEmpty {
             features += FeatureCalculator.onDemand(layout, stored: scratch, input: { event.values[$0] }) { plan, hash in

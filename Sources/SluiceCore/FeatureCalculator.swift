@@ -63,10 +63,41 @@ public enum FeatureCalculator {
     ) {
         scratch.begin(layout)
         sources { tiles in tiles.addWindows(layout, at: time, to: &scratch) }
+        for index in layout.windows.indices { scratch.windows[index].finish() }
+        fillValues(layout, scratch: scratch, at: time, into: &values)
+    }
+
+    /// The same, with each window's distinct counts taken from the entity's kept sets across
+    /// partitions in `caches` (or counted from the tiles, and kept when worth it). The caller
+    /// keeps the sets up to date with `EntityDistinctCaches.willApply` and `didApply`, and reads
+    /// the entity's tiles only this way: their kept folds then leave distinct sketches out.
+    public static func compute(
+        _ layout: ViewLayout, at time: Int64, scratch: inout WindowScratch, into values: inout [Double?],
+        distinctCaches caches: inout EntityDistinctCaches, sources: ((inout EntityTiles) -> Void) -> Void
+    ) {
+        scratch.begin(layout)
+        sources { tiles in tiles.addWindows(layout, at: time, to: &scratch, distinct: false) }
+        caches.prepare(layout)
+        for (index, window) in layout.windows.enumerated() {
+            guard scratch.windows[index].hasDistinct else {
+                scratch.windows[index].finish()
+                continue
+            }
+            let range = layout.groups[window.group].tiles(window: window.window, at: time)
+            if caches.counts(window: index, group: window.group, range: range, into: &scratch.windows[index].distinctCounts, partitions: sources) {
+                continue
+            }
+            sources { tiles in tiles.addDistinct(group: window.group, in: range, to: &scratch.windows[index]) }
+            scratch.windows[index].finish()
+            caches.counted(window: index, range: range, unions: scratch.windows[index].distinct, counts: scratch.windows[index].distinctCounts)
+        }
+        fillValues(layout, scratch: scratch, at: time, into: &values)
+    }
+
+    private static func fillValues(_ layout: ViewLayout, scratch: WindowScratch, at time: Int64, into values: inout [Double?]) {
         values.removeAll(keepingCapacity: true)
         for _ in layout.plans { values.append(nil) }
         for (index, window) in layout.windows.enumerated() {
-            scratch.windows[index].finish()
             for planIndex in window.plans {
                 values[planIndex] = value(of: layout.plans[planIndex], in: scratch.windows[index], at: time)
             }

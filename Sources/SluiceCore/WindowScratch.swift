@@ -57,25 +57,30 @@ struct WindowTotals: Sendable {
     }
 
     /// Adds one partition's part of the window: the fold of its closed tiles, then its newest tile.
-    mutating func addPart(prefix: TileAccumulator, newestTile: TileAccumulator?) {
+    mutating func addPart(prefix: TileAccumulator, newestTile: TileAccumulator?, distinct withDistinct: Bool) {
         count += prefix.count
         for slot in numeric.indices {
             var part = prefix.numeric[slot]
             if let newestTile { part.merge(newestTile.numeric[slot]) }
             numeric[slot].merge(part)
         }
-        for slot in distinct.indices { distinct[slot].add(prefix.distinct[slot]) }
+        if withDistinct { addDistinct(prefix) }
         considerNewest(prefix)
         if let newestTile {
             count += newestTile.count
-            for slot in distinct.indices { distinct[slot].add(newestTile.distinct[slot]) }
+            if withDistinct { addDistinct(newestTile) }
             considerNewest(newestTile)
         }
     }
 
+    /// Adds a tile's (or fold's) distinct sketches to the window's unions.
+    mutating func addDistinct(_ tile: borrowing TileAccumulator) {
+        for slot in distinct.indices { distinct[slot].add(tile.distinct[slot]) }
+    }
+
     /// Adds one partition's part of the window from its tiles within `range`, merged in tile
     /// order: the same arithmetic as a fold of the closed tiles followed by the newest one.
-    mutating func addTiles(_ tiles: [Int64: TileAccumulator], in range: ClosedRange<Int64>, order: inout [Int64]) {
+    mutating func addTiles(_ tiles: [Int64: TileAccumulator], in range: ClosedRange<Int64>, order: inout [Int64], distinct withDistinct: Bool) {
         order.removeAll(keepingCapacity: true)
         for tile in tiles.keys where range.contains(tile) { order.append(tile) }
         guard !order.isEmpty else { return }
@@ -86,7 +91,7 @@ struct WindowTotals: Sendable {
             let accumulator = tiles[tile]!
             count += accumulator.count
             for slot in numeric.indices { partNumeric[slot].merge(accumulator.numeric[slot]) }
-            for slot in distinct.indices { distinct[slot].add(accumulator.distinct[slot]) }
+            if withDistinct { addDistinct(accumulator) }
             considerNewest(accumulator)
         }
         for slot in numeric.indices { numeric[slot].merge(partNumeric[slot]) }
@@ -104,6 +109,9 @@ struct WindowTotals: Sendable {
         distinctCounts.removeAll(keepingCapacity: true)
         for slot in distinct.indices { distinctCounts.append(distinct[slot].count()) }
     }
+
+    /// Whether the view's group of this window has distinct slots.
+    var hasDistinct: Bool { !distinct.isEmpty }
 }
 
 /// The size of the union of several distinct sketches, as a chain of `DistinctSketch.merge` calls
@@ -115,6 +123,7 @@ struct DistinctUnion: Sendable {
     private var parts: [[UInt64]] = []
     private var registers = [UInt8](repeating: 0, count: DistinctSketch.registerCount)
     private var isHyperLogLog = false
+    private var hasHyperLogLogPart = false
     /// Open-addressing hash set for unions of many parts; 0 marks a free slot.
     private var table = [UInt64](repeating: 0, count: DistinctUnion.tableSize)
     private var usedSlots: [Int] = []
@@ -128,6 +137,7 @@ struct DistinctUnion: Sendable {
 
     mutating func reset() {
         parts.removeAll(keepingCapacity: true)
+        hasHyperLogLogPart = false
         if isHyperLogLog {
             registers.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
             isHyperLogLog = false
@@ -140,6 +150,7 @@ struct DistinctUnion: Sendable {
             if !hashes.isEmpty { parts.append(hashes) }
         case .hyperLogLog(let theirs):
             isHyperLogLog = true
+            hasHyperLogLogPart = true
             DistinctSketch.maxRegisters(&registers, theirs)
         }
     }
@@ -181,6 +192,16 @@ struct DistinctUnion: Sendable {
         }
         addPartsToRegisters()
         return DistinctSketch.estimate(registers)
+    }
+
+    /// Inserts every hash of every part into `set` (a hash once per part that holds it); false,
+    /// with `set` unusable, if a part is a HyperLogLog.
+    func addAll(to set: inout DistinctSet) -> Bool {
+        guard !hasHyperLogLogPart else { return false }
+        for part in parts {
+            for hash in part { set.insert(hash) }
+        }
+        return true
     }
 
     private mutating func addPartsToRegisters() {
