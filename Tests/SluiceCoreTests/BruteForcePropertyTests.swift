@@ -110,24 +110,33 @@ struct BruteForcePropertyTests {
     }
 
     /// The feature log reads each entity once per event and keeps the fold of each window's closed
-    /// tiles between reads. Events arrive out of order (within and past the lateness), old tiles
-    /// are pruned and reads move back and forth in time: every read must still give the bits the
-    /// read path gives over the same tiles.
-    @Test("live reads that keep window folds between events equal the read path", arguments: 0..<24)
+    /// tiles between reads; replay also keeps each window's distinct set across partitions and
+    /// slides it with the window. Events arrive out of order (within and past the lateness), old
+    /// tiles are pruned, tiles turn into HyperLogLogs, unions pass the exact limit and reads move
+    /// back and forth in time: every read must still give the bits the read path gives over the
+    /// same tiles.
+    @Test("live reads that keep window folds and distinct sets between events equal the read path", arguments: 0..<32)
     func keptFoldsFollowEveryChange(_ seed: Int) {
         var random = SplitMix(seed: UInt64(seed) &* 104_729 &+ 17)
         let base: Int64 = 1_700_000_000_000
         let partitions = Int32(1 + seed % 3)
-        let merchants = [5, 60, 1_500][seed % 3]
+        // Variants: the usual pace; a slow one whose 24 h windows slide over several days; a
+        // dense one whose hour tiles hold thousands of merchants (HyperLogLog tiles).
+        let variant = seed % 4
+        let merchants = variant == 3 ? 6_000 : [5, 60, 1_500][seed % 3]
+        let step: UInt64 = [3 * Fixtures.minute / 4, 3 * Fixtures.minute / 4, 4 * Fixtures.minute, 1_500][variant].magnitude * 2
         let lateness = 2 * Fixtures.minute
         var live = (0..<partitions).map { _ in EntityTiles(groupCount: Fixtures.layout.groups.count) }
+        var liveWithSets = live
+        var sets = EntityDistinctCaches()
         var newest = [Int64](repeating: .min, count: Int(partitions))
         var clock = base
         var scratch = WindowScratch()
         var fromLive: [Double?] = []
-        for offset in 0..<Int64(2_000) {
-            // Mostly forward in time by up to a few minutes, sometimes back (late or not).
-            clock += Int64(random.next() % UInt64(3 * Fixtures.minute)) / 4
+        var fromSets: [Double?] = []
+        for offset in 0..<Int64(variant == 3 ? 5_000 : 2_000) {
+            // Mostly forward in time, sometimes back (late or not).
+            clock += Int64(random.next() % step)
             let jitter = random.next() % 10 == 0 ? Int64(random.next() % UInt64(4 * Fixtures.minute)) : 0
             let time = clock - jitter
             let partition = Int32(random.next() % UInt64(partitions))
@@ -140,11 +149,20 @@ struct BruteForcePropertyTests {
             #expect(
                 zip(expected, fromLive).allSatisfy { FeatureLogRow.sameFeature($0, $1) },
                 "seed \(seed) event \(offset) at \(readTime): live \(fromLive) vs stored \(expected)")
+            FeatureCalculator.compute(Fixtures.layout, at: readTime, scratch: &scratch, into: &fromSets, distinctCaches: &sets) { visit in
+                for index in liveWithSets.indices { visit(&liveWithSets[index]) }
+            }
+            #expect(
+                zip(expected, fromSets).allSatisfy { FeatureLogRow.sameFeature($0, $1) },
+                "seed \(seed) event \(offset) at \(readTime): with kept sets \(fromSets) vs stored \(expected)")
             guard newest[Int(partition)] == .min || time >= newest[Int(partition)] - lateness else { continue }
             newest[Int(partition)] = max(newest[Int(partition)], time)
             let event = Fixtures.event(merchant: "m\(random.next() % UInt64(merchants))", amount: Double(random.next() % 50_000) / 100, at: time)
-            live[Int(partition)].apply(
-                event, partition: partition, offset: offset, layout: Fixtures.layout, watermark: newest[Int(partition)] - lateness)
+            let watermark = newest[Int(partition)] - lateness
+            live[Int(partition)].apply(event, partition: partition, offset: offset, layout: Fixtures.layout, watermark: watermark)
+            sets.willApply(event, to: liveWithSets[Int(partition)], layout: Fixtures.layout)
+            liveWithSets[Int(partition)].apply(event, partition: partition, offset: offset, layout: Fixtures.layout, watermark: watermark)
+            sets.didApply(layout: Fixtures.layout, watermark: watermark)
         }
     }
 }
