@@ -98,9 +98,15 @@ public struct EntityTiles: Sendable, Equatable {
                 continue
             }
             var prefix: WindowPrefix
-            if let kept = prefixes[index], kept.start == range.lowerBound, kept.end <= range.upperBound {
+            if let kept = prefixes[index], kept.start <= range.lowerBound, kept.end <= range.upperBound,
+                kept.start == range.lowerBound || !hasTiles(group: window.group, in: kept.start..<range.lowerBound)
+            {
+                // The window moved on past tiles this partition does not have (or not at all):
+                // the fold is the same, to the bit, as one started at the new start.
                 prefixes[index] = nil  // keep the fold uniquely referenced while it grows
                 prefix = kept
+                prefix.start = range.lowerBound
+                prefix.end = max(prefix.end, range.lowerBound)
                 fold(group: window.group, tiles: prefix.end..<range.upperBound, into: &prefix.fold, scratch: &scratch, distinct: distinct)
                 prefix.end = range.upperBound
             } else {
@@ -115,6 +121,13 @@ public struct EntityTiles: Sendable, Equatable {
             }
             prefixes[index] = prefix
         }
+    }
+
+    /// Whether the group has a tile in `range`, by whichever is fewer: the tiles or the range.
+    private func hasTiles(group: Int, in range: Range<Int64>) -> Bool {
+        let tiles = groups[group]
+        if Int64(tiles.count) < Int64(range.count) { return tiles.keys.contains { range.contains($0) } }
+        return range.contains { tiles.index(forKey: $0) != nil }
     }
 
     /// Up to this many tiles in a group, windows are summed tile by tile without a kept fold.
