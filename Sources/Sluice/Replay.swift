@@ -150,13 +150,13 @@ public final class Replay: Sendable {
         var toProcess: [ReplayEvent] = []
         var toWrite: [ReplayEvent] = []
         var parity = 0
-        var inRounds = Duration.zero
-        var firstPoll: Duration?
+        var waitedForBroker = Duration.zero
         while true {
             if toProcess.isEmpty && toWrite.isEmpty && merge.needsMessages {
                 // Nothing else to do: wait for the broker here (the decode task only takes what is there).
+                let waitStarted = ContinuousClock.now
                 try merge.poll(timeout: .milliseconds(200))
-                if firstPoll == nil && merge.messages + merge.buffered > 0 { firstPoll = .now - started }
+                waitedForBroker += .now - waitStarted
             }
             let processing = toProcess, writing = toWrite, processParity = parity
             let rowCount = processing.last.map { $0.row + 1 } ?? 0
@@ -165,8 +165,6 @@ public final class Replay: Sendable {
             if !processing.isEmpty { order += views.indices.map { ($0, views[$0].lastBatchTime) } }
             if !writing.isEmpty { order.append((views.count, rows.lastBatchTime)) }
             order.append((views.count + 1, merge.lastBatchTime))
-            let roundStarted = ContinuousClock.now
-            defer { inRounds += .now - roundStarted }
             tasks.run(order: order.sorted { $0.time > $1.time }.map(\.task)) { task in
                 switch task {
                 case views.count: rows.write(writing, parity: 1 - processParity)
@@ -182,12 +180,14 @@ public final class Replay: Sendable {
             if merge.isDone && toProcess.isEmpty && toWrite.isEmpty { break }
         }
         logger.debug(
-            "replay task times (s)",
+            "replay times (s)",
             metadata: [
-                "in rounds": "\(inRounds.secondsText)", "waited for helpers": "\(tasks.waitedForHelpers.secondsText)", "decode": "\(merge.totalTime.secondsText)", "rows": "\(rows.totalTime.secondsText)",
+                "waited for the broker": "\(waitedForBroker.secondsText)", "waited for helpers": "\(tasks.waitedForHelpers.secondsText)",
+                "decode": "\(merge.totalTime.secondsText)", "rows": "\(rows.totalTime.secondsText)",
                 "view shards": "\(views.map { "\(step.layouts[$0.view].view.name).\($0.shard) \($0.totalTime.secondsText)" }.joined(separator: ", "))",
             ])
-        let flushStarted = ContinuousClock.now
+        // Freeing millions of tiles takes a while: let another thread do it while the files close.
+        Thread.detachNewThread { [views] in withExtendedLifetime(views) {} }
         var summary = ReplaySummary()
         summary.messages = merge.messages
         summary.rejected = merge.rejected
@@ -195,7 +195,6 @@ public final class Replay: Sendable {
         try log.persistPending()
         try log.commitInFlight()
         try log.rollDue(force: true)
-        logger.debug("replay final flush (s)", metadata: ["seconds": "\((ContinuousClock.now - flushStarted).secondsText)", "first poll": "\(firstPoll?.secondsText ?? "-")"])
         summary.files = log.filesWritten
         summary.seconds = Double((ContinuousClock.now - started).nanoseconds) / 1e9
         progress.finish(summary)
@@ -417,7 +416,6 @@ private final class ReplayMerge: @unchecked Sendable {
 
     var isDone: Bool { queues.values.allSatisfy(\.isDone) }
 
-    var buffered: Int { queues.values.reduce(0) { $0 + $1.buffered } }
 
     /// Decodes up to `limit` messages into `batch`: the oldest head while every unfinished
     /// partition has one (or has ended).
