@@ -65,13 +65,7 @@ final class EngineRun {
         self.logger = engine.log
         var consumerConfiguration = KafkaConsumerConfiguration(groupID: engine.groupID, client: client)
         consumerConfiguration.autoOffsetReset = .earliest
-        // Freshness: librdkafka's defaults postpone a partition's next fetch by 500 ms after a
-        // fetch error and 1 s when its queue is full; a live engine wants it back quickly.
-        // (Unless the operator set them with --kafka-property.)
-        for (key, value) in [("fetch.error.backoff.ms", "20"), ("fetch.queue.backoff.ms", "20"), ("fetch.wait.max.ms", "10")]
-        where consumerConfiguration.client.properties[key] == nil {
-            consumerConfiguration.client.properties[key] = value
-        }
+        consumerConfiguration.preferPromptFetches()
         let inbox = self.inbox
         let writerLane = self.writer
         consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger) { event in
@@ -751,6 +745,19 @@ struct Backoff {
     }
 
     mutating func succeeded() { current = .zero }
+}
+
+extension KafkaConsumerConfiguration {
+    /// librdkafka's defaults postpone a partition's next fetch by 500 ms after a fetch error and
+    /// 1 s when its queue is full, and let the broker hold a fetch 100 ms: a live engine wants
+    /// fresh events, and replay, which merges every partition, stalls whenever one of them is
+    /// late. Settings the operator gave with --kafka-property win.
+    mutating func preferPromptFetches() {
+        for (key, value) in [("fetch.error.backoff.ms", "20"), ("fetch.queue.backoff.ms", "20"), ("fetch.wait.max.ms", "10")]
+        where client.properties[key] == nil {
+            client.properties[key] = value
+        }
+    }
 }
 
 extension Duration {

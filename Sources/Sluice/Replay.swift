@@ -110,6 +110,7 @@ public final class Replay: Sendable {
         var consumerConfiguration = KafkaConsumerConfiguration(groupID: "sluice-replay-\(UUID().uuidString.prefix(8))", client: client)
         consumerConfiguration.autoOffsetReset = .earliest
         consumerConfiguration.reportPartitionEnd = true
+        consumerConfiguration.preferPromptFetches()
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         defer { try? consumer.close() }
         let topicPartitions = partitions.map { KafkaTopicPartition(topic, $0) }
@@ -134,8 +135,9 @@ public final class Replay: Sendable {
             case .time(let time): (message.timestamp ?? .min) >= time
             }
         }
-        // Each view is split into shards by entity, so that one busy view can use every core.
-        let shards = configuration.threads > 1 ? configuration.threads : 1
+        // Each view is split into shards by entity, so that one busy view can use every core; twice
+        // as many shards as threads leave room to even out a shard holding a very busy entity.
+        let shards = configuration.threads > 1 ? 2 * configuration.threads : 1
         let outputs = step.layouts.indices.map { ViewFeatures(width: step.logFeatureCount(view: $0)) }
         let views = step.layouts.indices.flatMap { view in
             (0..<shards).map { ReplayView(view: view, shard: $0, of: shards, step: step, output: outputs[view]) }
