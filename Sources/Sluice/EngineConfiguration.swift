@@ -1,3 +1,4 @@
+import Foundation
 /// Settings of `StreamEngine` (`sluice run`).
 public struct EngineConfiguration: Sendable {
     public var connection: ConnectionSettings
@@ -17,6 +18,9 @@ public struct EngineConfiguration: Sendable {
     public var kafkaCommitInterval: Duration = .seconds(5)
     /// Entities kept in memory per process before the cache is dropped (Redis holds the truth).
     public var maxCachedEntities: Int = 1_000_000
+    /// Threads applying a batch's events (one view of one partition at a time each); the default
+    /// is the number of cores.
+    public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     /// The offline feature log (`--offline-dir`): one row per accepted event with every view's
     /// features just before the event. Default: none.
     public var offlineLog: FeatureLogOptions?

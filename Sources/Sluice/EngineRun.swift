@@ -45,6 +45,16 @@ final class EngineRun {
     var deadLettersByReason: [RejectionReason: Int] = [:]
     /// Time spent per batch phase, logged at the end of a run (debug level).
     var phases = PhaseTimes()
+    /// Runs a batch's apply tasks (a view of a partition each) on every core; started on first
+    /// use, so that a run that fails to start leaves no threads behind.
+    private var applyTasksStarted: ParallelTasks?
+    private var applyTasks: ParallelTasks {
+        if let applyTasksStarted { return applyTasksStarted }
+        let tasks = ParallelTasks(threads: engine.configuration.threads, name: "sluice.apply")
+        applyTasksStarted = tasks
+        return tasks
+    }
+    private var applyOutputs: [ApplyOutput] = []
 
     init(engine: StreamEngine, redis: RedisConnection, writer: RedisConnection, client: KafkaClientConfiguration) throws {
         self.writer = RedisWriterLane(connection: writer)
@@ -137,6 +147,7 @@ final class EngineRun {
     }
 
     private func shutdown() {
+        applyTasksStarted?.stop()
         finishInFlight()
         if let featureLog {
             do {
@@ -398,67 +409,45 @@ final class EngineRun {
         }
     }
 
-    /// Applies accepted events to the cached tiles and builds the batch's transaction.
+    /// Applies accepted events to the cached tiles and builds the batch's transaction. Without a
+    /// feature log, each (view, partition) pair is a task of its own, and the tasks run on every
+    /// core (each sees its partition's events in offset order, which is all its state depends
+    /// on). The feature log reads a view across partitions, so with it events are applied in
+    /// batch order on this thread.
     private func apply(_ work: inout BatchWork) -> RedisPipeline {
-        var dirty: [DirtyEntity] = []
-        let logPartitions = OwnedPartitions(featureLog == nil ? [] : partitions.values.filter(\.positioned).sorted { $0.partition < $1.partition })
-        for item in work.accepted {
-            let state = partitions[item.partition]!
-            if let featureLog {
+        var pipeline = RedisPipeline(reservingCapacity: 1 << 20)
+        let batchClock = ContinuousClock.now
+        if let featureLog {
+            var dirty: [DirtyEntity] = []
+            let logPartitions = OwnedPartitions(partitions.values.filter(\.positioned).sorted { $0.partition < $1.partition })
+            for item in work.accepted {
                 let row = step.logRow(item.event, partition: item.partition, offset: item.offset, scratch: &logScratch, windows: &windowScratch, sources: logPartitions)
                 featureLog.append(row)
-            }
-            for (viewIndex, layout) in layouts.enumerated() where item.late & (1 << UInt64(viewIndex)) == 0 {
-                let entity = item.event.values[layout.keyFieldIndex].stringValue!
-                let becameDirty = step.apply(
-                    item.event, to: &state.views[viewIndex][entity]!, view: viewIndex, partition: item.partition, offset: item.offset,
-                    newestEventTime: item.newestAfter)
-                if becameDirty { dirty.append(DirtyEntity(partition: item.partition, view: viewIndex, entity: entity)) }
-            }
-        }
-        var pipeline = RedisPipeline(reservingCapacity: 1 << 20)
-        var value: [UInt8] = []
-        var field: [UInt8] = []
-        var writes: [EntityTiles.TileKey] = []
-        var deletes: [EntityTiles.TileKey] = []
-        let batchClock = ContinuousClock.now
-        for ref in dirty {
-            let layout = layouts[ref.view]
-            let state = partitions[ref.partition]!
-            writes.removeAll(keepingCapacity: true)
-            deletes.removeAll(keepingCapacity: true)
-            // One lookup per entity, not one per tile.
-            let entityIndex = state.views[ref.view].index(forKey: ref.entity)!
-            state.views[ref.view].values[entityIndex].drainChanges(writes: &writes, deletes: &deletes)
-            let tiles = state.views[ref.view].values[entityIndex]
-            let key = compiled.entityKey(view: layout, entity: ref.entity)
-            if !writes.isEmpty {
-                pipeline.beginCommand(argumentCount: 2 + 2 * writes.count)
-                pipeline.add("HSET")
-                pipeline.add(key)
-                for change in writes {
-                    addFieldName(change, of: layout, partition: ref.partition, to: &pipeline, scratch: &field)
-                    value.removeAll(keepingCapacity: true)
-                    tiles.encodeTile(change, into: &value)
-                    pipeline.add(bytes: value)
-                }
-                // The TTL only needs refreshing now and then: a key written recently by this
-                // process still has most of its TTL left.
-                if state.needsTTLRefresh(view: ref.view, entity: ref.entity, ttl: layout.view.ttl, now: batchClock) {
-                    pipeline.beginCommand(argumentCount: 3)
-                    pipeline.add("PEXPIRE")
-                    pipeline.add(key)
-                    pipeline.add(layout.view.ttl)
+                let state = partitions[item.partition]!
+                for (viewIndex, layout) in layouts.enumerated() where item.late & (1 << UInt64(viewIndex)) == 0 {
+                    let entity = item.event.values[layout.keyFieldIndex].stringValue!
+                    let becameDirty = step.apply(
+                        item.event, to: &state.views[viewIndex][entity]!, view: viewIndex, partition: item.partition, offset: item.offset,
+                        newestEventTime: item.newestAfter)
+                    if becameDirty { dirty.append(DirtyEntity(partition: item.partition, view: viewIndex, entity: entity)) }
                 }
             }
-            if !deletes.isEmpty {
-                pipeline.beginCommand(argumentCount: 2 + deletes.count)
-                pipeline.add("HDEL")
-                pipeline.add(key)
-                for change in deletes {
-                    addFieldName(change, of: layout, partition: ref.partition, to: &pipeline, scratch: &field)
-                }
+            var encoder = TileWriteEncoder()
+            for ref in dirty {
+                encoder.encode(
+                    ref.entity, of: partitions[ref.partition]!.views[ref.view], layout: layouts[ref.view], partition: ref.partition,
+                    key: compiled.entityKey(view: layouts[ref.view], entity: ref.entity), now: batchClock, into: &pipeline)
             }
+        } else {
+            let touched = work.touchedPartitions.sorted()
+            let jobs = layouts.indices.flatMap { view in touched.map { ApplyJob(view: view, partition: $0, entities: partitions[$0]!.views[view]) } }
+            while applyOutputs.count < jobs.count { applyOutputs.append(ApplyOutput()) }
+            let accepted = work.accepted, outputs = applyOutputs, step = step, compiled = compiled
+            let order = jobs.indices.sorted { outputs[$0].lastTime > outputs[$1].lastTime }
+            applyTasks.run(order: order) { index in
+                outputs[index].apply(accepted, job: jobs[index], step: step, compiled: compiled, now: batchClock)
+            }
+            for index in jobs.indices { pipeline.append(contentsOf: outputs[index].pipeline) }
         }
         let progressed = work.touchedPartitions.sorted()
         pipeline.beginCommand(argumentCount: 2 + 2 * progressed.count)
@@ -470,15 +459,6 @@ final class EngineRun {
             pipeline.add(StoredProgress(nextOffset: state.nextOffset, newestEventTime: state.clock.newestEventTime).text)
         }
         return pipeline
-    }
-
-    private func addFieldName(
-        _ tile: EntityTiles.TileKey, of layout: ViewLayout, partition: Int32, to pipeline: inout RedisPipeline,
-        scratch: inout [UInt8]
-    ) {
-        scratch.removeAll(keepingCapacity: true)
-        TileCodec.appendFieldName(tileSize: layout.groups[tile.group].tileSize, tile: tile.tile, partition: partition, to: &scratch)
-        pipeline.add(bytes: scratch)
     }
 
     /// Sends rejected events to the dead-letter topic and waits until the broker has them.
@@ -567,7 +547,8 @@ struct OwnedPartitions: EntityTileSources {
 
     func forEachPartition(view: Int, entity: String, _ body: (inout EntityTiles) -> Void) {
         for state in states {
-            if let index = state.views[view].index(forKey: entity) { body(&state.views[view].values[index]) }
+            let entities = state.views[view]
+            if let index = entities.tiles.index(forKey: entity) { body(&entities.tiles.values[index]) }
         }
     }
 }
@@ -580,31 +561,20 @@ final class PartitionState {
     var nextOffset: Int64 = 0
     var clock = PartitionClock()
     var atEnd = false
-    /// Per view: entity id → this partition's tiles.
-    var views: [[String: EntityTiles]]
+    /// Per view: this partition's entities.
+    let views: [ViewEntities]
     var cachedEntities = 0
     /// No tile of this partition is stored: it was positioned with no stored progress and its
     /// cache was never dropped since, so every entity it has not cached is empty and need not
     /// be read from Redis (a fresh run's catch-up skips those reads).
     var storeHoldsNothing = false
-    /// Per view: when this process last set the TTL of an entity's key.
-    private var ttlSetAt: [[String: ContinuousClock.Instant]]
     /// As of the last written batch.
     private(set) var committedOffset: Int64 = 0
     private var committedClock = PartitionClock()
 
     init(partition: Int32, views: Int) {
         self.partition = partition
-        self.views = Array(repeating: [:], count: views)
-        self.ttlSetAt = Array(repeating: [:], count: views)
-    }
-
-    /// Whether the key's TTL should be set in this batch: never set by this process, or set more
-    /// than a tenth of the TTL ago. Forgotten with the cache, which only makes it set again.
-    func needsTTLRefresh(view: Int, entity: String, ttl: Int64, now: ContinuousClock.Instant) -> Bool {
-        if let last = ttlSetAt[view][entity], now - last < .milliseconds(ttl / 10) { return false }
-        ttlSetAt[view][entity] = now
-        return true
+        self.views = (0..<views).map { _ in ViewEntities() }
     }
 
     func reset(nextOffset: Int64, newestEventTime: Int64) {
@@ -632,9 +602,125 @@ final class PartitionState {
 
     func dropCache() {
         storeHoldsNothing = false
-        for index in views.indices { views[index].removeAll() }
-        for index in ttlSetAt.indices { ttlSetAt[index].removeAll() }
+        for view in views { view.removeAll() }
         cachedEntities = 0
+    }
+}
+
+/// One view's entities of one partition. A class of its own so that batches can apply events to
+/// several views and partitions at once, each from one thread.
+final class ViewEntities: @unchecked Sendable {
+    /// Entity id → this partition's tiles.
+    var tiles: [String: EntityTiles] = [:]
+    /// When this process last set the TTL of an entity's key.
+    private var ttlSetAt: [String: ContinuousClock.Instant] = [:]
+
+    subscript(entity: String) -> EntityTiles? {
+        get { tiles[entity] }
+        _modify { yield &tiles[entity] }
+    }
+
+    /// Whether the key's TTL should be set in this batch: never set by this process, or set more
+    /// than a tenth of the TTL ago. Forgotten with the cache, which only makes it set again.
+    func needsTTLRefresh(entity: String, ttl: Int64, now: ContinuousClock.Instant) -> Bool {
+        if let last = ttlSetAt[entity], now - last < .milliseconds(ttl / 10) { return false }
+        ttlSetAt[entity] = now
+        return true
+    }
+
+    func removeAll() {
+        tiles.removeAll()
+        ttlSetAt.removeAll()
+    }
+}
+
+/// One task of a batch's apply: a view of a partition.
+struct ApplyJob {
+    let view: Int
+    let partition: Int32
+    let entities: ViewEntities
+}
+
+/// What one apply task wrote: its commands, reused from batch to batch.
+final class ApplyOutput: @unchecked Sendable {
+    var pipeline = RedisPipeline(reservingCapacity: 1 << 16)
+    /// How long the task took last time, to start the longest first.
+    private(set) var lastTime: Duration = .zero
+    private var encoder = TileWriteEncoder()
+    private var dirty: [String] = []
+
+    /// Applies the batch's events of the job's partition that are not late for its view, in
+    /// offset order, then writes the changed tiles of the entities they touched.
+    func apply(_ accepted: [AcceptedEvent], job: ApplyJob, step: EventStep, compiled: CompiledTopology, now: ContinuousClock.Instant) {
+        let started = ContinuousClock.now
+        pipeline.removeAll()
+        dirty.removeAll(keepingCapacity: true)
+        let layout = step.layouts[job.view]
+        let bit: UInt64 = 1 << UInt64(job.view)
+        for item in accepted where item.partition == job.partition && item.late & bit == 0 {
+            let entity = item.event.values[layout.keyFieldIndex].stringValue!
+            let becameDirty = step.apply(
+                item.event, to: &job.entities.tiles[entity]!, view: job.view, partition: item.partition, offset: item.offset,
+                newestEventTime: item.newestAfter)
+            if becameDirty { dirty.append(entity) }
+        }
+        for entity in dirty {
+            encoder.encode(
+                entity, of: job.entities, layout: layout, partition: job.partition, key: compiled.entityKey(view: layout, entity: entity),
+                now: now, into: &pipeline)
+        }
+        lastTime = .now - started
+    }
+}
+
+/// Writes an entity's changed tiles (HSET, with PEXPIRE now and then) and removed ones (HDEL).
+struct TileWriteEncoder {
+    private var value: [UInt8] = []
+    private var field: [UInt8] = []
+    private var writes: [EntityTiles.TileKey] = []
+    private var deletes: [EntityTiles.TileKey] = []
+
+    mutating func encode(
+        _ entity: String, of entities: ViewEntities, layout: ViewLayout, partition: Int32, key: String, now: ContinuousClock.Instant,
+        into pipeline: inout RedisPipeline
+    ) {
+        writes.removeAll(keepingCapacity: true)
+        deletes.removeAll(keepingCapacity: true)
+        // One lookup per entity, not one per tile.
+        let entityIndex = entities.tiles.index(forKey: entity)!
+        entities.tiles.values[entityIndex].drainChanges(writes: &writes, deletes: &deletes)
+        let tiles = entities.tiles.values[entityIndex]
+        if !writes.isEmpty {
+            pipeline.beginCommand(argumentCount: 2 + 2 * writes.count)
+            pipeline.add("HSET")
+            pipeline.add(key)
+            for change in writes {
+                addFieldName(change, of: layout, partition: partition, to: &pipeline)
+                value.removeAll(keepingCapacity: true)
+                tiles.encodeTile(change, into: &value)
+                pipeline.add(bytes: value)
+            }
+            // The TTL only needs refreshing now and then: a key written recently by this process
+            // still has most of its TTL left.
+            if entities.needsTTLRefresh(entity: entity, ttl: layout.view.ttl, now: now) {
+                pipeline.beginCommand(argumentCount: 3)
+                pipeline.add("PEXPIRE")
+                pipeline.add(key)
+                pipeline.add(layout.view.ttl)
+            }
+        }
+        if !deletes.isEmpty {
+            pipeline.beginCommand(argumentCount: 2 + deletes.count)
+            pipeline.add("HDEL")
+            pipeline.add(key)
+            for change in deletes { addFieldName(change, of: layout, partition: partition, to: &pipeline) }
+        }
+    }
+
+    private mutating func addFieldName(_ tile: EntityTiles.TileKey, of layout: ViewLayout, partition: Int32, to pipeline: inout RedisPipeline) {
+        field.removeAll(keepingCapacity: true)
+        TileCodec.appendFieldName(tileSize: layout.groups[tile.group].tileSize, tile: tile.tile, partition: partition, to: &field)
+        pipeline.add(bytes: field)
     }
 }
 

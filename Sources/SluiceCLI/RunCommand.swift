@@ -18,6 +18,8 @@ struct RunCommand: AsyncParsableCommand {
     var untilEnd = false
     @Option(help: "Most messages per batch (one Redis transaction).")
     var batchSize: Int = 20_000
+    @Option(help: "Threads applying a batch, one view of one partition at a time each (default: the number of cores). With --offline-dir, events are applied on one thread.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Do not print progress lines.")
     var quiet = false
     @Option(help: "Port of the Prometheus metrics endpoint on 127.0.0.1 (GET /metrics); 0 disables it.")
@@ -36,6 +38,7 @@ struct RunCommand: AsyncParsableCommand {
         guard offlineRollRows > 0, offlineRollSeconds > 0, offlineRollMegabytes > 0 else {
             throw ValidationError("--offline-roll-rows, --offline-roll-megabytes and --offline-roll-seconds must be positive")
         }
+        guard threads > 0 else { throw ValidationError("--threads must be positive") }
     }
 
     func run() async throws {
@@ -46,6 +49,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.groupID = group
         configuration.untilEnd = untilEnd
         configuration.maxBatchMessages = batchSize
+        configuration.threads = threads
         configuration.progressInterval = quiet ? nil : .seconds(2)
         if let offlineDir {
             var log = FeatureLogOptions(directory: offlineDir)

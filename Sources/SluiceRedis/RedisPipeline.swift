@@ -21,6 +21,13 @@ public struct RedisPipeline: Sendable {
         openArguments = 0
     }
 
+    /// Appends the complete commands of another pipeline.
+    public mutating func append(contentsOf other: RedisPipeline) {
+        precondition(openArguments == 0 && other.openArguments == 0, "a command is incomplete")
+        encoded.append(contentsOf: other.encoded)
+        count += other.count
+    }
+
     /// Appends one command, e.g. `append(["HSET", "key", "field", .int(1)])`.
     public mutating func append(_ arguments: [RedisArgument]) {
         beginCommand(argumentCount: arguments.count)
