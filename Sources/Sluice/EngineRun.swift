@@ -27,8 +27,6 @@ final class EngineRun {
     let step: EventStep
     /// The offline feature log, with `--offline-dir`.
     let featureLog: FeatureLogWriter?
-    private var logScratch: [Double?] = []
-    private var windowScratch = WindowScratch()
     var everAssigned = false
     /// When the assignment last became empty (a rebalance in progress, or more processes than
     /// partitions); nil while partitions are assigned.
@@ -409,45 +407,37 @@ final class EngineRun {
         }
     }
 
-    /// Applies accepted events to the cached tiles and builds the batch's transaction. Without a
-    /// feature log, each (view, partition) pair is a task of its own, and the tasks run on every
-    /// core (each sees its partition's events in offset order, which is all its state depends
-    /// on). The feature log reads a view across partitions, so with it events are applied in
-    /// batch order on this thread.
+    /// Applies accepted events to the cached tiles and builds the batch's transaction, as tasks
+    /// run on every core. Without a feature log each (view, partition) pair is a task: it sees its
+    /// partition's events in offset order, which is all its state depends on. A log row reads a
+    /// view across partitions, so with the log each view is a task that goes through the batch in
+    /// order, writing each event's features of the view (from the state before it) and then
+    /// applying it; the rows are put together afterwards.
     private func apply(_ work: inout BatchWork) -> RedisPipeline {
         var pipeline = RedisPipeline(reservingCapacity: 1 << 20)
         let batchClock = ContinuousClock.now
-        if let featureLog {
-            var dirty: [DirtyEntity] = []
-            let logPartitions = OwnedPartitions(partitions.values.filter(\.positioned).sorted { $0.partition < $1.partition })
-            for item in work.accepted {
-                let row = step.logRow(item.event, partition: item.partition, offset: item.offset, scratch: &logScratch, windows: &windowScratch, sources: logPartitions)
-                featureLog.append(row)
-                let state = partitions[item.partition]!
-                for (viewIndex, layout) in layouts.enumerated() where item.late & (1 << UInt64(viewIndex)) == 0 {
-                    let entity = item.event.values[layout.keyFieldIndex].stringValue!
-                    let becameDirty = step.apply(
-                        item.event, to: &state.views[viewIndex][entity]!, view: viewIndex, partition: item.partition, offset: item.offset,
-                        newestEventTime: item.newestAfter)
-                    if becameDirty { dirty.append(DirtyEntity(partition: item.partition, view: viewIndex, entity: entity)) }
-                }
-            }
-            var encoder = TileWriteEncoder()
-            for ref in dirty {
-                encoder.encode(
-                    ref.entity, of: partitions[ref.partition]!.views[ref.view], layout: layouts[ref.view], partition: ref.partition,
-                    key: compiled.entityKey(view: layouts[ref.view], entity: ref.entity), now: batchClock, into: &pipeline)
-            }
+        let jobs: [ApplyJob]
+        if featureLog != nil {
+            let owned = partitions.values.filter(\.positioned).sorted { $0.partition < $1.partition }
+            jobs = layouts.indices.map { view in ApplyJob(view: view, partitions: owned.map { ($0.partition, $0.views[view]) }, logsFeatures: true) }
         } else {
             let touched = work.touchedPartitions.sorted()
-            let jobs = layouts.indices.flatMap { view in touched.map { ApplyJob(view: view, partition: $0, entities: partitions[$0]!.views[view]) } }
-            while applyOutputs.count < jobs.count { applyOutputs.append(ApplyOutput()) }
-            let accepted = work.accepted, outputs = applyOutputs, step = step, compiled = compiled
-            let order = jobs.indices.sorted { outputs[$0].lastTime > outputs[$1].lastTime }
-            applyTasks.run(order: order) { index in
-                outputs[index].apply(accepted, job: jobs[index], step: step, compiled: compiled, now: batchClock)
+            jobs = layouts.indices.flatMap { view in touched.map { ApplyJob(view: view, partitions: [($0, partitions[$0]!.views[view])], logsFeatures: false) } }
+        }
+        while applyOutputs.count < jobs.count { applyOutputs.append(ApplyOutput()) }
+        let accepted = work.accepted, outputs = applyOutputs, step = step, compiled = compiled
+        let order = jobs.indices.sorted { outputs[$0].lastTime > outputs[$1].lastTime }
+        applyTasks.run(order: order) { index in
+            outputs[index].apply(accepted, job: jobs[index], step: step, compiled: compiled, now: batchClock)
+        }
+        for index in jobs.indices { pipeline.append(contentsOf: outputs[index].pipeline) }
+        if let featureLog {
+            for (row, item) in accepted.enumerated() {
+                var features: [Double?] = []
+                features.reserveCapacity(step.logLayout.featureNames.count)
+                for index in jobs.indices { outputs[index].appendFeatures(ofRow: row, to: &features) }
+                featureLog.append(step.logRow(item.event, partition: item.partition, offset: item.offset, features: features))
             }
-            for index in jobs.indices { pipeline.append(contentsOf: outputs[index].pipeline) }
         }
         let progressed = work.touchedPartitions.sorted()
         pipeline.beginCommand(argumentCount: 2 + 2 * progressed.count)
@@ -538,21 +528,6 @@ final class EngineRun {
 
 // MARK: - State
 
-/// The partitions this process holds, in ascending partition order: where the feature log finds
-/// an entity's tiles.
-struct OwnedPartitions: EntityTileSources {
-    let states: [PartitionState]
-
-    init(_ states: [PartitionState]) { self.states = states }
-
-    func forEachPartition(view: Int, entity: String, _ body: (inout EntityTiles) -> Void) {
-        for state in states {
-            let entities = state.views[view]
-            if let index = entities.tiles.index(forKey: entity) { body(&entities.tiles.values[index]) }
-        }
-    }
-}
-
 /// What the engine knows about one assigned partition.
 final class PartitionState {
     let partition: Int32
@@ -634,42 +609,71 @@ final class ViewEntities: @unchecked Sendable {
     }
 }
 
-/// One task of a batch's apply: a view of a partition.
+/// One task of a batch's apply: a view of one partition, or with the feature log, a view of
+/// every owned partition (in ascending partition order).
 struct ApplyJob {
     let view: Int
-    let partition: Int32
-    let entities: ViewEntities
+    let partitions: [(partition: Int32, entities: ViewEntities)]
+    let logsFeatures: Bool
+
+    func entities(of partition: Int32) -> ViewEntities? {
+        partitions.count == 1 ? (partitions[0].partition == partition ? partitions[0].entities : nil)
+            : partitions.first { $0.partition == partition }?.entities
+    }
 }
 
-/// What one apply task wrote: its commands, reused from batch to batch.
+/// What one apply task wrote: its commands and, with the feature log, its view's features of
+/// every event; reused from batch to batch.
 final class ApplyOutput: @unchecked Sendable {
     var pipeline = RedisPipeline(reservingCapacity: 1 << 16)
     /// How long the task took last time, to start the longest first.
     private(set) var lastTime: Duration = .zero
     private var encoder = TileWriteEncoder()
-    private var dirty: [String] = []
+    private var dirty: [(partition: Int32, entities: ViewEntities, entity: String)] = []
+    private var features: [Double?] = []
+    private var width = 0
+    private var scratch: [Double?] = []
+    private var windows = WindowScratch()
 
-    /// Applies the batch's events of the job's partition that are not late for its view, in
-    /// offset order, then writes the changed tiles of the entities they touched.
+    /// Goes through the batch's events of the job's partitions in order: logs each one's features
+    /// of the view if the job does, applies those not late for the view, then writes the changed
+    /// tiles of the entities they touched.
     func apply(_ accepted: [AcceptedEvent], job: ApplyJob, step: EventStep, compiled: CompiledTopology, now: ContinuousClock.Instant) {
         let started = ContinuousClock.now
         pipeline.removeAll()
         dirty.removeAll(keepingCapacity: true)
+        features.removeAll(keepingCapacity: true)
+        width = step.logFeatureCount(view: job.view)
         let layout = step.layouts[job.view]
         let bit: UInt64 = 1 << UInt64(job.view)
-        for item in accepted where item.partition == job.partition && item.late & bit == 0 {
+        for item in accepted {
+            guard let entities = job.entities(of: item.partition) else { continue }
+            if job.logsFeatures {
+                let entity = step.entity(of: item.event, view: job.view)
+                step.appendLogFeatures(view: job.view, of: item.event, to: &features, scratch: &scratch, windows: &windows) { visit in
+                    for (_, owned) in job.partitions {
+                        if let index = owned.tiles.index(forKey: entity) { visit(&owned.tiles.values[index]) }
+                    }
+                }
+            }
+            guard item.late & bit == 0 else { continue }
             let entity = item.event.values[layout.keyFieldIndex].stringValue!
             let becameDirty = step.apply(
-                item.event, to: &job.entities.tiles[entity]!, view: job.view, partition: item.partition, offset: item.offset,
+                item.event, to: &entities.tiles[entity]!, view: job.view, partition: item.partition, offset: item.offset,
                 newestEventTime: item.newestAfter)
-            if becameDirty { dirty.append(entity) }
+            if becameDirty { dirty.append((item.partition, entities, entity)) }
         }
-        for entity in dirty {
+        for (partition, entities, entity) in dirty {
             encoder.encode(
-                entity, of: job.entities, layout: layout, partition: job.partition, key: compiled.entityKey(view: layout, entity: entity),
+                entity, of: entities, layout: layout, partition: partition, key: compiled.entityKey(view: layout, entity: entity),
                 now: now, into: &pipeline)
         }
         lastTime = .now - started
+    }
+
+    /// Appends the view's features of the batch's `row`-th event (a job that logs features).
+    func appendFeatures(ofRow row: Int, to values: inout [Double?]) {
+        values.append(contentsOf: features[row * width..<(row + 1) * width])
     }
 }
 
@@ -804,12 +808,6 @@ struct EntityRef: Hashable {
 }
 
 /// An entity whose tiles from `partition` changed in the current batch.
-struct DirtyEntity {
-    let partition: Int32
-    let view: Int
-    let entity: String
-}
-
 /// Exponential backoff whose next attempt is due after a wait.
 struct Backoff {
     let initial: Duration

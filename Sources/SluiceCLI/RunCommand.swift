@@ -18,7 +18,7 @@ struct RunCommand: AsyncParsableCommand {
     var untilEnd = false
     @Option(help: "Most messages per batch (one Redis transaction).")
     var batchSize: Int = 20_000
-    @Option(help: "Threads applying a batch, one view of one partition at a time each (default: the number of cores). With --offline-dir, events are applied on one thread.")
+    @Option(help: "Threads applying a batch, one view of one partition at a time each (one view with --offline-dir). (default: the number of cores)")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Do not print progress lines.")
     var quiet = false

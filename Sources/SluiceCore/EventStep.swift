@@ -37,24 +37,6 @@ public struct EventStep: Sendable {
         event.values[layouts[view].keyFieldIndex].stringValue ?? ""
     }
 
-    /// The feature-log row of an event: every view's features at the event time, from the
-    /// entity's tiles in `sources` as they are before the event is applied. `scratch` and
-    /// `windows` are reused between calls.
-    public func logRow(
-        _ event: DecodedEvent, partition: Int32, offset: Int64, scratch: inout [Double?], windows: inout WindowScratch,
-        sources: some EntityTileSources
-    ) -> FeatureLogRow {
-        var features: [Double?] = []
-        features.reserveCapacity(logLayout.featureNames.count)
-        for index in layouts.indices {
-            let entity = entity(of: event, view: index)
-            appendLogFeatures(view: index, of: event, to: &features, scratch: &scratch, windows: &windows) { visit in
-                sources.forEachPartition(view: index, entity: entity, visit)
-            }
-        }
-        return logRow(event, partition: partition, offset: offset, features: features)
-    }
-
     /// View `view`'s part of an event's feature-log row, appended to `features`: its features at
     /// the event time from the entity's tiles as `partitions` visits them (one `EntityTiles` per
     /// source partition, in ascending partition order), then its on-demand features with the
@@ -118,11 +100,4 @@ public struct EventStep: Sendable {
         let layout = layouts[view]
         return tiles.apply(event, partition: partition, offset: offset, layout: layout, watermark: newestEventTime - layout.view.allowedLateness)
     }
-}
-
-/// Where the feature log finds an entity's live tiles: one `EntityTiles` per source partition.
-public protocol EntityTileSources {
-    /// Calls `body` with the tiles of `entity` in view `view` of each partition that has them, in
-    /// ascending partition order.
-    func forEachPartition(view: Int, entity: String, _ body: (inout EntityTiles) -> Void)
 }
