@@ -352,6 +352,16 @@ final class EngineRun {
     /// that is not cached, keeping each partition's own tiles.
     private func loadMissingEntities(_ accepted: [AcceptedEvent]) throws {
         var missing: [EntityRef: Set<Int32>] = [:]
+        // A partition with nothing stored has nothing to load: its entities start empty.
+        func need(_ entity: String, view: Int, in state: PartitionState) {
+            guard state.views[view][entity] == nil else { return }
+            if state.storeHoldsNothing {
+                state.views[view][entity] = EntityTiles(groupCount: layouts[view].groups.count)
+                state.cachedEntities += 1
+            } else {
+                missing[EntityRef(view: view, entity: entity), default: []].insert(state.partition)
+            }
+        }
         if featureLog != nil {
             // The log reads every view of every event across all partitions of this process, so
             // each of them must hold the entity's stored tiles.
@@ -359,31 +369,16 @@ final class EngineRun {
             for item in accepted {
                 for viewIndex in layouts.indices {
                     let entity = step.entity(of: item.event, view: viewIndex)
-                    for state in owned where state.views[viewIndex][entity] == nil {
-                        missing[EntityRef(view: viewIndex, entity: entity), default: []].insert(state.partition)
-                    }
+                    for state in owned { need(entity, view: viewIndex, in: state) }
                 }
             }
         } else {
             for item in accepted {
                 let state = partitions[item.partition]!
                 for (viewIndex, layout) in layouts.enumerated() where item.late & (1 << UInt64(viewIndex)) == 0 {
-                    let entity = item.event.values[layout.keyFieldIndex].stringValue!
-                    if state.views[viewIndex][entity] == nil {
-                        missing[EntityRef(view: viewIndex, entity: entity), default: []].insert(item.partition)
-                    }
+                    need(item.event.values[layout.keyFieldIndex].stringValue!, view: viewIndex, in: state)
                 }
             }
-        }
-        // A partition with nothing stored has nothing to load: its entities start empty.
-        for (ref, wanted) in missing {
-            let empty = wanted.filter { partitions[$0]!.storeHoldsNothing }
-            guard !empty.isEmpty else { continue }
-            for partition in empty {
-                partitions[partition]!.views[ref.view][ref.entity] = EntityTiles(groupCount: layouts[ref.view].groups.count)
-                partitions[partition]!.cachedEntities += 1
-            }
-            if empty.count == wanted.count { missing[ref] = nil } else { missing[ref] = wanted.subtracting(empty) }
         }
         guard !missing.isEmpty else { return }
         let refs = Array(missing.keys)
