@@ -151,10 +151,12 @@ public final class TestProcess: Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// Waits until something accepts TCP connections on 127.0.0.1:`port`.
+    /// Waits until something accepts TCP connections on 127.0.0.1:`port`. It tries again after
+    /// every sleep, the last one included: on a machine busy with parallel tests a sleep can
+    /// outlast the whole timeout, and the port may well be listening by then.
     public static func waitForPort(_ port: Int, timeout: Duration = .seconds(10)) async throws {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        while true {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
@@ -167,6 +169,7 @@ public final class TestProcess: Sendable {
             }
             close(fd)
             if connected == 0 { return }
+            if ContinuousClock.now >= deadline { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw TestFailure("nothing listened on 127.0.0.1:\(port) within \(timeout)")

@@ -22,8 +22,8 @@ struct RedisOutageTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-outage-\(suffix)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", folder, "--save", "", "--appendonly", "no"]
-        var server = try TestProcess(TestProcess.which("redis-server"), arguments)
-        try await TestProcess.waitForPort(port)
+        var server = try TestProcess(TestProcess.which("redis-server"), arguments, logFile: "\(folder)/redis.log")
+        try await TestProcess.waitForPort(port, timeout: .seconds(30))
         let url = "redis://127.0.0.1:\(port)/0"
         var own = try RedisConfiguration(url: url)
         own.reconnect.maxAttempts = 1
@@ -58,7 +58,7 @@ struct RedisOutageTests {
         }
         #expect(exited != nil, "the test's Redis did not stop for SHUTDOWN SAVE")
         try await Task.sleep(for: .seconds(2))
-        server = try TestProcess(TestProcess.which("redis-server"), arguments)
+        server = try TestProcess(TestProcess.which("redis-server"), arguments, logFile: "\(folder)/redis.log")
         defer { server.stop() }
         // A loaded CI machine can take a while to start it and read the dump back.
         try await TestProcess.waitForPort(port, timeout: .seconds(30))
