@@ -487,7 +487,6 @@ private final class ReplayRows: @unchecked Sendable {
     private let step: EventStep
     private let outputs: [ViewFeatures]
     private(set) var count = 0
-    private var sinceFlush = 0
     /// The first error of the feature log; nothing more is written after it.
     private(set) var error: (any Error)?
     private(set) var lastBatchTime: Duration = .zero
@@ -512,16 +511,14 @@ private final class ReplayRows: @unchecked Sendable {
             for output in outputs { output.append(row: item.row, parity: parity, to: &features) }
             log.append(step.logRow(item.event, partition: item.partition, offset: item.offset, features: features))
             count += 1
-            sinceFlush += 1
         }
-        if sinceFlush >= 10_000 {
-            do {
-                try log.persistPending()
-                try log.commitInFlight()
-            } catch {
-                self.error = error
-            }
-            sinceFlush = 0
+        // Into the Parquet files at once: a task of even size is easier to balance against the
+        // views' than one that encodes five batches every fifth time.
+        do {
+            try log.persistPending()
+            try log.commitInFlight()
+        } catch {
+            self.error = error
         }
     }
 }
