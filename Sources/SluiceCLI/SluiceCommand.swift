@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import Sluice
 
-@main
 struct SluiceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
