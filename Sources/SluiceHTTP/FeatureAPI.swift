@@ -74,7 +74,10 @@ public struct FeatureAPI: Service {
                 address: .hostname(configuration.host, port: configuration.port), serverName: "sluice"),
             logger: logger)
         logger.info("serving features at http://\(configuration.host):\(configuration.port)/v1/features")
-        try await application.runService()
+        // `run()`, not `runService()`: the latter adds a service group of its own that also
+        // catches SIGTERM, and when it finished first, ours saw this service end "unexpectedly"
+        // and the process exited 1. Graceful shutdown reaches the application from our group.
+        try await application.run()
     }
 
     /// The routes; public for tests that drive the router directly.
