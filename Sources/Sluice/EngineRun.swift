@@ -421,7 +421,7 @@ final class EngineRun {
         }
         while applyOutputs.count < jobs.count { applyOutputs.append(ApplyOutput()) }
         let accepted = work.accepted, outputs = applyOutputs, step = step, compiled = compiled
-        let order = jobs.indices.sorted { outputs[$0].lastTime > outputs[$1].lastTime }
+        let order = jobs.indices.sorted { outputs[$0].time.last > outputs[$1].time.last }
         applyTasks.run(order: order) { index in
             outputs[index].apply(accepted, job: jobs[index], step: step, compiled: compiled, now: batchClock)
         }
@@ -612,8 +612,7 @@ struct ApplyJob {
     let logsFeatures: Bool
 
     func entities(of partition: Int32) -> ViewEntities? {
-        partitions.count == 1 ? (partitions[0].partition == partition ? partitions[0].entities : nil)
-            : partitions.first { $0.partition == partition }?.entities
+        partitions.first { $0.partition == partition }?.entities
     }
 }
 
@@ -621,8 +620,7 @@ struct ApplyJob {
 /// every event; reused from batch to batch.
 final class ApplyOutput: @unchecked Sendable {
     var pipeline = RedisPipeline(reservingCapacity: 1 << 16)
-    /// How long the task took last time, to start the longest first.
-    private(set) var lastTime: Duration = .zero
+    private(set) var time = TaskTime()
     private var encoder = TileWriteEncoder()
     private var dirty: [(partition: Int32, entities: ViewEntities, entity: String)] = []
     private var features: [Double?] = []
@@ -663,7 +661,7 @@ final class ApplyOutput: @unchecked Sendable {
                 entity, of: entities, layout: layout, partition: partition, key: compiled.entityKey(view: layout, entity: entity),
                 now: now, into: &pipeline)
         }
-        lastTime = .now - started
+        time.record(since: started)
     }
 
     /// Appends the view's features of the batch's `row`-th event (a job that logs features).

@@ -79,3 +79,14 @@ final class ParallelTasks: @unchecked Sendable {
         }
     }
 }
+
+/// How long a recurring task took last time (to start the longest first) and in all.
+struct TaskTime {
+    private(set) var last: Duration = .zero
+    private(set) var total: Duration = .zero
+
+    mutating func record(since start: ContinuousClock.Instant) {
+        last = .now - start
+        total += last
+    }
+}

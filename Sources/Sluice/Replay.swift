@@ -32,8 +32,8 @@ public struct ReplayConfiguration: Sendable {
     public var progressInterval: Duration? = .seconds(2)
     /// Messages read per poll. Default 10 000.
     public var pollMessages: Int = 10_000
-    /// Threads computing views side by side (each view on one thread at a time); the default is
-    /// the number of cores.
+    /// Threads running the pipeline's tasks (view shards, rows, decoding) side by side; the
+    /// default is the number of cores. The rows do not depend on it.
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     public init(connection: ConnectionSettings, output: FeatureLogOptions) {
@@ -164,9 +164,9 @@ public final class Replay: Sendable {
             let rowCount = processing.last.map { $0.row + 1 } ?? 0
             for output in outputs { output.reserve(rows: rowCount, parity: processParity) }
             var order: [(task: Int, time: Duration)] = []
-            if !processing.isEmpty { order += views.indices.map { ($0, views[$0].lastBatchTime) } }
-            if !writing.isEmpty { order.append((views.count, rows.lastBatchTime)) }
-            order.append((views.count + 1, merge.lastBatchTime))
+            if !processing.isEmpty { order += views.indices.map { ($0, views[$0].time.last) } }
+            if !writing.isEmpty { order.append((views.count, rows.time.last)) }
+            order.append((views.count + 1, merge.time.last))
             tasks.run(order: order.sorted { $0.time > $1.time }.map(\.task)) { task in
                 switch task {
                 case views.count: rows.write(writing, parity: 1 - processParity)
@@ -185,8 +185,8 @@ public final class Replay: Sendable {
             "replay times (s)",
             metadata: [
                 "waited for the broker": "\(waitedForBroker.secondsText)", "waited for helpers": "\(tasks.waitedForHelpers.secondsText)",
-                "decode": "\(merge.totalTime.secondsText)", "rows": "\(rows.totalTime.secondsText)",
-                "view shards": "\(views.map { "\(step.layouts[$0.view].view.name).\($0.shard) \($0.totalTime.secondsText)" }.joined(separator: ", "))",
+                "decode": "\(merge.time.total.secondsText)", "rows": "\(rows.time.total.secondsText)",
+                "view shards": "\(views.map { "\(step.layouts[$0.view].view.name).\($0.shard) \($0.time.total.secondsText)" }.joined(separator: ", "))",
             ])
         // Freeing millions of tiles takes a while: let another thread do it while the files close.
         Thread.detachNewThread { [views] in withExtendedLifetime(views) {} }
@@ -236,9 +236,7 @@ private final class ReplayView: @unchecked Sendable {
     private var scratch: [Double?] = []
     private var windows = WindowScratch()
     private var features: [Double?] = []
-    /// How long the last batch took, to start the slowest task first; and all batches.
-    private(set) var lastBatchTime: Duration = .zero
-    private(set) var totalTime: Duration = .zero
+    private(set) var time = TaskTime()
 
     struct Entity {
         /// In ascending partition order.
@@ -263,8 +261,10 @@ private final class ReplayView: @unchecked Sendable {
     /// the state before it) to the output, then applies it.
     func process(_ batch: [ReplayEvent], parity: Int) {
         let started = ContinuousClock.now
+        // Worked on as locals (uniquely referenced), put back at the end.
         var entities = self.entities, features = self.features, scratch = self.scratch, windows = self.windows
         self.entities = [:]
+        self.features = []
         let bit: UInt64 = 1 << UInt64(view)
         let groupCount = step.layouts[view].groups.count
         for item in batch {
@@ -273,22 +273,16 @@ private final class ReplayView: @unchecked Sendable {
             var index = entities.index(forKey: entity)
             if item.logsRow {
                 features.removeAll(keepingCapacity: true)
-                if let index {
-                    // Moved out while the tiles are visited (and moved back uniquely referenced).
-                    var distinct = entities.values[index].distinct
-                    entities.values[index].distinct = EntityDistinctCaches()
-                    step.appendLogFeatures(
-                        view: view, of: item.event, to: &features, scratch: &scratch, windows: &windows, distinctCaches: &distinct
-                    ) { visit in
-                        for part in entities.values[index].parts.indices { visit(&entities.values[index].parts[part].tiles) }
-                    }
-                    entities.values[index].distinct = distinct
-                } else {
-                    var none = EntityDistinctCaches()
-                    step.appendLogFeatures(
-                        view: view, of: item.event, to: &features, scratch: &scratch, windows: &windows, distinctCaches: &none
-                    ) { _ in }
+                // The distinct sets are moved out while the tiles are visited, and back after.
+                var distinct = index.map { entities.values[$0].distinct } ?? EntityDistinctCaches()
+                if let index { entities.values[index].distinct = EntityDistinctCaches() }
+                step.appendLogFeatures(
+                    view: view, of: item.event, to: &features, scratch: &scratch, windows: &windows, distinctCaches: &distinct
+                ) { visit in
+                    guard let index else { return }
+                    for part in entities.values[index].parts.indices { visit(&entities.values[index].parts[part].tiles) }
                 }
+                if let index { entities.values[index].distinct = distinct }
                 output.store(features, row: item.row, parity: parity)
             }
             guard item.lateMask & bit == 0 else { continue }
@@ -302,8 +296,7 @@ private final class ReplayView: @unchecked Sendable {
         self.features = features
         self.scratch = scratch
         self.windows = windows
-        lastBatchTime = .now - started
-        totalTime += lastBatchTime
+        time.record(since: started)
     }
 
     private static func apply(_ item: ReplayEvent, to entity: inout Entity, step: EventStep, view: Int, groupCount: Int) {
@@ -373,8 +366,7 @@ private final class ReplayMerge: @unchecked Sendable {
     private(set) var rejected: [RejectionReason: Int] = [:]
     /// The batch `decodeNext` decoded.
     private(set) var batch: [ReplayEvent] = []
-    private(set) var lastBatchTime: Duration = .zero
-    private(set) var totalTime: Duration = .zero
+    private(set) var time = TaskTime()
 
     init(
         partitions: [Int32], consumer: KafkaConsumer, pollMessages: Int, logger: Logger, decoder: EventDecoder, step: EventStep,
@@ -418,15 +410,11 @@ private final class ReplayMerge: @unchecked Sendable {
 
     var isDone: Bool { queues.values.allSatisfy(\.isDone) }
 
-
     /// Decodes up to `limit` messages into `batch`: the oldest head while every unfinished
     /// partition has one (or has ended).
     func decodeNext(limit: Int) {
         let started = ContinuousClock.now
-        defer {
-            lastBatchTime = .now - started
-            totalTime += lastBatchTime
-        }
+        defer { time.record(since: started) }
         batch.removeAll(keepingCapacity: true)
         if error == nil && needsMessages {
             do { try poll(timeout: .zero) } catch { self.error = error }
@@ -489,8 +477,7 @@ private final class ReplayRows: @unchecked Sendable {
     private(set) var count = 0
     /// The first error of the feature log; nothing more is written after it.
     private(set) var error: (any Error)?
-    private(set) var lastBatchTime: Duration = .zero
-    private(set) var totalTime: Duration = .zero
+    private(set) var time = TaskTime()
 
     init(log: FeatureLogWriter, step: EventStep, outputs: [ViewFeatures]) {
         self.log = log
@@ -501,10 +488,7 @@ private final class ReplayRows: @unchecked Sendable {
     func write(_ batch: [ReplayEvent], parity: Int) {
         guard error == nil else { return }
         let started = ContinuousClock.now
-        defer {
-            lastBatchTime = .now - started
-            totalTime += lastBatchTime
-        }
+        defer { time.record(since: started) }
         for item in batch where item.logsRow {
             var features: [Double?] = []
             features.reserveCapacity(step.logLayout.featureNames.count)

@@ -22,8 +22,7 @@ struct CrashRecoveryTests {
 
     /// The sum of the partitions' stored next offsets, read from the offsets hash alone (quick
     /// enough to poll while a run writes).
-    func storedOffsets(_ name: String) throws -> Int64 {
-        let redis = try RedisConnection(configuration: TestServices.redisConfiguration())
+    func storedOffsets(_ name: String, redis: RedisConnection) throws -> Int64 {
         let keys = try redis.send("KEYS", .string("sluice:\(name):*:offsets")).array?.compactMap(\.string) ?? []
         guard let key = keys.first else { return 0 }
         let items = try redis.send("HGETALL", .string(key)).array ?? []
@@ -48,6 +47,7 @@ struct CrashRecoveryTests {
 
         // Interrupted: SIGTERM once (must exit 0 after committing), then SIGKILL at random moments.
         let killed = try EngineTestSupport.fraudTopology(name: "kill_\(suffix)", topic: topic)
+        let redis = try RedisConnection(configuration: TestServices.redisConfiguration())
         var partialProgress: [Int64] = []
         var generator = SystemRandomNumberGenerator()
         for attempt in 0..<5 {
@@ -56,9 +56,9 @@ struct CrashRecoveryTests {
                 killed.path, group: "kill-\(suffix)", log: "\(logDirectory)/kill-\(attempt).log", offlineDir: "\(logDirectory)/kill-offline",
                 batchSize: 500)
             // Wait until this process wrote something new, then interrupt it mid-run.
-            let before = try storedOffsets("kill_\(suffix)")
+            let before = try storedOffsets("kill_\(suffix)", redis: redis)
             let deadline = ContinuousClock.now + .seconds(30)
-            while try storedOffsets("kill_\(suffix)") == before && ContinuousClock.now < deadline {
+            while try storedOffsets("kill_\(suffix)", redis: redis) == before && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...400, using: &generator)))
@@ -69,7 +69,7 @@ struct CrashRecoveryTests {
                 process.send(SIGKILL)
                 _ = try await process.waitForExit(timeout: .seconds(10))
             }
-            partialProgress.append(try storedOffsets("kill_\(suffix)"))
+            partialProgress.append(try storedOffsets("kill_\(suffix)", redis: redis))
         }
         #expect(partialProgress.contains { $0 > 0 && $0 < Int64(events) }, "no interruption happened mid-run: \(partialProgress)")
         let last = try sluice(
