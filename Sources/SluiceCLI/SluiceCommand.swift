@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Sluice
 
+@main
 struct SluiceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
