@@ -31,10 +31,10 @@ public struct EntityDistinctCaches: Sendable {
             let group = layout.groups[window.group]
             let tile = group.tileIndex(of: event.eventTime)
             guard windows[index].range!.contains(tile) else { continue }
-            let accumulator = tiles.groups[window.group][tile]
+            let position = tiles.groups[window.group].position(of: tile)
             for (slot, field) in group.distinctFields.enumerated() where !event.values[field].isNull {
                 let hash = StableHash.hash(event.values[field])
-                switch accumulator?.distinct[slot] {
+                switch position.map({ tiles.groups[window.group].accumulators[$0].distinct[slot] }) {
                 case nil:
                     windows[index].sets[slot].insert(hash)
                 case .exact(let hashes)?:
@@ -130,18 +130,16 @@ private struct WindowDistinctCache: Sendable {
 
     /// Moves one partition's tiles of the window from `old` to `new`: takes out the tiles that
     /// left, adds those that came in. False if one of them is a HyperLogLog.
-    mutating func slide(_ tiles: [Int64: TileAccumulator], from old: ClosedRange<Int64>, to new: ClosedRange<Int64>) -> Bool {
-        for tile in old.lowerBound..<new.lowerBound {
-            guard let accumulator = tiles[tile] else { continue }
+    mutating func slide(_ run: TileRun, from old: ClosedRange<Int64>, to new: ClosedRange<Int64>) -> Bool {
+        for position in run.positions(in: old.lowerBound..<new.lowerBound) {
             for slot in sets.indices {
-                guard case .exact(let hashes) = accumulator.distinct[slot] else { return false }
+                guard case .exact(let hashes) = run.accumulators[position].distinct[slot] else { return false }
                 for hash in hashes { sets[slot].remove(hash) }
             }
         }
-        for tile in (old.upperBound + 1)..<(new.upperBound + 1) {
-            guard let accumulator = tiles[tile] else { continue }
+        for position in run.positions(in: (old.upperBound + 1)..<(new.upperBound + 1)) {
             for slot in sets.indices {
-                guard case .exact(let hashes) = accumulator.distinct[slot] else { return false }
+                guard case .exact(let hashes) = run.accumulators[position].distinct[slot] else { return false }
                 for hash in hashes { sets[slot].insert(hash) }
             }
         }

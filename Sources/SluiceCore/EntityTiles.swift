@@ -1,12 +1,10 @@
 /// The tiles of one entity that one source partition contributed, held in memory while the
 /// partition is processed. Only the owner of the partition ever writes them.
 public struct EntityTiles: Sendable, Equatable {
-    /// Per tile group: tile index → accumulator.
-    public var groups: [[Int64: TileAccumulator]]
+    /// Per tile group, its tiles in ascending order.
+    public private(set) var groups: [TileRun]
     /// Tiles changed or removed since the last `drainChanges`, possibly repeated.
     public private(set) var changed: [TileKey] = []
-    /// Per group, no tile index is below this (so pruning can skip the scan).
-    private var lowestTile: [Int64]
     /// Per window of the layout (`ViewLayout.windows` order), the fold of this partition's tiles
     /// `start..<end`, kept between reads: consecutive events of an entity mostly read the same
     /// closed tiles, and only the newest one changes. Dropped when one of its tiles changes.
@@ -26,17 +24,13 @@ public struct EntityTiles: Sendable, Equatable {
     }
 
     public init(groupCount: Int) {
-        groups = Array(repeating: [:], count: groupCount)
-        lowestTile = Array(repeating: .max, count: groupCount)
+        groups = Array(repeating: TileRun(), count: groupCount)
     }
 
     /// Tiles read back from the store.
     public init(groupCount: Int, tiles: [StoredTile]) {
         self.init(groupCount: groupCount)
-        for tile in tiles {
-            groups[tile.group][tile.tile] = tile.accumulator
-            lowestTile[tile.group] = min(lowestTile[tile.group], tile.tile)
-        }
+        for tile in tiles { groups[tile.group].set(tile.tile, tile.accumulator) }
     }
 
     public static func == (lhs: EntityTiles, rhs: EntityTiles) -> Bool { lhs.groups == rhs.groups }
@@ -53,10 +47,9 @@ public struct EntityTiles: Sendable, Equatable {
         let wasClean = changed.isEmpty
         for (groupIndex, group) in layout.groups.enumerated() {
             let tile = group.tileIndex(of: event.eventTime)
-            groups[groupIndex][tile, default: group.emptyAccumulator()]
-                .add(event.values, eventTime: event.eventTime, partition: partition, offset: offset, group: group)
+            let position = groups[groupIndex].positionInserting(tile, empty: group.emptyAccumulator())
+            groups[groupIndex].add(at: position, event.values, eventTime: event.eventTime, partition: partition, offset: offset, group: group)
             changed.append(TileKey(group: groupIndex, tile: tile))
-            if tile < lowestTile[groupIndex] { lowestTile[groupIndex] = tile }
             if !prefixes.isEmpty { dropPrefixes(holding: tile, group: groupIndex, layout: layout) }
         }
         if let watermark { prune(watermark: watermark, layout: layout) }
@@ -67,14 +60,14 @@ public struct EntityTiles: Sendable, Equatable {
     public mutating func prune(watermark: Int64, layout: ViewLayout) {
         for (groupIndex, group) in layout.groups.enumerated() {
             let oldest = group.oldestReadableTile(watermark: watermark)
-            guard lowestTile[groupIndex] < oldest else { continue }
-            let expired = groups[groupIndex].keys.filter { $0 < oldest }
-            for tile in expired {
-                groups[groupIndex][tile] = nil
+            guard groups[groupIndex].lowestTile < oldest else { continue }
+            let expired = groups[groupIndex].firstPosition(atOrAbove: oldest)
+            for position in 0..<expired {
+                let tile = groups[groupIndex].indexes[position]
                 changed.append(TileKey(group: groupIndex, tile: tile))
                 if !prefixes.isEmpty { dropPrefixes(holding: tile, group: groupIndex, layout: layout) }
             }
-            lowestTile[groupIndex] = groups[groupIndex].keys.min() ?? .max
+            groups[groupIndex].removeFirst(expired)
         }
     }
 
@@ -94,7 +87,7 @@ public struct EntityTiles: Sendable, Equatable {
                 // Few tiles: summing them is cheaper than keeping a fold that the next event's
                 // window (a tile later) would not reuse anyway.
                 prefixes[index] = nil
-                scratch.windows[index].addTiles(groups[window.group], in: range, order: &scratch.tileOrder, distinct: distinct)
+                scratch.windows[index].addTiles(groups[window.group], in: range, distinct: distinct)
                 continue
             }
             var prefix: WindowPrefix
@@ -113,9 +106,8 @@ public struct EntityTiles: Sendable, Equatable {
                 prefix = WindowPrefix(start: range.lowerBound, end: range.upperBound, fold: group.emptyAccumulator())
                 fold(group: window.group, tiles: range.lowerBound..<range.upperBound, into: &prefix.fold, scratch: &scratch, distinct: distinct)
             }
-            let tiles = groups[window.group]
-            if let newest = tiles.index(forKey: range.upperBound) {
-                scratch.windows[index].addPart(prefix: prefix.fold, newestTile: tiles.values[newest], distinct: distinct)
+            if let newest = groups[window.group].position(of: range.upperBound) {
+                scratch.windows[index].addPart(prefix: prefix.fold, newestTile: groups[window.group].accumulators[newest], distinct: distinct)
             } else {
                 scratch.windows[index].addPart(prefix: prefix.fold, newestTile: nil, distinct: distinct)
             }
@@ -123,11 +115,9 @@ public struct EntityTiles: Sendable, Equatable {
         }
     }
 
-    /// Whether the group has a tile in `range`, by whichever is fewer: the tiles or the range.
+    /// Whether the group has a tile in `range`.
     private func hasTiles(group: Int, in range: Range<Int64>) -> Bool {
-        let tiles = groups[group]
-        if Int64(tiles.count) < Int64(range.count) { return tiles.keys.contains { range.contains($0) } }
-        return range.contains { tiles.index(forKey: $0) != nil }
+        !groups[group].positions(in: range).isEmpty
     }
 
     /// Up to this many tiles in a group, windows are summed tile by tile without a kept fold.
@@ -139,51 +129,40 @@ public struct EntityTiles: Sendable, Equatable {
     private func fold(
         group: Int, tiles range: Range<Int64>, into fold: inout TileAccumulator, scratch: inout WindowScratch, distinct: Bool
     ) {
-        let tiles = groups[group]
-        guard !range.isEmpty, !tiles.isEmpty else { return }
-        scratch.tileOrder.removeAll(keepingCapacity: true)
-        if Int64(tiles.count) < Int64(range.count) {
-            for tile in tiles.keys where range.contains(tile) { scratch.tileOrder.append(tile) }
-            scratch.tileOrder.sort()
-        } else {
-            for tile in range where tiles.index(forKey: tile) != nil { scratch.tileOrder.append(tile) }
-        }
-        guard !scratch.tileOrder.isEmpty else { return }
+        let positions = groups[group].positions(in: range)
+        guard !positions.isEmpty else { return }
         let slots = distinct ? fold.distinct.count : 0
         while scratch.foldUnions.count < slots { scratch.foldUnions.append(DistinctUnion()) }
         for slot in 0..<slots {
             scratch.foldUnions[slot].reset()
             scratch.foldUnions[slot].add(fold.distinct[slot])
         }
-        var newest: Dictionary<Int64, TileAccumulator>.Index?
-        for tile in scratch.tileOrder {
-            let index = tiles.index(forKey: tile)!
-            let accumulator = tiles.values[index]
-            fold.count += accumulator.count
-            for slot in fold.numeric.indices { fold.numeric[slot].merge(accumulator.numeric[slot]) }
-            for slot in 0..<slots { scratch.foldUnions[slot].add(accumulator.distinct[slot]) }
-            if accumulator.hasLast,
-                (accumulator.lastTime, accumulator.lastPartition, accumulator.lastOffset) > (fold.lastTime, fold.lastPartition, fold.lastOffset)
-            {
-                fold.lastTime = accumulator.lastTime
-                fold.lastPartition = accumulator.lastPartition
-                fold.lastOffset = accumulator.lastOffset
-                newest = index
+        var newest: Int?
+        groups[group].accumulators.withUnsafeBufferPointer { tiles in
+            for position in positions {
+                fold.count += tiles[position].count
+                for slot in fold.numeric.indices { fold.numeric[slot].merge(tiles[position].numeric[slot]) }
+                for slot in 0..<slots { scratch.foldUnions[slot].add(tiles[position].distinct[slot]) }
+                if tiles[position].hasLast,
+                    (tiles[position].lastTime, tiles[position].lastPartition, tiles[position].lastOffset)
+                        > (fold.lastTime, fold.lastPartition, fold.lastOffset)
+                {
+                    fold.lastTime = tiles[position].lastTime
+                    fold.lastPartition = tiles[position].lastPartition
+                    fold.lastOffset = tiles[position].lastOffset
+                    newest = position
+                }
             }
         }
         for slot in 0..<slots { fold.distinct[slot] = scratch.foldUnions[slot].sketch() }
-        if let newest { fold.lastValues = tiles.values[newest].lastValues }
+        if let newest { fold.lastValues = groups[group].accumulators[newest].lastValues }
     }
 
     /// Adds the distinct sketches of the group's tiles within `range` to `window`'s unions.
     func addDistinct(group: Int, in range: ClosedRange<Int64>, to window: inout WindowTotals) {
-        let tiles = groups[group]
-        if Int64(tiles.count) < Int64(range.count) {
-            for (tile, accumulator) in tiles where range.contains(tile) { window.addDistinct(accumulator) }
-        } else {
-            for tile in range {
-                if let index = tiles.index(forKey: tile) { window.addDistinct(tiles.values[index]) }
-            }
+        let positions = groups[group].positions(in: range)
+        groups[group].accumulators.withUnsafeBufferPointer { tiles in
+            for position in positions { window.addDistinct(tiles[position]) }
         }
     }
 
@@ -202,7 +181,7 @@ public struct EntityTiles: Sendable, Equatable {
         var previous: TileKey?
         for change in changed where change != previous {
             previous = change
-            if groups[change.group][change.tile] != nil { writes.append(change) } else { deletes.append(change) }
+            if groups[change.group].contains(change.tile) { writes.append(change) } else { deletes.append(change) }
         }
         changed.removeAll(keepingCapacity: true)
     }
@@ -214,14 +193,14 @@ public struct EntityTiles: Sendable, Equatable {
 
     /// Encodes one tile (which must exist) in place, without copying it out of the dictionary.
     public func encodeTile(_ key: TileKey, into buffer: inout [UInt8]) {
-        TileCodec.encode(groups[key.group][key.tile]!, into: &buffer)
+        TileCodec.encode(groups[key.group].accumulators[groups[key.group].position(of: key.tile)!], into: &buffer)
     }
 
     /// The tiles as `StoredTile`s of `partition`, for `FeatureCalculator`.
     public func storedTiles(partition: Int32) -> [StoredTile] {
         var result: [StoredTile] = []
-        for (groupIndex, tiles) in groups.enumerated() {
-            for (tile, accumulator) in tiles {
+        for (groupIndex, run) in groups.enumerated() {
+            for (tile, accumulator) in zip(run.indexes, run.accumulators) {
                 result.append(StoredTile(group: groupIndex, tile: tile, partition: partition, accumulator: accumulator))
             }
         }

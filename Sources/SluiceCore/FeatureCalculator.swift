@@ -165,8 +165,9 @@ public enum FeatureCalculator {
         var unknown = false
         sources { tiles in
             guard !found else { return }
-            for (tile, accumulator) in tiles.groups[plan.storedPlan.group] where range.contains(tile) {
-                switch accumulator.distinct[plan.storedPlan.slot].contains(hash) {
+            let run = tiles.groups[plan.storedPlan.group]
+            for position in run.positions(in: range) {
+                switch run.accumulators[position].distinct[plan.storedPlan.slot].contains(hash) {
                 case true?:
                     found = true
                     return

@@ -8,8 +8,6 @@
 public struct WindowScratch: Sendable {
     /// Per window of the view being computed, in `ViewLayout.windows` order.
     var windows: [WindowTotals] = []
-    /// Tile indexes in ascending order, reused while folding a window prefix.
-    var tileOrder: [Int64] = []
     /// Per distinct slot, the union being built for a window prefix.
     var foldUnions: [DistinctUnion] = []
 
@@ -80,19 +78,18 @@ struct WindowTotals: Sendable {
 
     /// Adds one partition's part of the window from its tiles within `range`, merged in tile
     /// order: the same arithmetic as a fold of the closed tiles followed by the newest one.
-    mutating func addTiles(_ tiles: [Int64: TileAccumulator], in range: ClosedRange<Int64>, order: inout [Int64], distinct withDistinct: Bool) {
-        order.removeAll(keepingCapacity: true)
-        for tile in tiles.keys where range.contains(tile) { order.append(tile) }
-        guard !order.isEmpty else { return }
-        if order.count > 1 { order.sort() }
+    mutating func addTiles(_ run: TileRun, in range: ClosedRange<Int64>, distinct withDistinct: Bool) {
+        let positions = run.positions(in: range)
+        guard !positions.isEmpty else { return }
         partNumeric.removeAll(keepingCapacity: true)
         for _ in numeric.indices { partNumeric.append(NumericStats()) }
-        for tile in order {
-            let accumulator = tiles[tile]!
-            count += accumulator.count
-            for slot in numeric.indices { partNumeric[slot].merge(accumulator.numeric[slot]) }
-            if withDistinct { addDistinct(accumulator) }
-            considerNewest(accumulator)
+        run.accumulators.withUnsafeBufferPointer { tiles in
+            for position in positions {
+                count += tiles[position].count
+                for slot in numeric.indices { partNumeric[slot].merge(tiles[position].numeric[slot]) }
+                if withDistinct { addDistinct(tiles[position]) }
+                considerNewest(tiles[position])
+            }
         }
         for slot in numeric.indices { numeric[slot].merge(partNumeric[slot]) }
     }

@@ -146,7 +146,7 @@ struct WindowTests {
         #expect(!deletes.isEmpty, "pruning removed nothing")
         for group in layout.groups.indices {
             let oldest = layout.groups[group].oldestReadableTile(watermark: watermark)
-            #expect(tiles.groups[group].keys.allSatisfy { $0 >= oldest })
+            #expect(tiles.groups[group].indexes.allSatisfy { $0 >= oldest })
         }
         let after = readTimes.map { FeatureCalculator.compute(layout, tiles: tiles.storedTiles(partition: 0), at: $0) }
         #expect(after == before)
