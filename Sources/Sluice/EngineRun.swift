@@ -354,7 +354,7 @@ final class EngineRun {
         var missing: [EntityRef: Set<Int32>] = [:]
         // A partition with nothing stored has nothing to load: its entities start empty.
         func need(_ entity: String, view: Int, in state: PartitionState) {
-            guard state.views[view][entity] == nil else { return }
+            guard !state.views[view].holds(entity) else { return }
             if state.storeHoldsNothing {
                 state.views[view][entity] = EntityTiles(groupCount: layouts[view].groups.count)
                 state.cachedEntities += 1
@@ -589,6 +589,9 @@ final class ViewEntities: @unchecked Sendable {
         get { tiles[entity] }
         _modify { yield &tiles[entity] }
     }
+
+    /// Whether the entity is cached, without copying its tiles out as the getter would.
+    func holds(_ entity: String) -> Bool { tiles.index(forKey: entity) != nil }
 
     /// Whether the key's TTL should be set in this batch: never set by this process, or set more
     /// than a tenth of the TTL ago. Forgotten with the cache, which only makes it set again.

@@ -21,6 +21,9 @@ public struct EntityTiles: Sendable, Equatable {
     public struct TileKey: Hashable, Sendable {
         public var group: Int
         public var tile: Int64
+
+        @inline(__always)
+        func precedes(_ other: TileKey) -> Bool { group < other.group || (group == other.group && tile < other.tile) }
     }
 
     public init(groupCount: Int) {
@@ -175,8 +178,9 @@ public struct EntityTiles: Sendable, Equatable {
     /// Splits the changes since the last call into tiles that exist (to write) and tiles that
     /// were removed (to delete), each once, appending to the caller's reusable arrays; forgets them.
     public mutating func drainChanges(writes: inout [TileKey], deletes: inout [TileKey]) {
-        if changed.count > 1 {
-            changed.sort { ($0.group, $0.tile) < ($1.group, $1.tile) }
+        // Usually in order already: apply records its groups in order, one tile each.
+        if changed.count > 1 && changed.indices.dropFirst().contains(where: { changed[$0].precedes(changed[$0 - 1]) }) {
+            changed.sort { $0.precedes($1) }
         }
         var previous: TileKey?
         for change in changed where change != previous {
