@@ -10,8 +10,10 @@
 /// (of any partition) in the window that hold it, so that a tile leaving the window takes its
 /// hashes out again.
 ///
-/// A window's set is built on the second read over the same tiles when its union is big enough
-/// to be worth keeping; it then follows the window forward. It is dropped when a HyperLogLog tile
+/// A window's set is built from the tiles' union the first time the window is counted (even a
+/// small union: counting it from the tiles means going through every tile sketch of every
+/// partition, up to 240 for a 1 h window of 1 min tiles on 4 partitions), and then follows the
+/// window forward. It is dropped when a HyperLogLog tile
 /// would take part (its hashes are unknown) and when pruning could have removed one of its tiles;
 /// a read behind it (a late event) is counted from the tiles and leaves it alone.
 public struct EntityDistinctCaches: Sendable {
@@ -19,9 +21,6 @@ public struct EntityDistinctCaches: Sendable {
     fileprivate var windows: [WindowDistinctCache] = []
 
     public init() {}
-
-    /// Smaller unions are counted from the tiles each time: cheaper than keeping a set.
-    static let keepFromCount = 64
 
     /// Takes an event about to be applied to one partition's tiles (`tiles`, as they are before
     /// it) into the sets whose windows hold its tile.
@@ -97,13 +96,11 @@ public struct EntityDistinctCaches: Sendable {
     }
 
     /// After a window was counted from its tiles at `range`: keeps its union for the next reads
-    /// if the previous read covered the same tiles and the union is big. A read behind a kept set
-    /// (a late event) leaves it as it is.
+    /// unless it is empty. A read behind a kept set (a late event) leaves it as it is.
     mutating func counted(window index: Int, range: ClosedRange<Int64>, unions: [DistinctUnion], counts: [Double]) {
         if let kept = windows[index].range, range.lowerBound < kept.lowerBound || range.upperBound < kept.upperBound { return }
-        defer { windows[index].lastRange = range }
         windows[index].drop()
-        guard windows[index].lastRange == range, counts.contains(where: { $0 >= Double(Self.keepFromCount) }) else { return }
+        guard counts.contains(where: { $0 > 0 }) else { return }
         var sets: [DistinctSet] = []
         for union in unions {
             var set = DistinctSet()
@@ -120,8 +117,6 @@ private struct WindowDistinctCache: Sendable {
     var range: ClosedRange<Int64>?
     /// Per distinct slot of the window's group.
     var sets: [DistinctSet] = []
-    /// The tiles the previous read covered.
-    var lastRange: ClosedRange<Int64>?
 
     mutating func drop() {
         range = nil

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import Sluice
+import SluiceCore
+import SluiceTopology
+
+/// The pure core without I/O: demo events decoded once, then per round (a) the engine's update
+/// (apply every event to its partition's tiles) and (b) replay's work (each view's features of
+/// every event from the state before it, across partitions, then the update), on one thread.
+/// No broker or Redis, so the figures move only with the core's code (and the machine's noise:
+/// the minimum over rounds is the figure to compare).
+struct CoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "core", abstract: "Time the core's per-event work on in-memory demo events.")
+
+    @Option var topology = "topologies/fraud.yaml"
+    @Option var events = 200_000
+    @Option var rounds = 5
+    @Option(help: "Source partitions the events are spread over by card, as the topic is keyed.")
+    var partitions = 4
+
+    func run() throws {
+        let compiled = CompiledTopology(try TopologyLoader.load(file: topology))
+        let step = EventStep(topology: compiled.topology, layouts: compiled.layouts)
+        var generator = DemoGenerator(DemoGenerator.Options(events: events, startTime: 1_790_000_000_000, span: 2 * 3_600_000))  // produce-demo's default span
+        var input: [(event: DecodedEvent, partition: Int32, offset: Int64, newest: Int64, late: UInt64)] = []
+        var clocks = Array(repeating: PartitionClock(), count: partitions)
+        var offsets = Array(repeating: Int64(0), count: partitions)
+        while let record = generator.next() {
+            guard case .success(let event) = record.value.withUnsafeBytes({ compiled.decoder.decode($0, messageTimestamp: nil) }) else { continue }
+            let partition = Int(StableHash.hash(record.key) % UInt64(partitions))
+            let late = step.lateMask(eventTime: event.eventTime, clock: clocks[partition])
+            clocks[partition].advance(to: event.eventTime)
+            input.append((event, Int32(partition), offsets[partition], clocks[partition].newestEventTime, late))
+            offsets[partition] += 1
+        }
+        var applyTimes: [Double] = [], logTimes: [Double] = []
+        var checksum = 0.0
+        for _ in 0..<rounds {
+            applyTimes.append(Self.seconds {
+                var state = step.layouts.map { _ in (0..<partitions).map { _ in [String: EntityTiles]() } }
+                for item in input {
+                    for view in step.layouts.indices where item.late & (1 << UInt64(view)) == 0 {
+                        let entity = step.entity(of: item.event, view: view)
+                        step.apply(
+                            item.event, to: &state[view][Int(item.partition)][entity, default: EntityTiles(groupCount: step.layouts[view].groups.count)],
+                            view: view, partition: item.partition, offset: item.offset, newestEventTime: item.newest)
+                        state[view][Int(item.partition)][entity]!.forgetChanges()
+                    }
+                }
+            })
+            logTimes.append(Self.seconds {
+                // Per view: entity → (per partition its tiles, the entity's distinct sets).
+                var state = step.layouts.map { _ in [String: (parts: [EntityTiles], distinct: EntityDistinctCaches)]() }
+                var features: [Double?] = [], scratch: [Double?] = [], windows = WindowScratch()
+                for item in input {
+                    for view in step.layouts.indices {
+                        let entity = step.entity(of: item.event, view: view)
+                        let groups = step.layouts[view].groups.count
+                        var entry = state[view].removeValue(forKey: entity)
+                            ?? ((0..<partitions).map { _ in EntityTiles(groupCount: groups) }, EntityDistinctCaches())
+                        features.removeAll(keepingCapacity: true)
+                        step.appendLogFeatures(
+                            view: view, of: item.event, to: &features, scratch: &scratch, windows: &windows, distinctCaches: &entry.distinct
+                        ) { visit in
+                            for part in entry.parts.indices { visit(&entry.parts[part]) }
+                        }
+                        checksum += features.reduce(0) { $0 + ($1 ?? 0) }
+                        if item.late & (1 << UInt64(view)) == 0 {
+                            let layout = step.layouts[view]
+                            entry.distinct.willApply(item.event, to: entry.parts[Int(item.partition)], layout: layout)
+                            step.apply(
+                                item.event, to: &entry.parts[Int(item.partition)], view: view, partition: item.partition,
+                                offset: item.offset, newestEventTime: item.newest)
+                            entry.parts[Int(item.partition)].forgetChanges()
+                            entry.distinct.didApply(layout: layout, watermark: item.newest - layout.view.allowedLateness)
+                        }
+                        state[view][entity] = entry
+                    }
+                }
+            })
+        }
+        let rate = { (times: [Double]) in Int(Double(input.count) / times.min()!) }
+        print("core: \(input.count) events, \(partitions) partitions, best of \(rounds) rounds (one thread)")
+        print("  apply only (engine update):           \(rate(applyTimes)) events/s  (rounds: \(applyTimes.map { String(format: "%.3f", $0) }.joined(separator: " ")) s)")
+        print("  features then apply (replay's work):  \(rate(logTimes)) events/s  (rounds: \(logTimes.map { String(format: "%.3f", $0) }.joined(separator: " ")) s; checksum \(checksum))")
+    }
+
+    private static func seconds(_ body: () -> Void) -> Double {
+        let started = ContinuousClock.now
+        body()
+        let elapsed = ContinuousClock.now - started
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+}
