@@ -52,7 +52,9 @@ struct CoreCommand: ParsableCommand {
             logTimes.append(Self.seconds {
                 // Per view: entity → (per partition its tiles, the entity's distinct sets).
                 var state = step.layouts.map { _ in [String: (parts: [EntityTiles], distinct: EntityDistinctCaches)]() }
-                var features: [Double?] = [], scratch: [Double?] = [], windows = WindowScratch()
+                // Scratch per view, as replay keeps it (its shape follows the view's windows).
+                var features: [Double?] = [], scratch: [Double?] = []
+                var windows = step.layouts.map { _ in WindowScratch() }
                 for item in input {
                     for view in step.layouts.indices {
                         let entity = step.entity(of: item.event, view: view)
@@ -61,7 +63,7 @@ struct CoreCommand: ParsableCommand {
                             ?? ((0..<partitions).map { _ in EntityTiles(groupCount: groups) }, EntityDistinctCaches())
                         features.removeAll(keepingCapacity: true)
                         step.appendLogFeatures(
-                            view: view, of: item.event, to: &features, scratch: &scratch, windows: &windows, distinctCaches: &entry.distinct
+                            view: view, of: item.event, to: &features, scratch: &scratch, windows: &windows[view], distinctCaches: &entry.distinct
                         ) { visit in
                             for part in entry.parts.indices { visit(&entry.parts[part]) }
                         }
