@@ -52,7 +52,10 @@ public struct EntityTiles: Sendable, Equatable {
             let tile = group.tileIndex(of: event.eventTime)
             let position = groups[groupIndex].positionInserting(tile, empty: group.emptyAccumulator())
             groups[groupIndex].add(at: position, event.values, eventTime: event.eventTime, partition: partition, offset: offset, group: group)
-            changed.append(TileKey(group: groupIndex, tile: tile))
+            // An entity's consecutive events mostly land in the tiles the previous one changed:
+            // recording those again would only grow the list a busy entity sorts at the next drain.
+            let key = TileKey(group: groupIndex, tile: tile)
+            if !changed.suffix(layout.groups.count).contains(key) { changed.append(key) }
             if !prefixes.isEmpty { dropPrefixes(holding: tile, group: groupIndex, layout: layout) }
         }
         if let watermark { prune(watermark: watermark, layout: layout) }
@@ -93,26 +96,28 @@ public struct EntityTiles: Sendable, Equatable {
                 scratch.windows[index].addTiles(groups[window.group], in: range, distinct: distinct)
                 continue
             }
+            // Moved out (not copied) so that the fold stays uniquely referenced while it grows.
             var prefix: WindowPrefix
-            if let kept = prefixes[index], kept.start <= range.lowerBound, kept.end <= range.upperBound,
+            if var kept = prefixes[index].take(), kept.start <= range.lowerBound, kept.end <= range.upperBound,
                 kept.start == range.lowerBound || !hasTiles(group: window.group, in: kept.start..<range.lowerBound)
             {
                 // The window moved on past tiles this partition does not have (or not at all):
                 // the fold is the same, to the bit, as one started at the new start.
-                prefixes[index] = nil  // keep the fold uniquely referenced while it grows
+                kept.start = range.lowerBound
+                kept.end = max(kept.end, range.lowerBound)
+                fold(group: window.group, tiles: kept.end..<range.upperBound, into: &kept.fold, scratch: &scratch, distinct: distinct)
+                kept.end = range.upperBound
                 prefix = kept
-                prefix.start = range.lowerBound
-                prefix.end = max(prefix.end, range.lowerBound)
-                fold(group: window.group, tiles: prefix.end..<range.upperBound, into: &prefix.fold, scratch: &scratch, distinct: distinct)
-                prefix.end = range.upperBound
             } else {
                 prefix = WindowPrefix(start: range.lowerBound, end: range.upperBound, fold: group.emptyAccumulator())
                 fold(group: window.group, tiles: range.lowerBound..<range.upperBound, into: &prefix.fold, scratch: &scratch, distinct: distinct)
             }
             if let newest = groups[window.group].position(of: range.upperBound) {
-                scratch.windows[index].addPart(prefix: prefix.fold, newestTile: groups[window.group].accumulators[newest], distinct: distinct)
+                groups[window.group].accumulators.withUnsafeBufferPointer { tiles in
+                    scratch.windows[index].addPart(prefix: prefix.fold, newestTile: tiles[newest], distinct: distinct)
+                }
             } else {
-                scratch.windows[index].addPart(prefix: prefix.fold, newestTile: nil, distinct: distinct)
+                scratch.windows[index].addPart(prefix: prefix.fold, distinct: distinct)
             }
             prefixes[index] = prefix
         }

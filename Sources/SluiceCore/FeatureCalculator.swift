@@ -97,9 +97,15 @@ public enum FeatureCalculator {
     private static func fillValues(_ layout: ViewLayout, scratch: WindowScratch, at time: Int64, into values: inout [Double?]) {
         values.removeAll(keepingCapacity: true)
         for _ in layout.plans { values.append(nil) }
-        for (index, window) in layout.windows.enumerated() {
-            for planIndex in window.plans {
-                values[planIndex] = value(of: layout.plans[planIndex], in: scratch.windows[index], at: time)
+        // Through buffer pointers, which lend their elements: an array's subscript would copy
+        // each window's totals and plan (a retain per array and string they hold) per feature.
+        layout.plans.withUnsafeBufferPointer { plans in
+            scratch.windows.withUnsafeBufferPointer { totals in
+                for (index, window) in layout.windows.enumerated() {
+                    for planIndex in window.plans {
+                        values[planIndex] = value(of: plans[planIndex], in: totals[index], at: time)
+                    }
+                }
             }
         }
     }
@@ -113,12 +119,6 @@ public enum FeatureCalculator {
         }
     }
 
-    static func value(of plan: FeaturePlan, in window: WindowTotals, at time: Int64) -> Double? {
-        value(
-            of: plan, count: window.count, numeric: window.numeric, distinct: { window.distinctCounts[$0] },
-            newestTime: window.hasNewest ? window.newestTime : nil, at: time
-        ) { slot in window.newestValues[slot].doubleValue }
-    }
 
     // MARK: - On-demand features
 
@@ -184,40 +184,33 @@ public enum FeatureCalculator {
         tiles.lazy.filter(\.accumulator.hasLast).map(\.accumulator.lastTime).max()
     }
 
-    static func value(of plan: FeaturePlan, in window: TileAccumulator, at time: Int64) -> Double? {
-        value(
-            of: plan, count: window.count, numeric: window.numeric, distinct: { window.distinct[$0].count },
-            newestTime: window.hasLast ? window.lastTime : nil, at: time
-        ) { slot in window.lastValues[slot].doubleValue }
-    }
-
     /// The one definition of every aggregation's value over a window's totals, whichever way the
-    /// totals were summed (merged accumulators for reads, `WindowScratch` for the feature log).
-    private static func value(
-        of plan: FeaturePlan, count: Int64, numeric: [NumericStats], distinct: (Int) -> Double, newestTime: Int64?,
-        at time: Int64, lastValue: (Int) -> Double?
-    ) -> Double? {
+    /// totals were summed (merged accumulators for reads, `WindowTotals` for the feature log).
+    /// Generic rather than taking closures, so that it is specialised for each and never copies
+    /// the totals (a closure context would, with a retain per array, for every feature).
+    static func value(of plan: FeaturePlan, in window: borrowing some WindowValues, at time: Int64) -> Double? {
         switch plan.feature.aggregation {
         case .count:
-            return Double(count)
+            return Double(window.count)
         case .sum:
-            return numeric[plan.slot].count > 0 ? numeric[plan.slot].sum : 0
+            let stats = window.numeric(plan.slot)
+            return stats.count > 0 ? stats.sum : 0
         case .mean:
-            return numeric[plan.slot].mean
+            return window.numeric(plan.slot).mean
         case .min:
-            let stats = numeric[plan.slot]
+            let stats = window.numeric(plan.slot)
             return stats.count > 0 ? stats.minimum : nil
         case .max:
-            let stats = numeric[plan.slot]
+            let stats = window.numeric(plan.slot)
             return stats.count > 0 ? stats.maximum : nil
         case .stddev:
-            return numeric[plan.slot].standardDeviation
+            return window.numeric(plan.slot).standardDeviation
         case .distinctCount:
-            return distinct(plan.slot)
+            return window.distinctCount(plan.slot)
         case .last:
-            return newestTime == nil ? nil : lastValue(plan.slot)
+            return window.newestEventTime == nil ? nil : window.lastValue(plan.slot)
         case .timeSinceLast:
-            return newestTime.map { Double(max(0, time - $0)) / 1000 }
+            return window.newestEventTime.map { Double(max(0, time - $0)) / 1000 }
         }
     }
 
@@ -225,4 +218,28 @@ public enum FeatureCalculator {
         let group: Int
         let window: Int64
     }
+}
+
+/// A window's totals as the aggregations read them.
+protocol WindowValues {
+    var count: Int64 { get }
+    func numeric(_ slot: Int) -> NumericStats
+    func distinctCount(_ slot: Int) -> Double
+    /// The newest event's time, nil for an empty window.
+    var newestEventTime: Int64? { get }
+    func lastValue(_ slot: Int) -> Double?
+}
+
+extension TileAccumulator: WindowValues {
+    func numeric(_ slot: Int) -> NumericStats { numeric[slot] }
+    func distinctCount(_ slot: Int) -> Double { distinct[slot].count }
+    var newestEventTime: Int64? { hasLast ? lastTime : nil }
+    func lastValue(_ slot: Int) -> Double? { lastValues[slot].doubleValue }
+}
+
+extension WindowTotals: WindowValues {
+    func numeric(_ slot: Int) -> NumericStats { numeric[slot] }
+    func distinctCount(_ slot: Int) -> Double { distinctCounts[slot] }
+    var newestEventTime: Int64? { hasNewest ? newestTime : nil }
+    func lastValue(_ slot: Int) -> Double? { newestValues[slot].doubleValue }
 }

@@ -55,20 +55,26 @@ struct WindowTotals: Sendable {
     }
 
     /// Adds one partition's part of the window: the fold of its closed tiles, then its newest tile.
-    mutating func addPart(prefix: TileAccumulator, newestTile: TileAccumulator?, distinct withDistinct: Bool) {
+    mutating func addPart(prefix: borrowing TileAccumulator, newestTile: borrowing TileAccumulator, distinct withDistinct: Bool) {
         count += prefix.count
         for slot in numeric.indices {
             var part = prefix.numeric[slot]
-            if let newestTile { part.merge(newestTile.numeric[slot]) }
+            part.merge(newestTile.numeric[slot])
             numeric[slot].merge(part)
         }
         if withDistinct { addDistinct(prefix) }
         considerNewest(prefix)
-        if let newestTile {
-            count += newestTile.count
-            if withDistinct { addDistinct(newestTile) }
-            considerNewest(newestTile)
-        }
+        count += newestTile.count
+        if withDistinct { addDistinct(newestTile) }
+        considerNewest(newestTile)
+    }
+
+    /// Adds one partition's part of the window when it has no newest tile: the fold of its closed tiles.
+    mutating func addPart(prefix: borrowing TileAccumulator, distinct withDistinct: Bool) {
+        count += prefix.count
+        for slot in numeric.indices { numeric[slot].merge(prefix.numeric[slot]) }
+        if withDistinct { addDistinct(prefix) }
+        considerNewest(prefix)
     }
 
     /// Adds a tile's (or fold's) distinct sketches to the window's unions.
