@@ -86,40 +86,42 @@ public struct EntityTiles: Sendable, Equatable {
     /// caller that counts them across partitions itself (`EntityDistinctCaches`).
     mutating func addWindows(_ layout: ViewLayout, at time: Int64, to scratch: inout WindowScratch, distinct: Bool = true) {
         if prefixes.count != layout.windows.count { prefixes = Array(repeating: nil, count: layout.windows.count) }
-        for (index, window) in layout.windows.enumerated() where !groups[window.group].isEmpty {
-            let group = layout.groups[window.group]
-            let range = group.tiles(window: window.window, at: time)
-            if groups[window.group].count <= Self.directTileLimit {
+        for index in layout.windows.indices {
+            let groupIndex = layout.windows[index].group
+            guard !groups[groupIndex].isEmpty else { continue }
+            let group = layout.groups[groupIndex]
+            let range = group.tiles(window: layout.windows[index].window, at: time)
+            if groups[groupIndex].count <= Self.directTileLimit {
                 // Few tiles: summing them is cheaper than keeping a fold that the next event's
                 // window (a tile later) would not reuse anyway.
                 prefixes[index] = nil
-                scratch.windows[index].addTiles(groups[window.group], in: range, distinct: distinct)
+                scratch.windows[index].addTiles(groups[groupIndex], in: range, distinct: distinct)
                 continue
             }
             // Moved out (not copied) so that the fold stays uniquely referenced while it grows.
             var prefix: WindowPrefix
             if var kept = prefixes[index].take(), kept.start <= range.lowerBound, kept.end <= range.upperBound,
-                kept.start == range.lowerBound || !hasTiles(group: window.group, in: kept.start..<range.lowerBound)
+                kept.start == range.lowerBound || !hasTiles(group: groupIndex, in: kept.start..<range.lowerBound)
             {
                 // The window moved on past tiles this partition does not have (or not at all):
                 // the fold is the same, to the bit, as one started at the new start.
                 kept.start = range.lowerBound
                 kept.end = max(kept.end, range.lowerBound)
-                fold(group: window.group, tiles: kept.end..<range.upperBound, into: &kept.fold, scratch: &scratch, distinct: distinct)
+                fold(group: groupIndex, tiles: kept.end..<range.upperBound, into: &kept.fold, scratch: &scratch, distinct: distinct)
                 kept.end = range.upperBound
-                prefix = kept
+                prefix = consume kept
             } else {
                 prefix = WindowPrefix(start: range.lowerBound, end: range.upperBound, fold: group.emptyAccumulator())
-                fold(group: window.group, tiles: range.lowerBound..<range.upperBound, into: &prefix.fold, scratch: &scratch, distinct: distinct)
+                fold(group: groupIndex, tiles: range.lowerBound..<range.upperBound, into: &prefix.fold, scratch: &scratch, distinct: distinct)
             }
-            if let newest = groups[window.group].position(of: range.upperBound) {
-                groups[window.group].accumulators.withUnsafeBufferPointer { tiles in
+            if let newest = groups[groupIndex].position(of: range.upperBound) {
+                groups[groupIndex].accumulators.withUnsafeBufferPointer { tiles in
                     scratch.windows[index].addPart(prefix: prefix.fold, newestTile: tiles[newest], distinct: distinct)
                 }
             } else {
                 scratch.windows[index].addPart(prefix: prefix.fold, distinct: distinct)
             }
-            prefixes[index] = prefix
+            prefixes[index] = consume prefix
         }
     }
 
