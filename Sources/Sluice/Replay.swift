@@ -289,16 +289,17 @@ private final class ReplayView: @unchecked Sendable {
             var index = entities.index(forKey: entity)
             if item.logsRow {
                 features.removeAll(keepingCapacity: true)
-                // The distinct sets are moved out while the tiles are visited, and back after.
-                var distinct = index.map { entities.values[$0].distinct } ?? EntityDistinctCaches()
-                if let index { entities.values[index].distinct = EntityDistinctCaches() }
+                // The distinct sets are moved out while the tiles are visited, and back after
+                // (swapped in place: reading them through `values[index]` would copy the entity).
+                var distinct = EntityDistinctCaches()
+                if let index { swap(&distinct, &entities.values[index].distinct) }
                 step.appendLogFeatures(
                     view: view, of: item.event, to: &features, scratch: &scratch, windows: &windows, distinctCaches: &distinct
                 ) { visit in
                     guard let index else { return }
                     for part in entities.values[index].parts.indices { visit(&entities.values[index].parts[part].tiles) }
                 }
-                if let index { entities.values[index].distinct = distinct }
+                if let index { swap(&distinct, &entities.values[index].distinct) }
                 output.store(features, row: item.row, parity: parity)
             }
             guard item.lateMask & bit == 0 else { continue }
