@@ -190,7 +190,7 @@ public final class Replay: Sendable {
                 "view shards": "\(views.map { "\(step.layouts[$0.view].view.name).\($0.shard) \($0.time.total.secondsText)" }.joined(separator: ", "))",
             ])
         // Freeing millions of tiles takes a while: let another thread do it while the files close.
-        Thread.detachNewThread { [views] in withExtendedLifetime(views) {} }
+        BackgroundRelease.release(views.map { $0.takeEntities() })
         var summary = ReplaySummary()
         summary.messages = merge.messages
         summary.rejected = merge.rejected
@@ -314,6 +314,13 @@ private final class ReplayView: @unchecked Sendable {
         self.scratch = scratch
         self.windows = windows
         time.record(since: started)
+    }
+
+    /// The shard's state, which it no longer holds.
+    func takeEntities() -> [String: Entity] {
+        var taken: [String: Entity] = [:]
+        swap(&taken, &entities)
+        return taken
     }
 
     private static func apply(_ item: ReplayEvent, to entity: inout Entity, step: EventStep, view: Int, groupCount: Int) {

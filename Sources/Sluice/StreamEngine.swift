@@ -52,6 +52,11 @@ public final class StreamEngine: Sendable {
             engine: self, redis: RedisConnection(configuration: redisConfiguration, logger: logger),
             writer: RedisConnection(configuration: redisConfiguration, logger: logger), client: client)
         try state.loop()
+        // Freeing millions of tiles takes a while (0.3 s per 300k events): let another thread do
+        // it, so that a run that is done (and a process about to exit) does not wait for it.
+        var partitions: [Int32: PartitionState] = [:]
+        swap(&partitions, &state.partitions)
+        BackgroundRelease.release(consume partitions)
     }
 
     /// `run` on a dedicated thread (never the cooperative pool), awaited.
