@@ -50,9 +50,25 @@ public final class KafkaConsumer: Sendable {
 
     /// Reads exactly these partitions from these positions, without group membership.
     public func assign(_ positions: [KafkaTopicPartition: KafkaOffset]) throws(KafkaError) {
+        for topic in Set(positions.keys.map(\.topic)) { warmMetadata(topic: topic) }
         let list = RDKafkaTopicPartitionList(positions.sorted { $0.key < $1.key }.map { ($0.key, $0.value.rawValue) })
         let err = client.withHandle { handle in list.withListPointer { rd_kafka_assign(handle, $0) } }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdkafka(err, "could not assign \(positions.keys.sorted())") }
+    }
+
+    /// Asks the broker for `topic`'s partition leaders through this consumer. Assigned partitions
+    /// whose leader librdkafka does not know yet wait a fixed 500 ms before their first offset
+    /// lookup; with the leaders known, the first messages come in milliseconds. Best effort: on
+    /// failure, assignment goes on the slow way.
+    private func warmMetadata(topic: String) {
+        client.withHandle { handle in
+            guard let topicHandle = rd_kafka_topic_new(handle, topic, nil) else { return }
+            defer { rd_kafka_topic_destroy(topicHandle) }
+            var metadata: UnsafePointer<rd_kafka_metadata>? = nil
+            if rd_kafka_metadata(handle, 0, topicHandle, &metadata, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata {
+                rd_kafka_metadata_destroy(metadata)
+            }
+        }
     }
 
     /// The partitions currently assigned to this consumer.
