@@ -33,7 +33,7 @@ public struct EntityDistinctCaches: Sendable {
             let position = tiles.groups[window.group].position(of: tile)
             for (slot, field) in group.distinctFields.enumerated() where !event.values[field].isNull {
                 let hash = StableHash.hash(event.values[field])
-                switch position.map({ tiles.groups[window.group].accumulators[$0].distinct[slot] }) {
+                switch position.map({ tiles.groups[window.group].entries[$0].accumulator.distinct[slot] }) {
                 case nil:
                     windows[index].sets[slot].insert(hash)
                 case .exact(let hashes)?:
@@ -128,13 +128,13 @@ private struct WindowDistinctCache: Sendable {
     mutating func slide(_ run: TileRun, from old: ClosedRange<Int64>, to new: ClosedRange<Int64>) -> Bool {
         for position in run.positions(in: old.lowerBound..<new.lowerBound) {
             for slot in sets.indices {
-                guard case .exact(let hashes) = run.accumulators[position].distinct[slot] else { return false }
+                guard case .exact(let hashes) = run.entries[position].accumulator.distinct[slot] else { return false }
                 for hash in hashes { sets[slot].remove(hash) }
             }
         }
         for position in run.positions(in: (old.upperBound + 1)..<(new.upperBound + 1)) {
             for slot in sets.indices {
-                guard case .exact(let hashes) = run.accumulators[position].distinct[slot] else { return false }
+                guard case .exact(let hashes) = run.entries[position].accumulator.distinct[slot] else { return false }
                 for hash in hashes { sets[slot].insert(hash) }
             }
         }

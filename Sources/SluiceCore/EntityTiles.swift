@@ -69,7 +69,7 @@ public struct EntityTiles: Sendable, Equatable {
             guard groups[groupIndex].lowestTile < oldest else { continue }
             let expired = groups[groupIndex].firstPosition(atOrAbove: oldest)
             for position in 0..<expired {
-                let tile = groups[groupIndex].indexes[position]
+                let tile = groups[groupIndex].entries[position].tile
                 changed.append(TileKey(group: groupIndex, tile: tile))
                 if !prefixes.isEmpty { dropPrefixes(holding: tile, group: groupIndex, layout: layout) }
             }
@@ -115,8 +115,8 @@ public struct EntityTiles: Sendable, Equatable {
                 fold(group: groupIndex, tiles: range.lowerBound..<range.upperBound, into: &prefix.fold, scratch: &scratch, distinct: distinct)
             }
             if let newest = groups[groupIndex].position(of: range.upperBound) {
-                groups[groupIndex].accumulators.withUnsafeBufferPointer { tiles in
-                    scratch.windows[index].addPart(prefix: prefix.fold, newestTile: tiles[newest], distinct: distinct)
+                groups[groupIndex].entries.withUnsafeBufferPointer { tiles in
+                    scratch.windows[index].addPart(prefix: prefix.fold, newestTile: tiles[newest].accumulator, distinct: distinct)
                 }
             } else {
                 scratch.windows[index].addPart(prefix: prefix.fold, distinct: distinct)
@@ -148,31 +148,31 @@ public struct EntityTiles: Sendable, Equatable {
             scratch.foldUnions[slot].add(fold.distinct[slot])
         }
         var newest: Int?
-        groups[group].accumulators.withUnsafeBufferPointer { tiles in
+        groups[group].entries.withUnsafeBufferPointer { entries in
             for position in positions {
-                fold.count += tiles[position].count
-                for slot in fold.numeric.indices { fold.numeric[slot].merge(tiles[position].numeric[slot]) }
-                for slot in 0..<slots { scratch.foldUnions[slot].add(tiles[position].distinct[slot]) }
-                if tiles[position].hasLast,
-                    (tiles[position].lastTime, tiles[position].lastPartition, tiles[position].lastOffset)
+                fold.count += entries[position].accumulator.count
+                for slot in fold.numeric.indices { fold.numeric[slot].merge(entries[position].accumulator.numeric[slot]) }
+                for slot in 0..<slots { scratch.foldUnions[slot].add(entries[position].accumulator.distinct[slot]) }
+                if entries[position].accumulator.hasLast,
+                    (entries[position].accumulator.lastTime, entries[position].accumulator.lastPartition, entries[position].accumulator.lastOffset)
                         > (fold.lastTime, fold.lastPartition, fold.lastOffset)
                 {
-                    fold.lastTime = tiles[position].lastTime
-                    fold.lastPartition = tiles[position].lastPartition
-                    fold.lastOffset = tiles[position].lastOffset
+                    fold.lastTime = entries[position].accumulator.lastTime
+                    fold.lastPartition = entries[position].accumulator.lastPartition
+                    fold.lastOffset = entries[position].accumulator.lastOffset
                     newest = position
                 }
             }
         }
         for slot in 0..<slots { fold.distinct[slot] = scratch.foldUnions[slot].sketch() }
-        if let newest { fold.lastValues = groups[group].accumulators[newest].lastValues }
+        if let newest { fold.lastValues = groups[group].entries[newest].accumulator.lastValues }
     }
 
     /// Adds the distinct sketches of the group's tiles within `range` to `window`'s unions.
     func addDistinct(group: Int, in range: ClosedRange<Int64>, to window: inout WindowTotals) {
         let positions = groups[group].positions(in: range)
-        groups[group].accumulators.withUnsafeBufferPointer { tiles in
-            for position in positions { window.addDistinct(tiles[position]) }
+        groups[group].entries.withUnsafeBufferPointer { entries in
+            for position in positions { window.addDistinct(entries[position].accumulator) }
         }
     }
 
@@ -204,15 +204,15 @@ public struct EntityTiles: Sendable, Equatable {
 
     /// Encodes one tile (which must exist) in place, without copying it out of the dictionary.
     public func encodeTile(_ key: TileKey, into buffer: inout [UInt8]) {
-        TileCodec.encode(groups[key.group].accumulators[groups[key.group].position(of: key.tile)!], into: &buffer)
+        TileCodec.encode(groups[key.group].entries[groups[key.group].position(of: key.tile)!].accumulator, into: &buffer)
     }
 
     /// The tiles as `StoredTile`s of `partition`, for `FeatureCalculator`.
     public func storedTiles(partition: Int32) -> [StoredTile] {
         var result: [StoredTile] = []
         for (groupIndex, run) in groups.enumerated() {
-            for (tile, accumulator) in zip(run.indexes, run.accumulators) {
-                result.append(StoredTile(group: groupIndex, tile: tile, partition: partition, accumulator: accumulator))
+            for entry in run.entries {
+                result.append(StoredTile(group: groupIndex, tile: entry.tile, partition: partition, accumulator: entry.accumulator))
             }
         }
         return result

@@ -167,7 +167,7 @@ public enum FeatureCalculator {
             guard !found else { return }
             let run = tiles.groups[plan.storedPlan.group]
             for position in run.positions(in: range) {
-                switch run.accumulators[position].distinct[plan.storedPlan.slot].contains(hash) {
+                switch run.entries[position].accumulator.distinct[plan.storedPlan.slot].contains(hash) {
                 case true?:
                     found = true
                     return

@@ -89,12 +89,12 @@ struct WindowTotals: Sendable {
         guard !positions.isEmpty else { return }
         partNumeric.removeAll(keepingCapacity: true)
         for _ in numeric.indices { partNumeric.append(NumericStats()) }
-        run.accumulators.withUnsafeBufferPointer { tiles in
+        run.entries.withUnsafeBufferPointer { entries in
             for position in positions {
-                count += tiles[position].count
-                for slot in numeric.indices { partNumeric[slot].merge(tiles[position].numeric[slot]) }
-                if withDistinct { addDistinct(tiles[position]) }
-                considerNewest(tiles[position])
+                count += entries[position].accumulator.count
+                for slot in numeric.indices { partNumeric[slot].merge(entries[position].accumulator.numeric[slot]) }
+                if withDistinct { addDistinct(entries[position].accumulator) }
+                considerNewest(entries[position].accumulator)
             }
         }
         for slot in numeric.indices { numeric[slot].merge(partNumeric[slot]) }

@@ -71,7 +71,7 @@ struct SketchAndCodecTests {
                 partition: 3, offset: Int64(index), layout: layout)
         }
         for (groupIndex, group) in layout.groups.enumerated() {
-            for accumulator in tiles.groups[groupIndex].accumulators {
+            for accumulator in tiles.groups[groupIndex].entries.map(\.accumulator) {
                 let bytes = TileCodec.encode(accumulator)
                 #expect(try TileCodec.decode(bytes, group: group) == accumulator)
                 #expect(throws: TileCodec.DecodingError.self) { try TileCodec.decode(bytes.dropLast(), group: group) }

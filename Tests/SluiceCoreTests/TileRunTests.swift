@@ -42,7 +42,7 @@ struct TileRunTests {
         #expect(run.lowestTile == 3)
         run.removeFirst(run.firstPosition(atOrAbove: 7))
         #expect(run.indexes == [7, 10, 12])
-        #expect(run.accumulators.count == 3)
+        #expect(run.entries.count == 3)
         run.removeFirst(3)
         #expect(run.isEmpty && run.lowestTile == .max)
     }
