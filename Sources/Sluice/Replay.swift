@@ -326,14 +326,13 @@ private final class ReplayView: @unchecked Sendable {
     private static func apply(_ item: ReplayEvent, to entity: inout Entity, step: EventStep, view: Int, groupCount: Int) {
         let position = entity.parts.firstIndex { $0.slot >= item.slot } ?? entity.parts.count
         if position == entity.parts.count || entity.parts[position].slot != item.slot {
-            entity.parts.insert(PartitionTiles(slot: item.slot, tiles: EntityTiles(groupCount: groupCount)), at: position)
+            entity.parts.insert(PartitionTiles(slot: item.slot, tiles: EntityTiles(groupCount: groupCount, tracksChanges: false)), at: position)
         }
         let layout = step.layouts[view]
         entity.distinct.willApply(item.event, to: entity.parts[position].tiles, layout: layout)
         step.apply(
             item.event, to: &entity.parts[position].tiles, view: view, partition: item.partition, offset: item.offset,
             newestEventTime: item.newestEventTime)
-        entity.parts[position].tiles.forgetChanges()
         entity.distinct.didApply(layout: layout, watermark: item.newestEventTime - layout.view.allowedLateness)
     }
 }

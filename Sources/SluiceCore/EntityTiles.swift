@@ -3,8 +3,13 @@
 public struct EntityTiles: Sendable, Equatable {
     /// Per tile group, its tiles in ascending order.
     public private(set) var groups: [TileRun]
-    /// Tiles changed or removed since the last `drainChanges`, possibly repeated.
-    public private(set) var changed: [TileKey] = []
+    /// Whether tiles changed or were removed since the last `drainChanges` (changed tiles are
+    /// marked in their entries, removed ones listed in `removed`).
+    public private(set) var hasChanges = false
+    /// Tiles removed since the last `drainChanges`.
+    private var removed: [TileKey] = []
+    /// False for state that is never written anywhere (replay): nothing is recorded.
+    private let tracksChanges: Bool
     /// Per window of the layout (`ViewLayout.windows` order), the fold of this partition's tiles
     /// `start..<end`, kept between reads: consecutive events of an entity mostly read the same
     /// closed tiles, and only the newest one changes. Dropped when one of its tiles changes.
@@ -26,8 +31,9 @@ public struct EntityTiles: Sendable, Equatable {
         func precedes(_ other: TileKey) -> Bool { group < other.group || (group == other.group && tile < other.tile) }
     }
 
-    public init(groupCount: Int) {
+    public init(groupCount: Int, tracksChanges: Bool = true) {
         groups = Array(repeating: TileRun(), count: groupCount)
+        self.tracksChanges = tracksChanges
     }
 
     /// Tiles read back from the store.
@@ -41,21 +47,21 @@ public struct EntityTiles: Sendable, Equatable {
     public var isEmpty: Bool { groups.allSatisfy(\.isEmpty) }
 
     /// Adds one event to the tile of each group that holds its time, then drops the tiles no read
-    /// at or after `watermark` can cover. Changed and dropped tiles are recorded in `changed`.
-    /// Returns whether the entity had no unrecorded changes before (it just became dirty).
+    /// at or after `watermark` can cover. Changed and dropped tiles are recorded for
+    /// `drainChanges`. Returns whether the entity had no recorded changes before (it just became
+    /// dirty).
     @discardableResult
     public mutating func apply(
         _ event: DecodedEvent, partition: Int32, offset: Int64, layout: ViewLayout, watermark: Int64? = nil
     ) -> Bool {
-        let wasClean = changed.isEmpty
+        let wasClean = !hasChanges
+        if tracksChanges { hasChanges = true }
         for (groupIndex, group) in layout.groups.enumerated() {
             let tile = group.tileIndex(of: event.eventTime)
             let position = groups[groupIndex].positionInserting(tile, empty: group.emptyAccumulator())
-            groups[groupIndex].add(at: position, event.values, eventTime: event.eventTime, partition: partition, offset: offset, group: group)
-            // An entity's consecutive events mostly land in the tiles the previous one changed:
-            // recording those again would only grow the list a busy entity sorts at the next drain.
-            let key = TileKey(group: groupIndex, tile: tile)
-            if !changed.suffix(layout.groups.count).contains(key) { changed.append(key) }
+            groups[groupIndex].add(
+                at: position, event.values, eventTime: event.eventTime, partition: partition, offset: offset, group: group,
+                markDirty: tracksChanges)
             if !prefixes.isEmpty { dropPrefixes(holding: tile, group: groupIndex, layout: layout) }
         }
         if let watermark { prune(watermark: watermark, layout: layout) }
@@ -70,7 +76,10 @@ public struct EntityTiles: Sendable, Equatable {
             let expired = groups[groupIndex].firstPosition(atOrAbove: oldest)
             for position in 0..<expired {
                 let tile = groups[groupIndex].entries[position].tile
-                changed.append(TileKey(group: groupIndex, tile: tile))
+                if tracksChanges {
+                    removed.append(TileKey(group: groupIndex, tile: tile))
+                    hasChanges = true
+                }
                 if !prefixes.isEmpty { dropPrefixes(holding: tile, group: groupIndex, layout: layout) }
             }
             groups[groupIndex].removeFirst(expired)
@@ -183,23 +192,27 @@ public struct EntityTiles: Sendable, Equatable {
     }
 
     /// Splits the changes since the last call into tiles that exist (to write) and tiles that
-    /// were removed (to delete), each once, appending to the caller's reusable arrays; forgets them.
+    /// were removed (to delete), each once and in (group, tile) order, appending to the caller's
+    /// reusable arrays; forgets them.
     public mutating func drainChanges(writes: inout [TileKey], deletes: inout [TileKey]) {
-        // Usually in order already: apply records its groups in order, one tile each.
-        if changed.count > 1 && changed.indices.dropFirst().contains(where: { changed[$0].precedes(changed[$0 - 1]) }) {
-            changed.sort { $0.precedes($1) }
+        guard hasChanges else { return }
+        for groupIndex in groups.indices {
+            groups[groupIndex].drainDirty { writes.append(TileKey(group: groupIndex, tile: $0)) }
         }
-        var previous: TileKey?
-        for change in changed where change != previous {
-            previous = change
-            if groups[change.group].contains(change.tile) { writes.append(change) } else { deletes.append(change) }
+        if !removed.isEmpty {
+            // Usually in order already: prune goes through groups and tiles in order.
+            if removed.indices.dropFirst().contains(where: { removed[$0].precedes(removed[$0 - 1]) }) {
+                removed.sort { $0.precedes($1) }
+            }
+            var previous: TileKey?
+            for key in removed where key != previous {
+                previous = key
+                // A tile removed and made again since (by a late event) is written instead.
+                if !groups[key.group].contains(key.tile) { deletes.append(key) }
+            }
+            removed.removeAll(keepingCapacity: true)
         }
-        changed.removeAll(keepingCapacity: true)
-    }
-
-    /// Forgets the changes without listing them (replay keeps state in memory only).
-    public mutating func forgetChanges() {
-        changed.removeAll(keepingCapacity: true)
+        hasChanges = false
     }
 
     /// Encodes one tile (which must exist) in place, without copying it out of the dictionary.

@@ -8,6 +8,11 @@ public struct TileRun: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var tile: Int64
         public var accumulator: TileAccumulator
+        /// Changed since the store last got it (`EntityTiles.drainChanges`); kept beside the
+        /// tile, which an event touches anyway, rather than in a list of its own.
+        var isDirty = false
+
+        public static func == (lhs: Entry, rhs: Entry) -> Bool { lhs.tile == rhs.tile && lhs.accumulator == rhs.accumulator }
     }
 
     /// Strictly ascending by tile.
@@ -78,12 +83,22 @@ public struct TileRun: Sendable, Equatable {
         return position
     }
 
-    /// Adds one event to the accumulator at `position`, in place.
+    /// Adds one event to the accumulator at `position`, in place, marking it dirty if asked.
     @inline(__always)
     public mutating func add(
-        at position: Int, _ values: [FieldValue], eventTime: Int64, partition: Int32, offset: Int64, group: TileGroup
+        at position: Int, _ values: [FieldValue], eventTime: Int64, partition: Int32, offset: Int64, group: TileGroup,
+        markDirty: Bool = false
     ) {
         entries[position].accumulator.add(values, eventTime: eventTime, partition: partition, offset: offset, group: group)
+        if markDirty { entries[position].isDirty = true }
+    }
+
+    /// Calls `body` with each dirty tile, in ascending order, and marks it clean.
+    mutating func drainDirty(_ body: (Int64) -> Void) {
+        for position in entries.indices where entries[position].isDirty {
+            entries[position].isDirty = false
+            body(entries[position].tile)
+        }
     }
 
     /// Sets a tile (read back from the store), replacing one already there.
