@@ -215,7 +215,7 @@ public struct EntityTiles: Sendable, Equatable {
         hasChanges = false
     }
 
-    /// Encodes one tile (which must exist) in place, without copying it out of the dictionary.
+    /// Encodes one tile, which must exist.
     public func encodeTile(_ key: TileKey, into buffer: inout [UInt8]) {
         TileCodec.encode(groups[key.group].entries[groups[key.group].position(of: key.tile)!].accumulator, into: &buffer)
     }
