@@ -625,7 +625,9 @@ final class ApplyOutput: @unchecked Sendable {
     var pipeline = RedisPipeline(reservingCapacity: 1 << 16)
     private(set) var time = TaskTime()
     private var encoder = TileWriteEncoder()
-    private var dirty: [(partition: Int32, entities: ViewEntities, entity: String)] = []
+    /// Entities whose tiles the batch changed, with their place in their dictionary (which the
+    /// apply only changes values of, so the place stays valid until they are encoded).
+    private var dirty: [(partition: Int32, entities: ViewEntities, entity: String, index: Dictionary<String, EntityTiles>.Index)] = []
     private var features: [Double?] = []
     private var width = 0
     private var scratch: [Double?] = []
@@ -654,15 +656,15 @@ final class ApplyOutput: @unchecked Sendable {
             }
             guard item.late & bit == 0 else { continue }
             let entity = item.event.values[layout.keyFieldIndex].stringValue!
+            let index = entities.tiles.index(forKey: entity)!
             let becameDirty = step.apply(
-                item.event, to: &entities.tiles[entity]!, view: job.view, partition: item.partition, offset: item.offset,
+                item.event, to: &entities.tiles.values[index], view: job.view, partition: item.partition, offset: item.offset,
                 newestEventTime: item.newestAfter)
-            if becameDirty { dirty.append((item.partition, entities, entity)) }
+            if becameDirty { dirty.append((item.partition, entities, entity, index)) }
         }
-        for (partition, entities, entity) in dirty {
-            encoder.encode(
-                entity, of: entities, layout: layout, partition: partition, key: compiled.entityKey(view: layout, entity: entity),
-                now: now, into: &pipeline)
+        let keyPrefix = Array(compiled.entityKey(view: layout, entity: "").utf8)
+        for (partition, entities, entity, index) in dirty {
+            encoder.encode(entity, at: index, of: entities, layout: layout, partition: partition, keyPrefix: keyPrefix, now: now, into: &pipeline)
         }
         time.record(since: started)
     }
@@ -677,23 +679,26 @@ final class ApplyOutput: @unchecked Sendable {
 struct TileWriteEncoder {
     private var value: [UInt8] = []
     private var field: [UInt8] = []
+    private var key: [UInt8] = []
     private var writes: [EntityTiles.TileKey] = []
     private var deletes: [EntityTiles.TileKey] = []
 
+    /// `keyPrefix` is the view's key up to the entity id (`CompiledTopology.entityKey`).
     mutating func encode(
-        _ entity: String, of entities: ViewEntities, layout: ViewLayout, partition: Int32, key: String, now: ContinuousClock.Instant,
-        into pipeline: inout RedisPipeline
+        _ entity: String, at entityIndex: Dictionary<String, EntityTiles>.Index, of entities: ViewEntities, layout: ViewLayout,
+        partition: Int32, keyPrefix: [UInt8], now: ContinuousClock.Instant, into pipeline: inout RedisPipeline
     ) {
         writes.removeAll(keepingCapacity: true)
         deletes.removeAll(keepingCapacity: true)
-        // One lookup per entity, not one per tile.
-        let entityIndex = entities.tiles.index(forKey: entity)!
         entities.tiles.values[entityIndex].drainChanges(writes: &writes, deletes: &deletes)
         let tiles = entities.tiles.values[entityIndex]
+        key.removeAll(keepingCapacity: true)
+        key.append(contentsOf: keyPrefix)
+        key.append(contentsOf: entity.utf8)
         if !writes.isEmpty {
             pipeline.beginCommand(argumentCount: 2 + 2 * writes.count)
             pipeline.add("HSET")
-            pipeline.add(key)
+            pipeline.add(bytes: key)
             for change in writes {
                 addFieldName(change, of: layout, partition: partition, to: &pipeline)
                 value.removeAll(keepingCapacity: true)
@@ -705,14 +710,14 @@ struct TileWriteEncoder {
             if entities.needsTTLRefresh(entity: entity, ttl: layout.view.ttl, now: now) {
                 pipeline.beginCommand(argumentCount: 3)
                 pipeline.add("PEXPIRE")
-                pipeline.add(key)
+                pipeline.add(bytes: key)
                 pipeline.add(layout.view.ttl)
             }
         }
         if !deletes.isEmpty {
             pipeline.beginCommand(argumentCount: 2 + deletes.count)
             pipeline.add("HDEL")
-            pipeline.add(key)
+            pipeline.add(bytes: key)
             for change in deletes { addFieldName(change, of: layout, partition: partition, to: &pipeline) }
         }
     }
