@@ -34,6 +34,7 @@ public final class ViewLayout: Sendable {
             let fieldIndex = feature.field.flatMap { source.fieldIndex($0) }
             plans.append(groups[groupIndex!].plan(feature, fieldIndex: fieldIndex, group: groupIndex!))  // mutates the group
         }
+        for group in groups { group.makeEmptyAccumulator() }
         self.groups = groups
         self.plans = plans
         var windows: [WindowPlan] = []
@@ -104,8 +105,15 @@ public final class TileGroup: @unchecked Sendable {
     }
 
     /// An empty accumulator shaped for this group.
-    public func emptyAccumulator() -> TileAccumulator {
-        TileAccumulator(numericSlots: numericFields.count, distinctSlots: distinctFields.count, lastSlots: lastFields.count)
+    public func emptyAccumulator() -> TileAccumulator { empty }
+
+    /// Copied for every new tile: cheaper than making its slot arrays anew (each new array looks
+    /// up its type's metadata at run time).
+    private var empty = TileAccumulator(numericSlots: 0, distinctSlots: 0, lastSlots: 0)
+
+    /// Shapes `empty` once the group's features are all planned.
+    fileprivate func makeEmptyAccumulator() {
+        empty = TileAccumulator(numericSlots: numericFields.count, distinctSlots: distinctFields.count, lastSlots: lastFields.count)
     }
 
     /// The tile holding events at `time`.
