@@ -1,4 +1,5 @@
 import Foundation
+
 /// Settings of `StreamEngine` (`sluice run`).
 public struct EngineConfiguration: Sendable {
     public var connection: ConnectionSettings

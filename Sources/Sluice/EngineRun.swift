@@ -646,8 +646,8 @@ final class ApplyOutput: @unchecked Sendable {
         let bit: UInt64 = 1 << UInt64(job.view)
         for item in accepted {
             guard let entities = job.entities(of: item.partition) else { continue }
+            let entity = step.entity(of: item.event, view: job.view)
             if job.logsFeatures {
-                let entity = step.entity(of: item.event, view: job.view)
                 step.appendLogFeatures(view: job.view, of: item.event, to: &features, scratch: &scratch, windows: &windows) { visit in
                     for (_, owned) in job.partitions {
                         if let index = owned.tiles.index(forKey: entity) { visit(&owned.tiles.values[index]) }
@@ -655,7 +655,6 @@ final class ApplyOutput: @unchecked Sendable {
                 }
             }
             guard item.late & bit == 0 else { continue }
-            let entity = item.event.values[layout.keyFieldIndex].stringValue!
             let index = entities.tiles.index(forKey: entity)!
             let becameDirty = step.apply(
                 item.event, to: &entities.tiles.values[index], view: job.view, partition: item.partition, offset: item.offset,
@@ -808,7 +807,6 @@ struct EntityRef: Hashable {
     let entity: String
 }
 
-/// An entity whose tiles from `partition` changed in the current batch.
 /// Exponential backoff whose next attempt is due after a wait.
 struct Backoff {
     let initial: Duration

@@ -138,7 +138,6 @@ public final class Replay: Sendable {
         // Each view is split into shards by entity, so that one busy view can use every core; twice
         // as many shards as threads leave room to even out a shard holding a very busy entity.
         let shards = configuration.threads > 1 ? 2 * configuration.threads : 1
-        merge.shards = shards
         let outputs = step.layouts.indices.map { ViewFeatures(width: step.logFeatureCount(view: $0)) }
         let views = step.layouts.indices.flatMap { view in
             (0..<shards).map { ReplayView(view: view, shard: $0, of: shards, step: step, output: outputs[view]) }
@@ -220,22 +219,7 @@ private struct ReplayEvent: Sendable {
     var newestEventTime: Int64
     /// The event's row among the batch's rows, or -1 when it logs none (warm-up before --from).
     var row: Int
-    /// The shard of each of the first 8 views (8 bits each), worked out once by the merge
-    /// instead of by every shard of every view.
-    var shardLanes: UInt64
     var logsRow: Bool { row >= 0 }
-
-    static let shardLaneViews = 8
-
-    /// Which of `shards` shards of view `view` holds the event's entity.
-    @inline(__always)
-    func shard(view: Int, of shards: Int, step: EventStep) -> Int {
-        if shards == 1 { return 0 }
-        if view < Self.shardLaneViews && shards <= 256 { return Int((shardLanes >> UInt64(8 * view)) & 0xff) }
-        return Self.shard(of: step.entity(of: event, view: view), shards: shards)
-    }
-
-    static func shard(of entity: String, shards: Int) -> Int { Int(StableHash.hash(entity) % UInt64(shards)) }
 }
 
 /// One shard of one view's state during a replay, touched by one thread at a time: the entities
@@ -284,8 +268,8 @@ private final class ReplayView: @unchecked Sendable {
         let bit: UInt64 = 1 << UInt64(view)
         let groupCount = step.layouts[view].groups.count
         for item in batch {
-            guard item.shard(view: view, of: shards, step: step) == shard else { continue }
             let entity = step.entity(of: item.event, view: view)
+            if shards > 1 && Int(StableHash.hash(entity) % UInt64(shards)) != shard { continue }
             var index = entities.index(forKey: entity)
             if item.logsRow {
                 features.removeAll(keepingCapacity: true)
@@ -389,8 +373,6 @@ private final class ReplayMerge: @unchecked Sendable {
     private(set) var rejected: [RejectionReason: Int] = [:]
     /// The batch `decodeNext` decoded.
     private(set) var batch: [ReplayEvent] = []
-    /// Shards per view, for `ReplayEvent.shardLanes`.
-    var shards = 1
     private(set) var time = TaskTime()
 
     init(
@@ -465,16 +447,10 @@ private final class ReplayMerge: @unchecked Sendable {
                     row = rows
                     rows += 1
                 }
-                var lanes: UInt64 = 0
-                if shards > 1 && shards <= 256 {
-                    for view in 0..<min(step.layouts.count, ReplayEvent.shardLaneViews) {
-                        lanes |= UInt64(ReplayEvent.shard(of: step.entity(of: event, view: view), shards: shards)) << UInt64(8 * view)
-                    }
-                }
                 batch.append(
                     ReplayEvent(
                         event: event, partition: message.partition, slot: slot, offset: message.offset, lateMask: late,
-                        newestEventTime: clocks[slot].newestEventTime, row: row, shardLanes: lanes))
+                        newestEventTime: clocks[slot].newestEventTime, row: row))
             }
         }
     }

@@ -13,9 +13,9 @@
 /// A window's set is built from the tiles' union the first time the window is counted (even a
 /// small union: counting it from the tiles means going through every tile sketch of every
 /// partition, up to 244 for a 1 h window of 1 min tiles on 4 partitions), and then follows the
-/// window forward. It is dropped when a HyperLogLog tile
-/// would take part (its hashes are unknown) and when pruning could have removed one of its tiles;
-/// a read behind it (a late event) is counted from the tiles and leaves it alone.
+/// window forward. It is dropped when a HyperLogLog tile would take part (its hashes are
+/// unknown) and when pruning could have removed one of its tiles; a read behind it (a late
+/// event) is counted from the tiles and leaves it alone.
 public struct EntityDistinctCaches: Sendable {
     /// Per window of the layout (`ViewLayout.windows` order); empty until first read.
     fileprivate var windows: [WindowDistinctCache] = []

@@ -27,6 +27,11 @@ public struct EntityTiles: Sendable, Equatable {
         public var group: Int
         public var tile: Int64
 
+        public init(group: Int, tile: Int64) {
+            self.group = group
+            self.tile = tile
+        }
+
         @inline(__always)
         func precedes(_ other: TileKey) -> Bool { group < other.group || (group == other.group && tile < other.tile) }
     }
@@ -207,7 +212,7 @@ public struct EntityTiles: Sendable, Equatable {
             var previous: TileKey?
             for key in removed where key != previous {
                 previous = key
-                // A tile removed and made again since (by a late event) is written instead.
+                // A tile removed and made again since is written, not deleted.
                 if !groups[key.group].contains(key.tile) { deletes.append(key) }
             }
             removed.removeAll(keepingCapacity: true)

@@ -119,7 +119,6 @@ public enum FeatureCalculator {
         }
     }
 
-
     // MARK: - On-demand features
 
     /// On-demand feature values (the view's `onDemand` order) from the stored feature values at

@@ -51,10 +51,7 @@ public struct TileRun: Sendable, Equatable {
     /// The positions of the tiles within `range`.
     @inline(__always)
     public func positions(in range: ClosedRange<Int64>) -> Range<Int> {
-        let start = firstPosition(atOrAbove: range.lowerBound)
-        var end = start
-        while end < entries.count && entries[end].tile <= range.upperBound { end += 1 }
-        return start..<end
+        positions(in: range.lowerBound..<range.upperBound + 1)  // tile indexes are far from Int64.max
     }
 
     /// The positions of the tiles within `range`.

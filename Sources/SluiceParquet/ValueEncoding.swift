@@ -132,18 +132,16 @@ struct ColumnDictionary {
             guard dictionary.buildStrings(column, maxEntries: maxEntries, maxBytes: maxBytes) else { return nil }
         case .double:
             var seen: [UInt64: UInt32] = [:]
-            let probe = probeIndex(valueCount: column.valueCount)
+            dictionary.probe = probeIndex(valueCount: column.valueCount)
             for (index, value) in column.doubles.enumerated() {
                 guard dictionary.add(key: value.bitPattern, valueIndex: index, size: 8, seen: &seen, maxEntries, maxBytes) else { return nil }
-                if index == probe && dictionary.looksDistinct(valuesSeen: index + 1) { return nil }
             }
         case .int32, .int64, .timestampMillis:
             var seen: [Int64: UInt32] = [:]
             let size = column.field.type == .int32 ? 4 : 8
-            let probe = probeIndex(valueCount: column.valueCount)
+            dictionary.probe = probeIndex(valueCount: column.valueCount)
             for (index, value) in column.integers.enumerated() {
                 guard dictionary.add(key: value, valueIndex: index, size: size, seen: &seen, maxEntries, maxBytes) else { return nil }
-                if index == probe && dictionary.looksDistinct(valuesSeen: index + 1) { return nil }
             }
         case .boolean:
             return nil
@@ -151,28 +149,28 @@ struct ColumnDictionary {
         return dictionary
     }
 
-    /// Where a chunk's values are checked for being almost all distinct (sums, means, times):
-    /// after an eighth of them, and at least 1,024. Without the check, a dictionary of such a
-    /// column is built up to three quarters of the chunk before it is given up.
+    /// The value index after which a numeric chunk is given up if more than 7 of 8 values so far
+    /// were new (sums, means, times): an eighth of the chunk, at least 1,024 values; -1 for none.
+    /// Without it, such a dictionary is built through three quarters of the chunk first.
+    private var probe = -1
+
     private static func probeIndex(valueCount: Int) -> Int {
         valueCount <= 2048 ? -1 : max(1023, valueCount / 8 - 1)
     }
-
-    /// More than 7 of 8 values seen so far were new: the column is not worth a dictionary.
-    private func looksDistinct(valuesSeen: Int) -> Bool { entries.count * 8 > valuesSeen * 7 }
 
     private mutating func add<Key: Hashable>(
         key: Key, valueIndex: Int, size: Int, seen: inout [Key: UInt32], _ maxEntries: Int, _ maxBytes: Int
     ) -> Bool {
         if let existing = seen[key] {
             indices.append(existing)
-            return true
+        } else {
+            let next = UInt32(entries.count)
+            seen[key] = next
+            entries.append(valueIndex)
+            indices.append(next)
+            plainBytes += size
         }
-        let next = UInt32(entries.count)
-        seen[key] = next
-        entries.append(valueIndex)
-        indices.append(next)
-        plainBytes += size
+        if valueIndex == probe && entries.count * 8 > (valueIndex + 1) * 7 { return false }
         return entries.count <= maxEntries && plainBytes <= maxBytes
     }
 

@@ -47,3 +47,59 @@ struct TileRunTests {
         #expect(run.isEmpty && run.lowestTile == .max)
     }
 }
+
+@Suite("Change tracking")
+struct ChangeTrackingTests {
+    let layout = Fixtures.layout
+
+    private func drain(_ tiles: inout EntityTiles) -> (writes: [EntityTiles.TileKey], deletes: [EntityTiles.TileKey]) {
+        var writes: [EntityTiles.TileKey] = [], deletes: [EntityTiles.TileKey] = []
+        tiles.drainChanges(writes: &writes, deletes: &deletes)
+        return (writes, deletes)
+    }
+
+    @Test("changed tiles are listed once, in (group, tile) order, until drained")
+    func changedTilesOnce() {
+        var tiles = EntityTiles(groupCount: layout.groups.count)
+        let t: Int64 = 100 * Fixtures.hour
+        // Out of order and repeated: two 1 s tiles, one 1 min tile, one 1 h tile.
+        let times = [t + 5_000, t + 1_000, t + 5_500, t + 1_200]
+        for (offset, time) in times.enumerated() {
+            let becameDirty = tiles.apply(Fixtures.event(at: time), partition: 0, offset: Int64(offset), layout: layout)
+            #expect(becameDirty == (offset == 0))
+        }
+        let expected = layout.groups.indices.flatMap { group in
+            Set(times.map { layout.groups[group].tileIndex(of: $0) }).sorted().map { EntityTiles.TileKey(group: group, tile: $0) }
+        }
+        let first = drain(&tiles)
+        #expect(first.writes == expected)
+        #expect(first.deletes.isEmpty)
+        #expect(!tiles.hasChanges)
+        let second = drain(&tiles)
+        #expect(second.writes.isEmpty && second.deletes.isEmpty)
+        let dirtyAgain = tiles.apply(Fixtures.event(at: t + 5_000), partition: 0, offset: 4, layout: layout)
+        #expect(dirtyAgain, "the first change after a drain makes the entity dirty again")
+    }
+
+    @Test("pruned tiles are listed as deletes, and state that tracks nothing lists nothing")
+    func prunedAndUntracked() {
+        var tracked = EntityTiles(groupCount: layout.groups.count)
+        var untracked = EntityTiles(groupCount: layout.groups.count, tracksChanges: false)
+        let t: Int64 = 100 * Fixtures.hour
+        tracked.apply(Fixtures.event(at: t), partition: 0, offset: 0, layout: layout)
+        untracked.apply(Fixtures.event(at: t), partition: 0, offset: 0, layout: layout)
+        _ = drain(&tracked)
+        // Two days later the first event's tiles are out of every window.
+        let later = t + 48 * Fixtures.hour
+        tracked.apply(Fixtures.event(at: later), partition: 0, offset: 1, layout: layout, watermark: later)
+        untracked.apply(Fixtures.event(at: later), partition: 0, offset: 1, layout: layout, watermark: later)
+        let changes = drain(&tracked)
+        let old = layout.groups.indices.map { EntityTiles.TileKey(group: $0, tile: layout.groups[$0].tileIndex(of: t)) }
+        let new = layout.groups.indices.map { EntityTiles.TileKey(group: $0, tile: layout.groups[$0].tileIndex(of: later)) }
+        #expect(changes.deletes == old)
+        #expect(changes.writes == new)
+        #expect(tracked.groups == untracked.groups)
+        let none = drain(&untracked)
+        #expect(none.writes.isEmpty && none.deletes.isEmpty && !untracked.hasChanges)
+    }
+}
