@@ -2,14 +2,15 @@ import Foundation
 import Logging
 import SluiceCore
 import HTTPTypes
+import NIOCore
 import SluiceHTTP
 import SluiceRedis
 
 /// The serving API's backend: validates requests, reads through `OnlineStore` (one pipelined
-/// Redis round trip per request) on a connection pool, and encodes the answers.
+/// Redis round trip per request) on the event loops' Redis connections, and encodes the answers.
 public final class FeatureServing: FeatureBackend {
     public let compiled: CompiledTopology
-    public let pool: RedisPool
+    public let pool: RedisEventLoopPool
     /// Most entities in one batch request. Default 1000.
     public let maxBatch: Int
     public let views: [UInt8]
@@ -21,7 +22,7 @@ public final class FeatureServing: FeatureBackend {
     /// The shortest of those limits, published in the OpenAPI document.
     public var entityLengthLimit: Int { maxEntityLength.values.min() ?? 256 }
 
-    public init(compiled: CompiledTopology, pool: RedisPool, maxBatch: Int = 1000) {
+    public init(compiled: CompiledTopology, pool: RedisEventLoopPool, maxBatch: Int = 1000) {
         self.compiled = compiled
         self.pool = pool
         self.maxBatch = maxBatch
@@ -49,17 +50,23 @@ public final class FeatureServing: FeatureBackend {
 
     // MARK: - FeatureBackend
 
-    public func lookup(view: String, entity: String, query: [String: String]) async throws(APIProblem) -> [UInt8] {
-        try validate(view: view, entity: entity)
-        let time = try Self.time(query["at"])
+    public func lookup(view: String, entity: String, query: [String: String], on eventLoop: any EventLoop) -> EventLoopFuture<[UInt8]> {
+        let time: Int64
         var inputs: [String: FieldValue] = [:]
-        // Other query parameters (tracking ids, cache busters) are ignored, as HTTP APIs do.
-        for (name, text) in query where inputFields.contains(where: { $0.name == name }) { inputs[name] = try input(name, text: text) }
-        let vectors = try await read([(view, entity)], at: time, inputs: [inputs])
-        var out: [UInt8] = []
-        out.reserveCapacity(1024)
-        Self.encode(vectors[0], into: &out)
-        return out
+        do throws(APIProblem) {
+            try validate(view: view, entity: entity)
+            time = try Self.time(query["at"])
+            // Other query parameters (tracking ids, cache busters) are ignored, as HTTP APIs do.
+            for (name, text) in query where inputFields.contains(where: { $0.name == name }) { inputs[name] = try input(name, text: text) }
+        } catch {
+            return eventLoop.makeFailedFuture(error)
+        }
+        return read([(view, entity)], at: time, inputs: [inputs], on: eventLoop).map { vectors in
+            var out: [UInt8] = []
+            out.reserveCapacity(1024)
+            Self.encode(vectors[0], into: &out)
+            return out
+        }
     }
 
     public func batch(body: [UInt8]) async throws(APIProblem) -> [UInt8] {
@@ -109,7 +116,12 @@ public final class FeatureServing: FeatureBackend {
         default: throw .badRequest("'at' must be epoch milliseconds or an ISO-8601 time")
         }
         let time = try Self.time(atText)
-        let vectors = try await read(requests, at: time, inputs: perRequest)
+        let vectors: [FeatureVector]
+        do {
+            vectors = try await read(requests, at: time, inputs: perRequest, on: pool.anyEventLoop()).get()
+        } catch {
+            throw error as? APIProblem ?? APIProblem(.internalServerError, "internal", "\(error)")
+        }
         var out: [UInt8] = []
         out.reserveCapacity(1024 * vectors.count)
         out.append(contentsOf: "{\"at\":\(time),\"results\":[".utf8)
@@ -134,25 +146,26 @@ public final class FeatureServing: FeatureBackend {
 
     // MARK: - Reading
 
+    /// The vectors of `requests`, in one round trip, completed on `eventLoop` when given; fails
+    /// with an `APIProblem`.
     private func read(
-        _ requests: [(view: String, entity: String)], at time: Int64, inputs: [[String: FieldValue]]
-    ) async throws(APIProblem) -> [FeatureVector] {
+        _ requests: [(view: String, entity: String)], at time: Int64, inputs: [[String: FieldValue]], on eventLoop: (any EventLoop)?
+    ) -> EventLoopFuture<[FeatureVector]> {
         let pipeline: RedisPipeline
         do {
             pipeline = try store.pipeline(for: requests)
         } catch {
-            throw .badRequest("\(error)")
+            return (eventLoop ?? pool.anyEventLoop()).makeFailedFuture(APIProblem.badRequest("\(error)"))
         }
-        let replies: [RedisValue]
-        do {
-            replies = try await pool.execute(pipeline)
-        } catch {
-            throw .unavailable("the online store did not answer: \(error.message)")
-        }
-        do {
-            return try store.vectors(requests, at: time, replies: replies, inputs: inputs)
-        } catch {
-            throw .unavailable("the online store holds data this server cannot read: \(error)")
+        let store = self.store
+        return pool.execute(pipeline, on: eventLoop).flatMapErrorThrowing { error in
+            throw APIProblem.unavailable("the online store did not answer: \((error as? RedisError)?.message ?? "\(error)")")
+        }.flatMapThrowing { replies in
+            do {
+                return try store.vectors(requests, at: time, replies: replies, inputs: inputs)
+            } catch {
+                throw APIProblem.unavailable("the online store holds data this server cannot read: \(error)")
+            }
         }
     }
 

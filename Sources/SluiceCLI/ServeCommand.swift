@@ -23,8 +23,6 @@ struct ServeCommand: AsyncParsableCommand {
     var host: String = "127.0.0.1"
     @Option(help: "Port to listen on.")
     var port: Int = 8080
-    @Option(help: "Redis connections in the pool (each on its own thread; lookups queued meanwhile share a pipelined round trip).")
-    var connections: Int = 2
     @Option(help: "Milliseconds Redis may take before a request gets 503.")
     var redisTimeoutMs: Int = 250
     @Option(help: "File with accepted API tokens, one per line.")
@@ -36,7 +34,6 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        guard (1...256).contains(connections) else { throw ValidationError("--connections must be 1...256") }
         guard redisTimeoutMs > 0, maxBatch > 0, maxBodyBytes > 0 else {
             throw ValidationError("--redis-timeout-ms, --max-batch and --max-body-bytes must be positive")
         }
@@ -44,6 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         logging.bootstrap(default: .info)
+        FeatureAPI.runConcurrencyOnEventLoops()
         let registry = SluiceRuntime.bootstrapMetrics()
         let logger = Logger(label: "sluice.serve")
         var tokens = (ProcessInfo.processInfo.environment["SLUICE_API_TOKENS"] ?? "").split(separator: ",").map {
@@ -58,7 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
         tokens = tokens.filter { !$0.isEmpty }
         let redis = FeatureServing.servingConfiguration(
             try RedisConfiguration(url: connection.settings.redisURL), timeout: .milliseconds(redisTimeoutMs))
-        let pool = RedisPool(configuration: redis, size: connections, logger: logger)
+        let pool = RedisEventLoopPool(configuration: redis, logger: logger)
         let backend = FeatureServing(compiled: try topology.load(), pool: pool, maxBatch: maxBatch)
         var configuration = FeatureAPIConfiguration()
         configuration.host = host

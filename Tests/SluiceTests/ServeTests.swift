@@ -108,6 +108,8 @@ struct ServeTests {
             }
         }
 
+        try Self.checkOneConnection(port: port, at: at, token: "alpha-token")
+
         // On-demand features from request inputs: the amount over the stored 24-hour mean, and
         // whether the card paid at the merchant in the window (a merchant from its own events).
         let messages = try await KafkaTestSupport.readAll(topic: topic, partitions: 4)
@@ -170,6 +172,56 @@ struct ServeTests {
         let serverLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(exitStatus == 0, "exit status \(exitStatus.map(String.init) ?? "none within 15 s"); server log:\n\(serverLog.suffix(3000))")
         try EngineTestSupport.clearState(topologyName: name)
+    }
+
+    struct Exchange: Decodable {
+        let status: Int
+        let body: String
+    }
+
+    /// Lookups are answered on the event loop unless a request the router handles is still
+    /// unanswered on the connection. Sent pipelined, in one write, a mix of both must come back in
+    /// order, and a lookup's answer must be the same whichever side gave it.
+    static func checkOneConnection(port: Int, at: Int64, token: String) throws {
+        func get(_ path: String, headers: String = "") -> String {
+            "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n\(headers)\r\n"
+        }
+        let batch = "{\"at\":\(at),\"requests\":[{\"view\":\"card\",\"entity\":\"card-4\"}]}"
+        let requests = [
+            get("/v1/features/card/card-1?at=\(at)"),
+            get("/healthz"),
+            get("/v1/features/card/card-2?at=\(at)"),
+            get("/v1/features/card/card-1?at=\(at)", headers: "Connection: keep-alive\r\n"),  // the router's
+            get("/v1/features/nope/card-1"),
+            "POST /v1/features HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\n"
+                + "Content-Length: \(batch.utf8.count)\r\n\r\n\(batch)",
+            get("/v1/features/card/card-3?at=\(at)"),
+            get("/v1/features/card/card-5?at=\(at)", headers: "Authorization: Bearer wrong\r\n"),
+            get("/v1/features/card/card%ZZ"),
+            get("/v1/features/card/card-6?at=\(at)&at=1"),
+            get("/v1/features/merchant/m%20x?at=\(at)"),
+        ]
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("exchange-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try JSONSerialization.data(withJSONObject: requests).write(to: file)
+        var answers: [String: [Exchange]] = [:]
+        for mode in ["pipelined", "sequential"] {
+            answers[mode] = try PythonTools.runJSON("http_exchange.py", ["127.0.0.1", String(port), file.path, mode], as: [Exchange].self)
+        }
+        let pipelined = try #require(answers["pipelined"]), sequential = try #require(answers["sequential"])
+        #expect(pipelined.map(\.status) == [200, 200, 200, 200, 404, 200, 200, 401, 400, 400, 200])
+        #expect(pipelined.map(\.status) == sequential.map(\.status))
+        #expect(pipelined[0].body == pipelined[3].body, "a lookup answered on the event loop and by the router differ")
+        let entities = [0: "card-1", 2: "card-2", 3: "card-1", 6: "card-3", 10: "m x"]
+        for (index, entity) in entities {
+            #expect(pipelined[index].body.contains("\"entity\":\"\(entity)\""), "response \(index): \(pipelined[index].body.prefix(120))")
+            #expect(pipelined[index].body == sequential[index].body, "response \(index) differs between pipelined and sequential")
+        }
+        #expect(pipelined[5].body.contains("\"entity\":\"card-4\""))
+        for index in [4, 7, 8, 9] {
+            #expect(pipelined[index].body.hasPrefix("{\"error\":{\"code\":"), "response \(index): \(pipelined[index].body)")
+            #expect(pipelined[index].body == sequential[index].body)
+        }
     }
 
     @Test("a Redis that does not answer gives 503 quickly, not a hang")

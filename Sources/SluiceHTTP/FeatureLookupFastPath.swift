@@ -1,0 +1,182 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import NIOCore
+import NIOHTTPTypes
+
+/// Answers GET /v1/features/{view}/{entityId}, the route scoring services call per payment, on the
+/// connection's event loop; every other request passes on to the router.
+///
+/// The router runs each request as Swift concurrency work, which costs thread hops and task
+/// switches that dwarf a lookup's own cost. Here a lookup is parsed, sent to Redis on the same
+/// loop's connection, computed and written back without leaving the event loop. Its answers are
+/// the router's to the byte, errors included: both call the same backend and error encoding.
+///
+/// HTTP/1.1 answers in request order. A lookup is taken only when no request passed to the router
+/// is still unanswered; parts that arrive while a lookup is being answered wait for it. After the
+/// server starts shutting down, everything goes to the router, which closes connections when idle.
+final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let backend: any FeatureBackend
+    private let tokens: BearerTokens
+    private let serverName: String?
+
+    private struct Lookup {
+        let view: String
+        let entity: String
+        let query: [String: String]
+        let started: ContinuousClock.Instant
+        /// The request has been read in full and is being answered.
+        var answering = false
+    }
+
+    /// The lookup being read or answered here.
+    private var lookup: Lookup?
+    /// Requests passed to the router whose response has not been written in full.
+    private var routedInFlight = 0
+    /// The parts being read belong to a request passed to the router.
+    private var routingCurrent = false
+    /// Parts that arrived while a lookup was answered; they are taken in order after it.
+    private var held = CircularBuffer<HTTPRequestPart>()
+    /// Parts were passed to the router since its last read-complete event.
+    private var readsPassedOn = false
+    private var quiescing = false
+    /// A shutdown notice that waits for the lookup in progress before reaching the router.
+    private var quiesceHeld = false
+
+    init(backend: any FeatureBackend, tokens: BearerTokens, serverName: String?) {
+        self.backend = backend
+        self.tokens = tokens
+        self.serverName = serverName
+    }
+
+    // MARK: - Requests
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if lookup?.answering == true || !held.isEmpty {
+            held.append(part)
+        } else {
+            take(part, context: context)
+        }
+    }
+
+    private func take(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+        switch part {
+        case .head(let request):
+            if routedInFlight == 0, !quiescing, let lookup = Self.lookup(request, tokens: tokens) {
+                self.lookup = lookup
+                routingCurrent = false
+            } else {
+                routingCurrent = true
+                routedInFlight += 1
+                passOn(part, context: context)
+            }
+        case .body:
+            // A lookup's body (a GET should have none) is ignored, as the router ignores it.
+            if routingCurrent { passOn(part, context: context) }
+        case .end:
+            if routingCurrent {
+                routingCurrent = false
+                passOn(part, context: context)
+            } else if lookup != nil {
+                lookup!.answering = true
+                answer(context: context)
+            }
+        }
+    }
+
+    private func passOn(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+        readsPassedOn = true
+        context.fireChannelRead(wrapInboundOut(part))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        readsPassedOn = false
+        context.fireChannelReadComplete()
+    }
+
+    /// The lookup a request asks for, or nil for one the router should see: any other route or
+    /// method, a Connection header (the router closes connections that ask for it), a refused
+    /// token (the router answers 401) or malformed arguments (the router words the error).
+    private static func lookup(_ request: HTTPRequest, tokens: BearerTokens) -> Lookup? {
+        guard request.method == .get, let path = request.path, path.hasPrefix("/v1/features/"),
+            request.headerFields[.connection] == nil
+        else { return nil }
+        if !tokens.isEmpty && !tokens.accept(request.headerFields[.authorization]) { return nil }
+        let uri = URI(path)
+        let parts = uri.path.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 5, !parts[3].isEmpty, !parts[4].isEmpty,
+            let (view, entity, query) = try? FeatureAPI.lookupArguments(view: parts[3], entity: parts[4], uri: uri)
+        else { return nil }
+        return Lookup(view: view, entity: entity, query: query, started: .now)
+    }
+
+    private func answer(context: ChannelHandlerContext) {
+        guard let lookup else { return }
+        backend.lookup(view: lookup.view, entity: lookup.entity, query: lookup.query, on: context.eventLoop).assumeIsolated().whenComplete { result in
+            let status: HTTPResponse.Status
+            let body: [UInt8]
+            switch result {
+            case .success(let bytes):
+                (status, body) = (.ok, bytes)
+            case .failure(let error):
+                let problem = error as? APIProblem ?? APIProblem(.internalServerError, "internal", "\(error)")
+                (status, body) = (problem.status, ProblemMiddleware.problemBody(problem))
+            }
+            self.respond(status: status, body: body, context: context)
+            RequestMetrics.record(route: RequestMetrics.lookupRoute, status: status.code, since: lookup.started)
+            self.lookup = nil
+            self.takeHeld(context: context)
+        }
+    }
+
+    private func respond(status: HTTPResponse.Status, body: [UInt8], context: ChannelHandlerContext) {
+        var fields = HTTPFields()
+        fields.reserveCapacity(4)
+        fields[.contentType] = "application/json"
+        fields[.contentLength] = String(body.count)
+        fields[.date] = HTTPDate.now
+        if let serverName { fields[.server] = serverName }
+        var buffer = context.channel.allocator.buffer(capacity: body.count)
+        buffer.writeBytes(body)
+        context.write(wrapOutboundOut(.head(HTTPResponse(status: status, headerFields: fields))), promise: nil)
+        context.write(wrapOutboundOut(.body(buffer)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    /// Takes the parts held during a lookup, until one of them starts another.
+    private func takeHeld(context: ChannelHandlerContext) {
+        while lookup?.answering != true, let part = held.popFirst() { take(part, context: context) }
+        // The router's channel hands reads on at read-complete, and these came after it.
+        if readsPassedOn { channelReadComplete(context: context) }
+        if quiesceHeld && lookup == nil && held.isEmpty {
+            quiesceHeld = false
+            context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        }
+    }
+
+    // MARK: - Responses and events
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { routedInFlight -= 1 }
+        context.write(data, promise: promise)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        quiescing = true
+        if lookup == nil && held.isEmpty {
+            context.fireUserInboundEventTriggered(event)
+        } else {
+            quiesceHeld = true
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Metrics
+import Synchronization
+
+/// The per-route request metrics: a latency histogram and a counter per (route, status).
+enum RequestMetrics {
+    static let lookupRoute = "/v1/features/{view}/{entityId}"
+
+    static let routes = [
+        lookupRoute, "/v1/features", "/v1/views", "/healthz", "/readyz", "/metrics", "/openapi.json", "other",
+    ]
+
+    /// One latency histogram per route, made once rather than looked up in the registry per request.
+    private static let timers = Dictionary(
+        uniqueKeysWithValues: routes.map { ($0, Timer(label: "sluice_http_request_duration_seconds", dimensions: [("route", $0)])) })
+
+    private struct CounterKey: Hashable {
+        let route: String
+        let status: Int
+    }
+
+    /// Counters by route and status, kept: making one goes through the registry's lock and lookup.
+    private static let counters = Mutex<[CounterKey: Counter]>([:])
+
+    static func record(route: String, status: Int, since started: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - started
+        (timers[route] ?? timers["other"]!)
+            .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        let key = CounterKey(route: route, status: status)
+        let counter = counters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Counter(label: "sluice_http_requests_total", dimensions: [("route", route), ("status", String(status))])
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
+    }
+}
