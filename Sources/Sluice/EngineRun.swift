@@ -676,7 +676,9 @@ final class ApplyOutput: @unchecked Sendable {
 
 /// Writes an entity's changed tiles (HSET, with PEXPIRE now and then) and removed ones (HDEL).
 struct TileWriteEncoder {
-    private var value: [UInt8] = []
+    /// The changed tiles' encoded values, back to back, and where each ends.
+    private var values: [UInt8] = []
+    private var valueEnds: [Int] = []
     private var field: [UInt8] = []
     private var key: [UInt8] = []
     private var writes: [EntityTiles.TileKey] = []
@@ -689,8 +691,14 @@ struct TileWriteEncoder {
     ) {
         writes.removeAll(keepingCapacity: true)
         deletes.removeAll(keepingCapacity: true)
-        entities.tiles.values[entityIndex].drainChanges(writes: &writes, deletes: &deletes)
-        let tiles = entities.tiles.values[entityIndex]
+        values.removeAll(keepingCapacity: true)
+        valueEnds.removeAll(keepingCapacity: true)
+        // Values are encoded as the changed tiles are found, while they are in cache.
+        entities.tiles.values[entityIndex].drainChanges(deletes: &deletes) { tile, accumulator in
+            writes.append(tile)
+            TileCodec.encode(accumulator, into: &values)
+            valueEnds.append(values.count)
+        }
         key.removeAll(keepingCapacity: true)
         key.append(contentsOf: keyPrefix)
         key.append(contentsOf: entity.utf8)
@@ -698,11 +706,13 @@ struct TileWriteEncoder {
             pipeline.beginCommand(argumentCount: 2 + 2 * writes.count)
             pipeline.add("HSET")
             pipeline.add(bytes: key)
-            for change in writes {
-                addFieldName(change, of: layout, partition: partition, to: &pipeline)
-                value.removeAll(keepingCapacity: true)
-                tiles.encodeTile(change, into: &value)
-                pipeline.add(bytes: value)
+            values.withUnsafeBytes { values in
+                var start = 0
+                for (change, end) in zip(writes, valueEnds) {
+                    addFieldName(change, of: layout, partition: partition, to: &pipeline)
+                    pipeline.add(bytes: UnsafeRawBufferPointer(rebasing: values[start..<end]))
+                    start = end
+                }
             }
             // The TTL only needs refreshing now and then: a key written recently by this process
             // still has most of its TTL left.

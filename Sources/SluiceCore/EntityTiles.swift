@@ -200,9 +200,15 @@ public struct EntityTiles: Sendable, Equatable {
     /// were removed (to delete), each once and in (group, tile) order, appending to the caller's
     /// reusable arrays; forgets them.
     public mutating func drainChanges(writes: inout [TileKey], deletes: inout [TileKey]) {
+        drainChanges(deletes: &deletes) { key, _ in writes.append(key) }
+    }
+
+    /// `drainChanges`, handing each changed tile's accumulator to `write` as it goes (in
+    /// (group, tile) order) rather than listing keys to look up again.
+    public mutating func drainChanges(deletes: inout [TileKey], write: (TileKey, borrowing TileAccumulator) -> Void) {
         guard hasChanges else { return }
         for groupIndex in groups.indices {
-            groups[groupIndex].drainDirty { writes.append(TileKey(group: groupIndex, tile: $0)) }
+            groups[groupIndex].drainDirty { entry in write(TileKey(group: groupIndex, tile: entry.tile), entry.accumulator) }
         }
         if !removed.isEmpty {
             // Usually in order already: prune goes through groups and tiles in order.
@@ -218,11 +224,6 @@ public struct EntityTiles: Sendable, Equatable {
             removed.removeAll(keepingCapacity: true)
         }
         hasChanges = false
-    }
-
-    /// Encodes one tile, which must exist.
-    public func encodeTile(_ key: TileKey, into buffer: inout [UInt8]) {
-        TileCodec.encode(groups[key.group].entries[groups[key.group].position(of: key.tile)!].accumulator, into: &buffer)
     }
 
     /// The tiles as `StoredTile`s of `partition`, for `FeatureCalculator`.

@@ -17,6 +17,10 @@ public struct TileRun: Sendable, Equatable {
 
     /// Strictly ascending by tile.
     public private(set) var entries: [Entry] = []
+    /// No entry below this position is dirty (`Int.max`: none is). Events land in the newest
+    /// tiles, so draining scans the end of the run, not all of it. An insertion below it leaves
+    /// it one short, which only scans one entry more; dropping a prefix must move it down.
+    private var dirtyFrom = Int.max
 
     public init() {}
 
@@ -87,15 +91,23 @@ public struct TileRun: Sendable, Equatable {
         markDirty: Bool = false
     ) {
         entries[position].accumulator.add(values, eventTime: eventTime, partition: partition, offset: offset, group: group)
-        if markDirty { entries[position].isDirty = true }
+        if markDirty {
+            entries[position].isDirty = true
+            dirtyFrom = min(dirtyFrom, position)
+        }
     }
 
     /// Calls `body` with each dirty tile, in ascending order, and marks it clean.
-    mutating func drainDirty(_ body: (Int64) -> Void) {
-        for position in entries.indices where entries[position].isDirty {
-            entries[position].isDirty = false
-            body(entries[position].tile)
+    mutating func drainDirty(_ body: (borrowing Entry) -> Void) {
+        guard dirtyFrom < entries.count else {
+            dirtyFrom = .max
+            return
         }
+        for position in dirtyFrom..<entries.count where entries[position].isDirty {
+            entries[position].isDirty = false
+            body(entries[position])
+        }
+        dirtyFrom = .max
     }
 
     /// Sets a tile (read back from the store), replacing one already there.
@@ -112,5 +124,6 @@ public struct TileRun: Sendable, Equatable {
     public mutating func removeFirst(_ count: Int) {
         guard count > 0 else { return }
         entries.removeFirst(count)
+        if dirtyFrom != .max { dirtyFrom = max(0, dirtyFrom - count) }
     }
 }

@@ -102,4 +102,32 @@ struct ChangeTrackingTests {
         let none = drain(&untracked)
         #expect(none.writes.isEmpty && none.deletes.isEmpty && !untracked.hasChanges)
     }
+
+    /// Draining looks only at the end of each run, from the lowest position changed since the
+    /// last drain; tiles inserted below it and prefixes pruned must move that position along.
+    @Test("random out-of-order events, pruning and drains list exactly the changed tiles that remain")
+    func randomAgainstModel() {
+        var generator = SystemRandomNumberGenerator()
+        let t: Int64 = 100 * Fixtures.hour
+        for _ in 0..<30 {
+            var tiles = EntityTiles(groupCount: layout.groups.count)
+            var changed = Set<EntityTiles.TileKey>()
+            var newest = Int64.min
+            for offset in 0..<300 {
+                // Mostly forward in time, sometimes far back (late but within lateness or not).
+                let time = t + Int64(offset) * 20_000 - (Bool.random(using: &generator) ? Int64.random(in: 0...3_600_000, using: &generator) : 0)
+                newest = max(newest, time)
+                let watermark = Int.random(in: 0..<10, using: &generator) == 0 ? newest - 120_000 : nil
+                tiles.apply(Fixtures.event(at: time), partition: 0, offset: Int64(offset), layout: layout, watermark: watermark)
+                for group in layout.groups.indices { changed.insert(EntityTiles.TileKey(group: group, tile: layout.groups[group].tileIndex(of: time))) }
+                guard Int.random(in: 0..<7, using: &generator) == 0 else { continue }
+                let remaining = layout.groups.indices.flatMap { group in
+                    tiles.groups[group].indexes.map { EntityTiles.TileKey(group: group, tile: $0) }
+                }
+                let expected = remaining.filter { changed.contains($0) }
+                #expect(drain(&tiles).writes == expected)
+                changed.removeAll()
+            }
+        }
+    }
 }
