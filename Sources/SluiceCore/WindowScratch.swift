@@ -142,7 +142,7 @@ struct DistinctUnion: Sendable {
         parts.removeAll(keepingCapacity: true)
         hasHyperLogLogPart = false
         if isHyperLogLog {
-            registers.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
+            registers.withUnsafeMutableBytes { _ = $0.initializeMemory(as: UInt8.self, repeating: 0) }
             isHyperLogLog = false
         }
     }
