@@ -68,6 +68,13 @@ private final class LoopConnection: @unchecked Sendable {
     private let configuration: RedisConfiguration
     private let logger: Logger
     private var state = State.idle
+    /// Connections made so far: the second and later ones are logged as re-established.
+    private var connectionsMade = 0
+    /// Failed attempts since the last warning: while Redis is down every request tries once,
+    /// and one warning per `failureLogInterval` says how many failed.
+    private var failuresSinceWarning = 0
+    private var lastFailureWarning: NIODeadline?
+    private static let failureLogInterval = TimeAmount.seconds(10)
 
     private enum State {
         case idle
@@ -104,8 +111,9 @@ private final class LoopConnection: @unchecked Sendable {
 
     func close() {
         eventLoop.execute {
-            if case .connected(let handler) = self.state { handler.close() }
-            self.state = .idle
+            let current = self.state
+            self.state = .idle  // first: the close is ours, not a loss to report
+            if case .connected(let handler) = current { handler.close() }
         }
     }
 
@@ -114,6 +122,8 @@ private final class LoopConnection: @unchecked Sendable {
         handler.onClose = { [weak self, weak handler] in
             guard let self, case .connected(let current) = self.state, current === handler else { return }
             self.state = .idle
+            self.logger.warning(
+                "Redis connection lost; the next request reconnects", metadata: ["redis": "\(self.configuration.displayURL)"])
         }
         ClientBootstrap(group: eventLoop)
             .connectTimeout(Self.timeAmount(configuration.connectTimeout))
@@ -131,12 +141,25 @@ private final class LoopConnection: @unchecked Sendable {
                 switch result {
                 case .success:
                     self.state = .connected(handler)
+                    self.connectionsMade += 1
+                    self.lastFailureWarning = nil
+                    self.failuresSinceWarning = 0
+                    if self.connectionsMade > 1 {
+                        self.logger.info("Redis connection re-established", metadata: ["redis": "\(self.configuration.displayURL)"])
+                    }
                     for (pipeline, promise) in waiting { handler.send(pipeline, promise: promise) }
                 case .failure(let failure):
                     handler.close()
                     self.state = .idle
                     let error = self.connectionError(failure)
-                    self.logger.warning("Redis connection failed", metadata: ["error": "\(error.message)"])
+                    self.failuresSinceWarning += 1
+                    let now = NIODeadline.now()
+                    if self.lastFailureWarning.map({ now - $0 >= Self.failureLogInterval }) ?? true {
+                        self.logger.warning(
+                            "Redis connection failed", metadata: ["error": "\(error.message)", "attempts": "\(self.failuresSinceWarning)"])
+                        self.lastFailureWarning = now
+                        self.failuresSinceWarning = 0
+                    }
                     for (_, promise) in waiting { promise.fail(error) }
                 }
             }
