@@ -125,7 +125,7 @@ private final class LoopConnection: @unchecked Sendable {
             self.logger.warning(
                 "Redis connection lost; the next request reconnects", metadata: ["redis": "\(self.configuration.displayURL)"])
         }
-        ClientBootstrap(group: eventLoop)
+        let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(Self.timeAmount(configuration.connectTimeout))
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
@@ -134,7 +134,15 @@ private final class LoopConnection: @unchecked Sendable {
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
-            .connect(host: configuration.host, port: configuration.port)
+        // An address given as digits skips name resolution, which runs on a thread pool and
+        // waits for an IPv6 answer too before it gives up on a refused connection.
+        let connected =
+            if let address = try? SocketAddress(ipAddress: configuration.host, port: configuration.port) {
+                bootstrap.connect(to: address)
+            } else {
+                bootstrap.connect(host: configuration.host, port: configuration.port)
+            }
+        connected
             .flatMap { _ in self.handshake(on: handler) }
             .whenComplete { result in
                 guard case .connecting(let waiting) = self.state else { return }

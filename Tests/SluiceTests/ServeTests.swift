@@ -61,8 +61,11 @@ struct ServeTests {
         let port = try TestProcess.freePort()
         let base = "http://127.0.0.1:\(port)"
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(port).log").path
+        // A generous Redis time limit: other tests' engines write batches to the same Redis, and
+        // a big MULTI/EXEC holds it for a while on a loaded machine. Time-outs have a test below.
         let server = try await Self.startServer(
-            port: port, redisURL: TestServices.redisURL, tokens: "alpha-token, beta-token", log: log, extra: ["--topology", topologyPath])
+            port: port, redisURL: TestServices.redisURL, tokens: "alpha-token, beta-token", log: log,
+            extra: ["--topology", topologyPath, "--redis-timeout-ms", "3000"])
 
         // Open endpoints and authentication.
         #expect(try Self.request(base + "/healthz").status == 200)
