@@ -7,7 +7,8 @@ public struct EngineConfiguration: Sendable {
     public var groupID: String?
     /// Exit once every assigned partition reached its end and all state is written.
     public var untilEnd: Bool = false
-    /// Most messages processed in one batch (one Redis transaction). Default 20 000: larger
+    /// Most messages processed in one batch (one Redis write: a pipeline, or one transaction with
+    /// a feature log). Default 20 000: larger
     /// batches write hot entities once for many events.
     public var maxBatchMessages: Int = 20_000
     /// How long a poll waits for the first message. Default 50 ms.

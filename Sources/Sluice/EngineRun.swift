@@ -19,7 +19,7 @@ final class EngineRun {
     let progress: ProgressReporter
 
     var partitions: [Int32: PartitionState] = [:]
-    /// Writes batch transactions while the next batch is computed.
+    /// Writes batches while the next batch is computed.
     let writer: RedisWriterLane
     /// The batch the writer lane is writing.
     var inFlight: InFlightBatch?
@@ -209,7 +209,8 @@ final class EngineRun {
             for (state, value) in zip(waiting, stored) {
                 let progress = try StoredProgress(value.string)
                 state.reset(nextOffset: progress.nextOffset, newestEventTime: progress.newestEventTime)
-                // Tiles of a partition are only written with its progress, in one transaction.
+                // No progress: the partition is read from its first offset with empty entities;
+                // tiles a crashed first batch may have left are rewritten whole by the same events.
                 state.storeHoldsNothing = value.string == nil
                 try featureLog?.open(partition: state.partition, resumeAt: progress.nextOffset)
                 seeks[KafkaTopicPartition(topic, state.partition)] = .exact(progress.nextOffset)
@@ -288,7 +289,9 @@ final class EngineRun {
             if let state = partitions[partition] { progressSnapshot[partition] = (state.nextOffset, state.clock) }
         }
         adaptBatchLimit(messages: messages.count, took: ContinuousClock.now - batchStart)
-        writer.submit(transaction)
+        // With a feature log, rows of replayed events need the state from just before them,
+        // which only whole-batch transactions guarantee.
+        writer.submit(transaction, atomically: featureLog != nil)
         inFlight = InFlightBatch(
             progress: progressSnapshot, consumed: work.consumed, accepted: work.accepted.count,
             deadLetters: work.deadLetters.map(\.1.reason), started: batchStart, writeStarted: ContinuousClock.now,
@@ -394,15 +397,18 @@ final class EngineRun {
             let layout = layouts[ref.view]
             let wanted = missing[ref]!
             let stored = try OnlineStore.tiles(from: reply, layout: layout, partition: wanted.count == 1 ? wanted.first : nil)
+            let appliedOffsets = OnlineStore.appliedOffsets(from: reply)
             for partition in wanted {
-                let tiles = EntityTiles(groupCount: layout.groups.count, tiles: stored.filter { $0.partition == partition })
+                let tiles = EntityTiles(
+                    groupCount: layout.groups.count, tiles: stored.filter { $0.partition == partition },
+                    appliedOffset: appliedOffsets[partition] ?? -1)
                 partitions[partition]!.views[ref.view][ref.entity] = tiles
                 partitions[partition]!.cachedEntities += 1
             }
         }
     }
 
-    /// Applies accepted events to the cached tiles and builds the batch's transaction, as tasks
+    /// Applies accepted events to the cached tiles and builds the batch's writes, as tasks
     /// run on every core. Without a feature log each (view, partition) pair is a task: it sees its
     /// partition's events in offset order, which is all its state depends on. A log row reads a
     /// view across partitions, so with the log each view is a task that goes through the batch in
@@ -644,6 +650,7 @@ final class ApplyOutput: @unchecked Sendable {
         width = step.logFeatureCount(view: job.view)
         let layout = step.layouts[job.view]
         let bit: UInt64 = 1 << UInt64(job.view)
+        let keyPrefix = Array(compiled.entityKey(view: layout, entity: "").utf8)
         for item in accepted {
             guard let entities = job.entities(of: item.partition) else { continue }
             let entity = step.entity(of: item.event, view: job.view)
@@ -656,12 +663,19 @@ final class ApplyOutput: @unchecked Sendable {
             }
             guard item.late & bit == 0 else { continue }
             let index = entities.tiles.index(forKey: entity)!
+            if entities.tiles.values[index].holdsEvent(at: item.offset) {
+                // Written before a crash, ahead of the partition's progress (writes are not one
+                // transaction: docs/storage.md). Its key may have missed its TTL then.
+                if entities.needsTTLRefresh(entity: entity, ttl: layout.view.ttl, now: now) {
+                    encoder.refreshTTL(entity, layout: layout, keyPrefix: keyPrefix, into: &pipeline)
+                }
+                continue
+            }
             let becameDirty = step.apply(
                 item.event, to: &entities.tiles.values[index], view: job.view, partition: item.partition, offset: item.offset,
                 newestEventTime: item.newestAfter)
             if becameDirty { dirty.append((item.partition, entities, entity, index)) }
         }
-        let keyPrefix = Array(compiled.entityKey(view: layout, entity: "").utf8)
         for (partition, entities, entity, index) in dirty {
             encoder.encode(entity, at: index, of: entities, layout: layout, partition: partition, keyPrefix: keyPrefix, now: now, into: &pipeline)
         }
@@ -702,10 +716,22 @@ struct TileWriteEncoder {
         key.removeAll(keepingCapacity: true)
         key.append(contentsOf: keyPrefix)
         key.append(contentsOf: entity.utf8)
+        // Deletes first: each command leaves the key consistent with its applied offset, which
+        // the HSET moves with the tiles (docs/storage.md).
+        if !deletes.isEmpty {
+            pipeline.beginCommand(argumentCount: 2 + deletes.count)
+            pipeline.add("HDEL")
+            pipeline.add(bytes: key)
+            for change in deletes { addFieldName(change, of: layout, partition: partition, to: &pipeline) }
+        }
         if !writes.isEmpty {
-            pipeline.beginCommand(argumentCount: 2 + 2 * writes.count)
+            pipeline.beginCommand(argumentCount: 4 + 2 * writes.count)
             pipeline.add("HSET")
             pipeline.add(bytes: key)
+            field.removeAll(keepingCapacity: true)
+            TileCodec.appendAppliedOffsetFieldName(partition: partition, to: &field)
+            pipeline.add(bytes: field)
+            pipeline.add(entities.tiles.values[entityIndex].appliedOffset)
             values.withUnsafeBytes { values in
                 var start = 0
                 for (change, end) in zip(writes, valueEnds) {
@@ -723,12 +749,17 @@ struct TileWriteEncoder {
                 pipeline.add(layout.view.ttl)
             }
         }
-        if !deletes.isEmpty {
-            pipeline.beginCommand(argumentCount: 2 + deletes.count)
-            pipeline.add("HDEL")
-            pipeline.add(bytes: key)
-            for change in deletes { addFieldName(change, of: layout, partition: partition, to: &pipeline) }
-        }
+    }
+
+    /// Sets the TTL of an entity whose events this batch found already written.
+    mutating func refreshTTL(_ entity: String, layout: ViewLayout, keyPrefix: [UInt8], into pipeline: inout RedisPipeline) {
+        key.removeAll(keepingCapacity: true)
+        key.append(contentsOf: keyPrefix)
+        key.append(contentsOf: entity.utf8)
+        pipeline.beginCommand(argumentCount: 3)
+        pipeline.add("PEXPIRE")
+        pipeline.add(bytes: key)
+        pipeline.add(layout.view.ttl)
     }
 
     private mutating func addFieldName(_ tile: EntityTiles.TileKey, of layout: ViewLayout, partition: Int32, to pipeline: inout RedisPipeline) {
@@ -764,7 +795,7 @@ struct StoredProgress {
     var text: String { "\(nextOffset):\(newestEventTime)" }
 }
 
-/// What a batch whose transaction is in flight will commit once written.
+/// What a batch whose writes are in flight will commit once written.
 struct InFlightBatch {
     let progress: [Int32: (nextOffset: Int64, clock: PartitionClock)]
     let consumed: Int

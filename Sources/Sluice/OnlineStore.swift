@@ -68,6 +68,21 @@ public struct OnlineStore: Sendable {
         return layout
     }
 
+    /// The applied-offset fields of an HGETALL reply, by partition.
+    static func appliedOffsets(from reply: RedisValue) -> [Int32: Int64] {
+        guard let items = reply.array else { return [:] }
+        var offsets: [Int32: Int64] = [:]
+        var index = 0
+        while index + 1 < items.count {
+            defer { index += 2 }
+            guard let name = items[index].bytes, let partition = TileCodec.parseAppliedOffsetFieldName(name),
+                let offset = items[index + 1].int
+            else { continue }
+            offsets[partition] = offset
+        }
+        return offsets
+    }
+
     /// Decodes an HGETALL reply into tiles, keeping only `partition`'s when given.
     static func tiles(from reply: RedisValue, layout: ViewLayout, partition: Int32?) throws -> [StoredTile] {
         guard let items = reply.array, items.count % 2 == 0 else {

@@ -19,14 +19,20 @@ final class RedisWriterLane: @unchecked Sendable {
         self.connection = connection
     }
 
-    /// Starts writing `transaction`. The previous one must have been collected.
-    func submit(_ transaction: RedisPipeline) {
+    /// Starts writing `batch`, as one MULTI/EXEC when `atomically`, else as a plain pipeline
+    /// that Redis interleaves with other clients' commands (docs/storage.md). The previous write
+    /// must have been collected.
+    func submit(_ batch: RedisPipeline, atomically: Bool) {
         precondition(!isBusy, "collect the previous write first")
         isBusy = true
         collected = nil
         queue.async {
             do {
-                _ = try self.connection.transaction(transaction)
+                if atomically {
+                    _ = try self.connection.transaction(batch)
+                } else if let message = try self.connection.execute(batch).lazy.compactMap(\.errorMessage).first {
+                    throw RedisError(.serverError, "a batch write was refused: \(message)", serverMessage: message)
+                }
                 self.outcome = .success(())
             } catch {
                 self.outcome = .failure(error)

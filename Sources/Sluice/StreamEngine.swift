@@ -9,13 +9,15 @@ import Synchronization
 /// The streaming job behind `sluice run`: consumes the topology's source topic in a consumer
 /// group, computes tiles for every view, and keeps them in Redis with exactly-once effects.
 ///
-/// Exactly-once: each batch's tile writes and, per partition, the next offset and the newest
-/// event time are written in one MULTI/EXEC. On (re)assignment a partition is positioned from
+/// Exactly-once: each entity's tile writes carry the offset of the newest event they hold, and
+/// the partitions' next offset and newest event time are written after them (all in one
+/// MULTI/EXEC when a feature log needs the state before each replayed event); a replay skips
+/// what an entity already holds. On (re)assignment a partition is positioned from
 /// the offset stored in Redis, never from the Kafka group's offset, so a crash at any moment
 /// replays exactly the events whose effects were not written. Tiles are stored per source
 /// partition (docs/storage.md), so only the owner of a partition writes them and several
-/// processes produce the same state as one. Dead-letter records are flushed before the batch's
-/// transaction: they are at-least-once.
+/// processes produce the same state as one. Dead-letter records are flushed before the batch is
+/// written: they are at-least-once.
 ///
 /// Failures: bad events go to the dead-letter topic; when Redis fails, the batch is dropped,
 /// every partition is paused and later repositioned from Redis, with backoff; broker outages are

@@ -16,7 +16,7 @@ struct RunCommand: AsyncParsableCommand {
     var group: String?
     @Flag(help: "Exit 0 once every assigned partition reached its end and all state is written.")
     var untilEnd = false
-    @Option(help: "Most messages per batch (one Redis transaction).")
+    @Option(help: "Most messages per batch (one Redis write; one transaction with --offline-dir, which readers wait behind).")
     var batchSize: Int = 20_000
     @Option(help: "Threads applying a batch, one view of one partition at a time each (one view with --offline-dir). (default: the number of cores)")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount

@@ -10,6 +10,10 @@ public struct EntityTiles: Sendable, Equatable {
     private var removed: [TileKey] = []
     /// False for state that is never written anywhere (replay): nothing is recorded.
     private let tracksChanges: Bool
+    /// The offset of the newest event of the partition applied to these tiles, -1 before any.
+    /// Stored beside them (docs/storage.md), so that events already in the stored tiles can be
+    /// recognised when a partition is replayed from older progress.
+    public var appliedOffset: Int64 = -1
     /// Per window of the layout (`ViewLayout.windows` order), the fold of this partition's tiles
     /// `start..<end`, kept between reads: consecutive events of an entity mostly read the same
     /// closed tiles, and only the newest one changes. Dropped when one of its tiles changes.
@@ -41,11 +45,16 @@ public struct EntityTiles: Sendable, Equatable {
         self.tracksChanges = tracksChanges
     }
 
-    /// Tiles read back from the store.
-    public init(groupCount: Int, tiles: [StoredTile]) {
+    /// Tiles read back from the store, with the offset of the newest event they hold.
+    public init(groupCount: Int, tiles: [StoredTile], appliedOffset: Int64 = -1) {
         self.init(groupCount: groupCount)
         for tile in tiles { groups[tile.group].set(tile.tile, tile.accumulator) }
+        self.appliedOffset = appliedOffset
     }
+
+    /// Whether the event at `offset` of the partition is already in these tiles.
+    @inline(__always)
+    public func holdsEvent(at offset: Int64) -> Bool { offset <= appliedOffset }
 
     public static func == (lhs: EntityTiles, rhs: EntityTiles) -> Bool { lhs.groups == rhs.groups }
 
@@ -61,6 +70,7 @@ public struct EntityTiles: Sendable, Equatable {
     ) -> Bool {
         let wasClean = !hasChanges
         if tracksChanges { hasChanges = true }
+        appliedOffset = max(appliedOffset, offset)
         for (groupIndex, group) in layout.groups.enumerated() {
             let tile = group.tileIndex(of: event.eventTime)
             let position = groups[groupIndex].positionInserting(tile, empty: group.emptyAccumulator())

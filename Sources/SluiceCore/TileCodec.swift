@@ -28,7 +28,21 @@ public enum TileCodec {
         appendDecimal(Int64(partition), to: &buffer)
     }
 
-    private static func appendDecimal(_ value: Int64, to buffer: inout [UInt8]) {
+    /// The field holding the offset of the newest event of `partition` applied to the entity's
+    /// tiles: `o:<partition>`. It cannot be mistaken for a tile, whose names are all digits.
+    public static func appendAppliedOffsetFieldName(partition: Int32, to buffer: inout [UInt8]) {
+        buffer.append(UInt8(ascii: "o"))
+        buffer.append(UInt8(ascii: ":"))
+        appendDecimal(Int64(partition), to: &buffer)
+    }
+
+    /// The partition of an applied-offset field name, nil for any other field.
+    public static func parseAppliedOffsetFieldName(_ name: [UInt8]) -> Int32? {
+        guard name.count > 2, name[0] == UInt8(ascii: "o"), name[1] == UInt8(ascii: ":") else { return nil }
+        return Int32(String(decoding: name[2...], as: UTF8.self))
+    }
+
+    public static func appendDecimal(_ value: Int64, to buffer: inout [UInt8]) {
         if value < 0 { buffer.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         // Digits from the last, into a stack buffer, then appended in one go.

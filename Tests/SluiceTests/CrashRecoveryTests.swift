@@ -1,5 +1,6 @@
 import Foundation
 import Sluice
+import SluiceKafka
 import SluiceRedis
 import SluiceTesting
 import Testing
@@ -45,39 +46,44 @@ struct CrashRecoveryTests {
         let expected = try EngineTestSupport.dumpState(topologyName: "ref_\(suffix)")
         #expect(expected.count > 1000)
 
-        // Interrupted: SIGTERM once (must exit 0 after committing), then SIGKILL at random moments.
-        let killed = try EngineTestSupport.fraudTopology(name: "kill_\(suffix)", topic: topic)
+        // Interrupted: SIGTERM once (must exit 0 after committing), then SIGKILL at random moments;
+        // with a feature log (each batch one transaction) and without (entity writes and progress
+        // apart: docs/storage.md).
         let redis = try RedisConnection(configuration: TestServices.redisConfiguration())
-        var partialProgress: [Int64] = []
-        var generator = SystemRandomNumberGenerator()
-        for attempt in 0..<5 {
-            // Small batches: many commits to interrupt between, however fast the engine is.
-            let process = try sluice(
-                killed.path, group: "kill-\(suffix)", log: "\(logDirectory)/kill-\(attempt).log", offlineDir: "\(logDirectory)/kill-offline",
-                batchSize: 500)
-            // Wait until this process wrote something new, then interrupt it mid-run.
-            let before = try storedOffsets("kill_\(suffix)", redis: redis)
-            let deadline = ContinuousClock.now + .seconds(30)
-            while try storedOffsets("kill_\(suffix)", redis: redis) == before && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
+        func interrupted(_ name: String, offlineDir: String?) async throws -> [String: [String: [UInt8]]] {
+            let topology = try EngineTestSupport.fraudTopology(name: name, topic: topic)
+            var partialProgress: [Int64] = []
+            var generator = SystemRandomNumberGenerator()
+            for attempt in 0..<5 {
+                // Small batches: many commits to interrupt between, however fast the engine is.
+                let process = try sluice(
+                    topology.path, group: "\(name)-g", log: "\(logDirectory)/\(name)-\(attempt).log", offlineDir: offlineDir, batchSize: 500)
+                // Wait until this process wrote something new, then interrupt it mid-run.
+                let before = try storedOffsets(name, redis: redis)
+                let deadline = ContinuousClock.now + .seconds(30)
+                while try storedOffsets(name, redis: redis) == before && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                try await Task.sleep(for: .milliseconds(Int.random(in: 0...400, using: &generator)))
+                if attempt == 0 {
+                    process.send(SIGTERM)
+                    #expect(try await process.waitForExit(timeout: .seconds(20)) == 0, "SIGTERM must finish the batch and exit 0")
+                } else {
+                    process.send(SIGKILL)
+                    _ = try await process.waitForExit(timeout: .seconds(10))
+                }
+                partialProgress.append(try storedOffsets(name, redis: redis))
             }
-            try await Task.sleep(for: .milliseconds(Int.random(in: 0...400, using: &generator)))
-            if attempt == 0 {
-                process.send(SIGTERM)
-                #expect(try await process.waitForExit(timeout: .seconds(20)) == 0, "SIGTERM must finish the batch and exit 0")
-            } else {
-                process.send(SIGKILL)
-                _ = try await process.waitForExit(timeout: .seconds(10))
-            }
-            partialProgress.append(try storedOffsets("kill_\(suffix)", redis: redis))
+            #expect(partialProgress.contains { $0 > 0 && $0 < Int64(events) }, "no interruption happened mid-run: \(partialProgress)")
+            let last = try sluice(topology.path, group: "\(name)-g", log: "\(logDirectory)/\(name)-final.log", offlineDir: offlineDir)
+            #expect(try await last.waitForExit(timeout: .seconds(120)) == 0)
+            return try EngineTestSupport.dumpState(topologyName: name)
         }
-        #expect(partialProgress.contains { $0 > 0 && $0 < Int64(events) }, "no interruption happened mid-run: \(partialProgress)")
-        let last = try sluice(
-            killed.path, group: "kill-\(suffix)", log: "\(logDirectory)/kill-final.log", offlineDir: "\(logDirectory)/kill-offline")
-        #expect(try await last.waitForExit(timeout: .seconds(120)) == 0)
-        let afterKills = try EngineTestSupport.dumpState(topologyName: "kill_\(suffix)")
-        #expect(afterKills.count == expected.count)
-        #expect(afterKills == expected, "state after kills differs in \(afterKills.filter { expected[$0.key] != $0.value }.count) keys")
+        for (name, offlineDir) in [("kill_\(suffix)", "\(logDirectory)/kill-offline"), ("killpipe_\(suffix)", nil)] {
+            let afterKills = try await interrupted(name, offlineDir: offlineDir)
+            #expect(afterKills.count == expected.count, "\(name)")
+            #expect(afterKills == expected, "\(name): state after kills differs in \(afterKills.filter { expected[$0.key] != $0.value }.count) keys")
+        }
 
         // The feature log after kills holds every accepted event once, and its card features
         // (the topic's key, so independent of how partitions interleave) equal the reference's.
@@ -101,6 +107,43 @@ struct CrashRecoveryTests {
         let fromTwo = try EngineTestSupport.dumpState(topologyName: "two_\(suffix)")
         #expect(fromTwo == expected, "state from two processes differs in \(fromTwo.filter { expected[$0.key] != $0.value }.count) keys")
 
-        for name in ["ref_\(suffix)", "kill_\(suffix)", "two_\(suffix)"] { try EngineTestSupport.clearState(topologyName: name) }
+        for name in ["ref_\(suffix)", "kill_\(suffix)", "killpipe_\(suffix)", "two_\(suffix)"] { try EngineTestSupport.clearState(topologyName: name) }
+    }
+
+    /// Without a feature log a batch is not one transaction: a crash can leave some entities
+    /// written and the partitions' progress behind them. Each entity stores the offset of the
+    /// newest event in its tiles, and a replay skips what they already hold.
+    @Test("progress behind the stored tiles, as a crash between entity writes and progress leaves it: no event counts twice")
+    func progressBehindTiles() async throws {
+        let topic = TestServices.uniqueName("behind")
+        _ = try await EngineTestSupport.produceDemo(topic: topic, events: 20_000, seed: 13, malformed: 0)
+        let name = "behind_" + String(topic.suffix(8))
+        let (_, compiled) = try EngineTestSupport.fraudTopology(name: name, topic: topic)
+        try await EngineTestSupport.runUntilEnd(compiled)
+        let expected = try EngineTestSupport.dumpState(topologyName: name)
+
+        // Move each partition's progress back to half its offsets, with the newest event time it
+        // had there, so the second half is classified (on time or late) exactly as the first run
+        // did and is applied again unless the tiles are recognised as holding it.
+        let messages = try await KafkaTestSupport.readAll(topic: topic, partitions: 4)
+        let redis = try RedisConnection(configuration: TestServices.redisConfiguration())
+        let stored = try redis.send("HGETALL", .string(compiled.offsetsKey)).array ?? []
+        #expect(stored.count == 8)
+        for index in stride(from: 0, to: stored.count, by: 2) {
+            let field = try #require(stored[index].string)
+            let partition = try #require(Int32(field.split(separator: ":").last ?? ""))
+            let next = try #require(Int64(stored[index + 1].string?.split(separator: ":").first ?? ""))
+            let rewound = next / 2
+            let newest = messages.filter { $0.partition == partition && $0.offset < rewound }.compactMap { message -> Int64? in
+                let object = try? JSONSerialization.jsonObject(with: Data(message.value)) as? [String: Any]
+                return (object?["ts"] as? NSNumber)?.int64Value
+            }.max()
+            try redis.send("HSET", .string(compiled.offsetsKey), .string(field), .string("\(rewound):\(try #require(newest))"))
+        }
+        try await EngineTestSupport.runUntilEnd(compiled)
+        let after = try EngineTestSupport.dumpState(topologyName: name)
+        #expect(after.count == expected.count)
+        #expect(after == expected, "state after replaying from older progress differs in \(after.filter { expected[$0.key] != $0.value }.count) keys")
+        try EngineTestSupport.clearState(topologyName: name)
     }
 }
