@@ -8,6 +8,8 @@ struct EngineMetricHandles {
     let eventsAccepted = Counter(label: SluiceMetrics.eventsAccepted)
     let deadLetters: [RejectionReason: Counter]
     let lateViewUpdates: [Counter]
+    /// Updates found already in the stored tiles (a replay after a crash in per-key mode).
+    let heldViewUpdates: [Counter]
     let batchDuration = Timer(label: SluiceMetrics.batchDuration, preferredDisplayUnit: .seconds)
     let redisWriteDuration = Timer(label: SluiceMetrics.redisWriteDuration, preferredDisplayUnit: .seconds)
     let batchStaleness = Timer(label: SluiceMetrics.batchStaleness, preferredDisplayUnit: .seconds)
@@ -23,6 +25,9 @@ struct EngineMetricHandles {
         self.deadLetters = deadLetters
         lateViewUpdates = views.map {
             Counter(label: SluiceMetrics.lateViewUpdatesSkipped, dimensions: [(SluiceMetrics.Label.view, $0)])
+        }
+        heldViewUpdates = views.map {
+            Counter(label: SluiceMetrics.heldViewUpdatesSkipped, dimensions: [(SluiceMetrics.Label.view, $0)])
         }
     }
 

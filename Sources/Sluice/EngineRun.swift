@@ -431,7 +431,17 @@ final class EngineRun {
         applyTasks.run(order: order) { index in
             outputs[index].apply(accepted, job: jobs[index], step: step, compiled: compiled, now: batchClock)
         }
-        for index in jobs.indices { pipeline.append(contentsOf: outputs[index].pipeline) }
+        var alreadyApplied = 0
+        for index in jobs.indices {
+            pipeline.append(contentsOf: outputs[index].pipeline)
+            if outputs[index].alreadyApplied > 0 { metrics.heldViewUpdates[jobs[index].view].increment(by: outputs[index].alreadyApplied) }
+            alreadyApplied += outputs[index].alreadyApplied
+        }
+        if alreadyApplied > 0 {
+            logger.info(
+                "skipped view updates the stored tiles already hold (written before a crash, ahead of the progress)",
+                metadata: ["updates": "\(alreadyApplied)"])
+        }
         if let featureLog {
             for (row, item) in accepted.enumerated() {
                 var features: [Double?] = []
@@ -638,6 +648,8 @@ final class ApplyOutput: @unchecked Sendable {
     private var width = 0
     private var scratch: [Double?] = []
     private var windows = WindowScratch()
+    /// Events of the last batch that the stored tiles already held.
+    private(set) var alreadyApplied = 0
 
     /// Goes through the batch's events of the job's partitions in order: logs each one's features
     /// of the view if the job does, applies those not late for the view, then writes the changed
@@ -645,6 +657,7 @@ final class ApplyOutput: @unchecked Sendable {
     func apply(_ accepted: [AcceptedEvent], job: ApplyJob, step: EventStep, compiled: CompiledTopology, now: ContinuousClock.Instant) {
         let started = ContinuousClock.now
         pipeline.removeAll()
+        alreadyApplied = 0
         dirty.removeAll(keepingCapacity: true)
         features.removeAll(keepingCapacity: true)
         width = step.logFeatureCount(view: job.view)
@@ -666,6 +679,7 @@ final class ApplyOutput: @unchecked Sendable {
             if entities.tiles.values[index].holdsEvent(at: item.offset) {
                 // Written before a crash, ahead of the partition's progress (writes are not one
                 // transaction: docs/storage.md). Its key may have missed its TTL then.
+                alreadyApplied += 1
                 if entities.needsTTLRefresh(entity: entity, ttl: layout.view.ttl, now: now) {
                     encoder.refreshTTL(entity, layout: layout, keyPrefix: keyPrefix, into: &pipeline)
                 }
