@@ -727,9 +727,7 @@ struct TileWriteEncoder {
             TileCodec.encode(accumulator, into: &values)
             valueEnds.append(values.count)
         }
-        key.removeAll(keepingCapacity: true)
-        key.append(contentsOf: keyPrefix)
-        key.append(contentsOf: entity.utf8)
+        setKey(keyPrefix, entity)
         // Deletes first: each command leaves the key consistent with its applied offset, which
         // the HSET moves with the tiles (docs/storage.md).
         if !deletes.isEmpty {
@@ -756,20 +754,23 @@ struct TileWriteEncoder {
             }
             // The TTL only needs refreshing now and then: a key written recently by this process
             // still has most of its TTL left.
-            if entities.needsTTLRefresh(entity: entity, ttl: layout.view.ttl, now: now) {
-                pipeline.beginCommand(argumentCount: 3)
-                pipeline.add("PEXPIRE")
-                pipeline.add(bytes: key)
-                pipeline.add(layout.view.ttl)
-            }
+            if entities.needsTTLRefresh(entity: entity, ttl: layout.view.ttl, now: now) { addExpire(layout, to: &pipeline) }
         }
     }
 
     /// Sets the TTL of an entity whose events this batch found already written.
     mutating func refreshTTL(_ entity: String, layout: ViewLayout, keyPrefix: [UInt8], into pipeline: inout RedisPipeline) {
+        setKey(keyPrefix, entity)
+        addExpire(layout, to: &pipeline)
+    }
+
+    private mutating func setKey(_ keyPrefix: [UInt8], _ entity: String) {
         key.removeAll(keepingCapacity: true)
         key.append(contentsOf: keyPrefix)
         key.append(contentsOf: entity.utf8)
+    }
+
+    private func addExpire(_ layout: ViewLayout, to pipeline: inout RedisPipeline) {
         pipeline.beginCommand(argumentCount: 3)
         pipeline.add("PEXPIRE")
         pipeline.add(bytes: key)

@@ -43,7 +43,6 @@ public final class FeatureServing: FeatureBackend {
         var configuration = base
         configuration.commandTimeout = timeout
         configuration.connectTimeout = timeout
-        configuration.reconnect = RedisReconnectPolicy(maxAttempts: 1)
         configuration.clientName = "sluice-serve"
         return configuration
     }
@@ -146,16 +145,16 @@ public final class FeatureServing: FeatureBackend {
 
     // MARK: - Reading
 
-    /// The vectors of `requests`, in one round trip, completed on `eventLoop` when given; fails
-    /// with an `APIProblem`.
+    /// The vectors of `requests`, in one round trip, completed on `eventLoop`; fails with an
+    /// `APIProblem`.
     private func read(
-        _ requests: [(view: String, entity: String)], at time: Int64, inputs: [[String: FieldValue]], on eventLoop: (any EventLoop)?
+        _ requests: [(view: String, entity: String)], at time: Int64, inputs: [[String: FieldValue]], on eventLoop: any EventLoop
     ) -> EventLoopFuture<[FeatureVector]> {
         let pipeline: RedisPipeline
         do {
             pipeline = try store.pipeline(for: requests)
         } catch {
-            return (eventLoop ?? pool.anyEventLoop()).makeFailedFuture(APIProblem.badRequest("\(error)"))
+            return eventLoop.makeFailedFuture(APIProblem.badRequest("\(error)"))
         }
         let store = self.store
         return pool.execute(pipeline, on: eventLoop).flatMapErrorThrowing { error in

@@ -13,7 +13,7 @@ public struct EntityTiles: Sendable, Equatable {
     /// The offset of the newest event of the partition applied to these tiles, -1 before any.
     /// Stored beside them (docs/storage.md), so that events already in the stored tiles can be
     /// recognised when a partition is replayed from older progress.
-    public var appliedOffset: Int64 = -1
+    public private(set) var appliedOffset: Int64 = -1
     /// Per window of the layout (`ViewLayout.windows` order), the fold of this partition's tiles
     /// `start..<end`, kept between reads: consecutive events of an entity mostly read the same
     /// closed tiles, and only the newest one changes. Dropped when one of its tiles changes.

@@ -42,7 +42,7 @@ public enum TileCodec {
         return Int32(String(decoding: name[2...], as: UTF8.self))
     }
 
-    public static func appendDecimal(_ value: Int64, to buffer: inout [UInt8]) {
+    private static func appendDecimal(_ value: Int64, to buffer: inout [UInt8]) {
         if value < 0 { buffer.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         // Digits from the last, into a stack buffer, then appended in one go.

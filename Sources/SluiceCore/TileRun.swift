@@ -24,6 +24,9 @@ public struct TileRun: Sendable, Equatable {
 
     public init() {}
 
+    /// Equal when they hold the same tiles; what is still to be drained does not count.
+    public static func == (lhs: TileRun, rhs: TileRun) -> Bool { lhs.entries == rhs.entries }
+
     public var count: Int { entries.count }
     public var isEmpty: Bool { entries.isEmpty }
     /// The lowest tile index, `Int64.max` when empty.

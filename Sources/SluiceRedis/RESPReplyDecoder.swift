@@ -69,6 +69,7 @@ struct RESPReplyDecoder: ByteToMessageDecoder {
         return line
     }
 
+    /// A decimal Int64, Int64.min included (digits are accumulated with the number's sign).
     private static func integer(_ line: ByteBuffer) throws(RedisError) -> Int64 {
         var value: Int64 = 0
         var negative = false
@@ -78,14 +79,20 @@ struct RESPReplyDecoder: ByteToMessageDecoder {
                 negative = true
                 continue
             }
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), digits < 18 else {
-                throw protocolError("'\(String(decoding: line.readableBytesView, as: UTF8.self))' is not an integer")
-            }
-            value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { throw notAnInteger(line) }
+            let digit = Int64(byte - UInt8(ascii: "0"))
+            let (shifted, overflowed) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflowedAgain) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+            guard !overflowed, !overflowedAgain else { throw notAnInteger(line) }
+            value = next
             digits += 1
         }
         guard digits > 0 else { throw protocolError("an empty integer") }
-        return negative ? -value : value
+        return value
+    }
+
+    private static func notAnInteger(_ line: ByteBuffer) -> RedisError {
+        protocolError("'\(String(decoding: line.readableBytesView, as: UTF8.self))' is not a 64-bit integer")
     }
 
     private static func protocolError(_ what: String) -> RedisError {

@@ -9,8 +9,9 @@ import NIOPosix
 /// the loop go out in one write (auto-pipelining): concurrent requests share system calls, and
 /// Redis reads them in one go.
 ///
-/// A connection is made on first use and again after it broke. A pipeline that finds Redis down
-/// fails with `connectionFailed` at once rather than waiting, and one that gets no answer within
+/// A connection is made on first use and again after it broke, one attempt per pipeline
+/// (`configuration.reconnect` is not used). A pipeline that finds Redis down fails with
+/// `connectionFailed` at once rather than waiting, and one that gets no answer within
 /// `commandTimeout` fails with `timedOut`, and its connection is closed (the replies still owed
 /// on it would arrive out of place).
 public final class RedisEventLoopPool: Sendable {
@@ -33,8 +34,8 @@ public final class RedisEventLoopPool: Sendable {
     public func execute(_ pipeline: RedisPipeline, on eventLoop: (any EventLoop)? = nil) -> EventLoopFuture<[RedisValue]> {
         precondition(pipeline.isComplete, "the pipeline's last command is missing arguments")
         let loop = eventLoop ?? group.any()
-        if let own = connections.first(where: { $0.eventLoop === loop }) { return own.send(pipeline) }
-        return connection(for: group.any()).send(pipeline).hop(to: loop)
+        if let own = connection(on: loop) { return own.send(pipeline) }
+        return (connection(on: group.next()) ?? connections[0]).send(pipeline).hop(to: loop)
     }
 
     /// `execute` for async callers.
@@ -54,8 +55,8 @@ public final class RedisEventLoopPool: Sendable {
         for connection in connections { connection.close() }
     }
 
-    private func connection(for loop: any EventLoop) -> LoopConnection {
-        connections.first { $0.eventLoop === loop } ?? connections[0]
+    private func connection(on loop: any EventLoop) -> LoopConnection? {
+        connections.first { $0.eventLoop === loop }
     }
 }
 
@@ -68,8 +69,8 @@ private final class LoopConnection: @unchecked Sendable {
     private let configuration: RedisConfiguration
     private let logger: Logger
     private var state = State.idle
-    /// Connections made so far: the second and later ones are logged as re-established.
-    private var connectionsMade = 0
+    /// A connection was made before: the next one is logged as re-established.
+    private var hasConnected = false
     /// Failed attempts since the last warning: while Redis is down every request tries once,
     /// and one warning per `failureLogInterval` says how many failed.
     private var failuresSinceWarning = 0
@@ -149,12 +150,12 @@ private final class LoopConnection: @unchecked Sendable {
                 switch result {
                 case .success:
                     self.state = .connected(handler)
-                    self.connectionsMade += 1
                     self.lastFailureWarning = nil
                     self.failuresSinceWarning = 0
-                    if self.connectionsMade > 1 {
+                    if self.hasConnected {
                         self.logger.info("Redis connection re-established", metadata: ["redis": "\(self.configuration.displayURL)"])
                     }
+                    self.hasConnected = true
                     for (pipeline, promise) in waiting { handler.send(pipeline, promise: promise) }
                 case .failure(let failure):
                     handler.close()

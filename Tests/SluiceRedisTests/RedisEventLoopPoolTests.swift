@@ -51,6 +51,11 @@ struct RedisEventLoopPoolTests {
         pipeline.append("EVAL", "return {1, {'a', false}, 'b'}", 0)
         pipeline.append("INCRBY", .string(key + "-counter"), -7)
         pipeline.append("DEL", .string(key + "-counter"))
+        // Integer replies at both ends of Int64: 19 digits each.
+        pipeline.append("INCRBY", .string(key + "-counter"), .int(.max))
+        pipeline.append("DEL", .string(key + "-counter"))
+        pipeline.append("INCRBY", .string(key + "-counter"), .int(.min))
+        pipeline.append("DEL", .string(key + "-counter"))
         let replies = try await pool.execute(pipeline)
         let fields = try #require(replies[0].array)
         #expect(fields.count == 6_000)
@@ -59,6 +64,8 @@ struct RedisEventLoopPoolTests {
         #expect(replies[1] == .null)
         #expect(replies[2] == .array([.integer(1), .array([.bulkString(Array("a".utf8)), .null]), .bulkString(Array("b".utf8))]))
         #expect(replies[3] == .integer(-7))
+        #expect(replies[5] == .integer(.max))
+        #expect(replies[7] == .integer(.min))
     }
 
     @Test("an error reply stays with its own caller")
