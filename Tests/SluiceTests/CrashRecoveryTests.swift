@@ -32,6 +32,26 @@ struct CrashRecoveryTests {
         }.reduce(0, +)
     }
 
+    /// Sends `signal` to `process` `delay` after the stored progress of `name` moves from `before`
+    /// (at most 30 s). Watched from a thread of its own: in a full test run the task pool can be
+    /// busy for seconds, long enough for a fast engine to finish before a task saw it start.
+    func interrupt(
+        _ process: TestProcess, with signal: Int32, after delay: Duration, onceProgressLeaves before: Int64, of name: String
+    ) async throws {
+        let configuration = try TestServices.redisConfiguration()
+        let thread = Thread { [self] in
+            let redis = try? RedisConnection(configuration: configuration)
+            let deadline = ContinuousClock.now + .seconds(30)
+            while let redis, (try? storedOffsets(name, redis: redis)) == before, ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.005)
+            }
+            Thread.sleep(forTimeInterval: Double(delay.components.attoseconds) / 1e18 + Double(delay.components.seconds))
+            process.send(signal)
+        }
+        thread.start()
+        while !thread.isFinished { try await Task.sleep(for: .milliseconds(20)) }
+    }
+
     @Test("SIGTERM and repeated SIGKILL, then restarts, and two processes in one group, all equal one uninterrupted run")
     func killRestartAndScaleOut() async throws {
         _ = try await EngineTestSupport.produceDemo(topic: topic, events: events, seed: 11, malformed: 0.005)
@@ -60,16 +80,12 @@ struct CrashRecoveryTests {
                     topology.path, group: "\(name)-g", log: "\(logDirectory)/\(name)-\(attempt).log", offlineDir: offlineDir, batchSize: 500)
                 // Wait until this process wrote something new, then interrupt it mid-run.
                 let before = try storedOffsets(name, redis: redis)
-                let deadline = ContinuousClock.now + .seconds(30)
-                while try storedOffsets(name, redis: redis) == before && ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
-                try await Task.sleep(for: .milliseconds(Int.random(in: 0...400, using: &generator)))
+                try await interrupt(
+                    process, with: attempt == 0 ? SIGTERM : SIGKILL, after: .milliseconds(Int.random(in: 0...400, using: &generator)),
+                    onceProgressLeaves: before, of: name)
                 if attempt == 0 {
-                    process.send(SIGTERM)
                     #expect(try await process.waitForExit(timeout: .seconds(20)) == 0, "SIGTERM must finish the batch and exit 0")
                 } else {
-                    process.send(SIGKILL)
                     _ = try await process.waitForExit(timeout: .seconds(10))
                 }
                 partialProgress.append(try storedOffsets(name, redis: redis))
