@@ -66,8 +66,13 @@ struct ConsumeCommand: ParsableCommand {
     }
 }
 
-/// Freshness: time from a producer's send to the moment the event's effect is readable.
+/// Freshness: time from a producer's send to the moment the event's effect is readable in Redis
+/// (`--watch redis`, with `sluice run` consuming), or to the moment a consumer doing no work
+/// receives it (`--watch broker`, the baseline; run it alone, since a second consumer loads the
+/// broker and so slows both).
 struct FreshnessCommand: AsyncParsableCommand {
+    enum Watch: String, ExpressibleByArgument { case redis, broker }
+
     static let configuration = CommandConfiguration(
         commandName: "freshness",
         abstract: "Produce demo traffic at a fixed rate with probe events and measure send-to-readable latency.")
@@ -79,63 +84,97 @@ struct FreshnessCommand: AsyncParsableCommand {
     @Option(help: "Events per second.") var rate: Double
     @Option(help: "Seconds to produce.") var seconds: Double = 20
     @Option(help: "One probe every this many events.") var probeEvery: Int = 50
+    @Option(help: "Seconds of traffic without probes first, so that a consumer that just joined is measured in its steady state.")
+    var warmUp: Double = 3
+    @Option(help: "redis: probes readable in the online store; broker: probes received by a plain consumer.")
+    var watch: Watch = .redis
 
     func run() async throws {
         let compiled = CompiledTopology(try TopologyLoader.load(file: topology))
-        let producer = try KafkaProducer(configuration: {
-            var configuration = KafkaProducerConfiguration(client: KafkaClientConfiguration(brokerList: brokers))
-            configuration.linger = .milliseconds(1)
-            return configuration
-        }())
-        let total = Int(rate * seconds)
+        guard let cardLayout = compiled.layout(named: "card") else { throw ValidationError("the topology has no card view") }
+        // Sluice's own producer default: Tansu spends the better part of a millisecond of CPU per
+        // produce request, so 1 ms lingering loads it enough to add seconds of latency.
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(brokerList: brokers)))
+        let total = Int(rate * (warmUp + seconds))
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        var options = DemoGenerator.Options(events: total, startTime: now, span: Int64(seconds * 1000))
+        var options = DemoGenerator.Options(events: total, startTime: now, span: Int64((warmUp + seconds) * 1000))
         options.seed = UInt64(now)
         var generator = DemoGenerator(options)
+        let probePrefix = "probe-\(now)-"
         let probes = ProbeBook()
-        let redisURL = redis
-        // The reader and the producer each get a thread of their own: blocking calls and pacing
-        // on the cooperative pool would starve each other and distort the measurement.
-        // A probe card is used by nobody else, so its key exists exactly once its first tile is
-        // written. EXISTS keeps the reader cheap: reading and computing every pending probe's
-        // features each millisecond loaded the machine more as latency grew, and so raised it.
-        guard let cardLayout = compiled.layout(named: "card") else { throw ValidationError("the topology has no card view") }
-        let reader = LatencyReader(probes: probes) {
-            let connection = try RedisConnection(configuration: RedisConfiguration(url: redisURL))
-            return { cards in
-                var pipeline = RedisPipeline(reservingCapacity: 96 * cards.count)
-                for card in cards { pipeline.append("EXISTS", .string(compiled.entityKey(view: cardLayout, entity: card))) }
-                return try connection.execute(pipeline).map { $0 == .integer(1) }
+        let watcher: ProbeWatcher
+        let stopWatching: () throws -> Void
+        switch watch {
+        case .redis:
+            // A probe card is used by nobody else, so its key appears exactly when its first tile
+            // is written. Redis announces that (keyspace notifications), which costs it next to
+            // nothing, where polling every pending probe loaded it more the later probes were.
+            let redisConfiguration = try RedisConfiguration(url: redis)
+            let admin = try RedisConnection(configuration: redisConfiguration)
+            let previousEvents = try admin.send("CONFIG", "GET", "notify-keyspace-events").array?.last?.string ?? ""
+            try admin.send("CONFIG", "SET", "notify-keyspace-events", "Kh")
+            let keyPattern = "__keyspace@\(redisConfiguration.database)__:" + compiled.entityKey(view: cardLayout, entity: probePrefix) + "*"
+            let stopChannel = "sluice-bench:freshness:\(now):stop"
+            let subscriber = try RedisSubscriber(
+                configuration: redisConfiguration, commands: [["PSUBSCRIBE", .string(keyPattern)], ["SUBSCRIBE", .string(stopChannel)]])
+            watcher = ProbeWatcher(probes: probes) { seen in
+                while true {
+                    let message = try subscriber.next()
+                    guard message.pattern != nil, let start = message.channel.range(of: probePrefix) else { return }
+                    seen(String(message.channel[start.lowerBound...]))
+                }
             }
+            stopWatching = {
+                try admin.send("PUBLISH", .string(stopChannel), "stop")
+                try admin.send("CONFIG", "SET", "notify-keyspace-events", .string(previousEvents))
+            }
+        case .broker:
+            // The engine's consumer settings, doing no work.
+            var configuration = KafkaConsumerConfiguration(groupID: "bench-freshness-\(now)", client: KafkaClientConfiguration(brokerList: brokers))
+            configuration.preferPromptFetches()
+            var logger = Logger(label: "bench")
+            logger.logLevel = .error
+            let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+            let partitions = try await KafkaAdmin(configuration: KafkaClientConfiguration(brokerList: brokers)).metadata().topic(topic)?.partitions ?? []
+            try consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { (KafkaTopicPartition(topic, $0), KafkaOffset.beginning) }))
+            watcher = ProbeWatcher(probes: probes) { seen in
+                while !probes.isClosed {
+                    for message in try consumer.poll(maxMessages: 10_000, timeout: .milliseconds(50)).messages {
+                        if let key = message.keyString, key.hasPrefix(probePrefix) { seen(key) }
+                    }
+                }
+            }
+            stopWatching = {}
         }
-        reader.start()
+        watcher.start()
+
         let started = ContinuousClock.now
-        let index = try Self.produce(&generator, producer: producer, probes: probes, topic: topic, rate: rate, probeEvery: probeEvery, runID: now)
+        let index = try Self.produce(&generator, producer: producer, probes: probes, topic: topic, rate: rate, probeEvery: probeEvery, firstProbe: Int(rate * warmUp), probePrefix: probePrefix)
         try await producer.flush()
         let elapsed = ContinuousClock.now - started
         let actual = Double(index) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        // Give the last probes time to land, then stop the reader.
+        // Give the last probes time to land, then stop watching.
         let grace = ContinuousClock.now + .seconds(10)
         while probes.unresolvedCount > 0 && ContinuousClock.now < grace { try await Task.sleep(for: .milliseconds(50)) }
         probes.close()
-        var latencies = try reader.finish().sorted()
+        try stopWatching()
+        let latencies = try watcher.finish().sorted()
         await producer.close()
+        let what = watch == .redis ? "freshness" : "broker alone (a consumer doing no work)"
         guard !latencies.isEmpty else {
-            print("no probe became readable; is sluice run consuming topic '\(topic)'?")
+            print("\(what): no probe arrived; \(watch == .redis ? "is sluice run consuming topic '\(topic)'?" : "is the broker up?")")
             throw ExitCode(1)
         }
         func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int((p * Double(latencies.count)).rounded(.up)) - 1)] }
-        let missing = probes.unresolvedCount
-        latencies = latencies.filter { $0.isFinite }
-        print(String(
-            format: "freshness over %d probes at %.0f events/s (target %.0f): p50 %.2f ms, p99 %.2f ms, max %.2f ms; %d probes never became readable",
-            latencies.count, actual, rate, percentile(0.5), percentile(0.99), latencies.last!, missing))
+        print(what + String(
+            format: " over %d probes at %.0f events/s (target %.0f): p50 %.2f ms, p99 %.2f ms, max %.2f ms; %d probes never arrived",
+            latencies.count, actual, rate, percentile(0.5), percentile(0.99), latencies.last!, probes.unresolvedCount))
     }
 
     /// Produces at `rate` with a probe every `probeEvery` events; blocks the calling thread.
     static func produce(
         _ generator: inout DemoGenerator, producer: KafkaProducer, probes: ProbeBook, topic: String, rate: Double,
-        probeEvery: Int, runID now: Int64
+        probeEvery: Int, firstProbe: Int, probePrefix: String
     ) throws -> Int {
         let started = ContinuousClock.now
         var index = 0
@@ -145,13 +184,14 @@ struct FreshnessCommand: AsyncParsableCommand {
             if wait > .microseconds(200) {
                 Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
             }
-            if index % probeEvery == 0 {
+            if index >= firstProbe && index % probeEvery == 0 {
                 // A probe: an on-time event for a card nobody else uses, so its effect is unambiguous.
-                let card = "probe-\(now)-\(index)"
+                let card = "\(probePrefix)\(index)"
                 let sentAt = Int64(Date().timeIntervalSince1970 * 1000)
                 let json = "{\"txn_id\":\"\(card)\",\"card_id\":\"\(card)\",\"merchant_id\":\"m-probe\",\"device_id\":\"dev-\(card)\","
                     + "\"amount\":1.5,\"currency\":\"EUR\",\"country\":\"DE\",\"mcc\":5411,\"channel\":\"pos\",\"ts\":\(sentAt)}"
-                probes.add(card, sent: ContinuousClock.now)
+                let sent = ContinuousClock.now
+                probes.add(card, sent: sent)
                 try producer.enqueue(KafkaProducerMessage(topic: topic, key: Array(card.utf8), value: Array(json.utf8)))
             } else {
                 try producer.enqueue(KafkaProducerMessage(topic: topic, key: Array(record.key.utf8), value: record.value))
@@ -162,42 +202,36 @@ struct FreshnessCommand: AsyncParsableCommand {
     }
 }
 
-/// Polls the read path for pending probes on a dedicated thread, every millisecond.
-final class LatencyReader: @unchecked Sendable {  // latencies are written by the thread, read after join
-    typealias Check = ([String]) throws -> [Bool]
+/// Runs `watch` on a thread of its own; it calls `seen` with each probe card as it shows up,
+/// which records the probe's latency the first time.
+final class ProbeWatcher: @unchecked Sendable {  // latencies are written by the thread, read after join
+    typealias Watch = (_ seen: (String) -> Void) throws -> Void
     private let probes: ProbeBook
-    private let makeCheck: () throws -> Check
+    private let watch: Watch
     private var latencies: [Double] = []
     private var failure: (any Error)?
     private let done = DispatchSemaphore(value: 0)
 
-    init(probes: ProbeBook, makeCheck: @escaping () throws -> Check) {
+    init(probes: ProbeBook, watch: @escaping Watch) {
         self.probes = probes
-        self.makeCheck = makeCheck
+        self.watch = watch
     }
 
     func start() {
-        Thread {
+        let thread = Thread {
             defer { self.done.signal() }
             do {
-                let check = try self.makeCheck()
-                while !self.probes.isClosed {
-                    let pending = self.probes.pending()
-                    if !pending.isEmpty {
-                        let visible = try check(pending.map(\.card))
-                        let seen = ContinuousClock.now
-                        for (probe, isVisible) in zip(pending, visible) where isVisible {
-                            let latency = seen - probe.sent
-                            self.latencies.append(Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15)
-                            self.probes.resolve(probe.card)
-                        }
-                    }
-                    Thread.sleep(forTimeInterval: 0.001)
+                try self.watch { card in
+                    let seen = ContinuousClock.now
+                    guard let sent = self.probes.resolve(card) else { return }
+                    let latency = seen - sent
+                    self.latencies.append(Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15)
                 }
             } catch {
                 self.failure = error
             }
-        }.start()
+        }
+        thread.start()
     }
 
     func finish() throws -> [Double] {
@@ -207,16 +241,15 @@ final class LatencyReader: @unchecked Sendable {  // latencies are written by th
     }
 }
 
-/// Probes sent and not yet seen in Redis.
+/// Probes sent and not yet seen.
 final class ProbeBook: @unchecked Sendable {  // every access holds the lock
-    struct Probe { let card: String; let sent: ContinuousClock.Instant }
     private let lock = NSLock()
     private var open: [String: ContinuousClock.Instant] = [:]
     private var closed = false
 
     func add(_ card: String, sent: ContinuousClock.Instant) { lock.lock(); open[card] = sent; lock.unlock() }
-    func resolve(_ card: String) { lock.lock(); open[card] = nil; lock.unlock() }
-    func pending() -> [Probe] { lock.lock(); defer { lock.unlock() }; return open.map { Probe(card: $0.key, sent: $0.value) } }
+    /// Marks the probe seen and returns when it was sent, or nil if it was not pending.
+    func resolve(_ card: String) -> ContinuousClock.Instant? { lock.lock(); defer { lock.unlock() }; return open.removeValue(forKey: card) }
     func close() { lock.lock(); closed = true; lock.unlock() }
     var isClosed: Bool { lock.lock(); defer { lock.unlock() }; return closed }
     var unresolvedCount: Int { lock.lock(); defer { lock.unlock() }; return open.count }

@@ -53,6 +53,14 @@ final class HiredisContext {
         if status != REDIS_OK { throw currentError(during: "queueing commands") }
     }
 
+    /// Writes whatever is queued, without reading.
+    func flush() throws(RedisError) {
+        var done: Int32 = 0
+        while done == 0 {
+            if redisBufferWrite(context, &done) != REDIS_OK { throw currentError(during: "writing commands") }
+        }
+    }
+
     /// Writes whatever is queued, then reads one reply.
     func readReply() throws(RedisError) -> RedisValue {
         var raw: UnsafeMutableRawPointer? = nil

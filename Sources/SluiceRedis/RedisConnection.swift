@@ -146,6 +146,13 @@ public final class RedisConnection {
         context = nil
     }
 
+    /// Hands the socket over (to a subscriber); this connection reconnects if used again.
+    func detachContext() throws(RedisError) -> HiredisContext {
+        let context = try connectedContext()
+        self.context = nil
+        return context
+    }
+
     private func connectedContext() throws(RedisError) -> HiredisContext {
         if let context { return context }
         try connect()

@@ -167,9 +167,41 @@ struct RedisConnectionTests {
         #expect(error?.code == .authenticationFailed)
         #expect(error?.message.contains("wrong") == false)
     }
+
+    @Test("a subscriber receives published messages and keyspace notifications, in order")
+    func subscriber() throws {
+        let configuration = try TestServices.redisConfiguration()
+        let connection = try RedisConnection(configuration: configuration)
+        let channel = TestServices.uniqueName("channel")
+        let key = TestServices.uniqueName("watched")
+        defer { _ = try? connection.send("DEL", .string(key)) }
+        let previous = try connection.send("CONFIG", "GET", "notify-keyspace-events").array?.last?.string ?? ""
+        try connection.send("CONFIG", "SET", "notify-keyspace-events", "Kh")
+        defer { _ = try? connection.send("CONFIG", "SET", "notify-keyspace-events", .string(previous)) }
+        let subscriber = try RedisSubscriber(
+            configuration: configuration,
+            commands: [["SUBSCRIBE", .string(channel)], ["PSUBSCRIBE", .string("__keyspace@\(configuration.database)__:\(key)*")]])
+        // Redis registers the subscriptions when it reads them: publish only after that.
+        func subscribed() throws -> Bool {
+            let channels = try connection.send("PUBSUB", "NUMSUB", .string(channel)).array?.last?.int ?? 0
+            let patterns = try connection.send("PUBSUB", "NUMPAT").int ?? 0
+            return channels == 1 && patterns >= 1
+        }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while try !subscribed() && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        try #require(try subscribed())
+        try connection.send("PUBLISH", .string(channel), "first")
+        try connection.send("HSET", .string(key), "f", "1")
+        try connection.send("PUBLISH", .string(channel), .bytes([0, 255, 10]))
+        #expect(try subscriber.next() == RedisSubscriber.Message(pattern: nil, channel: channel, payload: Array("first".utf8)))
+        let notification = try subscriber.next()
+        #expect(notification.pattern == "__keyspace@\(configuration.database)__:\(key)*")
+        #expect(notification.channel == "__keyspace@\(configuration.database)__:\(key)")
+        #expect(notification.payload == Array("hset".utf8))
+        #expect(try subscriber.next() == RedisSubscriber.Message(pattern: nil, channel: channel, payload: [0, 255, 10]))
+    }
 }
 
-/// Failure modes that need a server of their own, or none at all.
 @Suite("Redis failure modes", .timeLimit(.minutes(1)))
 struct RedisFailureTests {
     @Test("no server: a clear connectionFailed error within the backoff budget")
