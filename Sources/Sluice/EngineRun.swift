@@ -76,12 +76,35 @@ final class EngineRun {
         consumerConfiguration.preferPromptFetches()
         let inbox = self.inbox
         let writerLane = self.writer
+        let storedProgress = StoredProgressReader(redis: redis, compiled: compiled)
+        let logger = self.logger
         consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger) { event in
             // Runs inside poll on the engine thread: let a write in flight land before partitions
             // change hands, so a new owner never races it.
             writerLane.waitIfBusy()
-            inbox.append(event)
-            return [:]
+            switch event {
+            case .revoked(let revoked):
+                inbox.append(.revoked(revoked))
+                return [:]
+            case .assigned(let assigned):
+                // Starting where the stored progress says saves the committed-offset lookup and
+                // the seek after it, which against Tansu often held the first fetch back a second.
+                // Without an answer from Redis the loop positions the partitions later.
+                let stored: [Int32: StoredProgress]?
+                do {
+                    stored = try storedProgress.readIfConnected(partitions: assigned.map(\.partition))
+                } catch {
+                    logger.warning("cannot read the stored offsets while partitions are assigned; positioning them later", metadata: ["error": "\(error)"])
+                    stored = nil
+                }
+                inbox.append(.assigned(assigned, stored: stored))
+                guard let stored else { return [:] }
+                var starts: [KafkaTopicPartition: KafkaOffset] = [:]
+                for topicPartition in assigned {
+                    if let progress = stored[topicPartition.partition] { starts[topicPartition] = .exact(progress.nextOffset) }
+                }
+                return starts
+            }
         }
         var producerConfiguration = KafkaProducerConfiguration(client: client)
         producerConfiguration.linger = .milliseconds(2)
@@ -167,11 +190,16 @@ final class EngineRun {
     private func applyRebalances() {
         for event in inbox.drain() {
             switch event {
-            case .assigned(let assigned):
+            case .assigned(let assigned, let stored):
                 everAssigned = true
+                var positioned: [PartitionState] = []
                 for topicPartition in assigned where partitions[topicPartition.partition] == nil {
-                    partitions[topicPartition.partition] = PartitionState(partition: topicPartition.partition, views: layouts.count)
+                    let state = PartitionState(partition: topicPartition.partition, views: layouts.count)
+                    partitions[topicPartition.partition] = state
+                    // librdkafka starts at the stored offset: the state only has to match it.
+                    if let progress = stored?[topicPartition.partition], position(state, at: progress) { positioned.append(state) }
                 }
+                if !positioned.isEmpty { logPositioned(positioned) }
             case .revoked(let revoked):
                 for topicPartition in revoked {
                     partitions[topicPartition.partition] = nil
@@ -211,7 +239,7 @@ final class EngineRun {
                 state.reset(nextOffset: progress.nextOffset, newestEventTime: progress.newestEventTime)
                 // No progress: the partition is read from its first offset with empty entities;
                 // tiles a crashed first batch may have left are rewritten whole by the same events.
-                state.storeHoldsNothing = value.string == nil
+                state.storeHoldsNothing = !progress.isStored
                 try featureLog?.open(partition: state.partition, resumeAt: progress.nextOffset)
                 seeks[KafkaTopicPartition(topic, state.partition)] = .exact(progress.nextOffset)
             }
@@ -219,15 +247,34 @@ final class EngineRun {
             try consumer.resume(topicPartitions)
             for state in waiting { state.positioned = true }
             redisBackoff.succeeded()
-            logger.info(
-                "partitions positioned from the offsets stored in Redis",
-                metadata: ["positions": "\(waiting.map { "\($0.partition)@\($0.nextOffset)" }.joined(separator: ","))"])
+            logPositioned(waiting)
         } catch {
             let delay = redisBackoff.failed()
             metrics.redisFailures.increment()
             logger.error(
                 "cannot position partitions; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
         }
+    }
+
+    /// Takes a partition's progress read when it was assigned (its fetching starts there).
+    /// Returns false if the feature log cannot resume it, leaving it to `positionPartitions`.
+    private func position(_ state: PartitionState, at progress: StoredProgress) -> Bool {
+        do {
+            try featureLog?.open(partition: state.partition, resumeAt: progress.nextOffset)
+        } catch {
+            logger.error("cannot resume the feature log; positioning the partition again", metadata: ["partition": "\(state.partition)", "error": "\(error)"])
+            return false
+        }
+        state.reset(nextOffset: progress.nextOffset, newestEventTime: progress.newestEventTime)
+        state.storeHoldsNothing = !progress.isStored
+        state.positioned = true
+        return true
+    }
+
+    private func logPositioned(_ states: [PartitionState]) {
+        logger.info(
+            "partitions positioned from the offsets stored in Redis",
+            metadata: ["positions": "\(states.sorted { $0.partition < $1.partition }.map { "\($0.partition)@\($0.nextOffset)" }.joined(separator: ","))"])
     }
 
     // MARK: - Batches
@@ -785,9 +832,11 @@ struct TileWriteEncoder {
 }
 
 /// A partition's progress as stored in the offsets hash: "<next offset>:<newest event time>".
-struct StoredProgress {
+struct StoredProgress: Sendable {
     var nextOffset: Int64
     var newestEventTime: Int64
+    /// Whether anything was stored; without, the store holds no tile of the partition either.
+    var isStored = true
 
     init(nextOffset: Int64, newestEventTime: Int64) {
         self.nextOffset = nextOffset
@@ -798,6 +847,7 @@ struct StoredProgress {
     init(_ text: String?) throws {
         guard let text else {
             self.init(nextOffset: 0, newestEventTime: .min)
+            isStored = false
             return
         }
         let parts = text.split(separator: ":")
@@ -808,6 +858,35 @@ struct StoredProgress {
     }
 
     var text: String { "\(nextOffset):\(newestEventTime)" }
+}
+
+/// Reads the stored progress of partitions being assigned, inside the rebalance callback.
+final class StoredProgressReader: @unchecked Sendable {  // used on the engine thread only, inside poll
+    private let redis: RedisConnection
+    private let compiled: CompiledTopology
+
+    init(redis: RedisConnection, compiled: CompiledTopology) {
+        self.redis = redis
+        self.compiled = compiled
+    }
+
+    /// One HMGET; nil without a live connection: reconnecting (with its retries) inside the
+    /// callback would hold the consumer's group membership up.
+    func readIfConnected(partitions: [Int32]) throws -> [Int32: StoredProgress]? {
+        guard redis.isConnected, !partitions.isEmpty else { return partitions.isEmpty ? [:] : nil }
+        var pipeline = RedisPipeline()
+        pipeline.beginCommand(argumentCount: 2 + partitions.count)
+        pipeline.add("HMGET")
+        pipeline.add(compiled.offsetsKey)
+        for partition in partitions { pipeline.add(compiled.offsetsField(partition: partition)) }
+        let reply = try redis.execute(pipeline)[0]
+        guard let values = reply.array, values.count == partitions.count else {
+            throw EngineError("unexpected reply reading stored offsets: \(reply)")
+        }
+        var result: [Int32: StoredProgress] = [:]
+        for (partition, value) in zip(partitions, values) { result[partition] = try StoredProgress(value.string) }
+        return result
+    }
 }
 
 /// What a batch whose writes are in flight will commit once written.
