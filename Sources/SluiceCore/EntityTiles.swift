@@ -91,7 +91,8 @@ public struct EntityTiles: Sendable, Equatable {
             let expired = groups[groupIndex].firstPosition(atOrAbove: oldest)
             for position in 0..<expired {
                 let tile = groups[groupIndex].entries[position].tile
-                if tracksChanges {
+                // A tile made and pruned between two drains never reached the store: no delete.
+                if tracksChanges && groups[groupIndex].entries[position].isStored {
                     removed.append(TileKey(group: groupIndex, tile: tile))
                     hasChanges = true
                 }

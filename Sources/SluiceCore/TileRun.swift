@@ -11,6 +11,8 @@ public struct TileRun: Sendable, Equatable {
         /// Changed since the store last got it (`EntityTiles.drainChanges`); kept beside the
         /// tile, which an event touches anyway, rather than in a list of its own.
         var isDirty = false
+        /// The store holds this tile (it was drained or read back): pruning it needs a delete.
+        var isStored = false
 
         public static func == (lhs: Entry, rhs: Entry) -> Bool { lhs.tile == rhs.tile && lhs.accumulator == rhs.accumulator }
     }
@@ -108,6 +110,7 @@ public struct TileRun: Sendable, Equatable {
         }
         for position in dirtyFrom..<entries.count where entries[position].isDirty {
             entries[position].isDirty = false
+            entries[position].isStored = true
             body(entries[position])
         }
         dirtyFrom = .max
@@ -118,8 +121,9 @@ public struct TileRun: Sendable, Equatable {
         let position = firstPosition(atOrAbove: tile)
         if position < entries.count && entries[position].tile == tile {
             entries[position].accumulator = accumulator
+            entries[position].isStored = true
         } else {
-            entries.insert(Entry(tile: tile, accumulator: accumulator), at: position)
+            entries.insert(Entry(tile: tile, accumulator: accumulator, isStored: true), at: position)
         }
     }
 

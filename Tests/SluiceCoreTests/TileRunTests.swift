@@ -103,15 +103,34 @@ struct ChangeTrackingTests {
         #expect(none.writes.isEmpty && none.deletes.isEmpty && !untracked.hasChanges)
     }
 
+    @Test("a tile made and pruned between two drains never reached the store, so it is not deleted")
+    func prunedBeforeDrained() {
+        var tiles = EntityTiles(groupCount: layout.groups.count)
+        let t: Int64 = 100 * Fixtures.hour
+        tiles.apply(Fixtures.event(at: t), partition: 0, offset: 0, layout: layout)
+        let later = t + 48 * Fixtures.hour
+        tiles.apply(Fixtures.event(at: later), partition: 0, offset: 1, layout: layout, watermark: later)
+        let changes = drain(&tiles)
+        #expect(changes.deletes.isEmpty)
+        #expect(changes.writes == layout.groups.indices.map { EntityTiles.TileKey(group: $0, tile: layout.groups[$0].tileIndex(of: later)) })
+        // Tiles read back from the store are in it: pruning them needs deletes.
+        var loaded = EntityTiles(groupCount: layout.groups.count, tiles: tiles.storedTiles(partition: 0))
+        let muchLater = later + 48 * Fixtures.hour
+        loaded.apply(Fixtures.event(at: muchLater), partition: 0, offset: 2, layout: layout, watermark: muchLater)
+        #expect(drain(&loaded).deletes == changes.writes)
+    }
+
     /// Draining looks only at the end of each run, from the lowest position changed since the
     /// last drain; tiles inserted below it and prefixes pruned must move that position along.
-    @Test("random out-of-order events, pruning and drains list exactly the changed tiles that remain")
+    @Test("random out-of-order events, pruning and drains list exactly the changed tiles that remain and the stored tiles that went")
     func randomAgainstModel() {
         var generator = SystemRandomNumberGenerator()
         let t: Int64 = 100 * Fixtures.hour
         for _ in 0..<30 {
             var tiles = EntityTiles(groupCount: layout.groups.count)
             var changed = Set<EntityTiles.TileKey>()
+            // What the store holds, as the drains' writes and deletes leave it.
+            var stored = Set<EntityTiles.TileKey>()
             var newest = Int64.min
             for offset in 0..<300 {
                 // Mostly forward in time, sometimes far back (late but within lateness or not).
@@ -125,7 +144,13 @@ struct ChangeTrackingTests {
                     tiles.groups[group].indexes.map { EntityTiles.TileKey(group: group, tile: $0) }
                 }
                 let expected = remaining.filter { changed.contains($0) }
-                #expect(drain(&tiles).writes == expected)
+                let drained = drain(&tiles)
+                #expect(drained.writes == expected)
+                // Deleted: exactly the stored tiles that are gone, in (group, tile) order.
+                let gone = stored.subtracting(remaining).sorted { ($0.group, $0.tile) < ($1.group, $1.tile) }
+                #expect(drained.deletes == gone)
+                stored.formUnion(drained.writes)
+                stored.subtract(drained.deletes)
                 changed.removeAll()
             }
         }
