@@ -14,6 +14,8 @@ final class EngineRun {
     let consumer: KafkaConsumer
     let producer: KafkaProducer
     let inbox = RebalanceInbox()
+    /// Reads partitions' progress from Redis: in the rebalance callback and when positioning.
+    let storedProgress: StoredProgressReader
     let logger: Logger
     let metrics: EngineMetricHandles
     let progress: ProgressReporter
@@ -77,6 +79,7 @@ final class EngineRun {
         let inbox = self.inbox
         let writerLane = self.writer
         let storedProgress = StoredProgressReader(redis: redis, compiled: compiled)
+        self.storedProgress = storedProgress
         let logger = self.logger
         consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger) { event in
             // Runs inside poll on the engine thread: let a write in flight land before partitions
@@ -224,18 +227,10 @@ final class EngineRun {
         let topicPartitions = waiting.map { KafkaTopicPartition(topic, $0.partition) }
         do {
             try consumer.pause(topicPartitions)
-            var pipeline = RedisPipeline()
-            pipeline.beginCommand(argumentCount: 2 + waiting.count)
-            pipeline.add("HMGET")
-            pipeline.add(compiled.offsetsKey)
-            for state in waiting { pipeline.add(compiled.offsetsField(partition: state.partition)) }
-            let reply = try redis.execute(pipeline)[0]
-            guard let stored = reply.array, stored.count == waiting.count else {
-                throw EngineError("unexpected reply reading stored offsets: \(reply)")
-            }
+            let stored = try storedProgress.read(partitions: waiting.map(\.partition))
             var seeks: [KafkaTopicPartition: KafkaOffset] = [:]
-            for (state, value) in zip(waiting, stored) {
-                let progress = try StoredProgress(value.string)
+            for state in waiting {
+                guard let progress = stored[state.partition] else { continue }
                 state.reset(nextOffset: progress.nextOffset, newestEventTime: progress.newestEventTime)
                 // No progress: the partition is read from its first offset with empty entities;
                 // tiles a crashed first batch may have left are rewritten whole by the same events.
@@ -870,10 +865,15 @@ final class StoredProgressReader: @unchecked Sendable {  // used on the engine t
         self.compiled = compiled
     }
 
-    /// One HMGET; nil without a live connection: reconnecting (with its retries) inside the
-    /// callback would hold the consumer's group membership up.
+    /// `read`, or nil without a live connection: reconnecting (with its retries) inside the
+    /// rebalance callback would hold the consumer's group membership up.
     func readIfConnected(partitions: [Int32]) throws -> [Int32: StoredProgress]? {
-        guard redis.isConnected, !partitions.isEmpty else { return partitions.isEmpty ? [:] : nil }
+        redis.isConnected ? try read(partitions: partitions) : nil
+    }
+
+    /// The partitions' progress, in one HMGET; every partition gets an entry.
+    func read(partitions: [Int32]) throws -> [Int32: StoredProgress] {
+        guard !partitions.isEmpty else { return [:] }
         var pipeline = RedisPipeline()
         pipeline.beginCommand(argumentCount: 2 + partitions.count)
         pipeline.add("HMGET")
