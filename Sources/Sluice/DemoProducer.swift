@@ -27,7 +27,7 @@ public enum DemoProducer {
         var configuration = KafkaProducerConfiguration(client: client)
         // Paced traffic keeps the producer's 5 ms default: the local broker (Tansu) spends most of
         // a millisecond of CPU per produce request, and 1 ms batches added seconds of latency at
-        // 10k events/s (measured with sluice-bench freshness --watch broker).
+        // 10k events/s (docs/local-stack.md).
         if rate == nil { configuration.linger = .milliseconds(20) }
         let producer = try KafkaProducer(configuration: configuration, logger: logger) { _ in failures.add() }
         var generator = DemoGenerator(options)

@@ -8,8 +8,7 @@ public struct EngineConfiguration: Sendable {
     /// Exit once every assigned partition reached its end and all state is written.
     public var untilEnd: Bool = false
     /// Most messages processed in one batch (one Redis write: a pipeline, or one transaction with
-    /// a feature log). Default 20 000: larger
-    /// batches write hot entities once for many events.
+    /// a feature log). Default 20 000: larger batches write hot entities once for many events.
     public var maxBatchMessages: Int = 20_000
     /// How long a poll waits for the first message. Default 50 ms.
     public var pollTimeout: Duration = .milliseconds(50)

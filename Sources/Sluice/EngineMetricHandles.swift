@@ -9,7 +9,7 @@ struct EngineMetricHandles {
     let deadLetters: [RejectionReason: Counter]
     let lateViewUpdates: [Counter]
     /// Updates found already in the stored tiles (a replay after a crash in per-key mode).
-    let heldViewUpdates: [Counter]
+    let alreadyAppliedViewUpdates: [Counter]
     let batchDuration = Timer(label: SluiceMetrics.batchDuration, preferredDisplayUnit: .seconds)
     let redisWriteDuration = Timer(label: SluiceMetrics.redisWriteDuration, preferredDisplayUnit: .seconds)
     let batchStaleness = Timer(label: SluiceMetrics.batchStaleness, preferredDisplayUnit: .seconds)
@@ -26,8 +26,8 @@ struct EngineMetricHandles {
         lateViewUpdates = views.map {
             Counter(label: SluiceMetrics.lateViewUpdatesSkipped, dimensions: [(SluiceMetrics.Label.view, $0)])
         }
-        heldViewUpdates = views.map {
-            Counter(label: SluiceMetrics.heldViewUpdatesSkipped, dimensions: [(SluiceMetrics.Label.view, $0)])
+        alreadyAppliedViewUpdates = views.map {
+            Counter(label: SluiceMetrics.alreadyAppliedViewUpdatesSkipped, dimensions: [(SluiceMetrics.Label.view, $0)])
         }
     }
 

@@ -231,11 +231,7 @@ final class EngineRun {
             var seeks: [KafkaTopicPartition: KafkaOffset] = [:]
             for state in waiting {
                 guard let progress = stored[state.partition] else { continue }
-                state.reset(nextOffset: progress.nextOffset, newestEventTime: progress.newestEventTime)
-                // No progress: the partition is read from its first offset with empty entities;
-                // tiles a crashed first batch may have left are rewritten whole by the same events.
-                state.storeHoldsNothing = !progress.isStored
-                try featureLog?.open(partition: state.partition, resumeAt: progress.nextOffset)
+                try take(progress, into: state)
                 seeks[KafkaTopicPartition(topic, state.partition)] = .exact(progress.nextOffset)
             }
             try consumer.seek(seeks)
@@ -255,15 +251,22 @@ final class EngineRun {
     /// Returns false if the feature log cannot resume it, leaving it to `positionPartitions`.
     private func position(_ state: PartitionState, at progress: StoredProgress) -> Bool {
         do {
-            try featureLog?.open(partition: state.partition, resumeAt: progress.nextOffset)
+            try take(progress, into: state)
         } catch {
             logger.error("cannot resume the feature log; positioning the partition again", metadata: ["partition": "\(state.partition)", "error": "\(error)"])
             return false
         }
-        state.reset(nextOffset: progress.nextOffset, newestEventTime: progress.newestEventTime)
-        state.storeHoldsNothing = !progress.isStored
         state.positioned = true
         return true
+    }
+
+    /// Sets a partition's state (and its feature log) to its stored progress.
+    private func take(_ progress: StoredProgress, into state: PartitionState) throws {
+        try featureLog?.open(partition: state.partition, resumeAt: progress.nextOffset)
+        state.reset(nextOffset: progress.nextOffset, newestEventTime: progress.newestEventTime)
+        // No progress: the partition is read from its first offset with empty entities; tiles a
+        // crashed first batch may have left are rewritten whole by the same events.
+        state.storeHoldsNothing = !progress.isStored
     }
 
     private func logPositioned(_ states: [PartitionState]) {
@@ -476,7 +479,7 @@ final class EngineRun {
         var alreadyApplied = 0
         for index in jobs.indices {
             pipeline.append(contentsOf: outputs[index].pipeline)
-            if outputs[index].alreadyApplied > 0 { metrics.heldViewUpdates[jobs[index].view].increment(by: outputs[index].alreadyApplied) }
+            if outputs[index].alreadyApplied > 0 { metrics.alreadyAppliedViewUpdates[jobs[index].view].increment(by: outputs[index].alreadyApplied) }
             alreadyApplied += outputs[index].alreadyApplied
         }
         if alreadyApplied > 0 {

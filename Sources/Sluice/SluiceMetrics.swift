@@ -5,7 +5,7 @@ public enum SluiceMetrics {
     public static let eventsAccepted = "sluice_events_accepted_total"
     public static let deadLetters = "sluice_dead_letters_total"
     public static let lateViewUpdatesSkipped = "sluice_late_view_updates_skipped_total"
-    public static let heldViewUpdatesSkipped = "sluice_already_applied_view_updates_skipped_total"
+    public static let alreadyAppliedViewUpdatesSkipped = "sluice_already_applied_view_updates_skipped_total"
     public static let consumerLag = "sluice_consumer_lag_messages"
     public static let batchDuration = "sluice_batch_duration_seconds"
     public static let redisWriteDuration = "sluice_redis_write_duration_seconds"

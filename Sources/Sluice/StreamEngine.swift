@@ -19,7 +19,7 @@ import Synchronization
 /// processes produce the same state as one. Dead-letter records are flushed before the batch is
 /// written: they are at-least-once.
 ///
-/// Failures: bad events go to the dead-letter topic; when Redis fails, the batch is dropped,
+/// Failures: bad events go to the dead-letter topic; when Redis fails, the batch is abandoned,
 /// every partition is paused and later repositioned from Redis, with backoff; broker outages are
 /// retried by librdkafka. Both are logged and counted.
 ///

@@ -104,6 +104,9 @@ struct FreshnessCommand: AsyncParsableCommand {
         let probes = ProbeBook()
         let watcher: ProbeWatcher
         let stopWatching: () throws -> Void
+        // Set back however the run ends.
+        var restoreRedisSettings: (() -> Void)?
+        defer { restoreRedisSettings?() }
         switch watch {
         case .redis:
             // A probe card is used by nobody else, so its key appears exactly when its first tile
@@ -113,6 +116,7 @@ struct FreshnessCommand: AsyncParsableCommand {
             let admin = try RedisConnection(configuration: redisConfiguration)
             let previousEvents = try admin.send("CONFIG", "GET", "notify-keyspace-events").array?.last?.string ?? ""
             try admin.send("CONFIG", "SET", "notify-keyspace-events", "Kh")
+            restoreRedisSettings = { _ = try? admin.send("CONFIG", "SET", "notify-keyspace-events", .string(previousEvents)) }
             let keyPattern = "__keyspace@\(redisConfiguration.database)__:" + compiled.entityKey(view: cardLayout, entity: probePrefix) + "*"
             let stopChannel = "sluice-bench:freshness:\(now):stop"
             let subscriber = try RedisSubscriber(
@@ -124,10 +128,7 @@ struct FreshnessCommand: AsyncParsableCommand {
                     seen(String(message.channel[start.lowerBound...]))
                 }
             }
-            stopWatching = {
-                try admin.send("PUBLISH", .string(stopChannel), "stop")
-                try admin.send("CONFIG", "SET", "notify-keyspace-events", .string(previousEvents))
-            }
+            stopWatching = { try admin.send("PUBLISH", .string(stopChannel), "stop") }
         case .broker:
             // The engine's consumer settings, doing no work.
             var configuration = KafkaConsumerConfiguration(groupID: "bench-freshness-\(now)", client: KafkaClientConfiguration(brokerList: brokers))

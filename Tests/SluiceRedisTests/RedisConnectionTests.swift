@@ -202,6 +202,7 @@ struct RedisConnectionTests {
     }
 }
 
+/// Failure modes that need a server of their own, or none at all.
 @Suite("Redis failure modes", .timeLimit(.minutes(1)))
 struct RedisFailureTests {
     @Test("no server: a clear connectionFailed error within the backoff budget")
