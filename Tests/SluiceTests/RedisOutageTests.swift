@@ -1,5 +1,6 @@
 import Foundation
 import Sluice
+import SluiceKafka
 import SluiceRedis
 import SluiceTesting
 import Testing
@@ -72,6 +73,57 @@ struct RedisOutageTests {
         let actual = try EngineTestSupport.dumpState(topologyName: "outage_\(suffix)", redis: own)
         #expect(actual == expected, "state after the outage differs in \(actual.filter { expected[$0.key] != $0.value }.count) of \(expected.count) keys")
         try EngineTestSupport.clearState(topologyName: "outref_\(suffix)")
+    }
+
+    @Test("Redis unreachable while partitions are assigned: they start at the stored progress once it answers")
+    func redisDownAtAssignment() async throws {
+        let topic = TestServices.uniqueName("assign")
+        let suffix = String(topic.suffix(8))
+        _ = try await EngineTestSupport.produceDemo(topic: topic, events: 5_000, seed: 11, malformed: 0.01)
+        let subject = try EngineTestSupport.fraudTopology(name: "asg_\(suffix)", topic: topic).compiled
+        try await EngineTestSupport.runUntilEnd(subject)
+        let firstRunDeadLetters = try await Self.deadLetterOrigins(topic: topic)
+        #expect(!firstRunDeadLetters.isEmpty)
+        _ = try await EngineTestSupport.produceDemo(topic: topic, events: 5_000, seed: 12, malformed: 0.01)
+
+        // A second run in a new consumer group (no committed offsets: Kafka alone would start it
+        // at the beginning), through a proxy that drops Redis at the first HMGET, the read of
+        // the stored offsets inside the rebalance callback, and refuses it for two seconds.
+        let redis = try TestServices.redisConfiguration()
+        let proxy = try FaultProxy(targetPort: redis.port, trigger: "HMGET", outage: .seconds(2))
+        defer { proxy.stop() }
+        let proxied = TestServices.redisURL.replacingOccurrences(of: "\(redis.host):\(redis.port)", with: "127.0.0.1:\(proxy.port)")
+        #expect(proxied != TestServices.redisURL)
+        try await EngineTestSupport.runUntilEnd(subject, group: TestServices.uniqueName("fresh"), redisURL: proxied)
+        #expect(proxy.cuts == 1, "the read of the stored offsets at assignment never met the outage")
+
+        // Dead letters are at-least-once (a batch that failed on the cut connection is sent
+        // again), but none of the first run's may come again: that would mean the second run read
+        // the topic from before the stored progress.
+        let bothRunsDeadLetters = try await Self.deadLetterOrigins(topic: topic)
+        var times: [String: Int] = [:]
+        for origin in bothRunsDeadLetters { times[origin, default: 0] += 1 }
+        let repeated = firstRunDeadLetters.filter { times[$0] != 1 }
+        #expect(repeated.isEmpty, "\(repeated.count) dead letters of the first run were sent again")
+
+        // An uninterrupted run over the whole topic: the same state and the same dead letters.
+        let reference = try EngineTestSupport.fraudTopology(name: "asgref_\(suffix)", topic: topic).compiled
+        try await EngineTestSupport.runUntilEnd(reference)
+        var referenceDeadLetters = try await Self.deadLetterOrigins(topic: topic)
+        for origin in bothRunsDeadLetters { referenceDeadLetters.remove(at: referenceDeadLetters.firstIndex(of: origin)!) }
+        #expect(Set(referenceDeadLetters) == Set(bothRunsDeadLetters))
+        let expected = try EngineTestSupport.dumpState(topologyName: "asgref_\(suffix)")
+        let actual = try EngineTestSupport.dumpState(topologyName: "asg_\(suffix)")
+        #expect(actual == expected, "state differs in \(actual.filter { expected[$0.key] != $0.value }.count) of \(expected.count) keys")
+        try EngineTestSupport.clearState(topologyName: "asg_\(suffix)")
+        try EngineTestSupport.clearState(topologyName: "asgref_\(suffix)")
+    }
+
+    /// The source partition, offset and reason of every record on the topic's dead-letter topic.
+    static func deadLetterOrigins(topic: String) async throws -> [String] {
+        try await KafkaTestSupport.readAll(topic: "\(topic).dlq", partitions: 4).map { message in
+            ["sluice.source.partition", "sluice.source.offset", "sluice.reason"].map { message.headers.string($0) ?? "?" }.joined(separator: "/")
+        }
     }
 
     /// Runs `body` on a new thread (not the cooperative pool) and returns its result.
