@@ -30,10 +30,11 @@ public struct EntityDistinctCaches: Sendable {
             let group = layout.groups[window.group]
             let tile = group.tileIndex(of: event.eventTime)
             guard windows[index].range!.contains(tile) else { continue }
-            let position = tiles.groups[window.group].position(of: tile)
+            let run = tiles.run(window.group)
+            let position = run.position(of: tile)
             for (slot, field) in group.distinctFields.enumerated() where !event.values[field].isNull {
                 let hash = StableHash.hash(event.values[field])
-                switch position.map({ tiles.groups[window.group].entries[$0].accumulator.distinct[slot] }) {
+                switch position.map({ run[$0].accumulator.distinct[slot] }) {
                 case nil:
                     windows[index].sets[slot].insert(hash)
                 case .exact(let hashes)?:
@@ -82,7 +83,7 @@ public struct EntityDistinctCaches: Sendable {
             var usable = true
             partitions { tiles in
                 guard usable else { return }
-                usable = windows[index].slide(tiles.groups[group], from: kept, to: range)
+                usable = windows[index].slide(tiles.run(group), from: kept, to: range)
             }
             guard usable else {
                 windows[index].drop()
@@ -128,13 +129,13 @@ private struct WindowDistinctCache: Sendable {
     mutating func slide(_ run: TileRun, from old: ClosedRange<Int64>, to new: ClosedRange<Int64>) -> Bool {
         for position in run.positions(in: old.lowerBound..<new.lowerBound) {
             for slot in sets.indices {
-                guard case .exact(let hashes) = run.entries[position].accumulator.distinct[slot] else { return false }
+                guard case .exact(let hashes) = run[position].accumulator.distinct[slot] else { return false }
                 for hash in hashes { sets[slot].remove(hash) }
             }
         }
         for position in run.positions(in: (old.upperBound + 1)..<(new.upperBound + 1)) {
             for slot in sets.indices {
-                guard case .exact(let hashes) = run.entries[position].accumulator.distinct[slot] else { return false }
+                guard case .exact(let hashes) = run[position].accumulator.distinct[slot] else { return false }
                 for hash in hashes { sets[slot].insert(hash) }
             }
         }

@@ -1,8 +1,19 @@
 /// The tiles of one entity that one source partition contributed, held in memory while the
 /// partition is processed. Only the owner of the partition ever writes them.
 public struct EntityTiles: Sendable, Equatable {
-    /// Per tile group, its tiles in ascending order.
-    public private(set) var groups: [TileRun]
+    /// Every tile group's tiles in one array: group 0's in ascending tile order, then group 1's,
+    /// and so on. An event touches the newest tile of every group; in one array these sit close
+    /// together (a few cache lines for most entities), where one array per group cost a cache
+    /// miss for the list of groups and two for each group, at every event and again when the
+    /// batch's changes were written: most of the engine's time on sparse entities.
+    private var entries: [TileRun.Entry] = []
+    /// Where each group's tiles end in `entries`: group g holds `ends[g - 1]..<ends[g]` (group 0
+    /// from 0). Inline, so that finding a group costs no memory access of its own.
+    private var ends = InlineArray<8, Int32>(repeating: 0)
+    public let groupCount: Int
+    /// No entry below this position is dirty (`Int.max`: none is). Events land in the newest
+    /// tiles, so draining scans the end of each group, not all of it.
+    private var dirtyFrom = Int.max
     /// Whether tiles changed or were removed since the last `drainChanges` (changed tiles are
     /// marked in their entries, removed ones listed in `removed`).
     public private(set) var hasChanges = false
@@ -19,6 +30,9 @@ public struct EntityTiles: Sendable, Equatable {
     /// closed tiles, and only the newest one changes. Dropped when one of its tiles changes.
     /// Empty until the first `addWindows`, so the engine without a feature log never pays for it.
     private var prefixes: [WindowPrefix?] = []
+
+    /// The most tile groups (different tile sizes) a view may have.
+    public static let maxGroups = 8
 
     private struct WindowPrefix: Sendable {
         var start: Int64
@@ -41,14 +55,19 @@ public struct EntityTiles: Sendable, Equatable {
     }
 
     public init(groupCount: Int, tracksChanges: Bool = true) {
-        groups = Array(repeating: TileRun(), count: groupCount)
+        precondition(groupCount <= Self.maxGroups, "a view has at most \(Self.maxGroups) tile sizes")
+        self.groupCount = groupCount
         self.tracksChanges = tracksChanges
     }
 
     /// Tiles read back from the store, with the offset of the newest event they hold.
     public init(groupCount: Int, tiles: [StoredTile], appliedOffset: Int64 = -1) {
         self.init(groupCount: groupCount)
-        for tile in tiles { groups[tile.group].set(tile.tile, tile.accumulator) }
+        for tile in tiles {
+            let position = positionInserting(tile.tile, group: tile.group, empty: tile.accumulator)
+            entries[position].accumulator = tile.accumulator
+            entries[position].isStored = true
+        }
         self.appliedOffset = appliedOffset
     }
 
@@ -56,9 +75,51 @@ public struct EntityTiles: Sendable, Equatable {
     @inline(__always)
     public func holdsEvent(at offset: Int64) -> Bool { offset <= appliedOffset }
 
-    public static func == (lhs: EntityTiles, rhs: EntityTiles) -> Bool { lhs.groups == rhs.groups }
+    public static func == (lhs: EntityTiles, rhs: EntityTiles) -> Bool {
+        lhs.groupCount == rhs.groupCount && lhs.entries == rhs.entries
+            && (0..<lhs.groupCount).allSatisfy { lhs.ends[$0] == rhs.ends[$0] }
+    }
 
-    public var isEmpty: Bool { groups.allSatisfy(\.isEmpty) }
+    public var isEmpty: Bool { entries.isEmpty }
+
+    /// Group `group`'s tiles.
+    @inline(__always)
+    public func run(_ group: Int) -> TileRun { TileRun(entries, segment(group)) }
+
+    /// Every group's tiles (copies; for tests and diagnostics).
+    public var groups: [TileRun] { (0..<groupCount).map(run) }
+
+    /// Where group `group`'s tiles are in `entries`.
+    @inline(__always)
+    private func segment(_ group: Int) -> Range<Int> {
+        (group == 0 ? 0 : Int(ends[group - 1]))..<Int(ends[group])
+    }
+
+    /// The position of `tile` of `group` in `entries`, inserted with `empty` first if missing.
+    @inline(__always)
+    private mutating func positionInserting(_ tile: Int64, group: Int, empty: @autoclosure () -> TileAccumulator) -> Int {
+        let segment = segment(group)
+        if !segment.isEmpty && entries[segment.upperBound - 1].tile == tile { return segment.upperBound - 1 }
+        let position = segment.lowerBound + firstPosition(in: segment, atOrAbove: tile)
+        if position < segment.upperBound && entries[position].tile == tile { return position }
+        entries.insert(TileRun.Entry(tile: tile, accumulator: empty()), at: position)
+        // A dirty entry at or above `position` moved up one: `dirtyFrom` still lies below it.
+        for later in group..<groupCount { ends[later] += 1 }
+        return position
+    }
+
+    /// The position within `segment` of its first tile at or above `tile`.
+    @inline(__always)
+    private func firstPosition(in segment: Range<Int>, atOrAbove tile: Int64) -> Int {
+        entries.withUnsafeBufferPointer { TileRun.firstPosition(in: UnsafeBufferPointer(rebasing: $0[segment]), atOrAbove: tile) }
+    }
+
+    /// Whether `group` holds `tile`.
+    private func contains(group: Int, tile: Int64) -> Bool {
+        let segment = segment(group)
+        let position = segment.lowerBound + firstPosition(in: segment, atOrAbove: tile)
+        return position < segment.upperBound && entries[position].tile == tile
+    }
 
     /// Adds one event to the tile of each group that holds its time, then drops the tiles no read
     /// at or after `watermark` can cover. Changed and dropped tiles are recorded for
@@ -71,12 +132,15 @@ public struct EntityTiles: Sendable, Equatable {
         let wasClean = !hasChanges
         if tracksChanges { hasChanges = true }
         appliedOffset = max(appliedOffset, offset)
-        for (groupIndex, group) in layout.groups.enumerated() {
+        for groupIndex in 0..<groupCount {
+            let group = layout.groups[groupIndex]
             let tile = group.tileIndex(of: event.eventTime)
-            let position = groups[groupIndex].positionInserting(tile, empty: group.emptyAccumulator())
-            groups[groupIndex].add(
-                at: position, event.values, eventTime: event.eventTime, partition: partition, offset: offset, group: group,
-                markDirty: tracksChanges)
+            let position = positionInserting(tile, group: groupIndex, empty: group.emptyAccumulator())
+            entries[position].accumulator.add(event.values, eventTime: event.eventTime, partition: partition, offset: offset, group: group)
+            if tracksChanges {
+                entries[position].isDirty = true
+                dirtyFrom = min(dirtyFrom, position)
+            }
             if !prefixes.isEmpty { dropPrefixes(holding: tile, group: groupIndex, layout: layout) }
         }
         if let watermark { prune(watermark: watermark, layout: layout) }
@@ -85,20 +149,30 @@ public struct EntityTiles: Sendable, Equatable {
 
     /// Drops tiles that no read at or after `watermark` can cover.
     public mutating func prune(watermark: Int64, layout: ViewLayout) {
-        for (groupIndex, group) in layout.groups.enumerated() {
-            let oldest = group.oldestReadableTile(watermark: watermark)
-            guard groups[groupIndex].lowestTile < oldest else { continue }
-            let expired = groups[groupIndex].firstPosition(atOrAbove: oldest)
-            for position in 0..<expired {
-                let tile = groups[groupIndex].entries[position].tile
+        for groupIndex in 0..<groupCount {
+            let segment = segment(groupIndex)
+            guard !segment.isEmpty else { continue }
+            let oldest = layout.groups[groupIndex].oldestReadableTile(watermark: watermark)
+            guard entries[segment.lowerBound].tile < oldest else { continue }
+            let expired = segment.lowerBound..<(segment.lowerBound + firstPosition(in: segment, atOrAbove: oldest))
+            for position in expired {
+                let tile = entries[position].tile
                 // A tile made and pruned between two drains never reached the store: no delete.
-                if tracksChanges && groups[groupIndex].entries[position].isStored {
+                if tracksChanges && entries[position].isStored {
                     removed.append(TileKey(group: groupIndex, tile: tile))
                     hasChanges = true
                 }
                 if !prefixes.isEmpty { dropPrefixes(holding: tile, group: groupIndex, layout: layout) }
             }
-            groups[groupIndex].removeFirst(expired)
+            entries.removeSubrange(expired)
+            for later in groupIndex..<groupCount { ends[later] -= Int32(expired.count) }
+            if dirtyFrom != .max {
+                if dirtyFrom >= expired.upperBound {
+                    dirtyFrom -= expired.count
+                } else if dirtyFrom > expired.lowerBound {
+                    dirtyFrom = expired.lowerBound
+                }
+            }
         }
     }
 
@@ -113,14 +187,15 @@ public struct EntityTiles: Sendable, Equatable {
         if prefixes.count != layout.windows.count { prefixes = Array(repeating: nil, count: layout.windows.count) }
         for index in layout.windows.indices {
             let groupIndex = layout.windows[index].group
-            guard !groups[groupIndex].isEmpty else { continue }
+            let run = run(groupIndex)
+            guard !run.isEmpty else { continue }
             let group = layout.groups[groupIndex]
             let range = group.tiles(window: layout.windows[index].window, at: time)
-            if groups[groupIndex].count <= Self.directTileLimit {
+            if run.count <= Self.directTileLimit {
                 // Few tiles: summing them is cheaper than keeping a fold that the next event's
                 // window (a tile later) would not reuse anyway.
                 prefixes[index] = nil
-                scratch.windows[index].addTiles(groups[groupIndex], in: range, distinct: distinct)
+                scratch.windows[index].addTiles(run, in: range, distinct: distinct)
                 continue
             }
             // Moved out (not copied) so that the fold stays uniquely referenced while it grows.
@@ -139,8 +214,8 @@ public struct EntityTiles: Sendable, Equatable {
                 prefix = WindowPrefix(start: range.lowerBound, end: range.upperBound, fold: group.emptyAccumulator())
                 fold(group: groupIndex, tiles: range.lowerBound..<range.upperBound, into: &prefix.fold, scratch: &scratch, distinct: distinct)
             }
-            if let newest = groups[groupIndex].position(of: range.upperBound) {
-                groups[groupIndex].entries.withUnsafeBufferPointer { tiles in
+            if let newest = run.position(of: range.upperBound) {
+                run.withEntries { tiles in
                     scratch.windows[index].addPart(prefix: prefix.fold, newestTile: tiles[newest].accumulator, distinct: distinct)
                 }
             } else {
@@ -152,7 +227,7 @@ public struct EntityTiles: Sendable, Equatable {
 
     /// Whether the group has a tile in `range`.
     private func hasTiles(group: Int, in range: Range<Int64>) -> Bool {
-        !groups[group].positions(in: range).isEmpty
+        !run(group).positions(in: range).isEmpty
     }
 
     /// Up to this many tiles in a group, windows are summed tile by tile without a kept fold.
@@ -164,7 +239,8 @@ public struct EntityTiles: Sendable, Equatable {
     private func fold(
         group: Int, tiles range: Range<Int64>, into fold: inout TileAccumulator, scratch: inout WindowScratch, distinct: Bool
     ) {
-        let positions = groups[group].positions(in: range)
+        let run = run(group)
+        let positions = run.positions(in: range)
         guard !positions.isEmpty else { return }
         let slots = distinct ? fold.distinct.count : 0
         while scratch.foldUnions.count < slots { scratch.foldUnions.append(DistinctUnion()) }
@@ -173,7 +249,7 @@ public struct EntityTiles: Sendable, Equatable {
             scratch.foldUnions[slot].add(fold.distinct[slot])
         }
         var newest: Int?
-        groups[group].entries.withUnsafeBufferPointer { entries in
+        run.withEntries { entries in
             for position in positions {
                 fold.count += entries[position].accumulator.count
                 for slot in fold.numeric.indices { fold.numeric[slot].merge(entries[position].accumulator.numeric[slot]) }
@@ -190,13 +266,14 @@ public struct EntityTiles: Sendable, Equatable {
             }
         }
         for slot in 0..<slots { fold.distinct[slot] = scratch.foldUnions[slot].sketch() }
-        if let newest { fold.lastValues = groups[group].entries[newest].accumulator.lastValues }
+        if let newest { fold.lastValues = run[newest].accumulator.lastValues }
     }
 
     /// Adds the distinct sketches of the group's tiles within `range` to `window`'s unions.
     func addDistinct(group: Int, in range: ClosedRange<Int64>, to window: inout WindowTotals) {
-        let positions = groups[group].positions(in: range)
-        groups[group].entries.withUnsafeBufferPointer { entries in
+        let run = run(group)
+        let positions = run.positions(in: range)
+        run.withEntries { entries in
             for position in positions { window.addDistinct(entries[position].accumulator) }
         }
     }
@@ -218,9 +295,19 @@ public struct EntityTiles: Sendable, Equatable {
     /// (group, tile) order) rather than listing keys to look up again.
     public mutating func drainChanges(deletes: inout [TileKey], write: (TileKey, borrowing TileAccumulator) -> Void) {
         guard hasChanges else { return }
-        for groupIndex in groups.indices {
-            groups[groupIndex].drainDirty { entry in write(TileKey(group: groupIndex, tile: entry.tile), entry.accumulator) }
+        if dirtyFrom < entries.count {
+            var group = 0
+            let groupCount = groupCount, ends = ends, from = dirtyFrom
+            entries.withUnsafeMutableBufferPointer { entries in
+                for position in from..<entries.count where entries[position].isDirty {
+                    while group < groupCount && Int(ends[group]) <= position { group += 1 }
+                    entries[position].isDirty = false
+                    entries[position].isStored = true
+                    write(TileKey(group: group, tile: entries[position].tile), entries[position].accumulator)
+                }
+            }
         }
+        dirtyFrom = .max
         if !removed.isEmpty {
             // Usually in order already: prune goes through groups and tiles in order.
             if removed.indices.dropFirst().contains(where: { removed[$0].precedes(removed[$0 - 1]) }) {
@@ -230,7 +317,7 @@ public struct EntityTiles: Sendable, Equatable {
             for key in removed where key != previous {
                 previous = key
                 // A tile removed and made again since is written, not deleted.
-                if !groups[key.group].contains(key.tile) { deletes.append(key) }
+                if !contains(group: key.group, tile: key.tile) { deletes.append(key) }
             }
             removed.removeAll(keepingCapacity: true)
         }
@@ -240,9 +327,9 @@ public struct EntityTiles: Sendable, Equatable {
     /// The tiles as `StoredTile`s of `partition`, for `FeatureCalculator`.
     public func storedTiles(partition: Int32) -> [StoredTile] {
         var result: [StoredTile] = []
-        for (groupIndex, run) in groups.enumerated() {
-            for entry in run.entries {
-                result.append(StoredTile(group: groupIndex, tile: entry.tile, partition: partition, accumulator: entry.accumulator))
+        for group in 0..<groupCount {
+            for position in segment(group) {
+                result.append(StoredTile(group: group, tile: entries[position].tile, partition: partition, accumulator: entries[position].accumulator))
             }
         }
         return result

@@ -164,9 +164,9 @@ public enum FeatureCalculator {
         var unknown = false
         sources { tiles in
             guard !found else { return }
-            let run = tiles.groups[plan.storedPlan.group]
+            let run = tiles.run(plan.storedPlan.group)
             for position in run.positions(in: range) {
-                switch run.entries[position].accumulator.distinct[plan.storedPlan.slot].contains(hash) {
+                switch run[position].accumulator.distinct[plan.storedPlan.slot].contains(hash) {
                 case true?:
                     found = true
                     return

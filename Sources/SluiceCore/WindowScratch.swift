@@ -89,7 +89,7 @@ struct WindowTotals: Sendable {
         guard !positions.isEmpty else { return }
         partNumeric.removeAll(keepingCapacity: true)
         for _ in numeric.indices { partNumeric.append(NumericStats()) }
-        run.entries.withUnsafeBufferPointer { entries in
+        run.withEntries { entries in
             for position in positions {
                 count += entries[position].accumulator.count
                 for slot in numeric.indices { partNumeric[slot].merge(entries[position].accumulator.numeric[slot]) }

@@ -286,6 +286,12 @@ private struct Reader {
             fail(keyNode, "\(what): key '\(key)' is not one of the source fields (\(source.fields.map(\.name).joined(separator: ", ")))")
         }
         if featuresNode == nil || (features.isEmpty && issues.isEmpty) { fail(node, "\(what) needs at least one feature under 'features'") }
+        let tileSizes = Set(features.map(\.tile))
+        if tileSizes.count > EntityTiles.maxGroups {
+            fail(
+                featuresNode,
+                "\(what): its features use \(tileSizes.count) different tile sizes; at most \(EntityTiles.maxGroups) are allowed (features with the same tile size share their tiles)")
+        }
         let allowedLateness = lateness ?? 0
         let defaultTTL = ViewSpec.defaultTTL(features: features, allowedLateness: allowedLateness)
         if let ttl, ttl < defaultTTL {

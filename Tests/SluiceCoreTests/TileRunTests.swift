@@ -3,36 +3,43 @@ import Testing
 
 @Suite("Tile runs")
 struct TileRunTests {
-    let group = Fixtures.layout.groups[0]
+    let layout = Fixtures.layout
+    var group: TileGroup { layout.groups[0] }
 
-    /// A run built from tiles inserted in random order, with each tile's event count equal to
-    /// the number of times it was inserted.
-    private func run(inserting tiles: [Int64]) -> TileRun {
-        var run = TileRun()
-        for tile in tiles {
-            let position = run.positionInserting(tile, empty: group.emptyAccumulator())
-            let event = Fixtures.event(at: tile * group.tileSize)
-            run.add(at: position, event.values, eventTime: event.eventTime, partition: 0, offset: 0, group: group)
+    /// An entity's tiles after one event per element of `tiles`, each at the start of that tile
+    /// of group 0 (the other groups get tiles of their own, in the same array): each group-0
+    /// tile's event count is the number of times it was listed.
+    private func tiles(inserting tiles: [Int64]) -> EntityTiles {
+        var entity = EntityTiles(groupCount: layout.groups.count)
+        for (offset, tile) in tiles.enumerated() {
+            entity.apply(Fixtures.event(at: tile * group.tileSize), partition: 0, offset: Int64(offset), layout: layout)
         }
-        return run
+        return entity
     }
 
-    @Test("tiles stay in ascending order whatever order they arrive in, with one accumulator each")
+    @Test("tiles stay in ascending order whatever order they arrive in, with one accumulator each, per group")
     func ordered() {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<50 {
-            let tiles = (0..<40).map { _ in Int64.random(in: -20...20, using: &generator) }
-            let run = run(inserting: tiles)
-            let expected = Dictionary(grouping: tiles, by: { $0 }).mapValues(\.count)
+            let inserted = (0..<40).map { _ in Int64.random(in: -20...20, using: &generator) }
+            let entity = tiles(inserting: inserted)
+            let run = entity.run(0)
+            let expected = Dictionary(grouping: inserted, by: { $0 }).mapValues(\.count)
             #expect(run.indexes == expected.keys.sorted())
-            for (tile, count) in expected { #expect(run[tile]?.count == Int64(count)) }
-            #expect(run[21] == nil && run[-21] == nil)
+            for (tile, count) in expected { #expect(run[tile: tile]?.count == Int64(count)) }
+            #expect(run[tile: 21] == nil && run[tile: -21] == nil)
+            for groupIndex in layout.groups.indices {
+                let times = inserted.map { $0 * group.tileSize }
+                #expect(entity.run(groupIndex).indexes == Set(times.map { layout.groups[groupIndex].tileIndex(of: $0) }).sorted())
+                #expect(entity.run(groupIndex).withEntries { $0.reduce(0) { $0 + $1.accumulator.count } } == Int64(inserted.count))
+            }
         }
     }
 
     @Test("positions in closed and half-open ranges, and dropping a prefix")
     func ranges() {
-        var run = run(inserting: [10, 3, 7, 5, 12])
+        var entity = tiles(inserting: [10, 3, 7, 5, 12])
+        let run = entity.run(0)
         #expect(run.positions(in: Int64(4)...10).map { run.indexes[$0] } == [5, 7, 10])
         #expect(run.positions(in: Int64(4)..<10).map { run.indexes[$0] } == [5, 7])
         #expect(run.positions(in: Int64(13)...20).isEmpty)
@@ -40,11 +47,12 @@ struct TileRunTests {
         #expect(run.positions(in: Int64(8)...9).isEmpty)
         #expect(run.firstPosition(atOrAbove: 8) == 3)
         #expect(run.lowestTile == 3)
-        run.removeFirst(run.firstPosition(atOrAbove: 7))
-        #expect(run.indexes == [7, 10, 12])
-        #expect(run.entries.count == 3)
-        run.removeFirst(3)
-        #expect(run.isEmpty && run.lowestTile == .max)
+        // The watermark at which group 0's oldest readable tile is tile 7.
+        entity.prune(watermark: 7 * group.tileSize + group.longestWindow, layout: layout)
+        #expect(entity.run(0).indexes == [7, 10, 12])
+        #expect(entity.run(0).entries.count == 3)
+        entity.prune(watermark: 13 * group.tileSize + group.longestWindow, layout: layout)
+        #expect(entity.run(0).isEmpty && entity.run(0).lowestTile == .max)
     }
 }
 

@@ -80,6 +80,9 @@ struct TopologyLoaderTests {
         Mistake(yaml: base.replacingOccurrences(of: "event_time: ts", with: "event_time: time") + "      n: { agg: count, window: 1h, tile: 1m }\n", line: 4, message: "event_time 'time' is not one of the source fields"),
         Mistake(yaml: base.replacingOccurrences(of: "type: double", with: "type: decimal") + "      n: { agg: count, window: 1h, tile: 1m }\n", line: 9, message: "unknown type 'decimal'"),
         Mistake(yaml: base + "      n: { agg: count, window: 1h, tile: 1m\n", line: 18, message: "invalid YAML"),
+        Mistake(
+            yaml: base + [1, 2, 3, 4, 5, 6, 10, 12, 15].map { "      n\($0): { agg: count, window: 1m, tile: \($0)s }\n" }.joined(), line: 17,
+            message: "its features use 9 different tile sizes; at most 8 are allowed"),
         Mistake(yaml: base.replacingOccurrences(of: "allowed_lateness: 2m", with: "allowed_lateness: 2m\n    ttl: 10m") + "      n: { agg: count, window: 1h, tile: 1m }\n", line: 16, message: "ttl 10m is shorter than"),
     ]
 
