@@ -404,7 +404,7 @@ final class EngineRun {
         func need(_ entity: String, view: Int, in state: PartitionState) {
             guard !state.views[view].holds(entity) else { return }
             if state.storeHoldsNothing {
-                state.views[view][entity] = EntityTiles(groupCount: layouts[view].groups.count)
+                state.views[view].insert(EntityTiles(groupCount: layouts[view].groups.count), for: entity)
                 state.cachedEntities += 1
             } else {
                 missing[EntityRef(view: view, entity: entity), default: []].insert(state.partition)
@@ -447,7 +447,7 @@ final class EngineRun {
                 let tiles = EntityTiles(
                     groupCount: layout.groups.count, tiles: stored.filter { $0.partition == partition },
                     appliedOffset: appliedOffsets[partition] ?? -1)
-                partitions[partition]!.views[ref.view][ref.entity] = tiles
+                partitions[partition]!.views[ref.view].insert(tiles, for: ref.entity)
                 partitions[partition]!.cachedEntities += 1
             }
         }
@@ -641,30 +641,35 @@ final class PartitionState {
 /// One view's entities of one partition. A class of its own so that batches can apply events to
 /// several views and partitions at once, each from one thread.
 final class ViewEntities: @unchecked Sendable {
-    /// Entity id → this partition's tiles.
-    var tiles: [String: EntityTiles] = [:]
-    /// When this process last set the TTL of an entity's key.
-    private var ttlSetAt: [String: ContinuousClock.Instant] = [:]
+    /// Entity id → this partition's tiles of the entity, and when this process last set the TTL
+    /// of its key (beside the tiles, so that writing an entity looks it up once, not twice).
+    var cache: [String: CachedEntity] = [:]
 
-    subscript(entity: String) -> EntityTiles? {
-        get { tiles[entity] }
-        _modify { yield &tiles[entity] }
+    struct CachedEntity {
+        var tiles: EntityTiles
+        var ttlSetAt: ContinuousClock.Instant?
     }
 
-    /// Whether the entity is cached, without copying its tiles out as the getter would.
-    func holds(_ entity: String) -> Bool { tiles.index(forKey: entity) != nil }
+    typealias Index = Dictionary<String, CachedEntity>.Index
+
+    /// Caches an entity not cached yet.
+    func insert(_ tiles: EntityTiles, for entity: String) {
+        cache[entity] = CachedEntity(tiles: tiles)
+    }
+
+    /// Whether the entity is cached, without copying its tiles out.
+    func holds(_ entity: String) -> Bool { cache.index(forKey: entity) != nil }
 
     /// Whether the key's TTL should be set in this batch: never set by this process, or set more
     /// than a tenth of the TTL ago. Forgotten with the cache, which only makes it set again.
-    func needsTTLRefresh(entity: String, ttl: Int64, now: ContinuousClock.Instant) -> Bool {
-        if let last = ttlSetAt[entity], now - last < .milliseconds(ttl / 10) { return false }
-        ttlSetAt[entity] = now
+    func needsTTLRefresh(at index: Index, ttl: Int64, now: ContinuousClock.Instant) -> Bool {
+        if let last = cache.values[index].ttlSetAt, now - last < .milliseconds(ttl / 10) { return false }
+        cache.values[index].ttlSetAt = now
         return true
     }
 
     func removeAll() {
-        tiles.removeAll()
-        ttlSetAt.removeAll()
+        cache.removeAll()
     }
 }
 
@@ -688,7 +693,7 @@ final class ApplyOutput: @unchecked Sendable {
     private var encoder = TileWriteEncoder()
     /// Entities whose tiles the batch changed, with their place in their dictionary (which the
     /// apply only changes values of, so the place stays valid until they are encoded).
-    private var dirty: [(partition: Int32, entities: ViewEntities, entity: String, index: Dictionary<String, EntityTiles>.Index)] = []
+    private var dirty: [(partition: Int32, entities: ViewEntities, entity: String, index: ViewEntities.Index)] = []
     private var features: [Double?] = []
     private var width = 0
     private var scratch: [Double?] = []
@@ -715,23 +720,23 @@ final class ApplyOutput: @unchecked Sendable {
             if job.logsFeatures {
                 step.appendLogFeatures(view: job.view, of: item.event, to: &features, scratch: &scratch, windows: &windows) { visit in
                     for (_, owned) in job.partitions {
-                        if let index = owned.tiles.index(forKey: entity) { visit(&owned.tiles.values[index]) }
+                        if let index = owned.cache.index(forKey: entity) { visit(&owned.cache.values[index].tiles) }
                     }
                 }
             }
             guard item.late & bit == 0 else { continue }
-            let index = entities.tiles.index(forKey: entity)!
-            if entities.tiles.values[index].holdsEvent(at: item.offset) {
+            let index = entities.cache.index(forKey: entity)!
+            if entities.cache.values[index].tiles.holdsEvent(at: item.offset) {
                 // Written before a crash, ahead of the partition's progress (writes are not one
                 // transaction: docs/storage.md). Its key may have missed its TTL then.
                 alreadyApplied += 1
-                if entities.needsTTLRefresh(entity: entity, ttl: layout.view.ttl, now: now) {
+                if entities.needsTTLRefresh(at: index, ttl: layout.view.ttl, now: now) {
                     encoder.refreshTTL(entity, layout: layout, keyPrefix: keyPrefix, into: &pipeline)
                 }
                 continue
             }
             let becameDirty = step.apply(
-                item.event, to: &entities.tiles.values[index], view: job.view, partition: item.partition, offset: item.offset,
+                item.event, to: &entities.cache.values[index].tiles, view: job.view, partition: item.partition, offset: item.offset,
                 newestEventTime: item.newestAfter)
             if becameDirty { dirty.append((item.partition, entities, entity, index)) }
         }
@@ -759,7 +764,7 @@ struct TileWriteEncoder {
 
     /// `keyPrefix` is the view's key up to the entity id (`CompiledTopology.entityKey`).
     mutating func encode(
-        _ entity: String, at entityIndex: Dictionary<String, EntityTiles>.Index, of entities: ViewEntities, layout: ViewLayout,
+        _ entity: String, at entityIndex: ViewEntities.Index, of entities: ViewEntities, layout: ViewLayout,
         partition: Int32, keyPrefix: [UInt8], now: ContinuousClock.Instant, into pipeline: inout RedisPipeline
     ) {
         writes.removeAll(keepingCapacity: true)
@@ -767,7 +772,7 @@ struct TileWriteEncoder {
         values.removeAll(keepingCapacity: true)
         valueEnds.removeAll(keepingCapacity: true)
         // Values are encoded as the changed tiles are found, while they are in cache.
-        entities.tiles.values[entityIndex].drainChanges(deletes: &deletes) { tile, accumulator in
+        entities.cache.values[entityIndex].tiles.drainChanges(deletes: &deletes) { tile, accumulator in
             writes.append(tile)
             TileCodec.encode(accumulator, into: &values)
             valueEnds.append(values.count)
@@ -788,7 +793,7 @@ struct TileWriteEncoder {
             field.removeAll(keepingCapacity: true)
             TileCodec.appendAppliedOffsetFieldName(partition: partition, to: &field)
             pipeline.add(bytes: field)
-            pipeline.add(entities.tiles.values[entityIndex].appliedOffset)
+            pipeline.add(entities.cache.values[entityIndex].tiles.appliedOffset)
             values.withUnsafeBytes { values in
                 var start = 0
                 for (change, end) in zip(writes, valueEnds) {
@@ -799,7 +804,7 @@ struct TileWriteEncoder {
             }
             // The TTL only needs refreshing now and then: a key written recently by this process
             // still has most of its TTL left.
-            if entities.needsTTLRefresh(entity: entity, ttl: layout.view.ttl, now: now) { addExpire(layout, to: &pipeline) }
+            if entities.needsTTLRefresh(at: entityIndex, ttl: layout.view.ttl, now: now) { addExpire(layout, to: &pipeline) }
         }
     }
 
