@@ -184,13 +184,15 @@ public struct EntityTiles: Sendable, Equatable {
     /// sketches are left out (of the kept folds too: a caller picks one way for good), for a
     /// caller that counts them across partitions itself (`EntityDistinctCaches`).
     mutating func addWindows(_ layout: ViewLayout, at time: Int64, to scratch: inout WindowScratch, distinct: Bool = true) {
+        // Most entities have tiles in one partition only (cards: the topic is keyed by card).
+        guard !entries.isEmpty else { return }
         if prefixes.count != layout.windows.count { prefixes = Array(repeating: nil, count: layout.windows.count) }
         for index in layout.windows.indices {
             let groupIndex = layout.windows[index].group
-            let run = run(groupIndex)
-            guard !run.isEmpty else { continue }
-            let group = layout.groups[groupIndex]
-            let range = group.tiles(window: layout.windows[index].window, at: time)
+            let segment = segment(groupIndex)
+            guard !segment.isEmpty else { continue }
+            let run = TileRun(entries, segment)
+            let range = layout.windows[index].tiles(at: time)
             if run.count <= Self.directTileLimit {
                 // Few tiles: summing them is cheaper than keeping a fold that the next event's
                 // window (a tile later) would not reuse anyway.
@@ -211,7 +213,7 @@ public struct EntityTiles: Sendable, Equatable {
                 kept.end = range.upperBound
                 prefix = consume kept
             } else {
-                prefix = WindowPrefix(start: range.lowerBound, end: range.upperBound, fold: group.emptyAccumulator())
+                prefix = WindowPrefix(start: range.lowerBound, end: range.upperBound, fold: layout.groups[groupIndex].emptyAccumulator())
                 fold(group: groupIndex, tiles: range.lowerBound..<range.upperBound, into: &prefix.fold, scratch: &scratch, distinct: distinct)
             }
             if let newest = run.position(of: range.upperBound) {

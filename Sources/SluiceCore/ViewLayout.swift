@@ -42,7 +42,7 @@ public final class ViewLayout: Sendable {
             if let existing = windows.firstIndex(where: { $0.group == plan.group && $0.window == plan.feature.window }) {
                 windows[existing].plans.append(index)
             } else {
-                windows.append(WindowPlan(group: plan.group, window: plan.feature.window, plans: [index]))
+                windows.append(WindowPlan(group: plan.group, window: plan.feature.window, tileSize: plan.feature.tile, plans: [index]))
             }
         }
         self.windows = windows
@@ -145,7 +145,15 @@ public struct OnDemandPlan: Sendable, Equatable {
 public struct WindowPlan: Sendable, Equatable {
     public let group: Int
     public let window: Int64
+    /// The group's tile size, here too so that a read needs no trip to the group.
+    public let tileSize: Int64
     public fileprivate(set) var plans: [Int]
+
+    /// Tiles the window read at `time` covers (`TileGroup.tiles(window:at:)`).
+    @inline(__always)
+    public func tiles(at time: Int64) -> ClosedRange<Int64> {
+        floorDivide(time - window, tileSize)...floorDivide(time, tileSize)
+    }
 }
 
 /// Where a feature's value comes from.
