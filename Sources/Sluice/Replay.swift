@@ -273,17 +273,23 @@ private final class ReplayView: @unchecked Sendable {
             var index = entities.index(forKey: entity)
             if item.logsRow {
                 features.removeAll(keepingCapacity: true)
-                // The distinct sets are moved out while the tiles are visited, and back after
+                // The tiles and distinct sets are moved out while they are read, and back after
                 // (swapped in place: reading them through `values[index]` would copy the entity).
                 var distinct = EntityDistinctCaches()
-                if let index { swap(&distinct, &entities.values[index].distinct) }
+                var parts: [PartitionTiles] = []
+                if let index {
+                    swap(&distinct, &entities.values[index].distinct)
+                    swap(&parts, &entities.values[index].parts)
+                }
                 step.appendLogFeatures(
                     view: view, of: item.event, to: &features, scratch: &scratch, windows: &windows, distinctCaches: &distinct
                 ) { visit in
-                    guard let index else { return }
-                    for part in entities.values[index].parts.indices { visit(&entities.values[index].parts[part].tiles) }
+                    for part in parts.indices { visit(&parts[part].tiles) }
                 }
-                if let index { swap(&distinct, &entities.values[index].distinct) }
+                if let index {
+                    swap(&distinct, &entities.values[index].distinct)
+                    swap(&parts, &entities.values[index].parts)
+                }
                 output.store(features, row: item.row, parity: parity)
             }
             guard item.lateMask & bit == 0 else { continue }
