@@ -4,7 +4,7 @@ import Sluice
 import SluiceCore
 import SluiceTopology
 
-/// The pure core without I/O: demo events decoded once, then per round (a) the engine's update
+/// The pure core without I/O: demo events decoded (timed per round), then per round (a) the engine's update
 /// (apply every event to its partition's tiles) and (b) replay's work (each view's features of
 /// every event from the state before it, across partitions, then the update), on one thread.
 /// No broker or Redis, so the figures move only with the core's code (and the machine's noise:
@@ -23,11 +23,29 @@ struct CoreCommand: ParsableCommand {
         let compiled = CompiledTopology(try TopologyLoader.load(file: topology))
         let step = EventStep(topology: compiled.topology, layouts: compiled.layouts)
         var generator = DemoGenerator(DemoGenerator.Options(events: events, startTime: 1_790_000_000_000, span: 2 * 3_600_000))  // produce-demo's default span
+        var records: [(key: String, value: [UInt8])] = []
+        while let record = generator.next() { records.append((record.key, record.value)) }
+        // Decoding alone, per round: the JSON scan and the schema's checks.
+        var decodeTimes: [Double] = []
+        var decoded: [DecodedEvent?] = []
+        let decoder = compiled.decoder
+        for _ in 0..<rounds {
+            decoded.removeAll(keepingCapacity: true)
+            decodeTimes.append(Self.seconds {
+                for record in records {
+                    guard case .success(let event) = record.value.withUnsafeBytes({ decoder.decode($0, messageTimestamp: nil) }) else {
+                        decoded.append(nil)
+                        continue
+                    }
+                    decoded.append(event)
+                }
+            })
+        }
         var input: [(event: DecodedEvent, partition: Int32, offset: Int64, newest: Int64, late: UInt64)] = []
         var clocks = Array(repeating: PartitionClock(), count: partitions)
         var offsets = Array(repeating: Int64(0), count: partitions)
-        while let record = generator.next() {
-            guard case .success(let event) = record.value.withUnsafeBytes({ compiled.decoder.decode($0, messageTimestamp: nil) }) else { continue }
+        for (record, event) in zip(records, decoded) {
+            guard let event else { continue }
             let partition = Int(StableHash.hash(record.key) % UInt64(partitions))
             let late = step.lateMask(eventTime: event.eventTime, clock: clocks[partition])
             clocks[partition].advance(to: event.eventTime)
@@ -94,6 +112,7 @@ struct CoreCommand: ParsableCommand {
         }
         let rate = { (times: [Double]) in Int(Double(input.count) / times.min()!) }
         print("core: \(input.count) events, \(partitions) partitions, best of \(rounds) rounds (one thread)")
+        print("  decode only (JSON and schema checks):  \(Int(Double(records.count) / decodeTimes.min()!)) events/s  (rounds: \(decodeTimes.map { String(format: "%.3f", $0) }.joined(separator: " ")) s)")
         print("  apply only (engine update):           \(rate(applyTimes)) events/s  (rounds: \(applyTimes.map { String(format: "%.3f", $0) }.joined(separator: " ")) s)")
         print("  features then apply (replay's work):  \(rate(logTimes)) events/s  (rounds: \(logTimes.map { String(format: "%.3f", $0) }.joined(separator: " ")) s; checksum \(checksum))")
     }
