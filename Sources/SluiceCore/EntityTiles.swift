@@ -12,7 +12,8 @@ public struct EntityTiles: Sendable, Equatable {
     private var ends = InlineArray<8, Int32>(repeating: 0)
     public let groupCount: Int
     /// No entry below this position is dirty (`Int.max`: none is). Events land in the newest
-    /// tiles, so draining scans the end of each group, not all of it.
+    /// tiles, so draining scans from the lowest changed tile on (through the later groups'
+    /// tiles too), not the whole array.
     private var dirtyFrom = Int.max
     /// Whether tiles changed or were removed since the last `drainChanges` (changed tiles are
     /// marked in their entries, removed ones listed in `removed`).
