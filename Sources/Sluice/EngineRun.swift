@@ -98,6 +98,7 @@ final class EngineRun {
                     stored = try storedProgress.readIfConnected(partitions: assigned.map(\.partition))
                 } catch {
                     logger.warning("cannot read the stored offsets while partitions are assigned; positioning them later", metadata: ["error": "\(error)"])
+                    writerLane.reconnectBeforeNextWrite()
                     stored = nil
                 }
                 inbox.append(.assigned(assigned, stored: stored))
@@ -242,6 +243,7 @@ final class EngineRun {
         } catch {
             let delay = redisBackoff.failed()
             metrics.redisFailures.increment()
+            writer.reconnectBeforeNextWrite()
             logger.error(
                 "cannot position partitions; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
         }

@@ -41,6 +41,13 @@ final class RedisWriterLane: @unchecked Sendable {
         }
     }
 
+    /// Makes the next write start on a new connection. For when the engine's other connection
+    /// found Redis gone: this one's socket is most likely dead too, and would otherwise only
+    /// say so by failing the next batch, which is then processed (and dead-lettered) again.
+    func reconnectBeforeNextWrite() {
+        queue.async { self.connection.disconnect() }
+    }
+
     /// Blocks until the submitted transaction is written or failed, keeping its outcome for
     /// `collect()`. Safe to call when nothing is in flight.
     func waitIfBusy() {
