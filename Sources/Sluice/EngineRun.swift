@@ -98,7 +98,7 @@ final class EngineRun {
                     stored = try storedProgress.readIfConnected(partitions: assigned.map(\.partition))
                 } catch {
                     logger.warning("cannot read the stored offsets while partitions are assigned; positioning them later", metadata: ["error": "\(error)"])
-                    writerLane.reconnectBeforeNextWrite()
+                    if error is RedisError { writerLane.reconnectBeforeNextWrite() }
                     stored = nil
                 }
                 inbox.append(.assigned(assigned, stored: stored))
@@ -243,7 +243,7 @@ final class EngineRun {
         } catch {
             let delay = redisBackoff.failed()
             metrics.redisFailures.increment()
-            writer.reconnectBeforeNextWrite()
+            if error is RedisError { writer.reconnectBeforeNextWrite() }
             logger.error(
                 "cannot position partitions; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
         }
@@ -865,8 +865,8 @@ struct StoredProgress: Sendable {
     var text: String { "\(nextOffset):\(newestEventTime)" }
 }
 
-/// Reads the stored progress of partitions being assigned, inside the rebalance callback.
-final class StoredProgressReader: @unchecked Sendable {  // used on the engine thread only, inside poll
+/// Reads partitions' stored progress: inside the rebalance callback and when positioning.
+final class StoredProgressReader: @unchecked Sendable {  // used on the engine thread only (the callback runs inside poll)
     private let redis: RedisConnection
     private let compiled: CompiledTopology
 

@@ -115,13 +115,6 @@ public struct EntityTiles: Sendable, Equatable {
         entries.withUnsafeBufferPointer { TileRun.firstPosition(in: UnsafeBufferPointer(rebasing: $0[segment]), atOrAbove: tile) }
     }
 
-    /// Whether `group` holds `tile`.
-    private func contains(group: Int, tile: Int64) -> Bool {
-        let segment = segment(group)
-        let position = segment.lowerBound + firstPosition(in: segment, atOrAbove: tile)
-        return position < segment.upperBound && entries[position].tile == tile
-    }
-
     /// Adds one event to the tile of each group that holds its time, then drops the tiles no read
     /// at or after `watermark` can cover. Changed and dropped tiles are recorded for
     /// `drainChanges`. Returns whether the entity had no recorded changes before (it just became
@@ -320,7 +313,7 @@ public struct EntityTiles: Sendable, Equatable {
             for key in removed where key != previous {
                 previous = key
                 // A tile removed and made again since is written, not deleted.
-                if !contains(group: key.group, tile: key.tile) { deletes.append(key) }
+                if !run(key.group).contains(key.tile) { deletes.append(key) }
             }
             removed.removeAll(keepingCapacity: true)
         }

@@ -23,12 +23,6 @@ public struct TileRun: Sendable, Equatable {
     private let start: Int
     public let count: Int
 
-    public init() {
-        storage = []
-        start = 0
-        count = 0
-    }
-
     init(_ storage: [Entry], _ range: Range<Int>) {
         self.storage = storage
         start = range.lowerBound

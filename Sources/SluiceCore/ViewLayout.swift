@@ -121,7 +121,10 @@ public final class TileGroup: @unchecked Sendable {
     public func tileIndex(of time: Int64) -> Int64 { floorDivide(time, tileSize) }
 
     /// Tiles a window of `window` read at `time` covers: floor((T-W)/g) ... floor(T/g).
-    public func tiles(window: Int64, at time: Int64) -> ClosedRange<Int64> {
+    public func tiles(window: Int64, at time: Int64) -> ClosedRange<Int64> { Self.tiles(window: window, tileSize: tileSize, at: time) }
+
+    @inline(__always)
+    static func tiles(window: Int64, tileSize: Int64, at time: Int64) -> ClosedRange<Int64> {
         floorDivide(time - window, tileSize)...floorDivide(time, tileSize)
     }
 
@@ -149,11 +152,9 @@ public struct WindowPlan: Sendable, Equatable {
     public let tileSize: Int64
     public fileprivate(set) var plans: [Int]
 
-    /// Tiles the window read at `time` covers (`TileGroup.tiles(window:at:)`).
+    /// Tiles the window read at `time` covers.
     @inline(__always)
-    public func tiles(at time: Int64) -> ClosedRange<Int64> {
-        floorDivide(time - window, tileSize)...floorDivide(time, tileSize)
-    }
+    public func tiles(at time: Int64) -> ClosedRange<Int64> { TileGroup.tiles(window: window, tileSize: tileSize, at: time) }
 }
 
 /// Where a feature's value comes from.
