@@ -241,7 +241,7 @@ public final class FeatureServing: FeatureBackend {
     // MARK: - JSON
 
     /// Appends the vector's JSON as bytes (the per-request hot path: no intermediate strings).
-    static func encode(_ vector: FeatureVector, into out: inout [UInt8]) {
+    public static func encode(_ vector: FeatureVector, into out: inout [UInt8]) {
         out.append(contentsOf: "{\"view\":".utf8)
         appendJSONString(vector.view, to: &out)
         out.append(contentsOf: ",\"entity\":".utf8)

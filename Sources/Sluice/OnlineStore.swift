@@ -1,10 +1,12 @@
 import SluiceCore
 import SluiceRedis
+import Synchronization
 
 /// The read path of the online store: one HGETALL per entity (pipelined for several), decoded
 /// into tiles and computed at the read time by `FeatureCalculator`.
 public struct OnlineStore: Sendable {
     public let compiled: CompiledTopology
+    private let scratches = ScratchPool()
 
     public init(compiled: CompiledTopology) { self.compiled = compiled }
 
@@ -46,7 +48,9 @@ public struct OnlineStore: Sendable {
             let request = requests[index], layout = layouts[index], reply = replies[index]
             if let message = reply.errorMessage { throw ReadError(description: "reading \(request.view) \(request.entity): \(message)") }
             let tiles = try Self.tiles(from: reply, layout: layout, partition: nil)
-            var values = FeatureCalculator.compute(layout, tiles: tiles, at: time)
+            var values: [Double?] = []
+            values.reserveCapacity(layout.allFeatureNames.count)
+            scratches.use { FeatureCalculator.compute(layout, tiles: tiles, at: time, scratch: &$0, into: &values) }
             if !layout.onDemand.isEmpty {
                 let given = inputs.isEmpty ? [:] : inputs[inputs.count == 1 ? 0 : index]
                 values += FeatureCalculator.onDemand(layout, stored: values, input: { given[fields[$0].name] }) { plan, hash in
@@ -107,5 +111,17 @@ public struct OnlineStore: Sendable {
             }
         }
         return tiles
+    }
+}
+
+/// Window scratch space for reads, kept between them: a scratch's distinct unions cost several
+/// kilobytes to set up, more than the rest of a lookup. Reads on several threads each take one.
+private final class ScratchPool: Sendable {
+    private let free = Mutex<[WindowScratch]>([])
+
+    func use(_ body: (inout WindowScratch) -> Void) {
+        var scratch = free.withLock { $0.popLast() } ?? WindowScratch()
+        body(&scratch)
+        free.withLock { $0.append(scratch) }
     }
 }

@@ -12,7 +12,7 @@ struct SluiceBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice-bench",
         abstract: "Measurement helpers for scripts/bench-*.",
-        subcommands: [ConsumeCommand.self, FreshnessCommand.self, CoreCommand.self])
+        subcommands: [ConsumeCommand.self, FreshnessCommand.self, CoreCommand.self, ReadCommand.self])
 }
 
 /// The baseline: a librdkafka consumer through the same client layer, doing no work per message.

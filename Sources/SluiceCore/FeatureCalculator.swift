@@ -22,35 +22,29 @@ public enum FeatureCalculator {
     /// then the partitions' parts in partition order, so results are reproducible to the bit and
     /// equal to the feature log's (see `WindowScratch`).
     public static func compute(_ layout: ViewLayout, tiles: [StoredTile], at time: Int64) -> [Double?] {
-        let sorted = tiles.sorted { ($0.group, $0.partition, $0.tile) < ($1.group, $1.partition, $1.tile) }
-        var merged: [WindowKey: TileAccumulator] = [:]
-        return layout.plans.map { plan in
-            let key = WindowKey(group: plan.group, window: plan.feature.window)
-            let window: TileAccumulator
-            if let cached = merged[key] {
-                window = cached
-            } else {
-                let group = layout.groups[plan.group]
-                let range = group.tiles(window: plan.feature.window, at: time)
-                var accumulator = group.emptyAccumulator()
-                var part = group.emptyAccumulator()
-                var partPartition: Int32?
-                for tile in sorted where tile.group == plan.group && range.contains(tile.tile) {
-                    if tile.partition != partPartition {
-                        if partPartition != nil {
-                            accumulator.merge(part)
-                            part = group.emptyAccumulator()
-                        }
-                        partPartition = tile.partition
-                    }
-                    part.merge(tile.accumulator)
-                }
-                if partPartition != nil { accumulator.merge(part) }
-                merged[key] = accumulator
-                window = accumulator
+        var scratch = WindowScratch()
+        var values: [Double?] = []
+        compute(layout, tiles: tiles, at: time, scratch: &scratch, into: &values)
+        return values
+    }
+
+    /// The same into `values`, with `scratch` reused between calls (the serving path keeps one per
+    /// thread, so that a lookup sums its windows without allocating).
+    public static func compute(_ layout: ViewLayout, tiles: [StoredTile], at time: Int64, scratch: inout WindowScratch, into values: inout [Double?]) {
+        scratch.begin(layout)
+        var order = scratch.order
+        scratch.order = []
+        order.removeAll(keepingCapacity: true)
+        order.append(contentsOf: tiles.indices)
+        tiles.withUnsafeBufferPointer { tiles in
+            order.sort { (tiles[$0].group, tiles[$0].partition, tiles[$0].tile) < (tiles[$1].group, tiles[$1].partition, tiles[$1].tile) }
+            for (index, window) in layout.windows.enumerated() {
+                scratch.windows[index].addStoredTiles(tiles, order: order, group: window.group, in: window.tiles(at: time))
+                scratch.windows[index].finish()
             }
-            return value(of: plan, in: window, at: time)
         }
+        scratch.order = order
+        fillValues(layout, scratch: scratch, at: time, into: &values)
     }
 
     /// Feature values at `time` from the live tiles of an entity, which `sources` visits one
@@ -211,11 +205,6 @@ public enum FeatureCalculator {
         case .timeSinceLast:
             return window.newestEventTime.map { Double(max(0, time - $0)) / 1000 }
         }
-    }
-
-    private struct WindowKey: Hashable {
-        let group: Int
-        let window: Int64
     }
 }
 

@@ -62,32 +62,33 @@ public enum TileCodec {
     /// Public entry points of the codec take concrete types: a generic one called from another
     /// module runs unspecialised, through witness tables for every byte.
     public static func parseFieldName(_ name: [UInt8]) -> (tileSize: Int64, tile: Int64, partition: Int32)? {
-        var parts: [Int64] = []
-        parts.reserveCapacity(3)
-        var current: Int64 = 0
-        var negative = false
-        var digits = 0
-        for byte in name {
-            switch byte {
-            case UInt8(ascii: ":"):
-                guard digits > 0 else { return nil }
-                parts.append(negative ? -current : current)
-                current = 0; negative = false; digits = 0
-            case UInt8(ascii: "-") where digits == 0 && !negative:
-                negative = true
-            case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                let (product, overflow) = current.multipliedReportingOverflow(by: 10)
-                guard !overflow else { return nil }
-                current = product + Int64(byte - UInt8(ascii: "0"))
-                digits += 1
-            default:
-                return nil
-            }
+        var position = 0
+        guard let tileSize = parseDecimal(name, &position), tileSize > 0, position < name.count, name[position] == UInt8(ascii: ":")
+        else { return nil }
+        position += 1
+        guard let tile = parseDecimal(name, &position), position < name.count, name[position] == UInt8(ascii: ":") else { return nil }
+        position += 1
+        guard let partition = parseDecimal(name, &position), position == name.count, let partition = Int32(exactly: partition)
+        else { return nil }
+        return (tileSize, tile, partition)
+    }
+
+    /// An optionally negative decimal at `position`, which moves past it; nil without digits or
+    /// on overflow.
+    private static func parseDecimal(_ bytes: [UInt8], _ position: inout Int) -> Int64? {
+        let negative = position < bytes.count && bytes[position] == UInt8(ascii: "-")
+        if negative { position += 1 }
+        let start = position
+        var value: Int64 = 0
+        while position < bytes.count, bytes[position] >= UInt8(ascii: "0"), bytes[position] <= UInt8(ascii: "9") {
+            let (product, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (sum, carry) = product.addingReportingOverflow(Int64(bytes[position] - UInt8(ascii: "0")))
+            guard !overflow, !carry else { return nil }
+            value = sum
+            position += 1
         }
-        guard digits > 0 else { return nil }
-        parts.append(negative ? -current : current)
-        guard parts.count == 3, parts[0] > 0, let partition = Int32(exactly: parts[2]) else { return nil }
-        return (parts[0], parts[1], partition)
+        guard position > start else { return nil }
+        return negative ? -value : value
     }
 
     public static func encode(_ tile: TileAccumulator, into buffer: inout [UInt8]) {

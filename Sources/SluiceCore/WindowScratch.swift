@@ -10,6 +10,8 @@ public struct WindowScratch: Sendable {
     var windows: [WindowTotals] = []
     /// Per distinct slot, the union being built for a window prefix.
     var foldUnions: [DistinctUnion] = []
+    /// Stored tiles' positions in merge order (`FeatureCalculator.compute(_:tiles:at:scratch:into:)`).
+    var order: [Int] = []
 
     public init() {}
 
@@ -98,6 +100,26 @@ struct WindowTotals: Sendable {
             }
         }
         for slot in numeric.indices { numeric[slot].merge(partNumeric[slot]) }
+    }
+
+    /// Adds the stored tiles of `group` within `range`: `order` lists positions in `tiles` sorted
+    /// by group, partition and tile. Each partition's tiles are merged in tile order into its part,
+    /// and the parts in partition order: the arithmetic of `addTiles` over live tiles.
+    mutating func addStoredTiles(_ tiles: UnsafeBufferPointer<StoredTile>, order: [Int], group: Int, in range: ClosedRange<Int64>) {
+        var partition: Int32?
+        for position in order where tiles[position].group == group && range.contains(tiles[position].tile) {
+            if tiles[position].partition != partition {
+                if partition != nil { for slot in numeric.indices { numeric[slot].merge(partNumeric[slot]) } }
+                partition = tiles[position].partition
+                partNumeric.removeAll(keepingCapacity: true)
+                for _ in numeric.indices { partNumeric.append(NumericStats()) }
+            }
+            count += tiles[position].accumulator.count
+            for slot in numeric.indices { partNumeric[slot].merge(tiles[position].accumulator.numeric[slot]) }
+            addDistinct(tiles[position].accumulator)
+            considerNewest(tiles[position].accumulator)
+        }
+        if partition != nil { for slot in numeric.indices { numeric[slot].merge(partNumeric[slot]) } }
     }
 
     private mutating func considerNewest(_ tile: borrowing TileAccumulator) {
