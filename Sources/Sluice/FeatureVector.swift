@@ -27,9 +27,46 @@ public struct FeatureVector: Sendable, Equatable {
 
 /// A JSON number: integral values without a fraction, others in Swift's shortest round-trip form.
 func jsonNumber(_ value: Double?) -> String {
-    guard let value, value.isFinite else { return "null" }
-    if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-    return String(value)
+    var out = JSONBytes()
+    out.appendNumber(value)
+    return String(decoding: out.bytes, as: UTF8.self)
+}
+
+/// JSON text being built as bytes. Numbers are written straight into it (through the standard
+/// library's text output, which hands doubles over as ASCII): no string per number.
+struct JSONBytes: TextOutputStream {
+    var bytes: [UInt8] = []
+
+    /// `jsonNumber`'s text: null for nil and non-finite values.
+    mutating func appendNumber(_ value: Double?) {
+        guard let value, value.isFinite else {
+            bytes.append(contentsOf: "null".utf8)
+            return
+        }
+        if value == value.rounded(), abs(value) < 1e15 {
+            appendInteger(Int64(value))
+        } else {
+            value.write(to: &self)
+        }
+    }
+
+    mutating func appendInteger(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        }
+    }
+
+    mutating func write(_ string: String) { bytes.append(contentsOf: string.utf8) }
+
+    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: buffer) }
 }
 
 /// Appends `text` as a JSON string; text without quotes, backslashes or control characters (ids

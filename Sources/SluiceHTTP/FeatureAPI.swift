@@ -135,9 +135,10 @@ public struct FeatureAPI: Service {
         -> (view: String, entity: String, query: [String: String])
     {
         // Foundation's decoding is a tenth of a lookup's cost; most ids have nothing to decode.
-        let view = rawView.contains("%") ? rawView.removingPercentEncoding ?? "" : String(rawView)
+        // (Searched as bytes: `contains("%")` on a Substring goes through Foundation's string search.)
+        let view = rawView.utf8.contains(UInt8(ascii: "%")) ? rawView.removingPercentEncoding ?? "" : String(rawView)
         // Ids with spaces, slashes or other reserved characters come percent-encoded.
-        guard let entity = rawEntity.contains("%") ? rawEntity.removingPercentEncoding : String(rawEntity) else {
+        guard let entity = rawEntity.utf8.contains(UInt8(ascii: "%")) ? rawEntity.removingPercentEncoding : String(rawEntity) else {
             throw APIProblem.badRequest("the entity id is not valid percent-encoding")
         }
         var query: [String: String] = [:]
