@@ -665,9 +665,19 @@ final class ViewEntities: @unchecked Sendable {
     /// Whether the key's TTL should be set in this batch: never set by this process, or set more
     /// than a tenth of the TTL ago. Forgotten with the cache, which only makes it set again.
     func needsTTLRefresh(at index: Index, ttl: Int64, now: ContinuousClock.Instant) -> Bool {
-        if let last = cache.values[index].ttlSetAt, now - last < .milliseconds(ttl / 10) { return false }
-        cache.values[index].ttlSetAt = now
-        return true
+        inPlace(at: index) { entity in
+            if let last = entity.ttlSetAt, now - last < .milliseconds(ttl / 10) { return false }
+            entity.ttlSetAt = now
+            return true
+        }
+    }
+
+    /// Reads or changes the cached entity at `index` in place. Reading `cache.values[index]` as a
+    /// value copies the entity (a retain and release of every array it holds) on every event;
+    /// the mutating accessor lends it.
+    @inline(__always)
+    func inPlace<Result>(at index: Index, _ body: (inout CachedEntity) -> Result) -> Result {
+        body(&cache.values[index])
     }
 
     func removeAll() {
@@ -728,7 +738,7 @@ final class ApplyOutput: @unchecked Sendable {
             }
             guard item.late & bit == 0 else { continue }
             let index = entities.cache.index(forKey: entity)!
-            if entities.cache.values[index].tiles.holdsEvent(at: item.offset) {
+            if entities.inPlace(at: index, { $0.tiles.holdsEvent(at: item.offset) }) {
                 // Written before a crash, ahead of the partition's progress (writes are not one
                 // transaction: docs/storage.md). Its key may have missed its TTL then.
                 alreadyApplied += 1
@@ -795,7 +805,7 @@ struct TileWriteEncoder {
             field.removeAll(keepingCapacity: true)
             TileCodec.appendAppliedOffsetFieldName(partition: partition, to: &field)
             pipeline.add(bytes: field)
-            pipeline.add(entities.cache.values[entityIndex].tiles.appliedOffset)
+            pipeline.add(entities.inPlace(at: entityIndex) { $0.tiles.appliedOffset })
             values.withUnsafeBytes { values in
                 var start = 0
                 for (change, end) in zip(writes, valueEnds) {

@@ -288,18 +288,24 @@ public struct EntityTiles: Sendable, Equatable {
     }
 
     /// `drainChanges`, handing each changed tile's accumulator to `write` as it goes (in
-    /// (group, tile) order) rather than listing keys to look up again.
-    public mutating func drainChanges(deletes: inout [TileKey], write: (TileKey, borrowing TileAccumulator) -> Void) {
+    /// (group, tile) order) rather than listing keys to look up again. The accumulator is lent
+    /// `inout` only so that it is not copied on the way (a borrowed one was, with a retain and
+    /// release of each of its arrays); `write` must not change it.
+    public mutating func drainChanges(deletes: inout [TileKey], write: (TileKey, inout TileAccumulator) -> Void) {
         guard hasChanges else { return }
         if dirtyFrom < entries.count {
             var group = 0
             let groupCount = groupCount, ends = ends, from = dirtyFrom
             entries.withUnsafeMutableBufferPointer { entries in
-                for position in from..<entries.count where entries[position].isDirty {
+                // Through a pointer: handing `entries[position].accumulator` to the closure
+                // copied the whole entry first.
+                guard let base = entries.baseAddress else { return }
+                for position in from..<entries.count where base[position].isDirty {
                     while group < groupCount && Int(ends[group]) <= position { group += 1 }
-                    entries[position].isDirty = false
-                    entries[position].isStored = true
-                    write(TileKey(group: group, tile: entries[position].tile), entries[position].accumulator)
+                    let entry = base + position
+                    entry.pointee.isDirty = false
+                    entry.pointee.isStored = true
+                    write(TileKey(group: group, tile: entry.pointee.tile), &entry.pointee.accumulator)
                 }
             }
         }
