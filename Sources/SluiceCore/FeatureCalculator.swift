@@ -28,8 +28,8 @@ public enum FeatureCalculator {
         return values
     }
 
-    /// The same into `values`, with `scratch` reused between calls (the serving path keeps one per
-    /// thread, so that a lookup sums its windows without allocating).
+    /// The same into `values`, with `scratch` reused between calls (`OnlineStore` keeps a few
+    /// between lookups, so that a lookup sums its windows without setting up distinct unions).
     public static func compute(_ layout: ViewLayout, tiles: [StoredTile], at time: Int64, scratch: inout WindowScratch, into values: inout [Double?]) {
         scratch.begin(layout)
         var order = scratch.order
