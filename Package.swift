@@ -177,7 +177,9 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceTests",
-            dependencies: ["Sluice", "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis", "SluiceParquet", "SluiceTesting"],
+            dependencies: [
+                "Sluice", "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis", "SluiceParquet", "SluiceHTTP", "SluiceTesting",
+            ],
             swiftSettings: strictSettings
         ),
     ]

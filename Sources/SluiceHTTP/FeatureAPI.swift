@@ -75,9 +75,18 @@ public struct FeatureAPI: Service {
         let tokens = BearerTokens(configuration.tokens)
         let application = Application(
             router: makeRouter(),
-            // Single lookups, the hot route, are answered on the event loop by the fast path;
-            // everything else reaches the router.
-            server: .http1(configuration: .init(additionalChannelHandlers: [FeatureLookupFastPath(backend: backend, tokens: tokens, serverName: "sluice")])),
+            // Single lookups, the hot route, are answered on the event loop: from the raw bytes
+            // while a connection asks only for plain lookups, then after HTTP decoding by the
+            // fast path; everything else reaches the router.
+            server: HTTPServerBuilder { responder in
+                LookupHTTP1Channel(
+                    http1: HTTP1Channel(
+                        responder: responder,
+                        configuration: .init(additionalChannelHandlers: [
+                            FeatureLookupFastPath(backend: backend, tokens: tokens, serverName: "sluice")
+                        ])),
+                    backend: backend, tokens: tokens, serverName: "sluice")
+            },
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "sluice"),
             logger: logger)

@@ -108,26 +108,34 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
             request.headerFields[.connection] == nil
         else { return nil }
         if !tokens.isEmpty && !tokens.accept(request.headerFields[.authorization]) { return nil }
+        guard let (view, entity, query) = lookupArguments(path: path) else { return nil }
+        return Lookup(view: view, entity: entity, query: query, started: .now)
+    }
+
+    /// The view, entity id and query of a lookup's request target (path and query), or nil when
+    /// it is not one or the router words an error for its arguments.
+    static func lookupArguments(path: String) -> (view: String, entity: String, query: [String: String])? {
         let uri = URI(path)
         let parts = uri.path.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 5, !parts[3].isEmpty, !parts[4].isEmpty,
-            let (view, entity, query) = try? FeatureAPI.lookupArguments(view: parts[3], entity: parts[4], uri: uri)
-        else { return nil }
-        return Lookup(view: view, entity: entity, query: query, started: .now)
+        guard parts.count == 5, parts[1] == "v1", parts[2] == "features", !parts[3].isEmpty, !parts[4].isEmpty else { return nil }
+        return try? FeatureAPI.lookupArguments(view: parts[3], entity: parts[4], uri: uri)
+    }
+
+    /// The status and body of a lookup's answer, errors encoded as the router does.
+    static func answer(_ result: Result<[UInt8], any Error>) -> (status: HTTPResponse.Status, body: [UInt8]) {
+        switch result {
+        case .success(let bytes):
+            return (.ok, bytes)
+        case .failure(let error):
+            let problem = error as? APIProblem ?? APIProblem(.internalServerError, "internal", "\(error)")
+            return (problem.status, ProblemMiddleware.problemBody(problem))
+        }
     }
 
     private func answer(context: ChannelHandlerContext) {
         guard let lookup else { return }
         backend.lookup(view: lookup.view, entity: lookup.entity, query: lookup.query, on: context.eventLoop).assumeIsolated().whenComplete { result in
-            let status: HTTPResponse.Status
-            let body: [UInt8]
-            switch result {
-            case .success(let bytes):
-                (status, body) = (.ok, bytes)
-            case .failure(let error):
-                let problem = error as? APIProblem ?? APIProblem(.internalServerError, "internal", "\(error)")
-                (status, body) = (problem.status, ProblemMiddleware.problemBody(problem))
-            }
+            let (status, body) = Self.answer(result)
             self.respond(status: status, body: body, context: context)
             RequestMetrics.record(route: RequestMetrics.lookupRoute, status: status.code, since: lookup.started)
             self.lookup = nil

@@ -179,12 +179,14 @@ struct ServeTests {
 
     struct Exchange: Decodable {
         let status: Int
+        let headers: [String: String]
         let body: String
     }
 
-    /// Lookups are answered on the event loop unless a request the router handles is still
-    /// unanswered on the connection. Sent pipelined, in one write, a mix of both must come back in
-    /// order, and a lookup's answer must be the same whichever side gave it.
+    /// Lookups are answered from the raw bytes while a connection asks only for plain lookups,
+    /// then on the event loop unless a request the router handles is still unanswered on the
+    /// connection. Sent pipelined, in one write, a mix of all three must come back in order, and a
+    /// lookup's answer (status, headers but Date, body) must be the same whichever side gave it.
     static func checkOneConnection(port: Int, at: Int64, token: String) throws {
         func get(_ path: String, headers: String = "") -> String {
             "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n\(headers)\r\n"
@@ -204,17 +206,39 @@ struct ServeTests {
             get("/v1/features/card/card-6?at=\(at)&at=1"),
             get("/v1/features/merchant/m%20x?at=\(at)"),
         ]
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("exchange-\(UUID().uuidString).json")
-        defer { try? FileManager.default.removeItem(at: file) }
-        try JSONSerialization.data(withJSONObject: requests).write(to: file)
-        var answers: [String: [Exchange]] = [:]
-        for mode in ["pipelined", "sequential"] {
-            answers[mode] = try PythonTools.runJSON("http_exchange.py", ["127.0.0.1", String(port), file.path, mode], as: [Exchange].self)
+        func exchange(_ requests: [String], _ mode: String) throws -> [Exchange] {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("exchange-\(UUID().uuidString).json")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try JSONSerialization.data(withJSONObject: requests).write(to: file)
+            return try PythonTools.runJSON("http_exchange.py", ["127.0.0.1", String(port), file.path, mode], as: [Exchange].self)
         }
-        let pipelined = try #require(answers["pipelined"]), sequential = try #require(answers["sequential"])
+        let pipelined = try exchange(requests, "pipelined"), sequential = try exchange(requests, "sequential")
         #expect(pipelined.map(\.status) == [200, 200, 200, 200, 404, 200, 200, 401, 400, 400, 200])
         #expect(pipelined.map(\.status) == sequential.map(\.status))
-        #expect(pipelined[0].body == pipelined[3].body, "a lookup answered on the event loop and by the router differ")
+        // The first lookup is answered from the raw bytes, the fourth by the router.
+        #expect(pipelined[0].body == pipelined[3].body, "a lookup answered from the raw bytes and by the router differ")
+        #expect(pipelined[0].headers == pipelined[3].headers, "\(pipelined[0].headers) vs \(pipelined[3].headers)")
+        #expect(pipelined[0].headers["content-type"] == "application/json" && pipelined[0].headers["server"] == "sluice")
+
+        // A connection of plain lookups only, each written one byte at a time, then pipelined:
+        // answered from the raw bytes throughout, errors included. A head in another form
+        // (HTTP/1.0, a Content-Length) goes to the HTTP pipeline, which answers it the same way.
+        let plain = [
+            get("/v1/features/card/card-1?at=\(at)"),
+            get("/v1/features/nope/card-1"),
+            get("/v1/features/merchant/m%20x?at=\(at)"),
+            "GET /v1/features/card/card-1?at=\(at) HTTP/1.1\r\nAuthorization:Bearer \(token)  \r\nX-Trace: a\tb\r\n\r\n",
+            get("/v1/features/card/card-1?at=\(at)", headers: "Content-Length: 0\r\n"),
+            "GET /v1/features/card/card-1?at=\(at) HTTP/1.0\r\nAuthorization: Bearer \(token)\r\nConnection: keep-alive\r\n\r\n",
+        ]
+        for mode in ["bytewise", "pipelined"] {
+            let answers = try exchange(plain, mode)
+            #expect(answers.map(\.status) == [200, 404, 200, 200, 200, 200], "\(mode)")
+            #expect(answers[0].headers == pipelined[3].headers && answers[0].body == pipelined[0].body, "\(mode)")
+            #expect(answers[1].body == pipelined[4].body && answers[1].headers["content-type"] == "application/json", "\(mode)")
+            #expect(answers[2].body == pipelined[10].body, "\(mode)")
+            for index in 3...5 { #expect(answers[index].body == pipelined[0].body, "\(mode) response \(index)") }
+        }
         let entities = [0: "card-1", 2: "card-2", 3: "card-1", 6: "card-3", 10: "m x"]
         for (index, entity) in entities {
             #expect(pipelined[index].body.contains("\"entity\":\"\(entity)\""), "response \(index): \(pipelined[index].body.prefix(120))")

@@ -1,9 +1,11 @@
 """Sends raw HTTP/1.1 requests on one connection and prints the responses as JSON.
 
-Usage: http_exchange.py HOST PORT REQUESTS.json pipelined|sequential
+Usage: http_exchange.py HOST PORT REQUESTS.json pipelined|sequential|bytewise
   pipelined:  every request in one write, then the responses read in order;
-  sequential: each request written after the previous response was read.
-Prints [{"status": int, "body": str}, ...] on its last line.
+  sequential: each request written after the previous response was read;
+  bytewise:   as sequential, each request written one byte per write.
+Prints [{"status": int, "headers": {lowercased name: value, Date left out}, "body": str}, ...]
+on its last line.
 """
 import json
 import socket
@@ -23,7 +25,8 @@ def read_response(stream):
         name, value = line.decode("latin-1").split(":", 1)
         headers[name.strip().lower()] = value.strip()
     body = stream.read(int(headers.get("content-length", "0")))
-    return {"status": status, "body": body.decode("utf-8")}
+    headers.pop("date", None)
+    return {"status": status, "headers": headers, "body": body.decode("utf-8")}
 
 
 def main():
@@ -31,6 +34,7 @@ def main():
     with open(path) as handle:
         requests = json.load(handle)
     connection = socket.create_connection((host, port), timeout=10)
+    connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     stream = connection.makefile("rb")
     responses = []
     if mode == "pipelined":
@@ -38,7 +42,12 @@ def main():
         responses = [read_response(stream) for _ in requests]
     else:
         for request in requests:
-            connection.sendall(request.encode("utf-8"))
+            data = request.encode("utf-8")
+            if mode == "bytewise":
+                for index in range(len(data)):
+                    connection.sendall(data[index:index + 1])
+            else:
+                connection.sendall(data)
             responses.append(read_response(stream))
     connection.close()
     print(json.dumps(responses))
