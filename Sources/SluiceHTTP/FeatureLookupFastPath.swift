@@ -45,8 +45,9 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
     /// Parts were passed to the router since its last read-complete event.
     private var readsPassedOn = false
     private var quiescing = false
-    /// A shutdown notice that waits for the lookup in progress before reaching the router.
-    private var quiesceHeld = false
+    /// End-of-input and shutdown events that wait for the lookup in progress (and the parts held
+    /// behind it) before reaching the router.
+    private var heldEvents: [Any] = []
 
     init(backend: any FeatureBackend, tokens: BearerTokens, serverName: String?) {
         self.backend = backend
@@ -162,9 +163,10 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
         while lookup?.answering != true, let part = held.popFirst() { take(part, context: context) }
         // The router's channel hands reads on at read-complete, and these came after it.
         if readsPassedOn { channelReadComplete(context: context) }
-        if quiesceHeld && lookup == nil && held.isEmpty {
-            quiesceHeld = false
-            context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        if !heldEvents.isEmpty && lookup == nil && held.isEmpty {
+            let events = heldEvents
+            heldEvents = []
+            for event in events { context.fireUserInboundEventTriggered(event) }
         }
     }
 
@@ -176,15 +178,19 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard event is ChannelShouldQuiesceEvent else {
+        // The end of the client's input (it may half-close after its requests) and a shutdown
+        // wait for the lookup being answered: passed on at once, the connection would be closed
+        // with its answer still owed.
+        let inputClosed = if case .inputClosed? = event as? ChannelEvent { true } else { false }
+        guard inputClosed || event is ChannelShouldQuiesceEvent else {
             context.fireUserInboundEventTriggered(event)
             return
         }
-        quiescing = true
-        if lookup == nil && held.isEmpty {
+        if event is ChannelShouldQuiesceEvent { quiescing = true }
+        if lookup == nil && held.isEmpty && heldEvents.isEmpty {
             context.fireUserInboundEventTriggered(event)
         } else {
-            quiesceHeld = true
+            heldEvents.append(event)
         }
     }
 }

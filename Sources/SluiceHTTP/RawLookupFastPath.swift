@@ -33,8 +33,8 @@ final class RawLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private var answering = false
     /// The connection belongs to the HTTP pipeline from now on.
     private var handedOver = false
-    /// A shutdown notice that waits for the lookup being answered.
-    private var quiesceHeld = false
+    /// End-of-input and shutdown events that wait for the lookups received to be answered.
+    private var heldEvents: [Any] = []
     /// A read was asked for while `pending` was over `maxPending`.
     private var readHeld = false
 
@@ -64,13 +64,14 @@ final class RawLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Takes complete lookups from `pending` until one is being answered, the bytes run out, or
-    /// a request that is not a plain lookup hands the connection over.
+    /// a request that is not a plain lookup hands the connection over. Once nothing is left to
+    /// answer, held events (end of input, shutdown) hand it over too.
     private func takeRequests(context: ChannelHandlerContext) {
-        while !answering, !handedOver, let buffer = pending, buffer.readableBytes > 0 {
+        requests: while !answering, !handedOver, let buffer = pending, buffer.readableBytes > 0 {
             let head = buffer.withUnsafeReadableBytes { RawRequestHead.parse($0, maxHead: Self.maxHead) }
             switch head {
             case .incomplete:
-                return
+                break requests
             case .other:
                 handOver(context: context)
             case .lookup(let target, let authorization, let length):
@@ -78,13 +79,14 @@ final class RawLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                     let (view, entity, query) = FeatureLookupFastPath.lookupArguments(path: target)
                 else {
                     handOver(context: context)
-                    return
+                    break requests
                 }
                 pending!.moveReaderIndex(forwardBy: length)
                 answer(view: view, entity: entity, query: query, context: context)
             }
         }
         if pending?.readableBytes == 0 { pending = nil }
+        if !answering && !handedOver && !heldEvents.isEmpty { handOver(context: context) }
         resumeReadingIfDrained(context: context)
     }
 
@@ -99,13 +101,7 @@ final class RawLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             context.writeAndFlush(self.wrapOutboundOut(out), promise: nil)
             RequestMetrics.record(route: RequestMetrics.lookupRoute, status: status.code, since: started)
             self.answering = false
-            if self.quiesceHeld {
-                self.quiesceHeld = false
-                self.handOver(context: context)
-                context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
-            } else {
-                self.takeRequests(context: context)
-            }
+            self.takeRequests(context: context)
         }
     }
 
@@ -122,7 +118,8 @@ final class RawLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         out.writeString("\r\n\r\n")
     }
 
-    /// Passes the bytes not taken, and every later one, to the HTTP pipeline.
+    /// Passes the bytes not taken, then the events held, and every later one, to the HTTP
+    /// pipeline.
     private func handOver(context: ChannelHandlerContext) {
         handedOver = true
         if let rest = pending, rest.readableBytes > 0 {
@@ -131,6 +128,9 @@ final class RawLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             context.fireChannelReadComplete()
         }
         pending = nil
+        let events = heldEvents
+        heldEvents = []
+        for event in events { context.fireUserInboundEventTriggered(event) }
         resumeReadingIfDrained(context: context)
     }
 
@@ -162,17 +162,16 @@ final class RawLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard event is ChannelShouldQuiesceEvent, !handedOver else {
+        // The end of the client's input (it may half-close after its requests) and a shutdown
+        // wait until the requests already received are answered: passed on at once, the pipeline
+        // would close the connection with answers still owed.
+        let waits = if case .inputClosed? = event as? ChannelEvent { true } else { event is ChannelShouldQuiesceEvent }
+        guard waits, !handedOver else {
             context.fireUserInboundEventTriggered(event)
             return
         }
-        if answering {
-            quiesceHeld = true
-        } else {
-            // The pipeline closes the connection once it has answered what it was handed.
-            handOver(context: context)
-            context.fireUserInboundEventTriggered(event)
-        }
+        heldEvents.append(event)
+        if !answering { takeRequests(context: context) }
     }
 }
 

@@ -231,6 +231,11 @@ struct ServeTests {
             get("/v1/features/card/card-1?at=\(at)", headers: "Content-Length: 0\r\n"),
             "GET /v1/features/card/card-1?at=\(at) HTTP/1.0\r\nAuthorization: Bearer \(token)\r\nConnection: keep-alive\r\n\r\n",
         ]
+        // A client may shut its side down after its last request: that answer is still owed,
+        // from the raw bytes and after the hand-over alike.
+        #expect(try exchange(requests, "halfclosed").map(\.status) == pipelined.map(\.status))
+        #expect(try exchange(Array(plain.prefix(4)), "halfclosed").map(\.status) == [200, 404, 200, 200])
+
         for mode in ["bytewise", "pipelined"] {
             let answers = try exchange(plain, mode)
             #expect(answers.map(\.status) == [200, 404, 200, 200, 200, 200], "\(mode)")

@@ -3,7 +3,8 @@
 Usage: http_exchange.py HOST PORT REQUESTS.json pipelined|sequential|bytewise
   pipelined:  every request in one write, then the responses read in order;
   sequential: each request written after the previous response was read;
-  bytewise:   as sequential, each request written one byte per write.
+  bytewise:   as sequential, each request written one byte per write;
+  halfclosed: as sequential, the connection's write side shut down after the last request.
 Prints [{"status": int, "headers": {lowercased name: value, Date left out}, "body": str}, ...]
 on its last line.
 """
@@ -41,13 +42,15 @@ def main():
         connection.sendall("".join(requests).encode("utf-8"))
         responses = [read_response(stream) for _ in requests]
     else:
-        for request in requests:
+        for number, request in enumerate(requests):
             data = request.encode("utf-8")
             if mode == "bytewise":
                 for index in range(len(data)):
                     connection.sendall(data[index:index + 1])
             else:
                 connection.sendall(data)
+            if mode == "halfclosed" and number == len(requests) - 1:
+                connection.shutdown(socket.SHUT_WR)
             responses.append(read_response(stream))
     connection.close()
     print(json.dumps(responses))
