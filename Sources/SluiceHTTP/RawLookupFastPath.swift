@@ -6,8 +6,8 @@ import NIOCore
 
 /// Answers single lookups (GET /v1/features/{view}/{entityId}) from the connection's bytes,
 /// before HTTP decoding: on a connection that only asks for lookups (a scoring service's), a
-/// lookup then costs no HTTP parser, no conversions between HTTP types and no response encoder,
-/// about a tenth of a request's CPU.
+/// lookup then costs no HTTP parser, no conversions between HTTP types and no response encoder
+/// (together about a fifth of the server's CPU per lookup).
 ///
 /// It reads only the plainest form of the request: `GET <target> HTTP/1.1`, CRLF line ends,
 /// header names that are tokens, no body and none of the headers that change how a message is
@@ -18,7 +18,7 @@ import NIOCore
 /// bytes, in order; there `FeatureLookupFastPath` still answers lookups on the event loop. Only
 /// complete requests without a body are ever taken here, so both sides agree where every request
 /// ends. Answers are the router's to the byte, errors included (same backend, same encoding).
-final class RawLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler {
+final class RawLookupFastPath: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
     typealias OutboundIn = ByteBuffer
