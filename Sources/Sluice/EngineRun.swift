@@ -359,14 +359,16 @@ final class EngineRun {
     @discardableResult
     private func finishInFlight() -> Bool {
         let waitStart = ContinuousClock.now
-        guard let batch = inFlight, let outcome = writer.collect() else { return true }
+        guard let batch = inFlight, let (outcome, finished) = writer.collect() else { return true }
         phases.waitForWrite += ContinuousClock.now - waitStart
         inFlight = nil
         if case .failure(let error) = outcome {
             recoverFromFailedBatch(error)
             return false
         }
-        let written = ContinuousClock.now
+        // Timed to the write's last reply, not to this collection, which a live engine only
+        // makes when the next batch arrives.
+        let written = finished.instant
         phases.write += written - batch.writeStarted
         metrics.redisWriteDuration.recordNanoseconds((written - batch.writeStarted).nanoseconds)
         for (partition, progress) in batch.progress {
@@ -391,7 +393,7 @@ final class EngineRun {
         if let oldest = batch.oldestMessageTime {
             // From the producer's timestamp of the batch's oldest message to its state being
             // readable: how stale the online store can be (clocks of one machine, or synced ones).
-            let staleness = max(0, Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) - oldest)
+            let staleness = max(0, finished.epochMillis - oldest)
             metrics.batchStaleness.recordNanoseconds(staleness * 1_000_000)
             phases.stalenessMax = max(phases.stalenessMax, .milliseconds(staleness))
         }

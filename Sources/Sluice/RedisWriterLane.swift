@@ -1,19 +1,30 @@
 import Dispatch
+import Foundation
 import SluiceRedis
 
 /// Writes one batch transaction at a time on a connection and thread of its own, so the engine
 /// can decode and apply batch N+1 while batch N's MULTI/EXEC is on the wire.
 ///
-/// `@unchecked Sendable`: the connection is only used on `queue`; `outcome` is written on `queue`
-/// before `done` is signalled and read by the engine thread only after waiting on `done`.
+/// `@unchecked Sendable`: the connection is only used on `queue`; `outcome` and `finished` are
+/// written on `queue` before `done` is signalled and read by the engine thread only after waiting
+/// on `done`.
 final class RedisWriterLane: @unchecked Sendable {
     private let connection: RedisConnection
     private let queue = DispatchQueue(label: "sluice.engine.writer")
     private let done = DispatchSemaphore(value: 0)
     private var outcome: Result<Void, any Error>?
+    private var finished: WriteFinished?
     /// A transaction was submitted and its outcome not yet collected (engine thread only).
     private(set) var isBusy = false
     private var collected: Result<Void, any Error>?
+
+    /// When a write's last reply arrived: its state was readable from then on, however much later
+    /// the engine collected the outcome (a live engine does so when the next batch comes).
+    struct WriteFinished {
+        let instant: ContinuousClock.Instant
+        /// Wall-clock time, epoch milliseconds (to compare with producers' message timestamps).
+        let epochMillis: Int64
+    }
 
     init(connection: RedisConnection) {
         self.connection = connection
@@ -37,6 +48,7 @@ final class RedisWriterLane: @unchecked Sendable {
             } catch {
                 self.outcome = .failure(error)
             }
+            self.finished = WriteFinished(instant: .now, epochMillis: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
             self.done.signal()
         }
     }
@@ -56,12 +68,14 @@ final class RedisWriterLane: @unchecked Sendable {
         collected = outcome
     }
 
-    /// The outcome of the submitted transaction (waiting for it if needed); nil when none.
-    func collect() -> Result<Void, any Error>? {
+    /// The outcome of the submitted transaction and when it finished (waiting for it if needed);
+    /// nil when none.
+    func collect() -> (outcome: Result<Void, any Error>, finished: WriteFinished)? {
         guard isBusy else { return nil }
         waitIfBusy()
         isBusy = false
         defer { collected = nil }
-        return collected
+        guard let collected, let finished else { return nil }
+        return (collected, finished)
     }
 }
