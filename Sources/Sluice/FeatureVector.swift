@@ -1,3 +1,5 @@
+import SluiceCore
+
 /// A view's features for one entity as of one read time.
 public struct FeatureVector: Sendable, Equatable {
     public var view: String
@@ -50,19 +52,7 @@ struct JSONBytes: TextOutputStream {
         }
     }
 
-    mutating func appendInteger(_ value: Int64) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var start = digits.count
-            repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
-        }
-    }
+    mutating func appendInteger(_ value: Int64) { DecimalText.append(value, to: &bytes) }
 
     mutating func write(_ string: String) { bytes.append(contentsOf: string.utf8) }
 

@@ -21,11 +21,11 @@ public enum TileCodec {
 
     /// Appends the field name's bytes, without building a String.
     public static func appendFieldName(tileSize: Int64, tile: Int64, partition: Int32, to buffer: inout [UInt8]) {
-        appendDecimal(tileSize, to: &buffer)
+        DecimalText.append(tileSize, to: &buffer)
         buffer.append(UInt8(ascii: ":"))
-        appendDecimal(tile, to: &buffer)
+        DecimalText.append(tile, to: &buffer)
         buffer.append(UInt8(ascii: ":"))
-        appendDecimal(Int64(partition), to: &buffer)
+        DecimalText.append(Int64(partition), to: &buffer)
     }
 
     /// The field holding the offset of the newest event of `partition` applied to the entity's
@@ -33,28 +33,13 @@ public enum TileCodec {
     public static func appendAppliedOffsetFieldName(partition: Int32, to buffer: inout [UInt8]) {
         buffer.append(UInt8(ascii: "o"))
         buffer.append(UInt8(ascii: ":"))
-        appendDecimal(Int64(partition), to: &buffer)
+        DecimalText.append(Int64(partition), to: &buffer)
     }
 
     /// The partition of an applied-offset field name, nil for any other field.
     public static func parseAppliedOffsetFieldName(_ name: [UInt8]) -> Int32? {
         guard name.count > 2, name[0] == UInt8(ascii: "o"), name[1] == UInt8(ascii: ":") else { return nil }
         return Int32(String(decoding: name[2...], as: UTF8.self))
-    }
-
-    private static func appendDecimal(_ value: Int64, to buffer: inout [UInt8]) {
-        if value < 0 { buffer.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        // Digits from the last, into a stack buffer, then appended in one go.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var start = digits.count
-            repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
-        }
     }
 
     /// Parses a field name into (tile size, tile index, partition).
