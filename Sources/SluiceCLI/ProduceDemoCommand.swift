@@ -27,6 +27,8 @@ struct ProduceDemoCommand: AsyncParsableCommand {
     var partitions: Int = 4
     @Option(help: "Distinct cards (ids card-0 ...). (default: events / 8)")
     var cards: Int?
+    @Flag(help: "Start with one event for every card, in id order, so that each card has state; the skewed traffic follows.")
+    var everyCard = false
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var logging: LoggingOptions
@@ -36,6 +38,9 @@ struct ProduceDemoCommand: AsyncParsableCommand {
         guard (0...1).contains(malformed) else { throw ValidationError("--malformed must be within 0...1") }
         if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
         if let cards, cards <= 0 { throw ValidationError("--cards must be positive") }
+        if everyCard, events < cards ?? max(200, events / 8) {
+            throw ValidationError("--every-card needs at least as many --events as cards")
+        }
         guard DurationText.milliseconds(span) != nil else { throw ValidationError("--span '\(span)' is not a duration such as 30m or 2h") }
     }
 
@@ -52,6 +57,7 @@ struct ProduceDemoCommand: AsyncParsableCommand {
         options.seed = seed
         options.malformedFraction = malformed
         options.cards = cards
+        options.everyCard = everyCard
         let total = events
         let summary = try await DemoProducer.run(
             options: options, rate: rate, topic: topic, labelsTopic: labelsTopic, partitions: partitions,
