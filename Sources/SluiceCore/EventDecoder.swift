@@ -20,13 +20,16 @@ public struct EventDecoder: Sendable {
     public let source: SourceSpec
     private let fieldNames: [[UInt8]]
     private let eventTimeIndex: Int
-    private let entityFieldIndexes: Set<Int>
+    /// Per schema field, whether it is an entity key (an array: a set lookup per field and event
+    /// showed in profiles).
+    private let isEntityField: [Bool]
 
     public init(source: SourceSpec, entityFields: [String]) {
         self.source = source
         self.fieldNames = source.fields.map { Array($0.name.utf8) }
         self.eventTimeIndex = source.fieldIndex(source.eventTimeField) ?? 0
-        self.entityFieldIndexes = Set(entityFields.compactMap { source.fieldIndex($0) })
+        let entityIndexes = Set(entityFields.compactMap { source.fieldIndex($0) })
+        self.isEntityField = source.fields.indices.map { entityIndexes.contains($0) }
     }
 
     /// Decodes `bytes`; `messageTimestamp` (epoch ms, from Kafka) bounds how far in the future the
@@ -36,27 +39,31 @@ public struct EventDecoder: Sendable {
             return .failure(Rejection(.oversized, "message of \(bytes.count) bytes exceeds max_message_bytes \(source.maxMessageBytes)"))
         }
         var values = [FieldValue](repeating: .null, count: fieldNames.count)
-        var seen = SeenFields()
-        var scanner = JSONScanner(bytes)
-        do {
-            try scanner.scanObject { scanner, key in
-                guard let index = fieldIndex(of: key) else {
-                    try scanner.skipValue()
-                    return
+        // Fields through a buffer pointer, which lends them: `source.fields[index]` copied each
+        // (a retain and release of its strings) per field and event.
+        let failure: Rejection? = source.fields.withUnsafeBufferPointer { fields in
+            var seen = SeenFields()
+            var scanner = JSONScanner(bytes)
+            do {
+                try scanner.scanObject { scanner, key in
+                    guard let index = fieldIndex(of: key) else {
+                        try scanner.skipValue()
+                        return
+                    }
+                    if seen.insert(index) { throw Rejection(.malformedJSON, "field '\(fields[index].name)' appears twice") }
+                    values[index] = try scanner.scanValue(for: fields[index])
                 }
-                if seen.insert(index) { throw Rejection(.malformedJSON, "field '\(source.fields[index].name)' appears twice") }
-                values[index] = try scanner.scanValue(for: source.fields[index])
+            } catch let rejection as Rejection {
+                return rejection
+            } catch {
+                return Rejection(.malformedJSON, "\(error)")
             }
-        } catch let rejection as Rejection {
-            return .failure(rejection)
-        } catch {
-            return .failure(Rejection(.malformedJSON, "\(error)"))
-        }
-        for (index, field) in source.fields.enumerated() {
-            if let rejection = check(values[index], of: field, isEntity: entityFieldIndexes.contains(index)) {
-                return .failure(rejection)
+            for index in fields.indices {
+                if let rejection = check(values[index], of: fields[index], isEntity: isEntityField[index]) { return rejection }
             }
+            return nil
         }
+        if let failure { return .failure(failure) }
         guard case .int(let eventTime) = values[eventTimeIndex] else {
             return .failure(Rejection(.missingField, "event time field '\(source.eventTimeField)' is missing"))
         }
