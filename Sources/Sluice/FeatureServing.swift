@@ -242,25 +242,22 @@ public final class FeatureServing: FeatureBackend {
 
     /// Appends the vector's JSON as bytes (the per-request hot path: no intermediate strings).
     public static func encode(_ vector: FeatureVector, into out: inout [UInt8]) {
-        var json = JSONBytes(bytes: out)
-        out = []
-        json.bytes.append(contentsOf: "{\"view\":".utf8)
-        appendJSONString(vector.view, to: &json.bytes)
-        json.bytes.append(contentsOf: ",\"entity\":".utf8)
-        appendJSONString(vector.entity, to: &json.bytes)
-        json.bytes.append(contentsOf: ",\"at\":".utf8)
-        json.appendInteger(vector.at)
-        json.bytes.append(contentsOf: ",\"features\":{".utf8)
+        out.append(contentsOf: "{\"view\":".utf8)
+        appendJSONString(vector.view, to: &out)
+        out.append(contentsOf: ",\"entity\":".utf8)
+        appendJSONString(vector.entity, to: &out)
+        out.append(contentsOf: ",\"at\":".utf8)
+        DecimalText.append(vector.at, to: &out)
+        out.append(contentsOf: ",\"features\":{".utf8)
         for (index, name) in vector.names.enumerated() {
-            if index > 0 { json.bytes.append(UInt8(ascii: ",")) }
-            appendJSONString(name, to: &json.bytes)
-            json.bytes.append(UInt8(ascii: ":"))
-            json.appendNumber(vector.values[index])
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendJSONString(name, to: &out)
+            out.append(UInt8(ascii: ":"))
+            appendJSONNumber(vector.values[index], to: &out)
         }
-        json.bytes.append(contentsOf: "},\"newest_event_time\":".utf8)
-        if let newest = vector.newestEventTime { json.appendInteger(newest) } else { json.bytes.append(contentsOf: "null".utf8) }
-        json.bytes.append(UInt8(ascii: "}"))
-        out = json.bytes
+        out.append(contentsOf: "},\"newest_event_time\":".utf8)
+        if let newest = vector.newestEventTime { DecimalText.append(newest, to: &out) } else { out.append(contentsOf: "null".utf8) }
+        out.append(UInt8(ascii: "}"))
     }
 
     static func catalog(_ topology: Topology) -> String {

@@ -29,34 +29,34 @@ public struct FeatureVector: Sendable, Equatable {
 
 /// A JSON number: integral values without a fraction, others in Swift's shortest round-trip form.
 func jsonNumber(_ value: Double?) -> String {
-    var out = JSONBytes()
-    out.appendNumber(value)
-    return String(decoding: out.bytes, as: UTF8.self)
+    var out: [UInt8] = []
+    appendJSONNumber(value, to: &out)
+    return String(decoding: out, as: UTF8.self)
 }
 
-/// JSON text being built as bytes. Numbers are written straight into it (through the standard
-/// library's text output, which hands doubles over as ASCII): no string per number.
-struct JSONBytes: TextOutputStream {
-    var bytes: [UInt8] = []
-
-    /// `jsonNumber`'s text: null for nil and non-finite values.
-    mutating func appendNumber(_ value: Double?) {
-        guard let value, value.isFinite else {
-            bytes.append(contentsOf: "null".utf8)
-            return
-        }
-        if value == value.rounded(), abs(value) < 1e15 {
-            appendInteger(Int64(value))
-        } else {
-            value.write(to: &self)
+/// Appends `jsonNumber`'s text without building a String (once per feature of every answer).
+func appendJSONNumber(_ value: Double?, to out: inout [UInt8]) {
+    guard let value, value.isFinite else {
+        out.append(contentsOf: "null".utf8)
+        return
+    }
+    if value == value.rounded(), abs(value) < 1e15 {
+        DecimalText.append(Int64(value), to: &out)
+    } else {
+        // The standard library hands a double's text to a stream as ASCII bytes.
+        withUnsafeMutablePointer(to: &out) { out in
+            var stream = ByteStream(out: out)
+            value.write(to: &stream)
         }
     }
+}
 
-    mutating func appendInteger(_ value: Int64) { DecimalText.append(value, to: &bytes) }
+private struct ByteStream: TextOutputStream {
+    let out: UnsafeMutablePointer<[UInt8]>
 
-    mutating func write(_ string: String) { bytes.append(contentsOf: string.utf8) }
+    mutating func write(_ string: String) { out.pointee.append(contentsOf: string.utf8) }
 
-    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: buffer) }
+    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { out.pointee.append(contentsOf: buffer) }
 }
 
 /// Appends `text` as a JSON string; text without quotes, backslashes or control characters (ids

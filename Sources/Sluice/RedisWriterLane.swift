@@ -5,18 +5,19 @@ import SluiceRedis
 /// Writes one batch transaction at a time on a connection and thread of its own, so the engine
 /// can decode and apply batch N+1 while batch N's MULTI/EXEC is on the wire.
 ///
-/// `@unchecked Sendable`: the connection is only used on `queue`; `outcome` and `finished` are
-/// written on `queue` before `done` is signalled and read by the engine thread only after waiting
-/// on `done`.
+/// `@unchecked Sendable`: the connection is only used on `queue`; `outcome` is written on `queue`
+/// before `done` is signalled and read by the engine thread only after waiting on `done`.
 final class RedisWriterLane: @unchecked Sendable {
     private let connection: RedisConnection
     private let queue = DispatchQueue(label: "sluice.engine.writer")
     private let done = DispatchSemaphore(value: 0)
-    private var outcome: Result<Void, any Error>?
-    private var finished: WriteFinished?
+    private var outcome: Outcome?
     /// A transaction was submitted and its outcome not yet collected (engine thread only).
     private(set) var isBusy = false
-    private var collected: Result<Void, any Error>?
+    private var collected: Outcome?
+
+    /// A write's result, and when its last reply arrived.
+    typealias Outcome = (result: Result<Void, any Error>, finished: WriteFinished)
 
     /// When a write's last reply arrived: its state was readable from then on, however much later
     /// the engine collected the outcome (a live engine does so when the next batch comes).
@@ -38,17 +39,18 @@ final class RedisWriterLane: @unchecked Sendable {
         isBusy = true
         collected = nil
         queue.async {
+            let result: Result<Void, any Error>
             do {
                 if atomically {
                     _ = try self.connection.transaction(batch)
                 } else if let message = try self.connection.execute(batch).lazy.compactMap(\.errorMessage).first {
                     throw RedisError(.serverError, "a batch write was refused: \(message)", serverMessage: message)
                 }
-                self.outcome = .success(())
+                result = .success(())
             } catch {
-                self.outcome = .failure(error)
+                result = .failure(error)
             }
-            self.finished = WriteFinished(instant: .now, epochMillis: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+            self.outcome = (result, WriteFinished(instant: .now, epochMillis: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))))
             self.done.signal()
         }
     }
@@ -70,12 +72,11 @@ final class RedisWriterLane: @unchecked Sendable {
 
     /// The outcome of the submitted transaction and when it finished (waiting for it if needed);
     /// nil when none.
-    func collect() -> (outcome: Result<Void, any Error>, finished: WriteFinished)? {
+    func collect() -> Outcome? {
         guard isBusy else { return nil }
         waitIfBusy()
         isBusy = false
         defer { collected = nil }
-        guard let collected, let finished else { return nil }
-        return (collected, finished)
+        return collected
     }
 }

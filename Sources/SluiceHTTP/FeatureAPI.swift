@@ -71,8 +71,7 @@ public struct FeatureAPI: Service {
     }
 
     public func run() async throws {
-        let backend = self.backend
-        let tokens = BearerTokens(configuration.tokens)
+        let lookups = LookupAnswering(backend: backend, tokens: BearerTokens(configuration.tokens), serverName: "sluice")
         let application = Application(
             router: makeRouter(),
             // Single lookups, the hot route, are answered on the event loop: from the raw bytes
@@ -80,12 +79,8 @@ public struct FeatureAPI: Service {
             // fast path; everything else reaches the router.
             server: HTTPServerBuilder { responder in
                 LookupHTTP1Channel(
-                    http1: HTTP1Channel(
-                        responder: responder,
-                        configuration: .init(additionalChannelHandlers: [
-                            FeatureLookupFastPath(backend: backend, tokens: tokens, serverName: "sluice")
-                        ])),
-                    backend: backend, tokens: tokens, serverName: "sluice")
+                    http1: HTTP1Channel(responder: responder, configuration: .init(additionalChannelHandlers: [FeatureLookupFastPath(lookups)])),
+                    lookups: lookups)
             },
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "sluice"),

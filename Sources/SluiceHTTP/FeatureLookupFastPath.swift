@@ -21,9 +21,7 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    private let backend: any FeatureBackend
-    private let tokens: BearerTokens
-    private let serverName: String?
+    private let lookups: LookupAnswering
 
     private struct Lookup {
         let view: String
@@ -49,10 +47,8 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
     /// behind it) before reaching the router.
     private var heldEvents: [Any] = []
 
-    init(backend: any FeatureBackend, tokens: BearerTokens, serverName: String?) {
-        self.backend = backend
-        self.tokens = tokens
-        self.serverName = serverName
+    init(_ lookups: LookupAnswering) {
+        self.lookups = lookups
     }
 
     // MARK: - Requests
@@ -69,7 +65,7 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
     private func take(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(let request):
-            if routedInFlight == 0, !quiescing, let lookup = Self.lookup(request, tokens: tokens) {
+            if routedInFlight == 0, !quiescing, let lookup = Self.lookup(request, lookups: lookups) {
                 self.lookup = lookup
                 routingCurrent = false
             } else {
@@ -104,41 +100,19 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
     /// The lookup a request asks for, or nil for one the router should see: any other route or
     /// method, a Connection header (the router closes connections that ask for it), a refused
     /// token (the router answers 401) or malformed arguments (the router words the error).
-    private static func lookup(_ request: HTTPRequest, tokens: BearerTokens) -> Lookup? {
+    private static func lookup(_ request: HTTPRequest, lookups: LookupAnswering) -> Lookup? {
         guard request.method == .get, let path = request.path, path.hasPrefix("/v1/features/"),
-            request.headerFields[.connection] == nil
+            request.headerFields[.connection] == nil, lookups.admits(authorization: request.headerFields[.authorization]),
+            let (view, entity, query) = LookupAnswering.arguments(path: path)
         else { return nil }
-        if !tokens.isEmpty && !tokens.accept(request.headerFields[.authorization]) { return nil }
-        guard let (view, entity, query) = lookupArguments(path: path) else { return nil }
         return Lookup(view: view, entity: entity, query: query, started: .now)
-    }
-
-    /// The view, entity id and query of a lookup's request target (path and query), or nil when
-    /// it is not one or the router words an error for its arguments.
-    static func lookupArguments(path: String) -> (view: String, entity: String, query: [String: String])? {
-        let uri = URI(path)
-        let parts = uri.path.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 5, parts[1] == "v1", parts[2] == "features", !parts[3].isEmpty, !parts[4].isEmpty else { return nil }
-        return try? FeatureAPI.lookupArguments(view: parts[3], entity: parts[4], uri: uri)
-    }
-
-    /// The status and body of a lookup's answer, errors encoded as the router does.
-    static func answer(_ result: Result<[UInt8], any Error>) -> (status: HTTPResponse.Status, body: [UInt8]) {
-        switch result {
-        case .success(let bytes):
-            return (.ok, bytes)
-        case .failure(let error):
-            let problem = error as? APIProblem ?? APIProblem(.internalServerError, "internal", "\(error)")
-            return (problem.status, ProblemMiddleware.problemBody(problem))
-        }
     }
 
     private func answer(context: ChannelHandlerContext) {
         guard let lookup else { return }
-        backend.lookup(view: lookup.view, entity: lookup.entity, query: lookup.query, on: context.eventLoop).assumeIsolated().whenComplete { result in
-            let (status, body) = Self.answer(result)
+        lookups.answer(view: lookup.view, entity: lookup.entity, query: lookup.query, started: lookup.started, on: context.eventLoop) {
+            status, body in
             self.respond(status: status, body: body, context: context)
-            RequestMetrics.record(route: RequestMetrics.lookupRoute, status: status.code, since: lookup.started)
             self.lookup = nil
             self.takeHeld(context: context)
         }
@@ -150,7 +124,7 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
         fields[.contentType] = "application/json"
         fields[.contentLength] = String(body.count)
         fields[.date] = HTTPDate.now
-        if let serverName { fields[.server] = serverName }
+        if let serverName = lookups.serverName { fields[.server] = serverName }
         var buffer = context.channel.allocator.buffer(capacity: body.count)
         buffer.writeBytes(body)
         context.write(wrapOutboundOut(.head(HTTPResponse(status: status, headerFields: fields))), promise: nil)
@@ -178,11 +152,7 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // The end of the client's input (it may half-close after its requests) and a shutdown
-        // wait for the lookup being answered: passed on at once, the connection would be closed
-        // with its answer still owed.
-        let inputClosed = if case .inputClosed? = event as? ChannelEvent { true } else { false }
-        guard inputClosed || event is ChannelShouldQuiesceEvent else {
+        guard LookupAnswering.waitsForAnswers(event) else {
             context.fireUserInboundEventTriggered(event)
             return
         }

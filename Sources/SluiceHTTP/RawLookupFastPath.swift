@@ -24,9 +24,7 @@ final class RawLookupFastPath: ChannelDuplexHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private let backend: any FeatureBackend
-    private let tokens: BearerTokens
-    private let serverName: String?
+    private let lookups: LookupAnswering
     /// Bytes received and not taken yet.
     private var pending: ByteBuffer?
     /// A lookup is being answered; bytes that arrive meanwhile wait in `pending`.
@@ -43,10 +41,8 @@ final class RawLookupFastPath: ChannelDuplexHandler {
     /// Pipelined bytes kept waiting before reads pause (backpressure).
     static let maxPending = 64 * 1024
 
-    init(backend: any FeatureBackend, tokens: BearerTokens, serverName: String?) {
-        self.backend = backend
-        self.tokens = tokens
-        self.serverName = serverName
+    init(_ lookups: LookupAnswering) {
+        self.lookups = lookups
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -75,8 +71,7 @@ final class RawLookupFastPath: ChannelDuplexHandler {
             case .other:
                 handOver(context: context)
             case .lookup(let target, let authorization, let length):
-                guard tokens.isEmpty || tokens.accept(authorization),
-                    let (view, entity, query) = FeatureLookupFastPath.lookupArguments(path: target)
+                guard lookups.admits(authorization: authorization), let (view, entity, query) = LookupAnswering.arguments(path: target)
                 else {
                     handOver(context: context)
                     break requests
@@ -92,14 +87,11 @@ final class RawLookupFastPath: ChannelDuplexHandler {
 
     private func answer(view: String, entity: String, query: [String: String], context: ChannelHandlerContext) {
         answering = true
-        let started = ContinuousClock.now
-        backend.lookup(view: view, entity: entity, query: query, on: context.eventLoop).assumeIsolated().whenComplete { result in
-            let (status, body) = FeatureLookupFastPath.answer(result)
+        lookups.answer(view: view, entity: entity, query: query, started: .now, on: context.eventLoop) { status, body in
             var out = context.channel.allocator.buffer(capacity: body.count + 160)
-            Self.writeHead(status: status, contentLength: body.count, serverName: self.serverName, into: &out)
+            Self.writeHead(status: status, contentLength: body.count, serverName: self.lookups.serverName, into: &out)
             out.writeBytes(body)
             context.writeAndFlush(self.wrapOutboundOut(out), promise: nil)
-            RequestMetrics.record(route: RequestMetrics.lookupRoute, status: status.code, since: started)
             self.answering = false
             self.takeRequests(context: context)
         }
@@ -162,11 +154,7 @@ final class RawLookupFastPath: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // The end of the client's input (it may half-close after its requests) and a shutdown
-        // wait until the requests already received are answered: passed on at once, the pipeline
-        // would close the connection with answers still owed.
-        let waits = if case .inputClosed? = event as? ChannelEvent { true } else { event is ChannelShouldQuiesceEvent }
-        guard waits, !handedOver else {
+        guard LookupAnswering.waitsForAnswers(event), !handedOver else {
             context.fireUserInboundEventTriggered(event)
             return
         }
@@ -288,14 +276,11 @@ enum RawRequestHead: Equatable {
 /// Hummingbird's HTTP/1.1 child channel with `RawLookupFastPath` in front of its HTTP decoder.
 struct LookupHTTP1Channel: ServerChildChannel {
     let http1: HTTP1Channel
-    let backend: any FeatureBackend
-    let tokens: BearerTokens
-    let serverName: String?
+    let lookups: LookupAnswering
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
         http1.setup(channel: channel, logger: logger).flatMapThrowing { value in
-            try channel.pipeline.syncOperations.addHandler(
-                RawLookupFastPath(backend: backend, tokens: tokens, serverName: serverName), position: .first)
+            try channel.pipeline.syncOperations.addHandler(RawLookupFastPath(lookups), position: .first)
             return value
         }
     }

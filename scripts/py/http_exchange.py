@@ -1,6 +1,6 @@
 """Sends raw HTTP/1.1 requests on one connection and prints the responses as JSON.
 
-Usage: http_exchange.py HOST PORT REQUESTS.json pipelined|sequential|bytewise
+Usage: http_exchange.py HOST PORT REQUESTS.json pipelined|sequential|bytewise|halfclosed
   pipelined:  every request in one write, then the responses read in order;
   sequential: each request written after the previous response was read;
   bytewise:   as sequential, each request written one byte per write;
