@@ -8,8 +8,14 @@ public struct EngineConfiguration: Sendable {
     /// Exit once every assigned partition reached its end and all state is written.
     public var untilEnd: Bool = false
     /// Most messages processed in one batch (one Redis write: a pipeline, or one transaction with
-    /// a feature log). Default 20 000: larger batches write hot entities once for many events.
-    public var maxBatchMessages: Int = 20_000
+    /// a feature log). Larger batches write an entity once for more of its events; the engine
+    /// also keeps a batch near a second of work. Default (nil): 100 000 as a pipeline, which Redis
+    /// interleaves with lookups, and 20 000 with a feature log, whose transactions readers wait
+    /// behind.
+    public var maxBatchMessages: Int?
+
+    /// `maxBatchMessages`, or its default for the way batches are written.
+    public var batchMessageLimit: Int { maxBatchMessages ?? (offlineLog == nil ? 100_000 : 20_000) }
     /// How long a poll waits for the first message. Default 50 ms.
     public var pollTimeout: Duration = .milliseconds(50)
     /// How often a progress line is printed; nil prints none. Default 2 s.

@@ -60,7 +60,7 @@ final class EngineRun {
         self.writer = RedisWriterLane(connection: writer)
         self.engine = engine
         // Start small: the cost per message is unknown until a batch was measured.
-        self.batchLimit = min(engine.configuration.maxBatchMessages, 1_000)
+        self.batchLimit = min(engine.configuration.batchMessageLimit, 1_000)
         let compiled = engine.compiled
         self.compiled = compiled
         self.layouts = compiled.layouts
@@ -351,7 +351,7 @@ final class EngineRun {
         costPerMessage = costPerMessage == 0 ? cost : 0.8 * costPerMessage + 0.2 * cost
         let affordable = Int(1e9 / max(costPerMessage, 1))
         // Grow at most fourfold per batch, so one cheap batch cannot invite a huge slow one.
-        batchLimit = min(engine.configuration.maxBatchMessages, max(100, min(affordable, batchLimit * 4)))
+        batchLimit = min(engine.configuration.batchMessageLimit, max(100, min(affordable, batchLimit * 4)))
     }
 
     /// Collects the write in flight: on success its partitions' progress becomes committed and it

@@ -16,8 +16,8 @@ struct RunCommand: AsyncParsableCommand {
     var group: String?
     @Flag(help: "Exit 0 once every assigned partition reached its end and all state is written.")
     var untilEnd = false
-    @Option(help: "Most messages per batch (one Redis write; one transaction with --offline-dir, which readers wait behind).")
-    var batchSize: Int = 20_000
+    @Option(help: "Most messages per batch: one Redis write (one transaction with --offline-dir, which readers wait behind). (default: 100000; 20000 with --offline-dir)")
+    var batchSize: Int?
     @Option(help: "Threads applying a batch, one view of one partition at a time each (one view with --offline-dir). (default: the number of cores)")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Do not print progress lines.")
@@ -39,6 +39,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--offline-roll-rows, --offline-roll-megabytes and --offline-roll-seconds must be positive")
         }
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive") }
     }
 
     func run() async throws {
