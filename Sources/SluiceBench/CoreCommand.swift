@@ -18,11 +18,17 @@ struct CoreCommand: ParsableCommand {
     @Option var rounds = 5
     @Option(help: "Source partitions the events are spread over by card, as the topic is keyed.")
     var partitions = 4
+    @Option(help: "Cards and merchants of the demo traffic (default: the generator's). Few of them keep the state in the CPU's caches.")
+    var cards: Int?
+    @Option var merchants: Int?
 
     func run() throws {
         let compiled = CompiledTopology(try TopologyLoader.load(file: topology))
         let step = EventStep(topology: compiled.topology, layouts: compiled.layouts)
-        var generator = DemoGenerator(DemoGenerator.Options(events: events, startTime: 1_790_000_000_000, span: 2 * 3_600_000))  // produce-demo's default span
+        var options = DemoGenerator.Options(events: events, startTime: 1_790_000_000_000, span: 2 * 3_600_000)  // produce-demo's default span
+        options.cards = cards
+        options.merchants = merchants
+        var generator = DemoGenerator(options)
         var records: [(key: String, value: [UInt8])] = []
         while let record = generator.next() { records.append((record.key, record.value)) }
         // Decoding alone, per round: the JSON scan and the schema's checks.
