@@ -13,8 +13,9 @@ public struct CompiledTopology: Sendable {
     public let fingerprint: String
 
     /// Bumped whenever the Redis state layout changes. 2: entity keys carry the topology's
-    /// fingerprint instead of the view's.
-    static let stateFormat = 2
+    /// fingerprint instead of the view's. 3: groups without distinct sets are stored as one tile
+    /// run per partition (`TileGroup.storesRun`).
+    static let stateFormat = 3
 
     public init(_ topology: Topology) {
         self.topology = topology

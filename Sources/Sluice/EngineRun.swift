@@ -766,14 +766,16 @@ final class ApplyOutput: @unchecked Sendable {
     }
 }
 
-/// Writes an entity's changed tiles (HSET, with PEXPIRE now and then) and removed ones (HDEL).
+/// Writes an entity's changed tiles and tile runs (HSET, with PEXPIRE now and then) and its
+/// removed tile fields (HDEL).
 struct TileWriteEncoder {
-    /// The changed tiles' encoded values, back to back, and where each ends.
+    /// The changed tiles' and tile runs' encoded values, back to back, and where each ends.
     private var values: [UInt8] = []
     private var valueEnds: [Int] = []
     private var field: [UInt8] = []
     private var key: [UInt8] = []
-    private var writes: [EntityTiles.TileKey] = []
+    /// What each value is: a tile of a group, or (tile nil) a group's whole tile run.
+    private var writes: [(group: Int, tile: Int64?)] = []
     private var deletes: [EntityTiles.TileKey] = []
 
     /// `keyPrefix` is the view's key up to the entity id (`CompiledTopology.entityKey`).
@@ -786,11 +788,18 @@ struct TileWriteEncoder {
         values.removeAll(keepingCapacity: true)
         valueEnds.removeAll(keepingCapacity: true)
         // Values are encoded as the changed tiles are found, while they are in cache.
-        entities.cache.values[entityIndex].tiles.drainChanges(deletes: &deletes) { tile, accumulator in
-            writes.append(tile)
-            TileCodec.encode(accumulator, into: &values)
-            valueEnds.append(values.count)
-        }
+        entities.cache.values[entityIndex].tiles.drainChanges(
+            deletes: &deletes,
+            write: { tile, accumulator in
+                writes.append((tile.group, tile.tile))
+                TileCodec.encode(accumulator, into: &values)
+                valueEnds.append(values.count)
+            },
+            writeRun: { group, run in
+                writes.append((group, nil))
+                TileCodec.encodeRun(run, into: &values)
+                valueEnds.append(values.count)
+            })
         setKey(keyPrefix, entity)
         // Deletes first: each command leaves the key consistent with its applied offset, which
         // the HSET moves with the tiles (docs/storage.md).
@@ -811,7 +820,13 @@ struct TileWriteEncoder {
             values.withUnsafeBytes { values in
                 var start = 0
                 for (change, end) in zip(writes, valueEnds) {
-                    addFieldName(change, of: layout, partition: partition, to: &pipeline)
+                    field.removeAll(keepingCapacity: true)
+                    if let tile = change.tile {
+                        TileCodec.appendFieldName(tileSize: layout.groups[change.group].tileSize, tile: tile, partition: partition, to: &field)
+                    } else {
+                        TileCodec.appendRunFieldName(tileSize: layout.groups[change.group].tileSize, partition: partition, to: &field)
+                    }
+                    pipeline.add(bytes: field)
                     pipeline.add(bytes: UnsafeRawBufferPointer(rebasing: values[start..<end]))
                     start = end
                 }

@@ -98,14 +98,28 @@ public struct OnlineStore: Sendable {
         var index = 0
         while index < items.count {
             defer { index += 2 }
-            guard let name = items[index].bytes, let parsed = TileCodec.parseFieldName(name) else { continue }
+            guard let name = items[index].bytes else { continue }
+            let parsed: (tileSize: Int64, tile: Int64?, partition: Int32)
+            if let tile = TileCodec.parseFieldName(name) {
+                parsed = (tile.tileSize, tile.tile, tile.partition)
+            } else if let run = TileCodec.parseRunFieldName(name) {
+                parsed = (run.tileSize, nil, run.partition)
+            } else {
+                continue  // an applied offset
+            }
             if let partition, parsed.partition != partition { continue }  // skipped before decoding
             guard let group = layout.groups.firstIndex(where: { $0.tileSize == parsed.tileSize }),
                 let value = items[index + 1].bytes
             else { continue }
             do {
-                let accumulator = try TileCodec.decode(value, group: layout.groups[group])
-                tiles.append(StoredTile(group: group, tile: parsed.tile, partition: parsed.partition, accumulator: accumulator))
+                if let tile = parsed.tile {
+                    let accumulator = try TileCodec.decode(value, group: layout.groups[group])
+                    tiles.append(StoredTile(group: group, tile: tile, partition: parsed.partition, accumulator: accumulator))
+                } else {
+                    for (tile, accumulator) in try TileCodec.decodeRun(value, group: layout.groups[group]) {
+                        tiles.append(StoredTile(group: group, tile: tile, partition: parsed.partition, accumulator: accumulator))
+                    }
+                }
             } catch {
                 throw ReadError(description: "tile \(String(decoding: name, as: UTF8.self)) of view \(layout.view.name) is corrupt: \(error)")
             }

@@ -20,6 +20,9 @@ public struct EntityTiles: Sendable, Equatable {
     public private(set) var hasChanges = false
     /// Tiles removed since the last `drainChanges`.
     private var removed: [TileKey] = []
+    /// Bit g: group g is stored as one tile run (`TileGroup.storesRun`) and changed (a tile
+    /// changed, or was dropped) since the last `drainChanges`.
+    private var changedRuns: UInt8 = 0
     /// False for state that is never written anywhere (replay): nothing is recorded.
     private let tracksChanges: Bool
     /// The offset of the newest event of the partition applied to these tiles, -1 before any.
@@ -132,8 +135,12 @@ public struct EntityTiles: Sendable, Equatable {
             let position = positionInserting(tile, group: groupIndex, empty: group.emptyAccumulator())
             entries[position].accumulator.add(event.values, eventTime: event.eventTime, partition: partition, offset: offset, group: group)
             if tracksChanges {
-                entries[position].isDirty = true
-                dirtyFrom = min(dirtyFrom, position)
+                if group.storesRun {
+                    changedRuns |= 1 << UInt8(groupIndex)
+                } else {
+                    entries[position].isDirty = true
+                    dirtyFrom = min(dirtyFrom, position)
+                }
             }
             if !prefixes.isEmpty { dropPrefixes(holding: tile, group: groupIndex, layout: layout) }
         }
@@ -149,10 +156,15 @@ public struct EntityTiles: Sendable, Equatable {
             let oldest = layout.groups[groupIndex].oldestReadableTile(watermark: watermark)
             guard entries[segment.lowerBound].tile < oldest else { continue }
             let expired = segment.lowerBound..<(segment.lowerBound + firstPosition(in: segment, atOrAbove: oldest))
+            let storesRun = layout.groups[groupIndex].storesRun
+            if tracksChanges && storesRun {
+                changedRuns |= 1 << UInt8(groupIndex)
+                hasChanges = true
+            }
             for position in expired {
                 let tile = entries[position].tile
                 // A tile made and pruned between two drains never reached the store: no delete.
-                if tracksChanges && entries[position].isStored {
+                if tracksChanges && !storesRun && entries[position].isStored {
                     removed.append(TileKey(group: groupIndex, tile: tile))
                     hasChanges = true
                 }
@@ -280,19 +292,29 @@ public struct EntityTiles: Sendable, Equatable {
         }
     }
 
-    /// Splits the changes since the last call into tiles that exist (to write) and tiles that
-    /// were removed (to delete), each once and in (group, tile) order, appending to the caller's
-    /// reusable arrays; forgets them.
+    /// Splits the changes since the last call into tiles to write and tiles that were removed
+    /// (to delete), each once and in (group, tile) order, appending to the caller's reusable
+    /// arrays; forgets them. A changed tile run is listed as all its tiles, all written again.
     public mutating func drainChanges(writes: inout [TileKey], deletes: inout [TileKey]) {
-        drainChanges(deletes: &deletes) { key, _ in writes.append(key) }
+        var runs: [Int] = []
+        drainChanges(deletes: &deletes, write: { key, _ in writes.append(key) }, writeRun: { group, _ in runs.append(group) })
+        for group in runs { writes += run(group).indexes.map { TileKey(group: group, tile: $0) } }
+        writes.sort { $0.precedes($1) }
     }
 
     /// `drainChanges`, handing each changed tile's accumulator to `write` as it goes (in
-    /// (group, tile) order) rather than listing keys to look up again. The accumulator is lent
-    /// `inout` only so that it is not copied on the way (a borrowed one was, with a retain and
-    /// release of each of its arrays); `write` must not change it.
-    public mutating func drainChanges(deletes: inout [TileKey], write: (TileKey, inout TileAccumulator) -> Void) {
+    /// (group, tile) order) rather than listing keys to look up again, and each changed tile run
+    /// (a group that `TileGroup.storesRun`) to `writeRun`, whole. The accumulator is lent `inout`
+    /// only so that it is not copied on the way (a borrowed one was, with a retain and release of
+    /// each of its arrays); `write` must not change it.
+    public mutating func drainChanges(
+        deletes: inout [TileKey], write: (TileKey, inout TileAccumulator) -> Void, writeRun: (Int, TileRun) -> Void
+    ) {
         guard hasChanges else { return }
+        if changedRuns != 0 {
+            for group in 0..<groupCount where changedRuns & (1 << UInt8(group)) != 0 { writeRun(group, run(group)) }
+            changedRuns = 0
+        }
         if dirtyFrom < entries.count {
             var group = 0
             let groupCount = groupCount, ends = ends, from = dirtyFrom

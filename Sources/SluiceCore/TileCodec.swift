@@ -1,7 +1,9 @@
 /// The binary form of tiles in the online store.
 ///
-/// A tile is stored as one hash field of its entity's key: the field name is
-/// `<tileSizeMs>:<tileIndex>:<partition>` and the value is, little-endian:
+/// A tile of a group with distinct sets is stored as one hash field of its entity's key: the
+/// field name is `<tileSizeMs>:<tileIndex>:<partition>`. The tiles of any other group are
+/// stored together, one field per partition (`<tileSizeMs>:*:<partition>`, `encodeRun`). A
+/// tile's value is, little-endian:
 ///
 ///     version u8 (= 1)
 ///     count varint
@@ -26,6 +28,78 @@ public enum TileCodec {
         DecimalText.append(tile, to: &buffer)
         buffer.append(UInt8(ascii: ":"))
         DecimalText.append(Int64(partition), to: &buffer)
+    }
+
+    /// Appends the name of the field holding a group's tile run from `partition`:
+    /// `<tileSizeMs>:*:<partition>`.
+    public static func appendRunFieldName(tileSize: Int64, partition: Int32, to buffer: inout [UInt8]) {
+        DecimalText.append(tileSize, to: &buffer)
+        buffer.append(UInt8(ascii: ":"))
+        buffer.append(UInt8(ascii: "*"))
+        buffer.append(UInt8(ascii: ":"))
+        DecimalText.append(Int64(partition), to: &buffer)
+    }
+
+    /// Parses a tile run's field name into (tile size, partition); nil for any other field.
+    public static func parseRunFieldName(_ name: [UInt8]) -> (tileSize: Int64, partition: Int32)? {
+        var position = 0
+        guard let tileSize = parseDecimal(name, &position), tileSize > 0, position + 2 < name.count, name[position] == UInt8(ascii: ":"),
+            name[position + 1] == UInt8(ascii: "*"), name[position + 2] == UInt8(ascii: ":")
+        else { return nil }
+        position += 3
+        guard let partition = parseDecimal(name, &position), position == name.count, let partition = Int32(exactly: partition)
+        else { return nil }
+        return (tileSize, partition)
+    }
+
+    /// The version byte of a tile run.
+    public static let runVersion: UInt8 = 2
+
+    /// Encodes a group's tiles (one partition's, in ascending tile order) as one value:
+    ///
+    ///     version u8 (= 2)
+    ///     n varint, then n × (tile index i64, length varint, tile as `encode` writes it)
+    public static func encodeRun(_ run: TileRun, into buffer: inout [UInt8]) {
+        buffer.append(runVersion)
+        appendVarint(UInt64(run.count), to: &buffer)
+        run.withEntries { entries in
+            for entry in entries {
+                appendFixed(UInt64(bitPattern: entry.tile), to: &buffer)
+                let lengthAt = buffer.count
+                buffer.append(0)  // most tiles are under 128 bytes: one length byte, moved if not
+                encode(entry.accumulator, into: &buffer)
+                let length = buffer.count - lengthAt - 1
+                if length >= 0x80 {
+                    var prefix: [UInt8] = []
+                    appendVarint(UInt64(length), to: &prefix)
+                    buffer.replaceSubrange(lengthAt..<lengthAt + 1, with: prefix)
+                } else {
+                    buffer[lengthAt] = UInt8(length)
+                }
+            }
+        }
+    }
+
+    /// Decodes a tile run into (tile index, tile) pairs, in the order they were written.
+    public static func decodeRun(_ bytes: [UInt8], group: TileGroup) throws(DecodingError) -> [(tile: Int64, accumulator: TileAccumulator)] {
+        var reader = ByteReader(bytes: bytes)
+        guard try reader.byte() == runVersion else { throw DecodingError(description: "unknown tile run encoding version") }
+        let count = try reader.varint()
+        guard count <= UInt64(bytes.count) else { throw DecodingError(description: "tile run count too large") }
+        var tiles: [(tile: Int64, accumulator: TileAccumulator)] = []
+        tiles.reserveCapacity(Int(count))
+        for _ in 0..<count {
+            let tile = Int64(bitPattern: try reader.fixed())
+            let length = try reader.varint()
+            guard length <= UInt64(bytes.count) else { throw DecodingError(description: "tile is truncated") }
+            // Read in place: the tile must take exactly its length.
+            let end = reader.position + Int(length)
+            let accumulator = try decodeTile(&reader, group: group)
+            guard reader.position == end else { throw DecodingError(description: "a tile of the run is not its stated length") }
+            tiles.append((tile, accumulator))
+        }
+        guard reader.isAtEnd else { throw DecodingError(description: "trailing bytes after the tile run") }
+        return tiles
     }
 
     /// The field holding the offset of the newest event of `partition` applied to the entity's
@@ -131,6 +205,13 @@ public enum TileCodec {
 
     public static func decode(_ bytes: [UInt8], group: TileGroup) throws(DecodingError) -> TileAccumulator {
         var reader = ByteReader(bytes: bytes)
+        let tile = try decodeTile(&reader, group: group)
+        guard reader.isAtEnd else { throw DecodingError(description: "trailing bytes after the tile") }
+        return tile
+    }
+
+    /// Reads one tile where `reader` stands.
+    private static func decodeTile(_ reader: inout ByteReader<[UInt8]>, group: TileGroup) throws(DecodingError) -> TileAccumulator {
         guard try reader.byte() == version else { throw DecodingError(description: "unknown tile encoding version") }
         var tile = group.emptyAccumulator()
         tile.count = Int64(try reader.varint())
@@ -168,7 +249,6 @@ public enum TileCodec {
                 }
             }
         }
-        guard reader.isAtEnd else { throw DecodingError(description: "trailing bytes after the tile") }
         return tile
     }
 

@@ -79,6 +79,12 @@ public final class TileGroup: @unchecked Sendable {
     public private(set) var distinctFields: [Int] = []
     /// Schema field indexes whose newest value is kept.
     public private(set) var lastFields: [Int] = []
+    /// The group's tiles of one partition are stored together, as one field of the entity's key
+    /// (a tile run, `TileCodec.encodeRun`), rather than a field per tile: its tiles hold no
+    /// distinct sets, so they stay a few dozen bytes each, and dropping an expired one then
+    /// costs no delete command of its own (the run is rewritten when any of its tiles changes,
+    /// which every event does). Set once the group's features are planned.
+    public private(set) var storesRun = false
 
     init(tileSize: Int64) { self.tileSize = tileSize }
 
@@ -113,6 +119,7 @@ public final class TileGroup: @unchecked Sendable {
 
     /// Shapes `empty` once the group's features are all planned.
     fileprivate func makeEmptyAccumulator() {
+        storesRun = distinctFields.isEmpty
         empty = TileAccumulator(numericSlots: numericFields.count, distinctSlots: distinctFields.count, lastSlots: lastFields.count)
     }
 
