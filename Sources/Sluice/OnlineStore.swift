@@ -116,7 +116,7 @@ public struct OnlineStore: Sendable {
                     let accumulator = try TileCodec.decode(value, group: layout.groups[group])
                     tiles.append(StoredTile(group: group, tile: tile, partition: parsed.partition, accumulator: accumulator))
                 } else {
-                    for (tile, accumulator) in try TileCodec.decodeRun(value, group: layout.groups[group]) {
+                    try TileCodec.decodeRun(value, group: layout.groups[group]) { tile, accumulator in
                         tiles.append(StoredTile(group: group, tile: tile, partition: parsed.partition, accumulator: accumulator))
                     }
                 }

@@ -82,12 +82,17 @@ public enum TileCodec {
 
     /// Decodes a tile run into (tile index, tile) pairs, in the order they were written.
     public static func decodeRun(_ bytes: [UInt8], group: TileGroup) throws(DecodingError) -> [(tile: Int64, accumulator: TileAccumulator)] {
+        var tiles: [(tile: Int64, accumulator: TileAccumulator)] = []
+        try decodeRun(bytes, group: group) { tiles.append(($0, $1)) }
+        return tiles
+    }
+
+    /// The same, handing each tile to `each` instead of collecting them (the read path's way).
+    public static func decodeRun(_ bytes: [UInt8], group: TileGroup, each: (Int64, TileAccumulator) -> Void) throws(DecodingError) {
         var reader = ByteReader(bytes: bytes)
         guard try reader.byte() == runVersion else { throw DecodingError(description: "unknown tile run encoding version") }
         let count = try reader.varint()
         guard count <= UInt64(bytes.count) else { throw DecodingError(description: "tile run count too large") }
-        var tiles: [(tile: Int64, accumulator: TileAccumulator)] = []
-        tiles.reserveCapacity(Int(count))
         for _ in 0..<count {
             let tile = Int64(bitPattern: try reader.fixed())
             let length = try reader.varint()
@@ -96,10 +101,9 @@ public enum TileCodec {
             let end = reader.position + Int(length)
             let accumulator = try decodeTile(&reader, group: group)
             guard reader.position == end else { throw DecodingError(description: "a tile of the run is not its stated length") }
-            tiles.append((tile, accumulator))
+            each(tile, accumulator)
         }
         guard reader.isAtEnd else { throw DecodingError(description: "trailing bytes after the tile run") }
-        return tiles
     }
 
     /// The field holding the offset of the newest event of `partition` applied to the entity's
