@@ -792,7 +792,7 @@ struct TileWriteEncoder {
             deletes: &deletes,
             write: { tile, accumulator in
                 writes.append((tile.group, tile.tile))
-                TileCodec.encode(accumulator, into: &values)
+                TileCodec.encode(lent: &accumulator, into: &values)
                 valueEnds.append(values.count)
             },
             writeRun: { group, run in

@@ -63,11 +63,15 @@ public enum TileCodec {
         buffer.append(runVersion)
         appendVarint(UInt64(run.count), to: &buffer)
         run.withEntries { entries in
-            for entry in entries {
-                appendFixed(UInt64(bitPattern: entry.tile), to: &buffer)
+            guard let base = entries.baseAddress else { return }
+            for index in entries.indices {
+                // Lent through a pointer: reading the entry from the buffer would copy its tile
+                // (a retain and release of every array the tile holds) for `encode`.
+                let entry = UnsafeMutablePointer(mutating: base + index)
+                appendFixed(UInt64(bitPattern: entry.pointee.tile), to: &buffer)
                 let lengthAt = buffer.count
                 buffer.append(0)  // most tiles are under 128 bytes: one length byte, moved if not
-                encode(entry.accumulator, into: &buffer)
+                encode(lent: &entry.pointee.accumulator, into: &buffer)
                 let length = buffer.count - lengthAt - 1
                 if length >= 0x80 {
                     var prefix: [UInt8] = []
@@ -155,17 +159,28 @@ public enum TileCodec {
     }
 
     public static func encode(_ tile: TileAccumulator, into buffer: inout [UInt8]) {
+        var tile = tile
+        encode(lent: &tile, into: &buffer)
+    }
+
+    /// `encode`, with the tile lent `inout` so that a caller reading it from memory it does not
+    /// own does not copy it first; the tile is not changed.
+    public static func encode(lent tile: inout TileAccumulator, into buffer: inout [UInt8]) {
         buffer.append(version)
         appendVarint(UInt64(tile.count), to: &buffer)
-        for stats in tile.numeric {
-            appendVarint(UInt64(stats.count), to: &buffer)
-            appendDouble(stats.sum, to: &buffer)
-            appendDouble(stats.minimum, to: &buffer)
-            appendDouble(stats.maximum, to: &buffer)
-            appendDouble(stats.m2, to: &buffer)
+        // Slots through buffer pointers: iterating an array retains and releases it, which for
+        // the engine's many small tiles cost more than the encoding.
+        tile.numeric.withUnsafeBufferPointer { slots in
+            for stats in slots {
+                appendVarint(UInt64(stats.count), to: &buffer)
+                appendDouble(stats.sum, to: &buffer)
+                appendDouble(stats.minimum, to: &buffer)
+                appendDouble(stats.maximum, to: &buffer)
+                appendDouble(stats.m2, to: &buffer)
+            }
         }
-        for sketch in tile.distinct {
-            switch sketch {
+        for slot in tile.distinct.indices {
+            switch tile.distinct[slot] {
             case .exact(let hashes):
                 buffer.append(0)
                 appendVarint(UInt64(hashes.count), to: &buffer)
@@ -183,8 +198,8 @@ public enum TileCodec {
         appendFixed(UInt64(bitPattern: tile.lastTime), to: &buffer)
         appendVarint(UInt64(UInt32(bitPattern: tile.lastPartition)), to: &buffer)
         appendFixed(UInt64(bitPattern: tile.lastOffset), to: &buffer)
-        for value in tile.lastValues {
-            switch value {
+        for slot in tile.lastValues.indices {
+            switch tile.lastValues[slot] {
             case .null: buffer.append(0)
             case .double(let number): buffer.append(1); appendDouble(number, to: &buffer)
             case .int(let number): buffer.append(2); appendFixed(UInt64(bitPattern: number), to: &buffer)
