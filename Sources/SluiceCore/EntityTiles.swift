@@ -296,10 +296,12 @@ public struct EntityTiles: Sendable, Equatable {
     /// (to delete), each once and in (group, tile) order, appending to the caller's reusable
     /// arrays; forgets them. A changed tile run is listed as all its tiles, all written again.
     public mutating func drainChanges(writes: inout [TileKey], deletes: inout [TileKey]) {
+        let start = writes.count
         var runs: [Int] = []
         drainChanges(deletes: &deletes, write: { key, _ in writes.append(key) }, writeRun: { group, _ in runs.append(group) })
+        guard !runs.isEmpty else { return }
         for group in runs { writes += run(group).indexes.map { TileKey(group: group, tile: $0) } }
-        writes.sort { $0.precedes($1) }
+        writes[start...].sort { $0.precedes($1) }
     }
 
     /// `drainChanges`, handing each changed tile's accumulator to `write` as it goes (in
