@@ -807,7 +807,7 @@ struct TileWriteEncoder {
             pipeline.beginCommand(argumentCount: 2 + deletes.count)
             pipeline.add("HDEL")
             pipeline.add(bytes: key)
-            for change in deletes { addFieldName(change, of: layout, partition: partition, to: &pipeline) }
+            for change in deletes { addFieldName(group: change.group, tile: change.tile, of: layout, partition: partition, to: &pipeline) }
         }
         if !writes.isEmpty {
             pipeline.beginCommand(argumentCount: 4 + 2 * writes.count)
@@ -820,13 +820,7 @@ struct TileWriteEncoder {
             values.withUnsafeBytes { values in
                 var start = 0
                 for (change, end) in zip(writes, valueEnds) {
-                    field.removeAll(keepingCapacity: true)
-                    if let tile = change.tile {
-                        TileCodec.appendFieldName(tileSize: layout.groups[change.group].tileSize, tile: tile, partition: partition, to: &field)
-                    } else {
-                        TileCodec.appendRunFieldName(tileSize: layout.groups[change.group].tileSize, partition: partition, to: &field)
-                    }
-                    pipeline.add(bytes: field)
+                    addFieldName(group: change.group, tile: change.tile, of: layout, partition: partition, to: &pipeline)
                     pipeline.add(bytes: UnsafeRawBufferPointer(rebasing: values[start..<end]))
                     start = end
                 }
@@ -856,9 +850,15 @@ struct TileWriteEncoder {
         pipeline.add(layout.view.ttl)
     }
 
-    private mutating func addFieldName(_ tile: EntityTiles.TileKey, of layout: ViewLayout, partition: Int32, to pipeline: inout RedisPipeline) {
+    /// The field of a tile of `group`, or with `tile` nil, of the group's tile run.
+    private mutating func addFieldName(group: Int, tile: Int64?, of layout: ViewLayout, partition: Int32, to pipeline: inout RedisPipeline) {
         field.removeAll(keepingCapacity: true)
-        TileCodec.appendFieldName(tileSize: layout.groups[tile.group].tileSize, tile: tile.tile, partition: partition, to: &field)
+        let tileSize = layout.groups[group].tileSize
+        if let tile {
+            TileCodec.appendFieldName(tileSize: tileSize, tile: tile, partition: partition, to: &field)
+        } else {
+            TileCodec.appendRunFieldName(tileSize: tileSize, partition: partition, to: &field)
+        }
         pipeline.add(bytes: field)
     }
 }

@@ -62,7 +62,7 @@ struct CoreCommand: ParsableCommand {
         var checksum = 0.0
         for _ in 0..<rounds {
             applyTimes.append(Self.seconds {
-                // As the engine does: changes listed per batch of 20,000 events, entity by entity.
+                // As the engine does: changes listed per batch (its default as a pipeline), entity by entity.
                 var state = step.layouts.map { _ in (0..<partitions).map { _ in [String: EntityTiles]() } }
                 var dirty: [(view: Int, partition: Int, entity: String)] = []
                 var writes: [EntityTiles.TileKey] = [], deletes: [EntityTiles.TileKey] = []
@@ -74,7 +74,7 @@ struct CoreCommand: ParsableCommand {
                             view: view, partition: item.partition, offset: item.offset, newestEventTime: item.newest)
                         if becameDirty { dirty.append((view, Int(item.partition), entity)) }
                     }
-                    if (number + 1) % 20_000 == 0 || number == input.count - 1 {
+                    if (number + 1) % 100_000 == 0 || number == input.count - 1 {
                         for (view, partition, entity) in dirty {
                             state[view][partition][entity]!.drainChanges(writes: &writes, deletes: &deletes)
                         }

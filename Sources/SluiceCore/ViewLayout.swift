@@ -83,8 +83,8 @@ public final class TileGroup: @unchecked Sendable {
     /// (a tile run, `TileCodec.encodeRun`), rather than a field per tile: its tiles hold no
     /// distinct sets, so they stay a few dozen bytes each, and dropping an expired one then
     /// costs no delete command of its own (the run is rewritten when any of its tiles changes,
-    /// which every event does). Set once the group's features are planned.
-    public private(set) var storesRun = false
+    /// which every event does).
+    public var storesRun: Bool { distinctFields.isEmpty }
 
     init(tileSize: Int64) { self.tileSize = tileSize }
 
@@ -119,7 +119,6 @@ public final class TileGroup: @unchecked Sendable {
 
     /// Shapes `empty` once the group's features are all planned.
     fileprivate func makeEmptyAccumulator() {
-        storesRun = distinctFields.isEmpty
         empty = TileAccumulator(numericSlots: numericFields.count, distinctSlots: distinctFields.count, lastSlots: lastFields.count)
     }
 

@@ -48,12 +48,18 @@ enum Fixtures {
             eventTime: time)
     }
 
-    /// Applies events (partition 0, offsets in order) and reads the features at `time`.
-    static func features(_ events: [DecodedEvent], at time: Int64, partition: Int32 = 0) -> [String: Double?] {
+    /// One entity's tiles after `events` (offsets in order) from `partition`.
+    static func tiles(_ events: [DecodedEvent], partition: Int32 = 0) -> EntityTiles {
         var tiles = EntityTiles(groupCount: layout.groups.count)
         for (offset, event) in events.enumerated() {
             tiles.apply(event, partition: partition, offset: Int64(offset), layout: layout)
         }
+        return tiles
+    }
+
+    /// Applies events (partition 0, offsets in order) and reads the features at `time`.
+    static func features(_ events: [DecodedEvent], at time: Int64, partition: Int32 = 0) -> [String: Double?] {
+        let tiles = tiles(events, partition: partition)
         let values = FeatureCalculator.compute(layout, tiles: tiles.storedTiles(partition: partition), at: time)
         return Dictionary(uniqueKeysWithValues: zip(cardView.features.map(\.name), values))
     }

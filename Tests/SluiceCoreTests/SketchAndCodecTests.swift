@@ -64,12 +64,8 @@ struct SketchAndCodecTests {
     @Test("tiles survive encoding, HyperLogLog and every value kind included")
     func codecRoundTrip() throws {
         let layout = Fixtures.layout
-        var tiles = EntityTiles(groupCount: layout.groups.count)
-        for index in 0..<1500 {
-            tiles.apply(
-                Fixtures.event(merchant: "m\(index)", amount: Double(index) * 1.25, at: 1_000_000 + Int64(index)),
-                partition: 3, offset: Int64(index), layout: layout)
-        }
+        let tiles = Fixtures.tiles(
+            (0..<1500).map { Fixtures.event(merchant: "m\($0)", amount: Double($0) * 1.25, at: 1_000_000 + Int64($0)) }, partition: 3)
         for (groupIndex, group) in layout.groups.enumerated() {
             for accumulator in tiles.groups[groupIndex].entries.map(\.accumulator) {
                 let bytes = TileCodec.encode(accumulator)
@@ -82,12 +78,9 @@ struct SketchAndCodecTests {
     @Test("tile runs survive encoding: every tile of a group, in order, with long tiles too")
     func runRoundTrip() throws {
         let layout = Fixtures.layout
-        var tiles = EntityTiles(groupCount: layout.groups.count)
-        for index in 0..<200 {
-            tiles.apply(
-                Fixtures.event(merchant: "m\(index % 30)", amount: Double(index) * 0.5, at: 50 * Fixtures.hour + Int64(index) * 700),
-                partition: 1, offset: Int64(index), layout: layout)
-        }
+        let tiles = Fixtures.tiles(
+            (0..<200).map { Fixtures.event(merchant: "m\($0 % 30)", amount: Double($0) * 0.5, at: 50 * Fixtures.hour + Int64($0) * 700) },
+            partition: 1)
         // Group 2 holds distinct sets and is not stored as a run, but a run of it must round-trip
         // as well: its tiles are longer than 127 bytes, which takes a two-byte length.
         for (groupIndex, group) in layout.groups.enumerated() {
