@@ -25,6 +25,9 @@ final class EngineRun {
     let writer: RedisWriterLane
     /// The batch the writer lane is writing.
     var inFlight: InFlightBatch?
+    /// The pipelines of the last batch written, whose buffers the next batch fills again (a
+    /// batch's commands run to tens of megabytes: fresh buffers cost page faults every batch).
+    private var writtenPipelines: [RedisPipeline] = []
     /// Lateness and feature-log rows, shared with replay.
     let step: EventStep
     /// The offline feature log, with `--offline-dir`.
@@ -308,7 +311,7 @@ final class EngineRun {
             }
         }
         guard work.consumed > 0 else { return }
-        let transaction: RedisPipeline
+        let transaction: [RedisPipeline]
         do {
             let decoded = ContinuousClock.now
             phases.decode += decoded - batchStart
@@ -359,9 +362,10 @@ final class EngineRun {
     @discardableResult
     private func finishInFlight() -> Bool {
         let waitStart = ContinuousClock.now
-        guard let batch = inFlight, let (outcome, finished) = writer.collect() else { return true }
+        guard let batch = inFlight, let (outcome, finished, parts) = writer.collect() else { return true }
         phases.waitForWrite += ContinuousClock.now - waitStart
         inFlight = nil
+        writtenPipelines = parts
         if case .failure(let error) = outcome {
             recoverFromFailedBatch(error)
             return false
@@ -463,8 +467,7 @@ final class EngineRun {
     /// view across partitions, so with the log each view is a task that goes through the batch in
     /// order, writing each event's features of the view (from the state before it) and then
     /// applying it; the rows are put together afterwards.
-    private func apply(_ work: inout BatchWork) -> RedisPipeline {
-        var pipeline = RedisPipeline(reservingCapacity: 1 << 20)
+    private func apply(_ work: inout BatchWork) -> [RedisPipeline] {
         let batchClock = ContinuousClock.now
         let jobs: [ApplyJob]
         if featureLog != nil {
@@ -480,9 +483,15 @@ final class EngineRun {
         applyTasks.run(order: order) { index in
             outputs[index].apply(accepted, job: jobs[index], step: step, compiled: compiled, now: batchClock)
         }
+        // Each output's commands go out from its own buffer, which it swaps for one whose write
+        // has finished: no copy into one batch buffer.
+        var parts: [RedisPipeline] = []
+        parts.reserveCapacity(jobs.count + 1)
         var alreadyApplied = 0
         for index in jobs.indices {
-            pipeline.append(contentsOf: outputs[index].pipeline)
+            var part = reusablePipeline()
+            swap(&part, &outputs[index].pipeline)
+            parts.append(part)
             if outputs[index].alreadyApplied > 0 { metrics.alreadyAppliedViewUpdates[jobs[index].view].increment(by: outputs[index].alreadyApplied) }
             alreadyApplied += outputs[index].alreadyApplied
         }
@@ -500,6 +509,7 @@ final class EngineRun {
             }
         }
         let progressed = work.touchedPartitions.sorted()
+        var pipeline = reusablePipeline()
         pipeline.beginCommand(argumentCount: 2 + 2 * progressed.count)
         pipeline.add("HSET")
         pipeline.add(compiled.offsetsKey)
@@ -508,6 +518,14 @@ final class EngineRun {
             pipeline.add(compiled.offsetsField(partition: partition))
             pipeline.add(StoredProgress(nextOffset: state.nextOffset, newestEventTime: state.clock.newestEventTime).text)
         }
+        parts.append(pipeline)
+        return parts
+    }
+
+    /// An empty pipeline, with the buffer of one already written when there is one.
+    private func reusablePipeline() -> RedisPipeline {
+        guard var pipeline = writtenPipelines.popLast() else { return RedisPipeline(reservingCapacity: 1 << 16) }
+        pipeline.removeAll(keepingCapacity: true)
         return pipeline
     }
 

@@ -16,8 +16,9 @@ final class RedisWriterLane: @unchecked Sendable {
     private(set) var isBusy = false
     private var collected: Outcome?
 
-    /// A write's result, and when its last reply arrived.
-    typealias Outcome = (result: Result<Void, any Error>, finished: WriteFinished)
+    /// A write's result, when its last reply arrived, and the pipelines written (handed back so
+    /// their buffers can be reused).
+    typealias Outcome = (result: Result<Void, any Error>, finished: WriteFinished, parts: [RedisPipeline])
 
     /// When a write's last reply arrived: its state was readable from then on, however much later
     /// the engine collected the outcome (a live engine does so when the next batch comes).
@@ -31,10 +32,10 @@ final class RedisWriterLane: @unchecked Sendable {
         self.connection = connection
     }
 
-    /// Starts writing `batch`, as one MULTI/EXEC when `atomically`, else as a plain pipeline
-    /// that Redis interleaves with other clients' commands (docs/storage.md). The previous write
-    /// must have been collected.
-    func submit(_ batch: RedisPipeline, atomically: Bool) {
+    /// Starts writing the commands of `parts` in order, as one MULTI/EXEC when `atomically`, else
+    /// as a plain pipeline that Redis interleaves with other clients' commands (docs/storage.md).
+    /// The previous write must have been collected.
+    func submit(_ parts: [RedisPipeline], atomically: Bool) {
         precondition(!isBusy, "collect the previous write first")
         isBusy = true
         collected = nil
@@ -42,15 +43,16 @@ final class RedisWriterLane: @unchecked Sendable {
             let result: Result<Void, any Error>
             do {
                 if atomically {
-                    _ = try self.connection.transaction(batch)
-                } else if let message = try self.connection.execute(batch).lazy.compactMap(\.errorMessage).first {
+                    _ = try self.connection.transaction(parts: parts)
+                } else if let message = try self.connection.execute(parts: parts).lazy.compactMap(\.errorMessage).first {
                     throw RedisError(.serverError, "a batch write was refused: \(message)", serverMessage: message)
                 }
                 result = .success(())
             } catch {
                 result = .failure(error)
             }
-            self.outcome = (result, WriteFinished(instant: .now, epochMillis: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))))
+            let finished = WriteFinished(instant: .now, epochMillis: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+            self.outcome = (result, finished, parts)
             self.done.signal()
         }
     }
@@ -68,6 +70,7 @@ final class RedisWriterLane: @unchecked Sendable {
         guard isBusy, collected == nil else { return }
         done.wait()
         collected = outcome
+        outcome = nil  // the parts' buffers must be uniquely referenced to be reused
     }
 
     /// The outcome of the submitted transaction and when it finished (waiting for it if needed);

@@ -53,6 +53,29 @@ final class HiredisContext {
         if status != REDIS_OK { throw currentError(during: "queueing commands") }
     }
 
+    /// Writes `bytes` (complete RESP commands) straight to the socket, after anything queued.
+    /// For large pipelines: `append(encoded:)` would first copy them into hiredis's output
+    /// buffer, which grows by reallocation (a batch of tens of megabytes was copied twice more
+    /// and faulted in fresh pages every time).
+    func write(_ bytes: UnsafeRawBufferPointer) throws(RedisError) {
+        try flush()
+        var written = 0
+        while written < bytes.count {
+            let result = send(context.pointee.fd, bytes.baseAddress! + written, bytes.count - written, Int32(MSG_NOSIGNAL))
+            if result >= 0 {
+                written += result
+                continue
+            }
+            let code = errno
+            if code == EINTR { continue }
+            let address = "\(String(cString: context.pointee.tcp.host)):\(context.pointee.tcp.port)"
+            if code == EAGAIN || code == EWOULDBLOCK {
+                throw RedisError(.timedOut, "Redis at \(address) did not take commands in time")
+            }
+            throw RedisError(.connectionLost, "connection to Redis at \(address) broke while writing commands: \(String(cString: strerror(code)))")
+        }
+    }
+
     /// Writes whatever is queued, without reading.
     func flush() throws(RedisError) {
         var done: Int32 = 0

@@ -57,14 +57,27 @@ public final class RedisConnection {
     /// Writes all commands of `pipeline` at once and returns their replies in order. Error replies
     /// are returned in place (`.error`), not thrown, so the other replies remain usable.
     public func execute(_ pipeline: RedisPipeline) throws(RedisError) -> [RedisValue] {
-        precondition(pipeline.isComplete, "the pipeline's last command is missing arguments")
-        guard !pipeline.isEmpty else { return [] }
+        try execute(parts: CollectionOfOne(pipeline))
+    }
+
+    /// Writes the commands of `parts` in order as one pipeline, each part straight from its own
+    /// buffer (no copy into one), and returns their replies in order, as `execute(_:)`.
+    public func execute(parts: some Collection<RedisPipeline>) throws(RedisError) -> [RedisValue] {
+        precondition(parts.allSatisfy(\.isComplete), "a pipeline's last command is missing arguments")
+        let count = parts.reduce(0) { $0 + $1.count }
+        guard count > 0 else { return [] }
         let context = try connectedContext()
-        do {
-            try context.append(encoded: pipeline.encoded)
+        do throws(RedisError) {
+            for part in parts where !part.isEmpty {
+                var failure: RedisError?
+                part.encoded.withUnsafeBytes { bytes in
+                    do throws(RedisError) { try context.write(bytes) } catch { failure = error }
+                }
+                if let failure { throw failure }
+            }
             var replies: [RedisValue] = []
-            replies.reserveCapacity(pipeline.count)
-            for _ in 0..<pipeline.count { replies.append(try context.readReply()) }
+            replies.reserveCapacity(count)
+            for _ in 0..<count { replies.append(try context.readReply()) }
             return replies
         } catch {
             // The stream position is unknown after any failure: never reuse this socket.
@@ -78,11 +91,12 @@ public final class RedisConnection {
     /// was rejected while queueing, or a WATCHed key changed). Commands that fail at run time do
     /// not roll the others back (Redis semantics); their results are `.error` values.
     public func transaction(_ pipeline: RedisPipeline) throws(RedisError) -> [RedisValue] {
-        var wrapped = RedisPipeline(reservingCapacity: pipeline.encoded.count + 64)
-        wrapped.append("MULTI")
-        wrapped.appendEncoded(pipeline)
-        wrapped.append("EXEC")
-        let replies = try execute(wrapped)
+        try transaction(parts: CollectionOfOne(pipeline))
+    }
+
+    /// `transaction(_:)` over the commands of `parts` in order, each written from its own buffer.
+    public func transaction(parts: some Collection<RedisPipeline>) throws(RedisError) -> [RedisValue] {
+        let replies = try execute(parts: [Self.multi] + Array(parts) + [Self.exec])
         let queueErrors = replies.dropFirst().dropLast().compactMap(\.errorMessage)
         switch replies.last {
         case .array(let results)?:
@@ -96,6 +110,9 @@ public final class RedisConnection {
             throw RedisError(.protocolError, "EXEC returned an unexpected reply: \(String(describing: replies.last))")
         }
     }
+
+    private static let multi = { var pipeline = RedisPipeline(); pipeline.append("MULTI"); return pipeline }()
+    private static let exec = { var pipeline = RedisPipeline(); pipeline.append("EXEC"); return pipeline }()
 
     // MARK: - Scripts
 
@@ -236,14 +253,6 @@ public final class RedisConnection {
     private static func commandName(_ arguments: [RedisArgument]) -> String {
         if case .string(let name)? = arguments.first { return name.uppercased() }
         return "command"
-    }
-}
-
-extension RedisPipeline {
-    /// Appends the already-encoded commands of `other`.
-    mutating func appendEncoded(_ other: RedisPipeline) {
-        precondition(other.isComplete && isComplete)
-        appendRaw(other.encoded, commands: other.count)
     }
 }
 

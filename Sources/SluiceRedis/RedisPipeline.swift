@@ -104,11 +104,6 @@ public struct RedisPipeline: Sendable {
 
     var isComplete: Bool { openArguments == 0 }
 
-    mutating func appendRaw(_ bytes: [UInt8], commands: Int) {
-        encoded.append(contentsOf: bytes)
-        count += commands
-    }
-
     private mutating func appendDecimal(_ value: Int) {
         var digits = DecimalDigits(Int64(value))
         digits.withBytes { encoded.append(contentsOf: $0) }

@@ -31,6 +31,32 @@ struct RedisConnectionTests {
         #expect(try connection.send("HGET", .string(key), "f99999").int == 299_997)
     }
 
+
+    @Test("pipelines written as parts, megabytes each, are answered in order, plainly and as one transaction")
+    func parts() throws {
+        let connection = try RedisConnection(configuration: TestServices.redisConfiguration())
+        let key = TestServices.uniqueName("parts")
+        defer { _ = try? connection.send("DEL", .string(key)) }
+        // 20 MB in three parts and an empty one: far more than a socket takes in one send.
+        let value = [UInt8](repeating: UInt8(ascii: "v"), count: 1 << 20)
+        func part(_ fields: Range<Int>) -> RedisPipeline {
+            var pipeline = RedisPipeline()
+            for field in fields { pipeline.append("HSET", .string(key), .string("f\(field)"), .bytes(value)) }
+            pipeline.append("HLEN", .string(key))
+            return pipeline
+        }
+        let replies = try connection.execute(parts: [part(0..<8), RedisPipeline(), part(8..<10), part(10..<20)])
+        #expect(replies.count == 23)
+        #expect(replies[8] == .integer(8) && replies[11] == .integer(10) && replies[22] == .integer(20))
+        #expect(replies.filter { $0 == .integer(1) }.count == 20)
+
+        var other = RedisPipeline()
+        other.append("HDEL", .string(key), "f0")
+        let results = try connection.transaction(parts: [part(20..<22), other])
+        #expect(results == [.integer(1), .integer(1), .integer(22), .integer(1)])
+        #expect(try connection.send("HLEN", .string(key)) == .integer(21))
+        #expect(try connection.send("PING") == .status("PONG"))
+    }
     @Test("typed replies and errors: values, nulls, arrays, error replies in pipelines")
     func replies() throws {
         let connection = try RedisConnection(configuration: TestServices.redisConfiguration())
