@@ -59,13 +59,13 @@ struct CoreCommand: ParsableCommand {
             offsets[partition] += 1
         }
         var applyTimes: [Double] = [], logTimes: [Double] = []
-        var checksum = 0.0
+        var checksum = 0.0, encodedBytes = 0
         for _ in 0..<rounds {
             applyTimes.append(Self.seconds {
                 // As the engine does: changes listed per batch (its default as a pipeline), entity by entity.
                 var state = step.layouts.map { _ in (0..<partitions).map { _ in [String: EntityTiles]() } }
                 var dirty: [(view: Int, partition: Int, entity: String)] = []
-                var writes: [EntityTiles.TileKey] = [], deletes: [EntityTiles.TileKey] = []
+                var deletes: [EntityTiles.TileKey] = [], encoded: [UInt8] = []
                 for (number, item) in input.enumerated() {
                     for view in step.layouts.indices where item.late & (1 << UInt64(view)) == 0 {
                         let entity = step.entity(of: item.event, view: view)
@@ -75,11 +75,15 @@ struct CoreCommand: ParsableCommand {
                         if becameDirty { dirty.append((view, Int(item.partition), entity)) }
                     }
                     if (number + 1) % 100_000 == 0 || number == input.count - 1 {
+                        // Changed tiles and runs encoded as the engine's writes encode them.
                         for (view, partition, entity) in dirty {
-                            state[view][partition][entity]!.drainChanges(writes: &writes, deletes: &deletes)
+                            state[view][partition][entity]!.drainChanges(
+                                deletes: &deletes, write: { _, tile in TileCodec.encode(lent: &tile, into: &encoded) },
+                                writeRun: { _, run in TileCodec.encodeRun(run, into: &encoded) })
+                            encodedBytes += encoded.count
+                            encoded.removeAll(keepingCapacity: true)
                         }
                         dirty.removeAll(keepingCapacity: true)
-                        writes.removeAll(keepingCapacity: true)
                         deletes.removeAll(keepingCapacity: true)
                     }
                 }
@@ -119,7 +123,7 @@ struct CoreCommand: ParsableCommand {
         let rate = { (times: [Double]) in Int(Double(input.count) / times.min()!) }
         print("core: \(input.count) events, \(partitions) partitions, best of \(rounds) rounds (one thread)")
         print("  decode only (JSON and schema checks):  \(Int(Double(records.count) / decodeTimes.min()!)) events/s  (rounds: \(decodeTimes.map { String(format: "%.3f", $0) }.joined(separator: " ")) s)")
-        print("  apply only (engine update):           \(rate(applyTimes)) events/s  (rounds: \(applyTimes.map { String(format: "%.3f", $0) }.joined(separator: " ")) s)")
+        print("  apply and encode (engine update):     \(rate(applyTimes)) events/s  (rounds: \(applyTimes.map { String(format: "%.3f", $0) }.joined(separator: " ")) s; \(encodedBytes / rounds) bytes encoded)")
         print("  features then apply (replay's work):  \(rate(logTimes)) events/s  (rounds: \(logTimes.map { String(format: "%.3f", $0) }.joined(separator: " ")) s; checksum \(checksum))")
     }
 

@@ -60,25 +60,26 @@ public enum TileCodec {
     ///     version u8 (= 2)
     ///     n varint, then n × (tile index i64, length varint, tile as `encode` writes it)
     public static func encodeRun(_ run: TileRun, into buffer: inout [UInt8]) {
-        buffer.append(runVersion)
-        appendVarint(UInt64(run.count), to: &buffer)
         run.withEntries { entries in
-            guard let base = entries.baseAddress else { return }
-            for index in entries.indices {
-                // Lent through a pointer: reading the entry from the buffer would copy its tile
-                // (a retain and release of every array the tile holds) for `encode`.
-                let entry = UnsafeMutablePointer(mutating: base + index)
-                appendFixed(UInt64(bitPattern: entry.pointee.tile), to: &buffer)
-                let lengthAt = buffer.count
-                buffer.append(0)  // most tiles are under 128 bytes: one length byte, moved if not
-                encode(lent: &entry.pointee.accumulator, into: &buffer)
-                let length = buffer.count - lengthAt - 1
-                if length >= 0x80 {
-                    var prefix: [UInt8] = []
-                    appendVarint(UInt64(length), to: &prefix)
-                    buffer.replaceSubrange(lengthAt..<lengthAt + 1, with: prefix)
-                } else {
-                    buffer[lengthAt] = UInt8(length)
+            guard let base = entries.baseAddress else {
+                appendExactly(2, to: &buffer) { $0.byte(runVersion); $0.varint(0) }
+                return
+            }
+            // Entries lent through a pointer: reading one from the buffer would copy its tile (a
+            // retain and release of every array the tile holds) for `encode`.
+            let tiles = UnsafeMutableBufferPointer(start: UnsafeMutablePointer(mutating: base), count: entries.count)
+            var size = 1 + varintSize(UInt64(tiles.count))
+            for index in tiles.indices {
+                let tileSize = encodedSize(lent: &tiles[index].accumulator)
+                size += 8 + varintSize(UInt64(tileSize)) + tileSize
+            }
+            appendExactly(size, to: &buffer) { writer in
+                writer.byte(runVersion)
+                writer.varint(UInt64(tiles.count))
+                for index in tiles.indices {
+                    writer.fixed(UInt64(bitPattern: tiles[index].tile))
+                    writer.varint(UInt64(encodedSize(lent: &tiles[index].accumulator)))
+                    write(lent: &tiles[index].accumulator, to: &writer)
                 }
             }
         }
@@ -166,48 +167,87 @@ public enum TileCodec {
     /// `encode`, with the tile lent `inout` so that a caller reading it from memory it does not
     /// own does not copy it first; the tile is not changed.
     public static func encode(lent tile: inout TileAccumulator, into buffer: inout [UInt8]) {
-        buffer.append(version)
-        appendVarint(UInt64(tile.count), to: &buffer)
+        appendExactly(encodedSize(lent: &tile), to: &buffer) { write(lent: &tile, to: &$0) }
+    }
+
+    /// The number of bytes `encode` writes for `tile` (lent as there).
+    static func encodedSize(lent tile: inout TileAccumulator) -> Int {
+        var size = 1 + varintSize(UInt64(tile.count)) + 32 * tile.numeric.count
         // Slots through buffer pointers: iterating an array retains and releases it, which for
         // the engine's many small tiles cost more than the encoding.
         tile.numeric.withUnsafeBufferPointer { slots in
-            for stats in slots {
-                appendVarint(UInt64(stats.count), to: &buffer)
-                appendDouble(stats.sum, to: &buffer)
-                appendDouble(stats.minimum, to: &buffer)
-                appendDouble(stats.maximum, to: &buffer)
-                appendDouble(stats.m2, to: &buffer)
+            for stats in slots { size += varintSize(UInt64(stats.count)) }
+        }
+        tile.distinct.withUnsafeBufferPointer { slots in
+            for sketch in slots {
+                switch sketch {
+                case .exact(let hashes): size += 1 + varintSize(UInt64(hashes.count)) + 8 * hashes.count
+                case .hyperLogLog(let registers): size += 1 + registers.count
+                }
             }
         }
-        for slot in tile.distinct.indices {
-            switch tile.distinct[slot] {
-            case .exact(let hashes):
-                buffer.append(0)
-                appendVarint(UInt64(hashes.count), to: &buffer)
-                for hash in hashes { appendFixed(hash, to: &buffer) }
-            case .hyperLogLog(let registers):
-                buffer.append(1)
-                buffer.append(contentsOf: registers)
+        size += 1
+        guard tile.hasLast else { return size }
+        size += 8 + varintSize(UInt64(UInt32(bitPattern: tile.lastPartition))) + 8
+        tile.lastValues.withUnsafeBufferPointer { slots in
+            for value in slots {
+                switch value {
+                case .null: size += 1
+                case .double, .int: size += 9
+                case .string(let text): size += 1 + varintSize(UInt64(text.utf8.count)) + text.utf8.count
+                case .bool: size += 2
+                }
+            }
+        }
+        return size
+    }
+
+    /// Writes the `encodedSize` bytes of `tile`.
+    private static func write(lent tile: inout TileAccumulator, to writer: inout ByteWriter) {
+        writer.byte(version)
+        writer.varint(UInt64(tile.count))
+        tile.numeric.withUnsafeBufferPointer { slots in
+            for stats in slots {
+                writer.varint(UInt64(stats.count))
+                writer.fixed(stats.sum.bitPattern)
+                writer.fixed(stats.minimum.bitPattern)
+                writer.fixed(stats.maximum.bitPattern)
+                writer.fixed(stats.m2.bitPattern)
+            }
+        }
+        tile.distinct.withUnsafeBufferPointer { slots in
+            for sketch in slots {
+                switch sketch {
+                case .exact(let hashes):
+                    writer.byte(0)
+                    writer.varint(UInt64(hashes.count))
+                    hashes.withUnsafeBufferPointer { for hash in $0 { writer.fixed(hash) } }
+                case .hyperLogLog(let registers):
+                    writer.byte(1)
+                    registers.withUnsafeBytes { writer.bytes($0) }
+                }
             }
         }
         guard tile.hasLast else {
-            buffer.append(0)
+            writer.byte(0)
             return
         }
-        buffer.append(1)
-        appendFixed(UInt64(bitPattern: tile.lastTime), to: &buffer)
-        appendVarint(UInt64(UInt32(bitPattern: tile.lastPartition)), to: &buffer)
-        appendFixed(UInt64(bitPattern: tile.lastOffset), to: &buffer)
-        for slot in tile.lastValues.indices {
-            switch tile.lastValues[slot] {
-            case .null: buffer.append(0)
-            case .double(let number): buffer.append(1); appendDouble(number, to: &buffer)
-            case .int(let number): buffer.append(2); appendFixed(UInt64(bitPattern: number), to: &buffer)
-            case .string(let text):
-                buffer.append(3)
-                appendVarint(UInt64(text.utf8.count), to: &buffer)
-                buffer.append(contentsOf: text.utf8)
-            case .bool(let flag): buffer.append(4); buffer.append(flag ? 1 : 0)
+        writer.byte(1)
+        writer.fixed(UInt64(bitPattern: tile.lastTime))
+        writer.varint(UInt64(UInt32(bitPattern: tile.lastPartition)))
+        writer.fixed(UInt64(bitPattern: tile.lastOffset))
+        tile.lastValues.withUnsafeBufferPointer { slots in
+            for value in slots {
+                switch value {
+                case .null: writer.byte(0)
+                case .double(let number): writer.byte(1); writer.fixed(number.bitPattern)
+                case .int(let number): writer.byte(2); writer.fixed(UInt64(bitPattern: number))
+                case .string(var text):
+                    writer.byte(3)
+                    writer.varint(UInt64(text.utf8.count))
+                    text.withUTF8 { writer.bytes(UnsafeRawBufferPointer($0)) }
+                case .bool(let flag): writer.byte(4); writer.byte(flag ? 1 : 0)
+                }
             }
         }
     }
@@ -284,13 +324,65 @@ public enum TileCodec {
     }
 
     @inline(__always)
-    static func appendFixed(_ value: UInt64, to buffer: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: $0) }
+    static func varintSize(_ value: UInt64) -> Int {
+        // 7 bits per byte; 0 takes one byte.
+        (64 - (value | 1).leadingZeroBitCount + 6) / 7
+    }
+
+    /// Appends exactly `size` bytes, which `write` puts through a pointer: appending byte by byte
+    /// checks the array's uniqueness and capacity every time, which cost more than the encoding.
+    @inline(__always)
+    static func appendExactly(_ size: Int, to buffer: inout [UInt8], _ write: (inout ByteWriter) -> Void) {
+        let start = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: size))
+        buffer.withUnsafeMutableBytes { bytes in
+            var writer = ByteWriter(bytes[start...])
+            write(&writer)
+            precondition(writer.isAtEnd, "the tile encoding's size was miscounted")
+        }
+    }
+}
+
+/// Writes into a fixed span of bytes, checking every write against its end.
+struct ByteWriter {
+    private var position: UnsafeMutableRawPointer
+    private let end: UnsafeMutableRawPointer
+
+    init(_ span: Slice<UnsafeMutableRawBufferPointer>) {
+        let rebased = UnsafeMutableRawBufferPointer(rebasing: span)
+        position = rebased.baseAddress ?? UnsafeMutableRawPointer(bitPattern: 1)!
+        end = position + rebased.count
+    }
+
+    var isAtEnd: Bool { position == end }
+
+    @inline(__always)
+    private mutating func take(_ count: Int) -> UnsafeMutableRawPointer {
+        precondition(end - position >= count, "write past the reserved bytes")
+        defer { position += count }
+        return position
     }
 
     @inline(__always)
-    static func appendDouble(_ value: Double, to buffer: inout [UInt8]) {
-        appendFixed(value.bitPattern, to: &buffer)
+    mutating func byte(_ value: UInt8) { take(1).storeBytes(of: value, as: UInt8.self) }
+
+    @inline(__always)
+    mutating func fixed(_ value: UInt64) { take(8).storeBytes(of: value.littleEndian, as: UInt64.self) }
+
+    @inline(__always)
+    mutating func varint(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            byte(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        byte(UInt8(value))
+    }
+
+    @inline(__always)
+    mutating func bytes(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress else { return }
+        take(bytes.count).copyMemory(from: source, byteCount: bytes.count)
     }
 }
 
