@@ -166,15 +166,29 @@ final class FeatureLogWriter {
     /// committed rows are in open files, so a rolled file never holds a row Redis has not.
     func rollDue(force: Bool) throws {
         let now = ContinuousClock.now
-        for log in partitions.values where log.rowCount > 0 {
-            let due = force || log.rowCount >= options.rollRows || log.estimatedBytes >= options.rollBytes
-                || (options.staging && now - (log.openedAt ?? now) >= options.rollInterval)
-            if due { try roll(log) }
+        let due = partitions.values.filter { log in
+            log.rowCount > 0
+                && (force || log.rowCount >= options.rollRows || log.estimatedBytes >= options.rollBytes
+                    || (options.staging && now - (log.openedAt ?? now) >= options.rollInterval))
+        }.sorted { $0.partition < $1.partition }
+        guard !due.isEmpty else { return }
+        // Closing a file encodes and compresses its last row group, seconds of work for a big
+        // one: the partitions' files close at once, on every core (a replay ends with all of
+        // them). Each closes only its own files.
+        let closing = ConcurrentFinish(due)
+        DispatchQueue.concurrentPerform(iterations: due.count) { closing.finish(at: $0) }
+        // Every file that closed is put in place before the first failure is reported.
+        var failure: (any Error)?
+        for (log, result) in zip(due, closing.results) {
+            switch result! {
+            case .success(let finished): try roll(log, finished: finished)
+            case .failure(let error): failure = failure ?? error
+            }
         }
+        if let failure { throw failure }
     }
 
-    private func roll(_ log: PartitionLog) throws {
-        let finished = try log.finish()
+    private func roll(_ log: PartitionLog, finished: [PartitionLog.Finished]) throws {
         for file in finished {
             let folder = (root as NSString).appendingPathComponent("date=\(file.date)")
             let name = "part-\(topic)-\(log.partition)-\(file.firstOffset)-\(file.lastOffset).parquet"
@@ -409,6 +423,26 @@ private final class PartitionLog {
         files.removeAll()
         forgetLastFile()
         rowCount = 0
+    }
+}
+
+/// Partition logs finishing at once, each on its own thread.
+///
+/// `@unchecked Sendable`: each task touches only its own log, and results are stored under the
+/// lock and read once `concurrentPerform` has returned.
+private final class ConcurrentFinish: @unchecked Sendable {
+    private let logs: [PartitionLog]
+    private let lock = NSLock()
+    private(set) var results: [Result<[PartitionLog.Finished], any Error>?]
+
+    init(_ logs: [PartitionLog]) {
+        self.logs = logs
+        results = Array(repeating: nil, count: logs.count)
+    }
+
+    func finish(at index: Int) {
+        let result = Result { try logs[index].finish() }
+        lock.withLock { results[index] = result }
     }
 }
 

@@ -196,7 +196,9 @@ public final class Replay: Sendable {
         summary.rows = rows.count
         try log.persistPending()
         try log.commitInFlight()
+        let closing = ContinuousClock.now
         try log.rollDue(force: true)
+        logger.debug("feature log files closed", metadata: ["seconds": "\((ContinuousClock.now - closing).secondsText)"])
         summary.files = log.filesWritten
         summary.seconds = Double((ContinuousClock.now - started).nanoseconds) / 1e9
         progress.finish(summary)
