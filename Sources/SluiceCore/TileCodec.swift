@@ -68,18 +68,20 @@ public enum TileCodec {
             // Entries lent through a pointer: reading one from the buffer would copy its tile (a
             // retain and release of every array the tile holds) for `encode`.
             let tiles = UnsafeMutableBufferPointer(start: UnsafeMutablePointer(mutating: base), count: entries.count)
-            var size = 1 + varintSize(UInt64(tiles.count))
-            for index in tiles.indices {
-                let tileSize = encodedSize(lent: &tiles[index].accumulator)
-                size += 8 + varintSize(UInt64(tileSize)) + tileSize
-            }
-            appendExactly(size, to: &buffer) { writer in
-                writer.byte(runVersion)
-                writer.varint(UInt64(tiles.count))
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: tiles.count) { sizes in
+                var size = 1 + varintSize(UInt64(tiles.count))
                 for index in tiles.indices {
-                    writer.fixed(UInt64(bitPattern: tiles[index].tile))
-                    writer.varint(UInt64(encodedSize(lent: &tiles[index].accumulator)))
-                    write(lent: &tiles[index].accumulator, to: &writer)
+                    sizes[index] = encodedSize(lent: &tiles[index].accumulator)
+                    size += 8 + varintSize(UInt64(sizes[index])) + sizes[index]
+                }
+                appendExactly(size, to: &buffer) { writer in
+                    writer.byte(runVersion)
+                    writer.varint(UInt64(tiles.count))
+                    for index in tiles.indices {
+                        writer.fixed(UInt64(bitPattern: tiles[index].tile))
+                        writer.varint(UInt64(sizes[index]))
+                        write(lent: &tiles[index].accumulator, to: &writer)
+                    }
                 }
             }
         }
