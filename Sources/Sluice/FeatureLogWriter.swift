@@ -426,7 +426,7 @@ private final class PartitionLog {
     }
 }
 
-/// Partition logs finishing at once, each on its own thread.
+/// Partition logs finishing at once, on every core (`DispatchQueue.concurrentPerform`).
 ///
 /// `@unchecked Sendable`: each task touches only its own log, and results are stored under the
 /// lock and read once `concurrentPerform` has returned.

@@ -316,16 +316,6 @@ public enum TileCodec {
     // MARK: - Primitives
 
     @inline(__always)
-    static func appendVarint(_ value: UInt64, to buffer: inout [UInt8]) {
-        var value = value
-        while value >= 0x80 {
-            buffer.append(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
-        }
-        buffer.append(UInt8(value))
-    }
-
-    @inline(__always)
     static func varintSize(_ value: UInt64) -> Int {
         // 7 bits per byte; 0 takes one byte.
         (64 - (value | 1).leadingZeroBitCount + 6) / 7
