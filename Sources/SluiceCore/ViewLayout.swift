@@ -23,18 +23,18 @@ public final class ViewLayout: Sendable {
     public init(view: ViewSpec, source: SourceSpec) {
         self.view = view
         keyFieldIndex = source.fieldIndex(view.keyField) ?? 0
-        var groups: [TileGroup] = []
+        var drafts: [TileGroup.Draft] = []
         var plans: [FeaturePlan] = []
         for feature in view.features {
-            var groupIndex = groups.firstIndex { $0.tileSize == feature.tile }
+            var groupIndex = drafts.firstIndex { $0.tileSize == feature.tile }
             if groupIndex == nil {
-                groups.append(TileGroup(tileSize: feature.tile))
-                groupIndex = groups.count - 1
+                drafts.append(TileGroup.Draft(tileSize: feature.tile))
+                groupIndex = drafts.count - 1
             }
             let fieldIndex = feature.field.flatMap { source.fieldIndex($0) }
-            plans.append(groups[groupIndex!].plan(feature, fieldIndex: fieldIndex, group: groupIndex!))  // mutates the group
+            plans.append(drafts[groupIndex!].plan(feature, fieldIndex: fieldIndex, group: groupIndex!))
         }
-        for group in groups { group.makeEmptyAccumulator() }
+        let groups = drafts.map(TileGroup.init)
         self.groups = groups
         self.plans = plans
         var windows: [WindowPlan] = []
@@ -67,18 +67,19 @@ public final class ViewLayout: Sendable {
 
 /// Features of one view that share a tile size.
 ///
-/// `@unchecked Sendable`: only `ViewLayout.init` mutates it, before the layout is shared; a class
-/// so that the per-event loops do not copy (and retain) its arrays.
-public final class TileGroup: @unchecked Sendable {
+/// A class so that the per-event loops do not copy (and retain) its arrays, and immutable: they
+/// read its fields for every event, and reading a class's `var` costs a run-time exclusivity
+/// check each time.
+public final class TileGroup: Sendable {
     public let tileSize: Int64
     /// Longest window of the group's features: tiles older than that behind the watermark are dropped.
-    public private(set) var longestWindow: Int64 = 0
+    public let longestWindow: Int64
     /// Schema field indexes with numeric statistics.
-    public private(set) var numericFields: [Int] = []
+    public let numericFields: [Int]
     /// Schema field indexes with distinct-value sketches.
-    public private(set) var distinctFields: [Int] = []
+    public let distinctFields: [Int]
     /// Schema field indexes whose newest value is kept.
-    public private(set) var lastFields: [Int] = []
+    public let lastFields: [Int]
     /// The group's tiles of one partition are stored together, as one field of the entity's key
     /// (a tile run, `TileCodec.encodeRun`), rather than a field per tile: its tiles hold no
     /// distinct sets, so they stay a few dozen bytes each, and dropping an expired one then
@@ -86,28 +87,46 @@ public final class TileGroup: @unchecked Sendable {
     /// which every event does).
     public var storesRun: Bool { distinctFields.isEmpty }
 
-    init(tileSize: Int64) { self.tileSize = tileSize }
+    /// A group while its features are planned.
+    struct Draft {
+        let tileSize: Int64
+        var longestWindow: Int64 = 0
+        var numericFields: [Int] = []
+        var distinctFields: [Int] = []
+        var lastFields: [Int] = []
 
-    func plan(_ feature: FeatureSpec, fieldIndex: Int?, group: Int) -> FeaturePlan {
-        longestWindow = max(longestWindow, feature.window)
-        var slot = 0
-        switch feature.aggregation {
-        case .count, .timeSinceLast:
-            break
-        case .sum, .mean, .min, .max, .stddev:
-            slot = Self.slot(of: fieldIndex!, in: &numericFields)
-        case .distinctCount:
-            slot = Self.slot(of: fieldIndex!, in: &distinctFields)
-        case .last:
-            slot = Self.slot(of: fieldIndex!, in: &lastFields)
+        init(tileSize: Int64) { self.tileSize = tileSize }
+
+        mutating func plan(_ feature: FeatureSpec, fieldIndex: Int?, group: Int) -> FeaturePlan {
+            longestWindow = max(longestWindow, feature.window)
+            var slot = 0
+            switch feature.aggregation {
+            case .count, .timeSinceLast:
+                break
+            case .sum, .mean, .min, .max, .stddev:
+                slot = Self.slot(of: fieldIndex!, in: &numericFields)
+            case .distinctCount:
+                slot = Self.slot(of: fieldIndex!, in: &distinctFields)
+            case .last:
+                slot = Self.slot(of: fieldIndex!, in: &lastFields)
+            }
+            return FeaturePlan(feature: feature, group: group, slot: slot)
         }
-        return FeaturePlan(feature: feature, group: group, slot: slot)
+
+        private static func slot(of field: Int, in fields: inout [Int]) -> Int {
+            if let index = fields.firstIndex(of: field) { return index }
+            fields.append(field)
+            return fields.count - 1
+        }
     }
 
-    private static func slot(of field: Int, in fields: inout [Int]) -> Int {
-        if let index = fields.firstIndex(of: field) { return index }
-        fields.append(field)
-        return fields.count - 1
+    init(_ draft: Draft) {
+        tileSize = draft.tileSize
+        longestWindow = draft.longestWindow
+        numericFields = draft.numericFields
+        distinctFields = draft.distinctFields
+        lastFields = draft.lastFields
+        empty = TileAccumulator(numericSlots: numericFields.count, distinctSlots: distinctFields.count, lastSlots: lastFields.count)
     }
 
     /// An empty accumulator shaped for this group.
@@ -115,12 +134,7 @@ public final class TileGroup: @unchecked Sendable {
 
     /// Copied for every new tile: cheaper than making its slot arrays anew (each new array looks
     /// up its type's metadata at run time).
-    private var empty = TileAccumulator(numericSlots: 0, distinctSlots: 0, lastSlots: 0)
-
-    /// Shapes `empty` once the group's features are all planned.
-    fileprivate func makeEmptyAccumulator() {
-        empty = TileAccumulator(numericSlots: numericFields.count, distinctSlots: distinctFields.count, lastSlots: lastFields.count)
-    }
+    private let empty: TileAccumulator
 
     /// The tile holding events at `time`.
     @inline(__always)
