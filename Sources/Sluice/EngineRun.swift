@@ -315,7 +315,7 @@ final class EngineRun {
         do {
             let decoded = ContinuousClock.now
             phases.decode += decoded - batchStart
-            try loadMissingEntities(work.accepted)
+            try loadMissingEntities(&work)
             let loaded = ContinuousClock.now
             phases.load += loaded - decoded
             transaction = apply(&work)
@@ -404,35 +404,41 @@ final class EngineRun {
         return true
     }
 
-    /// Reads, in one pipelined round trip, the stored tiles of every entity the batch touches
-    /// that is not cached, keeping each partition's own tiles.
-    private func loadMissingEntities(_ accepted: [AcceptedEvent]) throws {
+    /// Makes sure every entity the batch touches is cached, reading the stored tiles of those
+    /// that are not in one pipelined round trip (each partition keeps its own tiles), and,
+    /// without the feature log, notes each event's cache slots in `work.entitySlots`.
+    private func loadMissingEntities(_ work: inout BatchWork) throws {
         var missing: [EntityRef: Set<Int32>] = [:]
-        // A partition with nothing stored has nothing to load: its entities start empty.
-        func need(_ entity: String, view: Int, in state: PartitionState) {
-            guard !state.views[view].holds(entity) else { return }
-            if state.storeHoldsNothing {
-                state.views[view].insert(EntityTiles(groupCount: layouts[view].groups.count), for: entity)
-                state.cachedEntities += 1
-            } else {
-                missing[EntityRef(view: view, entity: entity), default: []].insert(state.partition)
-            }
+        // A partition with nothing stored has nothing to load: its entities start empty. One to
+        // load is given its slot now, holding no tiles until they are read (a failed read drops
+        // the whole cache).
+        func slot(of entity: String, view: Int, in state: PartitionState) -> Int32 {
+            if let slot = state.views[view].slot(of: entity) { return slot }
+            if !state.storeHoldsNothing { missing[EntityRef(view: view, entity: entity), default: []].insert(state.partition) }
+            state.cachedEntities += 1
+            return state.views[view].insert(EntityTiles(groupCount: layouts[view].groups.count), for: entity)
         }
+        work.entitySlots.removeAll(keepingCapacity: true)
         if featureLog != nil {
             // The log reads every view of every event across all partitions of this process, so
             // each of them must hold the entity's stored tiles.
             let owned = partitions.values.filter(\.positioned)
-            for item in accepted {
+            for item in work.accepted {
                 for viewIndex in layouts.indices {
                     let entity = step.entity(of: item.event, view: viewIndex)
-                    for state in owned { need(entity, view: viewIndex, in: state) }
+                    for state in owned { _ = slot(of: entity, view: viewIndex, in: state) }
                 }
             }
         } else {
-            for item in accepted {
+            work.entitySlots.reserveCapacity(work.accepted.count * layouts.count)
+            for item in work.accepted {
                 let state = partitions[item.partition]!
-                for (viewIndex, layout) in layouts.enumerated() where item.late & (1 << UInt64(viewIndex)) == 0 {
-                    need(item.event.values[layout.keyFieldIndex].stringValue!, view: viewIndex, in: state)
+                for (viewIndex, layout) in layouts.enumerated() {
+                    guard item.late & (1 << UInt64(viewIndex)) == 0 else {
+                        work.entitySlots.append(-1)
+                        continue
+                    }
+                    work.entitySlots.append(slot(of: item.event.values[layout.keyFieldIndex].stringValue!, view: viewIndex, in: state))
                 }
             }
         }
@@ -455,8 +461,8 @@ final class EngineRun {
                 let tiles = EntityTiles(
                     groupCount: layout.groups.count, tiles: stored.filter { $0.partition == partition },
                     appliedOffset: appliedOffsets[partition] ?? -1)
-                partitions[partition]!.views[ref.view].insert(tiles, for: ref.entity)
-                partitions[partition]!.cachedEntities += 1
+                let entities = partitions[partition]!.views[ref.view]
+                entities.inPlace(at: entities.slot(of: ref.entity)!) { $0.tiles = tiles }
             }
         }
     }
@@ -478,10 +484,10 @@ final class EngineRun {
             jobs = layouts.indices.flatMap { view in touched.map { ApplyJob(view: view, partitions: [($0, partitions[$0]!.views[view])], logsFeatures: false) } }
         }
         while applyOutputs.count < jobs.count { applyOutputs.append(ApplyOutput()) }
-        let accepted = work.accepted, outputs = applyOutputs, step = step, compiled = compiled
+        let accepted = work.accepted, slots = work.entitySlots, outputs = applyOutputs, step = step, compiled = compiled
         let order = jobs.indices.sorted { outputs[$0].time.last > outputs[$1].time.last }
         applyTasks.run(order: order) { index in
-            outputs[index].apply(accepted, job: jobs[index], step: step, compiled: compiled, now: batchClock)
+            outputs[index].apply(accepted, slots: slots, job: jobs[index], step: step, compiled: compiled, now: batchClock)
         }
         // Each output's commands go out from its own buffer, which it swaps for one whose write
         // has finished: no copy into one batch buffer.
@@ -663,45 +669,53 @@ final class PartitionState {
 /// One view's entities of one partition. A class of its own so that batches can apply events to
 /// several views and partitions at once, each from one thread.
 final class ViewEntities: @unchecked Sendable {
-    /// Entity id → this partition's tiles of the entity, and when this process last set the TTL
-    /// of its key (beside the tiles, so that writing an entity looks it up once, not twice).
-    var cache: [String: CachedEntity] = [:]
+    /// The cached entities, each at a fixed place (its slot) until the cache is dropped: a batch
+    /// looks each event's entity up once, when it makes sure it is cached, and its apply tasks
+    /// go to the slot directly.
+    private(set) var entries: [CachedEntity] = []
+    private var slots: [String: Int32] = [:]
 
     struct CachedEntity {
+        let entity: String
         var tiles: EntityTiles
+        /// When this process last set the TTL of the entity's key.
         var ttlSetAt: ContinuousClock.Instant?
     }
 
-    typealias Index = Dictionary<String, CachedEntity>.Index
+    var count: Int { entries.count }
 
-    /// Caches an entity not cached yet.
-    func insert(_ tiles: EntityTiles, for entity: String) {
-        cache[entity] = CachedEntity(tiles: tiles)
+    /// Caches an entity not cached yet; returns its slot.
+    func insert(_ tiles: EntityTiles, for entity: String) -> Int32 {
+        let slot = Int32(entries.count)
+        entries.append(CachedEntity(entity: entity, tiles: tiles))
+        slots[entity] = slot
+        return slot
     }
 
-    /// Whether the entity is cached, without copying its tiles out.
-    func holds(_ entity: String) -> Bool { cache.index(forKey: entity) != nil }
+    /// The entity's slot, if it is cached.
+    func slot(of entity: String) -> Int32? { slots[entity] }
 
     /// Whether the key's TTL should be set in this batch: never set by this process, or set more
     /// than a tenth of the TTL ago. Forgotten with the cache, which only makes it set again.
-    func needsTTLRefresh(at index: Index, ttl: Int64, now: ContinuousClock.Instant) -> Bool {
-        inPlace(at: index) { entity in
+    func needsTTLRefresh(at slot: Int32, ttl: Int64, now: ContinuousClock.Instant) -> Bool {
+        inPlace(at: slot) { entity in
             if let last = entity.ttlSetAt, now - last < .milliseconds(ttl / 10) { return false }
             entity.ttlSetAt = now
             return true
         }
     }
 
-    /// Reads or changes the cached entity at `index` in place. Reading `cache.values[index]` as a
-    /// value copies the entity (a retain and release of every array it holds) on every event;
-    /// the mutating accessor lends it.
+    /// Reads or changes the cached entity at `slot` in place. Reading `entries[slot]` as a value
+    /// copies the entity (a retain and release of every array it holds) on every event; the
+    /// mutating accessor lends it.
     @inline(__always)
-    func inPlace<Result>(at index: Index, _ body: (inout CachedEntity) -> Result) -> Result {
-        body(&cache.values[index])
+    func inPlace<Result>(at slot: Int32, _ body: (inout CachedEntity) -> Result) -> Result {
+        body(&entries[Int(slot)])
     }
 
     func removeAll() {
-        cache.removeAll()
+        entries.removeAll()
+        slots.removeAll()
     }
 }
 
@@ -725,7 +739,7 @@ final class ApplyOutput: @unchecked Sendable {
     private var encoder = TileWriteEncoder()
     /// Entities whose tiles the batch changed, with their place in their dictionary (which the
     /// apply only changes values of, so the place stays valid until they are encoded).
-    private var dirty: [(partition: Int32, entities: ViewEntities, entity: String, index: ViewEntities.Index)] = []
+    private var dirty: [(partition: Int32, entities: ViewEntities, slot: Int32)] = []
     private var features: [Double?] = []
     private var width = 0
     private var scratch: [Double?] = []
@@ -736,7 +750,10 @@ final class ApplyOutput: @unchecked Sendable {
     /// Goes through the batch's events of the job's partitions in order: logs each one's features
     /// of the view if the job does, applies those not late for the view, then writes the changed
     /// tiles of the entities they touched.
-    func apply(_ accepted: [AcceptedEvent], job: ApplyJob, step: EventStep, compiled: CompiledTopology, now: ContinuousClock.Instant) {
+    /// `slots`: `BatchWork.entitySlots` (empty with the feature log).
+    func apply(
+        _ accepted: [AcceptedEvent], slots: [Int32], job: ApplyJob, step: EventStep, compiled: CompiledTopology, now: ContinuousClock.Instant
+    ) {
         let started = ContinuousClock.now
         pipeline.removeAll()
         alreadyApplied = 0
@@ -745,35 +762,41 @@ final class ApplyOutput: @unchecked Sendable {
         width = step.logFeatureCount(view: job.view)
         let layout = step.layouts[job.view]
         let bit: UInt64 = 1 << UInt64(job.view)
+        let viewCount = step.layouts.count
         let keyPrefix = Array(compiled.entityKey(view: layout, entity: "").utf8)
-        for item in accepted {
+        for (row, item) in accepted.enumerated() {
             guard let entities = job.entities(of: item.partition) else { continue }
-            let entity = step.entity(of: item.event, view: job.view)
+            let slot: Int32
             if job.logsFeatures {
+                let entity = step.entity(of: item.event, view: job.view)
                 step.appendLogFeatures(view: job.view, of: item.event, to: &features, scratch: &scratch, windows: &windows) { visit in
                     for (_, owned) in job.partitions {
-                        if let index = owned.cache.index(forKey: entity) { visit(&owned.cache.values[index].tiles) }
+                        if let slot = owned.slot(of: entity) { owned.inPlace(at: slot) { visit(&$0.tiles) } }
                     }
                 }
+                guard item.late & bit == 0 else { continue }
+                slot = entities.slot(of: entity)!
+            } else {
+                guard item.late & bit == 0 else { continue }
+                slot = slots[row * viewCount + job.view]
             }
-            guard item.late & bit == 0 else { continue }
-            let index = entities.cache.index(forKey: entity)!
-            if entities.inPlace(at: index, { $0.tiles.holdsEvent(at: item.offset) }) {
+            if entities.inPlace(at: slot, { $0.tiles.holdsEvent(at: item.offset) }) {
                 // Written before a crash, ahead of the partition's progress (writes are not one
                 // transaction: docs/storage.md). Its key may have missed its TTL then.
                 alreadyApplied += 1
-                if entities.needsTTLRefresh(at: index, ttl: layout.view.ttl, now: now) {
-                    encoder.refreshTTL(entity, layout: layout, keyPrefix: keyPrefix, into: &pipeline)
+                if entities.needsTTLRefresh(at: slot, ttl: layout.view.ttl, now: now) {
+                    encoder.refreshTTL(entities.entries[Int(slot)].entity, layout: layout, keyPrefix: keyPrefix, into: &pipeline)
                 }
                 continue
             }
-            let becameDirty = step.apply(
-                item.event, to: &entities.cache.values[index].tiles, view: job.view, partition: item.partition, offset: item.offset,
-                newestEventTime: item.newestAfter)
-            if becameDirty { dirty.append((item.partition, entities, entity, index)) }
+            let becameDirty = entities.inPlace(at: slot) {
+                step.apply(
+                    item.event, to: &$0.tiles, view: job.view, partition: item.partition, offset: item.offset, newestEventTime: item.newestAfter)
+            }
+            if becameDirty { dirty.append((item.partition, entities, slot)) }
         }
-        for (partition, entities, entity, index) in dirty {
-            encoder.encode(entity, at: index, of: entities, layout: layout, partition: partition, keyPrefix: keyPrefix, now: now, into: &pipeline)
+        for (partition, entities, slot) in dirty {
+            encoder.encode(at: slot, of: entities, layout: layout, partition: partition, keyPrefix: keyPrefix, now: now, into: &pipeline)
         }
         time.record(since: started)
     }
@@ -798,7 +821,7 @@ struct TileWriteEncoder {
 
     /// `keyPrefix` is the view's key up to the entity id (`CompiledTopology.entityKey`).
     mutating func encode(
-        _ entity: String, at entityIndex: ViewEntities.Index, of entities: ViewEntities, layout: ViewLayout,
+        at slot: Int32, of entities: ViewEntities, layout: ViewLayout,
         partition: Int32, keyPrefix: [UInt8], now: ContinuousClock.Instant, into pipeline: inout RedisPipeline
     ) {
         writes.removeAll(keepingCapacity: true)
@@ -806,19 +829,21 @@ struct TileWriteEncoder {
         values.removeAll(keepingCapacity: true)
         valueEnds.removeAll(keepingCapacity: true)
         // Values are encoded as the changed tiles are found, while they are in cache.
-        entities.cache.values[entityIndex].tiles.drainChanges(
-            deletes: &deletes,
-            write: { tile, accumulator in
-                writes.append((tile.group, tile.tile))
-                TileCodec.encode(lent: &accumulator, into: &values)
-                valueEnds.append(values.count)
-            },
-            writeRun: { group, run in
-                writes.append((group, nil))
-                TileCodec.encodeRun(run, into: &values)
-                valueEnds.append(values.count)
-            })
-        setKey(keyPrefix, entity)
+        entities.inPlace(at: slot) { cached in
+            cached.tiles.drainChanges(
+                deletes: &deletes,
+                write: { tile, accumulator in
+                    writes.append((tile.group, tile.tile))
+                    TileCodec.encode(lent: &accumulator, into: &values)
+                    valueEnds.append(values.count)
+                },
+                writeRun: { group, run in
+                    writes.append((group, nil))
+                    TileCodec.encodeRun(run, into: &values)
+                    valueEnds.append(values.count)
+                })
+            setKey(keyPrefix, cached.entity)
+        }
         // Deletes first: each command leaves the key consistent with its applied offset, which
         // the HSET moves with the tiles (docs/storage.md).
         if !deletes.isEmpty {
@@ -834,7 +859,7 @@ struct TileWriteEncoder {
             field.removeAll(keepingCapacity: true)
             TileCodec.appendAppliedOffsetFieldName(partition: partition, to: &field)
             pipeline.add(bytes: field)
-            pipeline.add(entities.inPlace(at: entityIndex) { $0.tiles.appliedOffset })
+            pipeline.add(entities.inPlace(at: slot) { $0.tiles.appliedOffset })
             values.withUnsafeBytes { values in
                 var start = 0
                 for (change, end) in zip(writes, valueEnds) {
@@ -845,7 +870,7 @@ struct TileWriteEncoder {
             }
             // The TTL only needs refreshing now and then: a key written recently by this process
             // still has most of its TTL left.
-            if entities.needsTTLRefresh(at: entityIndex, ttl: layout.view.ttl, now: now) { addExpire(layout, to: &pipeline) }
+            if entities.needsTTLRefresh(at: slot, ttl: layout.view.ttl, now: now) { addExpire(layout, to: &pipeline) }
         }
     }
 
@@ -987,6 +1012,9 @@ struct AcceptedEvent {
 
 struct BatchWork {
     var accepted: [AcceptedEvent] = []
+    /// Without the feature log: the cache slot of accepted event r's entity of view v at
+    /// r × views + v, in the event's partition (-1 where the event is late for the view).
+    var entitySlots: [Int32] = []
     var deadLetters: [(KafkaConsumerMessage, Rejection)] = []
     var touchedPartitions = Set<Int32>()
     var consumed = 0
