@@ -737,9 +737,14 @@ final class ApplyOutput: @unchecked Sendable {
     var pipeline = RedisPipeline(reservingCapacity: 1 << 16)
     private(set) var time = TaskTime()
     private var encoder = TileWriteEncoder()
-    /// Entities whose tiles the batch changed, with their place in their dictionary (which the
-    /// apply only changes values of, so the place stays valid until they are encoded).
+    /// With the feature log: entities whose tiles the batch changed, encoded at the end.
     private var dirty: [(partition: Int32, entities: ViewEntities, slot: Int32)] = []
+    /// Without the feature log, an entity's changes are encoded right after its last event of
+    /// the batch, while its tiles are still in the processor's caches: rows of last events,
+    /// found in a backward pass that stamps each slot with the batch number.
+    private var lastOfEntity: [Bool] = []
+    private var slotStamps: [UInt32] = []
+    private var stamp: UInt32 = 0
     private var features: [Double?] = []
     private var width = 0
     private var scratch: [Double?] = []
@@ -764,6 +769,8 @@ final class ApplyOutput: @unchecked Sendable {
         let bit: UInt64 = 1 << UInt64(job.view)
         let viewCount = step.layouts.count
         let keyPrefix = Array(compiled.entityKey(view: layout, entity: "").utf8)
+        let encodesAtLastEvent = !job.logsFeatures
+        if encodesAtLastEvent { findLastEvents(accepted, slots: slots, job: job, viewCount: viewCount) }
         for (row, item) in accepted.enumerated() {
             guard let entities = job.entities(of: item.partition) else { continue }
             let slot: Int32
@@ -787,18 +794,50 @@ final class ApplyOutput: @unchecked Sendable {
                 if entities.needsTTLRefresh(at: slot, ttl: layout.view.ttl, now: now) {
                     encoder.refreshTTL(entities.entries[Int(slot)].entity, layout: layout, keyPrefix: keyPrefix, into: &pipeline)
                 }
+                // A partition's events come in offset order: when an entity's last one is held,
+                // so were the earlier ones, which changed nothing. (Encoding writes nothing then.)
+                if encodesAtLastEvent && lastOfEntity[row] {
+                    encoder.encode(at: slot, of: entities, layout: layout, partition: item.partition, keyPrefix: keyPrefix, now: now, into: &pipeline)
+                }
                 continue
             }
             let becameDirty = entities.inPlace(at: slot) {
                 step.apply(
                     item.event, to: &$0.tiles, view: job.view, partition: item.partition, offset: item.offset, newestEventTime: item.newestAfter)
             }
-            if becameDirty { dirty.append((item.partition, entities, slot)) }
+            if encodesAtLastEvent {
+                if lastOfEntity[row] {
+                    encoder.encode(at: slot, of: entities, layout: layout, partition: item.partition, keyPrefix: keyPrefix, now: now, into: &pipeline)
+                }
+            } else if becameDirty {
+                dirty.append((item.partition, entities, slot))
+            }
         }
         for (partition, entities, slot) in dirty {
             encoder.encode(at: slot, of: entities, layout: layout, partition: partition, keyPrefix: keyPrefix, now: now, into: &pipeline)
         }
         time.record(since: started)
+    }
+
+    /// Marks in `lastOfEntity` the rows holding the last event (not late for the view) of each
+    /// entity of the job's partition.
+    private func findLastEvents(_ accepted: [AcceptedEvent], slots: [Int32], job: ApplyJob, viewCount: Int) {
+        lastOfEntity.removeAll(keepingCapacity: true)
+        lastOfEntity.append(contentsOf: repeatElement(false, count: accepted.count))
+        guard let partition = job.partitions.first?.partition, let entities = job.partitions.first?.entities else { return }
+        if slotStamps.count < entities.count { slotStamps.append(contentsOf: repeatElement(0, count: entities.count - slotStamps.count)) }
+        stamp &+= 1
+        if stamp == 0 {
+            // Wrapped around: no slot may keep a stamp from 2^32 batches ago.
+            for index in slotStamps.indices { slotStamps[index] = 0 }
+            stamp = 1
+        }
+        for row in accepted.indices.reversed() where accepted[row].partition == partition {
+            let slot = slots[row * viewCount + job.view]
+            guard slot >= 0, slotStamps[Int(slot)] != stamp else { continue }
+            slotStamps[Int(slot)] = stamp
+            lastOfEntity[row] = true
+        }
     }
 
     /// Appends the view's features of the batch's `row`-th event (a job that logs features).
