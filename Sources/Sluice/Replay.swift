@@ -125,9 +125,12 @@ public final class Replay: Sendable {
 
         let log = try FeatureLogWriter(options: configuration.output, topology: compiled.topology, fingerprint: compiled.fingerprint, logger: logger)
         for partition in partitions { try log.open(partition: partition, resumeAt: 0) }
+        // Each view is split into shards by entity, so that one busy view can use every core; twice
+        // as many shards as threads leave room to even out a shard holding a very busy entity.
+        let shards = configuration.threads > 1 ? 2 * configuration.threads : 1
         let merge = ReplayMerge(
             partitions: partitions, consumer: consumer, pollMessages: configuration.pollMessages, logger: logger, decoder: compiled.decoder,
-            step: step, end: configuration.end
+            step: step, shards: shards, end: configuration.end
         ) { [configuration] message in
             switch configuration.start {
             case .beginning: true
@@ -135,9 +138,6 @@ public final class Replay: Sendable {
             case .time(let time): (message.timestamp ?? .min) >= time
             }
         }
-        // Each view is split into shards by entity, so that one busy view can use every core; twice
-        // as many shards as threads leave room to even out a shard holding a very busy entity.
-        let shards = configuration.threads > 1 ? 2 * configuration.threads : 1
         let outputs = step.layouts.indices.map { ViewFeatures(width: step.logFeatureCount(view: $0)) }
         let views = step.layouts.indices.flatMap { view in
             (0..<shards).map { ReplayView(view: view, shard: $0, of: shards, step: step, output: outputs[view]) }
@@ -221,7 +221,14 @@ private struct ReplayEvent: Sendable {
     var newestEventTime: Int64
     /// The event's row among the batch's rows, or -1 when it logs none (warm-up before --from).
     var row: Int
+    /// The shard of the event's entity of view v in bits 8v..<8v+8, found once by the merge
+    /// rather than by every shard of every view; `ReplayEvent.noShards` when they do not fit
+    /// (over 8 views or 256 shards: each shard then hashes the entity itself).
+    var shardOfViews: UInt64
     var logsRow: Bool { row >= 0 }
+
+    static let noShards = UInt64.max
+    static let maxPackedViews = 8
 }
 
 /// One shard of one view's state during a replay, touched by one thread at a time: the entities
@@ -270,8 +277,11 @@ private final class ReplayView: @unchecked Sendable {
         let bit: UInt64 = 1 << UInt64(view)
         let groupCount = step.layouts[view].groups.count
         for item in batch {
+            if shards > 1 && item.shardOfViews != ReplayEvent.noShards && Int((item.shardOfViews >> UInt64(8 * view)) & 0xFF) != shard {
+                continue
+            }
             let entity = step.entity(of: item.event, view: view)
-            if shards > 1 && Int(StableHash.hash(entity) % UInt64(shards)) != shard { continue }
+            if shards > 1 && item.shardOfViews == ReplayEvent.noShards && Int(StableHash.hash(entity) % UInt64(shards)) != shard { continue }
             var index = entities.index(forKey: entity)
             if item.logsRow {
                 features.removeAll(keepingCapacity: true)
@@ -375,6 +385,7 @@ private final class ReplayMerge: @unchecked Sendable {
     private(set) var error: (any Error)?
     private let decoder: EventDecoder
     private let step: EventStep
+    private let shards: Int
     private let end: ReplayConfiguration.End
     private let isInRowRange: (KafkaConsumerMessage) -> Bool
     private(set) var messages = 0
@@ -385,8 +396,9 @@ private final class ReplayMerge: @unchecked Sendable {
 
     init(
         partitions: [Int32], consumer: KafkaConsumer, pollMessages: Int, logger: Logger, decoder: EventDecoder, step: EventStep,
-        end: ReplayConfiguration.End, isInRowRange: @escaping (KafkaConsumerMessage) -> Bool
+        shards: Int, end: ReplayConfiguration.End, isInRowRange: @escaping (KafkaConsumerMessage) -> Bool
     ) {
+        self.shards = shards
         self.consumer = consumer
         self.pollMessages = pollMessages
         self.logger = logger
@@ -458,9 +470,18 @@ private final class ReplayMerge: @unchecked Sendable {
                 batch.append(
                     ReplayEvent(
                         event: event, partition: message.partition, slot: slot, offset: message.offset, lateMask: late,
-                        newestEventTime: clocks[slot].newestEventTime, row: row))
+                        newestEventTime: clocks[slot].newestEventTime, row: row, shardOfViews: shardOfViews(event)))
             }
         }
+    }
+
+    private func shardOfViews(_ event: DecodedEvent) -> UInt64 {
+        guard shards > 1, shards <= 256, step.layouts.count <= ReplayEvent.maxPackedViews else { return ReplayEvent.noShards }
+        var packed: UInt64 = 0
+        for view in step.layouts.indices {
+            packed |= (StableHash.hash(step.entity(of: event, view: view)) % UInt64(shards)) << UInt64(8 * view)
+        }
+        return packed
     }
 
     /// The queue whose head comes first in (timestamp, partition, offset) order, or nil when some
