@@ -478,10 +478,18 @@ final class EngineRun {
         let jobs: [ApplyJob]
         if featureLog != nil {
             let owned = partitions.values.filter(\.positioned).sorted { $0.partition < $1.partition }
-            jobs = layouts.indices.map { view in ApplyJob(view: view, partitions: owned.map { ($0.partition, $0.views[view]) }, logsFeatures: true) }
+            let rows = Array(Int32(0)..<Int32(work.accepted.count))
+            jobs = layouts.indices.map { view in
+                ApplyJob(view: view, partitions: owned.map { ($0.partition, $0.views[view]) }, rows: rows, logsFeatures: true)
+            }
         } else {
+            // Each task goes through its partition's events only, not the whole batch.
             let touched = work.touchedPartitions.sorted()
-            jobs = layouts.indices.flatMap { view in touched.map { ApplyJob(view: view, partitions: [($0, partitions[$0]!.views[view])], logsFeatures: false) } }
+            var rowsOf = Array(repeating: [Int32](), count: touched.count)
+            for (row, item) in work.accepted.enumerated() { rowsOf[touched.firstIndex(of: item.partition)!].append(Int32(row)) }
+            jobs = layouts.indices.flatMap { view in
+                touched.indices.map { ApplyJob(view: view, partitions: [(touched[$0], partitions[touched[$0]]!.views[view])], rows: rowsOf[$0], logsFeatures: false) }
+            }
         }
         while applyOutputs.count < jobs.count { applyOutputs.append(ApplyOutput()) }
         let accepted = work.accepted, slots = work.entitySlots, outputs = applyOutputs, step = step, compiled = compiled
@@ -724,6 +732,8 @@ final class ViewEntities: @unchecked Sendable {
 struct ApplyJob {
     let view: Int
     let partitions: [(partition: Int32, entities: ViewEntities)]
+    /// The batch's events (rows of `BatchWork.accepted`) of those partitions, in order.
+    let rows: [Int32]
     let logsFeatures: Bool
 
     func entities(of partition: Int32) -> ViewEntities? {
@@ -771,7 +781,8 @@ final class ApplyOutput: @unchecked Sendable {
         let keyPrefix = Array(compiled.entityKey(view: layout, entity: "").utf8)
         let encodesAtLastEvent = !job.logsFeatures
         if encodesAtLastEvent { findLastEvents(accepted, slots: slots, job: job, viewCount: viewCount) }
-        for (row, item) in accepted.enumerated() {
+        for row in job.rows.lazy.map(Int.init) {
+            let item = accepted[row]
             guard let entities = job.entities(of: item.partition) else { continue }
             let slot: Int32
             if job.logsFeatures {
@@ -832,7 +843,7 @@ final class ApplyOutput: @unchecked Sendable {
             for index in slotStamps.indices { slotStamps[index] = 0 }
             stamp = 1
         }
-        for row in accepted.indices.reversed() where accepted[row].partition == partition {
+        for row in job.rows.reversed().lazy.map(Int.init) where accepted[row].partition == partition {
             let slot = slots[row * viewCount + job.view]
             guard slot >= 0, slotStamps[Int(slot)] != stamp else { continue }
             slotStamps[Int(slot)] = stamp
