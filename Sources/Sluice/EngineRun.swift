@@ -762,10 +762,10 @@ final class ApplyOutput: @unchecked Sendable {
     /// Events of the last batch that the stored tiles already held.
     private(set) var alreadyApplied = 0
 
-    /// Goes through the batch's events of the job's partitions in order: logs each one's features
-    /// of the view if the job does, applies those not late for the view, then writes the changed
-    /// tiles of the entities they touched.
-    /// `slots`: `BatchWork.entitySlots` (empty with the feature log).
+    /// Goes through the batch's events of the job's partitions (`job.rows`) in order: logs each
+    /// one's features of the view if the job does, applies those not late for the view, and
+    /// writes the changed tiles of the entities they touched. `slots`: `BatchWork.entitySlots`
+    /// (empty with the feature log).
     func apply(
         _ accepted: [AcceptedEvent], slots: [Int32], job: ApplyJob, step: EventStep, compiled: CompiledTopology, now: ContinuousClock.Instant
     ) {
@@ -833,9 +833,10 @@ final class ApplyOutput: @unchecked Sendable {
     /// Marks in `lastOfEntity` the rows holding the last event (not late for the view) of each
     /// entity of the job's partition.
     private func findLastEvents(_ accepted: [AcceptedEvent], slots: [Int32], job: ApplyJob, viewCount: Int) {
+        // `job.rows` are all of the job's one partition.
         lastOfEntity.removeAll(keepingCapacity: true)
         lastOfEntity.append(contentsOf: repeatElement(false, count: accepted.count))
-        guard let partition = job.partitions.first?.partition, let entities = job.partitions.first?.entities else { return }
+        guard let entities = job.partitions.first?.entities else { return }
         if slotStamps.count < entities.count { slotStamps.append(contentsOf: repeatElement(0, count: entities.count - slotStamps.count)) }
         stamp &+= 1
         if stamp == 0 {
@@ -843,7 +844,7 @@ final class ApplyOutput: @unchecked Sendable {
             for index in slotStamps.indices { slotStamps[index] = 0 }
             stamp = 1
         }
-        for row in job.rows.reversed().lazy.map(Int.init) where accepted[row].partition == partition {
+        for row in job.rows.reversed().lazy.map(Int.init) {
             let slot = slots[row * viewCount + job.view]
             guard slot >= 0, slotStamps[Int(slot)] != stamp else { continue }
             slotStamps[Int(slot)] = stamp
