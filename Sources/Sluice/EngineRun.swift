@@ -415,7 +415,6 @@ final class EngineRun {
         func slot(of entity: String, view: Int, in state: PartitionState) -> Int32 {
             if let slot = state.views[view].slot(of: entity) { return slot }
             if !state.storeHoldsNothing { missing[EntityRef(view: view, entity: entity), default: []].insert(state.partition) }
-            state.cachedEntities += 1
             return state.views[view].insert(EntityTiles(groupCount: layouts[view].groups.count), for: entity)
         }
         work.entitySlots.removeAll(keepingCapacity: true)
@@ -630,7 +629,7 @@ final class PartitionState {
     var atEnd = false
     /// Per view: this partition's entities.
     let views: [ViewEntities]
-    var cachedEntities = 0
+    var cachedEntities: Int { views.reduce(0) { $0 + $1.count } }
     /// No tile of this partition is stored: it was positioned with no stored progress and its
     /// cache was never dropped since, so every entity it has not cached is empty and need not
     /// be read from Redis (a fresh run's catch-up skips those reads).
@@ -670,7 +669,6 @@ final class PartitionState {
     func dropCache() {
         storeHoldsNothing = false
         for view in views { view.removeAll() }
-        cachedEntities = 0
     }
 }
 

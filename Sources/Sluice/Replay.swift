@@ -229,6 +229,9 @@ private struct ReplayEvent: Sendable {
 
     static let noShards = UInt64.max
     static let maxPackedViews = 8
+
+    /// The shard of the event's entity of `view`, when packed.
+    func shard(ofView view: Int) -> Int { Int((shardOfViews >> UInt64(8 * view)) & 0xFF) }
 }
 
 /// One shard of one view's state during a replay, touched by one thread at a time: the entities
@@ -277,9 +280,7 @@ private final class ReplayView: @unchecked Sendable {
         let bit: UInt64 = 1 << UInt64(view)
         let groupCount = step.layouts[view].groups.count
         for item in batch {
-            if shards > 1 && item.shardOfViews != ReplayEvent.noShards && Int((item.shardOfViews >> UInt64(8 * view)) & 0xFF) != shard {
-                continue
-            }
+            if shards > 1 && item.shardOfViews != ReplayEvent.noShards && item.shard(ofView: view) != shard { continue }
             let entity = step.entity(of: item.event, view: view)
             if shards > 1 && item.shardOfViews == ReplayEvent.noShards && Int(StableHash.hash(entity) % UInt64(shards)) != shard { continue }
             var index = entities.index(forKey: entity)

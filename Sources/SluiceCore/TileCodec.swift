@@ -61,13 +61,9 @@ public enum TileCodec {
     ///     n varint, then n × (tile index i64, length varint, tile as `encode` writes it)
     public static func encodeRun(_ run: TileRun, into buffer: inout [UInt8]) {
         run.withEntries { entries in
-            guard let base = entries.baseAddress else {
-                appendExactly(2, to: &buffer) { $0.byte(runVersion); $0.varint(0) }
-                return
-            }
             // Entries lent through a pointer: reading one from the buffer would copy its tile (a
             // retain and release of every array the tile holds) for `encode`.
-            let tiles = UnsafeMutableBufferPointer(start: UnsafeMutablePointer(mutating: base), count: entries.count)
+            let tiles = UnsafeMutableBufferPointer(mutating: entries)
             withUnsafeTemporaryAllocation(of: Int.self, capacity: tiles.count) { sizes in
                 var size = 1 + varintSize(UInt64(tiles.count))
                 for index in tiles.indices {

@@ -165,31 +165,35 @@ struct ColumnDictionary {
     /// Numbers by their 64-bit pattern, in an open-addressing table of entry numbers.
     private mutating func buildNumbers(count: Int, size: Int, maxEntries: Int, maxBytes: Int, key: (Int) -> UInt64) -> Bool {
         var table = EntryTable(valueCount: count)
-        var keys: [UInt64] = []
         let probe = Self.probeIndex(valueCount: count)
         for valueIndex in 0..<count {
             let value = key(valueIndex)
-            var slot = table.firstSlot(EntryTable.hash(value))
-            while true {
-                let entry = table.entry(at: slot)
-                if entry < 0 {
-                    table.set(slot, to: entries.count)
-                    indices.append(UInt32(entries.count))
-                    entries.append(valueIndex)
-                    keys.append(value)
-                    plainBytes += size
-                    break
-                }
-                if keys[Int(entry)] == value {
-                    indices.append(UInt32(entry))
-                    break
-                }
-                slot = table.nextSlot(slot)
-            }
+            add(valueIndex, size: size, in: &table, hash: EntryTable.hash(value)) { key($0) == value }
             if valueIndex == probe && entries.count * 8 > (valueIndex + 1) * 7 { return false }
             if entries.count > maxEntries || plainBytes > maxBytes { return false }
         }
         return true
+    }
+
+    /// Records value `valueIndex`: the entry among those at `hash` whose first value `isEntry`
+    /// finds equal (it gets that value's index), or a new one of `size` PLAIN bytes.
+    private mutating func add(_ valueIndex: Int, size: Int, in table: inout EntryTable, hash: UInt64, isEntry: (Int) -> Bool) {
+        var slot = table.firstSlot(hash)
+        while true {
+            let entry = table.entry(at: slot)
+            if entry < 0 {
+                table.set(slot, to: entries.count)
+                indices.append(UInt32(entries.count))
+                entries.append(valueIndex)
+                plainBytes += size
+                return
+            }
+            if isEntry(entries[Int(entry)]) {
+                indices.append(UInt32(entry))
+                return
+            }
+            slot = table.nextSlot(slot)
+        }
     }
 
     /// Strings are looked up in place, over the buffer's bytes, so building the dictionary
@@ -201,24 +205,12 @@ struct ColumnDictionary {
             for valueIndex in 0..<count {
                 let range = column.stringRange(valueIndex)
                 let value = UnsafeRawBufferPointer(rebasing: bytes[range])
-                var slot = table.firstSlot(EntryTable.hash(value))
-                while true {
-                    let entry = table.entry(at: slot)
-                    if entry < 0 {
-                        table.set(slot, to: entries.count)
-                        indices.append(UInt32(entries.count))
-                        entries.append(valueIndex)
-                        plainBytes += 4 + range.count
-                        if entries.count > maxEntries || plainBytes > maxBytes { return false }
-                        break
-                    }
-                    let other = column.stringRange(entries[Int(entry)])
-                    if other.count == range.count && (range.isEmpty || memcmp(bytes.baseAddress! + other.lowerBound, value.baseAddress!, range.count) == 0) {
-                        indices.append(UInt32(entry))
-                        break
-                    }
-                    slot = table.nextSlot(slot)
+                add(valueIndex, size: 4 + range.count, in: &table, hash: EntryTable.hash(value)) { entryValue in
+                    let other = column.stringRange(entryValue)
+                    return other.count == range.count
+                        && (range.isEmpty || memcmp(bytes.baseAddress! + other.lowerBound, value.baseAddress!, range.count) == 0)
                 }
+                if entries.count > maxEntries || plainBytes > maxBytes { return false }
             }
             return true
         }
