@@ -279,38 +279,43 @@ private final class ReplayView: @unchecked Sendable {
         self.features = []
         let bit: UInt64 = 1 << UInt64(view)
         let groupCount = step.layouts[view].groups.count
-        for item in batch {
-            if shards > 1 && item.shardOfViews != ReplayEvent.noShards && item.shard(ofView: view) != shard { continue }
-            let entity = step.entity(of: item.event, view: view)
-            if shards > 1 && item.shardOfViews == ReplayEvent.noShards && Int(StableHash.hash(entity) % UInt64(shards)) != shard { continue }
-            var index = entities.index(forKey: entity)
-            if item.logsRow {
-                features.removeAll(keepingCapacity: true)
-                // The tiles and distinct sets are moved out while they are read, and back after
-                // (swapped in place: reading them through `values[index]` would copy the entity).
-                var distinct = EntityDistinctCaches()
-                var parts: [PartitionTiles] = []
-                if let index {
-                    swap(&distinct, &entities.values[index].distinct)
-                    swap(&parts, &entities.values[index].parts)
+        // Through a buffer pointer, which lends the events: `for item in batch` copied every
+        // event of the batch (retaining its values) in every shard of every view.
+        batch.withUnsafeBufferPointer { batch in
+            for position in batch.indices {
+                let item = batch.baseAddress! + position
+                if shards > 1 && item.pointee.shardOfViews != ReplayEvent.noShards && item.pointee.shard(ofView: view) != shard { continue }
+                let entity = step.entity(of: item.pointee.event, view: view)
+                if shards > 1 && item.pointee.shardOfViews == ReplayEvent.noShards && Int(StableHash.hash(entity) % UInt64(shards)) != shard { continue }
+                var index = entities.index(forKey: entity)
+                if item.pointee.logsRow {
+                    features.removeAll(keepingCapacity: true)
+                    // The tiles and distinct sets are moved out while they are read, and back after
+                    // (swapped in place: reading them through `values[index]` would copy the entity).
+                    var distinct = EntityDistinctCaches()
+                    var parts: [PartitionTiles] = []
+                    if let index {
+                        swap(&distinct, &entities.values[index].distinct)
+                        swap(&parts, &entities.values[index].parts)
+                    }
+                    step.appendLogFeatures(
+                        view: view, of: item.pointee.event, to: &features, scratch: &scratch, windows: &windows, distinctCaches: &distinct
+                    ) { visit in
+                        for part in parts.indices { visit(&parts[part].tiles) }
+                    }
+                    if let index {
+                        swap(&distinct, &entities.values[index].distinct)
+                        swap(&parts, &entities.values[index].parts)
+                    }
+                    output.store(features, row: item.pointee.row, parity: parity)
                 }
-                step.appendLogFeatures(
-                    view: view, of: item.event, to: &features, scratch: &scratch, windows: &windows, distinctCaches: &distinct
-                ) { visit in
-                    for part in parts.indices { visit(&parts[part].tiles) }
+                guard item.pointee.lateMask & bit == 0 else { continue }
+                if index == nil {
+                    entities[entity] = Entity()
+                    index = entities.index(forKey: entity)
                 }
-                if let index {
-                    swap(&distinct, &entities.values[index].distinct)
-                    swap(&parts, &entities.values[index].parts)
-                }
-                output.store(features, row: item.row, parity: parity)
+                Self.apply(item.pointee, to: &entities.values[index!], step: step, view: view, groupCount: groupCount)
             }
-            guard item.lateMask & bit == 0 else { continue }
-            if index == nil {
-                entities[entity] = Entity()
-                index = entities.index(forKey: entity)
-            }
-            Self.apply(item, to: &entities.values[index!], step: step, view: view, groupCount: groupCount)
         }
         self.entities = entities
         self.features = features

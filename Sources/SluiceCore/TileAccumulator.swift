@@ -50,6 +50,12 @@ public struct TileAccumulator: Sendable, Equatable {
         }
     }
 
+    /// Whether this tile's newest event comes after `other`'s (by event time, partition, offset).
+    @inline(__always)
+    func holdsNewerEvent(than other: borrowing TileAccumulator) -> Bool {
+        (lastTime, lastPartition, lastOffset) > (other.lastTime, other.lastPartition, other.lastOffset)
+    }
+
     @inline(__always)
     private func isNewer(_ time: Int64, _ partition: Int32, _ offset: Int64) -> Bool {
         (time, partition, offset) > (lastTime, lastPartition, lastOffset)

@@ -92,12 +92,18 @@ struct WindowTotals: Sendable {
         partNumeric.removeAll(keepingCapacity: true)
         for _ in numeric.indices { partNumeric.append(NumericStats()) }
         run.withEntries { entries in
+            // The newest event of the run is found first and considered once: considering each
+            // tile copied the last values of every newer tile (tiles come oldest first).
+            var newest = -1
             for position in positions {
                 count += entries[position].accumulator.count
                 for slot in numeric.indices { partNumeric[slot].merge(entries[position].accumulator.numeric[slot]) }
                 if withDistinct { addDistinct(entries[position].accumulator) }
-                considerNewest(entries[position].accumulator)
+                if entries[position].accumulator.hasLast && (newest < 0 || entries[position].accumulator.holdsNewerEvent(than: entries[newest].accumulator)) {
+                    newest = position
+                }
             }
+            if newest >= 0 { considerNewest(entries[newest].accumulator) }
         }
         for slot in numeric.indices { numeric[slot].merge(partNumeric[slot]) }
     }

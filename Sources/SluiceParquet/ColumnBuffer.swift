@@ -1,7 +1,9 @@
 /// The values of one column for the row group being built. Values are kept unencoded, in flat
 /// arrays by physical kind, so that appending allocates nothing per value and the chunk can choose
-/// between dictionary and PLAIN encoding once it knows all its values.
-final class ColumnBuffer {
+/// between dictionary and PLAIN encoding once it knows all its values. A value held in the
+/// writer's array: as a class, every append paid run-time exclusivity checks on each field it
+/// touched, more than the append itself.
+struct ColumnBuffer {
     let field: ParquetField
 
     /// One flag per row for optional columns (true = value present); empty for required ones.
@@ -27,7 +29,7 @@ final class ColumnBuffer {
 
     // MARK: - Appending (one call per row)
 
-    func appendNull() throws(ParquetError) {
+    mutating func appendNull() throws(ParquetError) {
         guard field.isOptional else {
             throw ParquetError(.invalidValue, "column '\(field.name)' is required and cannot hold null")
         }
@@ -36,19 +38,19 @@ final class ColumnBuffer {
         nullCount += 1
     }
 
-    func append(integer value: Int64) {
+    mutating func append(integer value: Int64) {
         markPresent()
         integers.append(value)
         plainBytes += field.type == .int32 ? 4 : field.type == .boolean ? 1 : 8
     }
 
-    func append(double value: Double) {
+    mutating func append(double value: Double) {
         markPresent()
         doubles.append(value)
         plainBytes += 8
     }
 
-    func append(string value: String) {
+    mutating func append(string value: String) {
         markPresent()
         var value = value
         value.withUTF8 { stringBytes.append(contentsOf: $0) }
@@ -56,13 +58,13 @@ final class ColumnBuffer {
         plainBytes += 4 + value.utf8.count
     }
 
-    private func markPresent() {
+    private mutating func markPresent() {
         if field.isOptional { present.append(true) }
         rowCount += 1
     }
 
     /// Empties the buffer for the next row group, keeping its capacity.
-    func reset() {
+    mutating func reset() {
         present.removeAll(keepingCapacity: true)
         integers.removeAll(keepingCapacity: true)
         doubles.removeAll(keepingCapacity: true)

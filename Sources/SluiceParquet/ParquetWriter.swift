@@ -22,7 +22,7 @@ public final class ParquetWriter {
         (file?.offset ?? 0) + columns.reduce(0) { $0 + $1.plainBytes }
     }
 
-    private let columns: [ColumnBuffer]
+    private var columns: [ColumnBuffer]
     private var chunkEncoder: ColumnChunkEncoder
     private var file: OutputFile?
     private var nextColumn = 0
@@ -53,33 +53,33 @@ public final class ParquetWriter {
     // MARK: - Appending a row
 
     public func append(_ value: String?) throws(ParquetError) {
-        let column = try next(accepting: [.string], value == nil)
-        if let value { column.append(string: value) }
+        let column = try next(value == nil, accepting: .string)
+        if let value { columns[column].append(string: value) }
     }
 
     public func append(_ value: Int64?) throws(ParquetError) {
-        let column = try next(accepting: [.int64, .timestampMillis], value == nil)
-        if let value { column.append(integer: value) }
+        let column = try next(value == nil, accepting: .int64, or: .timestampMillis)
+        if let value { columns[column].append(integer: value) }
     }
 
     public func append(_ value: Int32?) throws(ParquetError) {
-        let column = try next(accepting: [.int32], value == nil)
-        if let value { column.append(integer: Int64(value)) }
+        let column = try next(value == nil, accepting: .int32)
+        if let value { columns[column].append(integer: Int64(value)) }
     }
 
     public func append(_ value: Double?) throws(ParquetError) {
-        let column = try next(accepting: [.double], value == nil)
-        if let value { column.append(double: value) }
+        let column = try next(value == nil, accepting: .double)
+        if let value { columns[column].append(double: value) }
     }
 
     public func append(_ value: Bool?) throws(ParquetError) {
-        let column = try next(accepting: [.boolean], value == nil)
-        if let value { column.append(integer: value ? 1 : 0) }
+        let column = try next(value == nil, accepting: .boolean)
+        if let value { columns[column].append(integer: value ? 1 : 0) }
     }
 
     /// Appends null to the next column, whatever its type.
     public func appendNull() throws(ParquetError) {
-        _ = try next(accepting: ParquetType.allCases, true)
+        _ = try next(true, accepting: nil)
     }
 
     /// Ends the row; every column must have received exactly one value.
@@ -102,18 +102,24 @@ public final class ParquetWriter {
         }
     }
 
-    private func next(accepting types: [ParquetType], _ isNull: Bool) throws(ParquetError) -> ColumnBuffer {
+    /// The position of the next column of the row, which a value of `type` (or `other`) goes in,
+    /// with a null appended already if `isNull`. A nil `type` accepts only nulls, of any column.
+    private func next(_ isNull: Bool, accepting type: ParquetType?, or other: ParquetType? = nil) throws(ParquetError) -> Int {
         guard file != nil else { throw ParquetError(.closed, "\(path) is already closed") }
-        guard nextColumn < columns.count else {
+        let column = nextColumn
+        guard column < columns.count else {
             throw ParquetError(.invalidValue, "row \(rowCount) of \(path) has more values than its \(columns.count) columns")
         }
-        let column = columns[nextColumn]
-        guard isNull || types.contains(column.field.type) else {
-            throw ParquetError(
-                .invalidValue, "column '\(column.field.name)' holds \(column.field.type), not \(types.map(\.rawValue).joined(separator: "/"))")
+        if isNull {
+            try columns[column].appendNull()
+        } else {
+            let held = schema[column].type
+            guard held == type || held == other else {
+                let offered = [type, other].compactMap { $0?.rawValue }.joined(separator: "/")
+                throw ParquetError(.invalidValue, "column '\(schema[column].name)' holds \(held), not \(offered)")
+            }
         }
-        if isNull { try column.appendNull() }
-        nextColumn += 1
+        nextColumn = column + 1
         return column
     }
 
@@ -123,20 +129,22 @@ public final class ParquetWriter {
         guard rowsInGroup > 0, let file else { return }
         let groupOffset = file.offset
         var record = RowGroupRecord(rowCount: rowsInGroup, fileOffset: groupOffset)
-        for column in columns {
-            let chunk = try chunkEncoder.encode(column)
+        for index in columns.indices {
+            // Read in place, not through a copy: the copy would keep the buffers shared, and
+            // `reset` would then allocate new ones instead of keeping their capacity.
+            let chunk = try chunkEncoder.encode(columns[index])
             let chunkOffset = file.offset
             try file.write(chunk.bytes)
             record.columns.append(
                 ColumnChunkRecord(
-                    field: column.field, codec: options.compression.codec, usesDictionary: chunk.usesDictionary,
+                    field: schema[index], codec: options.compression.codec, usesDictionary: chunk.usesDictionary,
                     valueCount: chunk.valueCount, uncompressedSize: chunk.uncompressedSize,
                     compressedSize: chunk.bytes.count,
                     dictionaryPageOffset: chunk.usesDictionary ? chunkOffset : nil,
                     dataPageOffset: chunkOffset + chunk.firstDataPageOffset, statistics: chunk.statistics))
             record.uncompressedSize += chunk.uncompressedSize
             record.compressedSize += chunk.bytes.count
-            column.reset()
+            columns[index].reset()
         }
         rowGroups.append(record)
         rowsInGroup = 0
