@@ -20,16 +20,21 @@ public struct EventDecoder: Sendable {
     public let source: SourceSpec
     private let fieldNames: [[UInt8]]
     private let eventTimeIndex: Int
-    /// Per schema field, whether it is an entity key (an array: a set lookup per field and event
-    /// showed in profiles).
-    private let isEntityField: [Bool]
+    /// Per schema field, its checks, and whether it is an entity key (an array: a set lookup per
+    /// field and event showed in profiles).
+    private let rules: [FieldRule]
 
     public init(source: SourceSpec, entityFields: [String]) {
         self.source = source
         self.fieldNames = source.fields.map { Array($0.name.utf8) }
         self.eventTimeIndex = source.fieldIndex(source.eventTimeField) ?? 0
         let entityIndexes = Set(entityFields.compactMap { source.fieldIndex($0) })
-        self.isEntityField = source.fields.indices.map { entityIndexes.contains($0) }
+        self.rules = source.fields.indices.map { index in
+            let field = source.fields[index]
+            return FieldRule(
+                required: field.required, minimum: field.minimum, maximum: field.maximum, maxLength: field.maxLength,
+                isEntity: entityIndexes.contains(index))
+        }
     }
 
     /// Decodes `bytes`; `messageTimestamp` (epoch ms, from Kafka) bounds how far in the future the
@@ -59,7 +64,7 @@ public struct EventDecoder: Sendable {
                 return Rejection(.malformedJSON, "\(error)")
             }
             for index in fields.indices {
-                if let rejection = check(values[index], of: fields[index], isEntity: isEntityField[index]) { return rejection }
+                if let rejection = check(values[index], field: index) { return rejection }
             }
             return nil
         }
@@ -90,22 +95,26 @@ public struct EventDecoder: Sendable {
         bytes.withUnsafeBytes { decode($0, messageTimestamp: messageTimestamp) }
     }
 
-    private func check(_ value: FieldValue, of field: FieldSpec, isEntity: Bool) -> Rejection? {
+    /// Checks a field's value against its rules (`source.fields[field]`, whose name is read only
+    /// for a rejection: a field's spec holds strings, and copying it per field and event showed).
+    private func check(_ value: FieldValue, field: Int) -> Rejection? {
+        let rule = rules[field]
         switch value {
         case .null:
-            return field.required ? Rejection(.missingField, "required field '\(field.name)' is missing or null") : nil
-        case .string(let text):
-            if isEntity {
-                if text.isEmpty { return Rejection(.invalidEntityID, "entity id '\(field.name)' is empty") }
-                if let maxLength = field.maxLength, text.utf8.count > maxLength {
-                    return Rejection(
-                        .invalidEntityID, "entity id '\(field.name)' is \(text.utf8.count) bytes long (max \(maxLength))")
+            return rule.required ? Rejection(.missingField, "required field '\(source.fields[field].name)' is missing or null") : nil
+        case .string(var text):
+            let length = text.utf8.count
+            if rule.isEntity {
+                let name = { source.fields[field].name }
+                if length == 0 { return Rejection(.invalidEntityID, "entity id '\(name())' is empty") }
+                if let maxLength = rule.maxLength, length > maxLength {
+                    return Rejection(.invalidEntityID, "entity id '\(name())' is \(length) bytes long (max \(maxLength))")
                 }
-                if text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
-                    return Rejection(.invalidEntityID, "entity id '\(field.name)' contains control characters")
+                if text.withUTF8({ $0.contains { $0 < 0x20 || $0 == 0x7F } }) {
+                    return Rejection(.invalidEntityID, "entity id '\(name())' contains control characters")
                 }
-            } else if let maxLength = field.maxLength, text.utf8.count > maxLength {
-                return Rejection(.outOfRange, "'\(field.name)' is \(text.utf8.count) bytes long (max \(maxLength))")
+            } else if let maxLength = rule.maxLength, length > maxLength {
+                return Rejection(.outOfRange, "'\(source.fields[field].name)' is \(length) bytes long (max \(maxLength))")
             }
             return nil
         case .int(let number):
@@ -117,15 +126,26 @@ public struct EventDecoder: Sendable {
         }
     }
 
-    private func checkRange(_ number: Double, _ field: FieldSpec) -> Rejection? {
-        if let minimum = field.minimum, number < minimum {
-            return Rejection(.outOfRange, "'\(field.name)'=\(formatNumber(number)) is below the minimum \(formatNumber(minimum))")
+    private func checkRange(_ number: Double, _ field: Int) -> Rejection? {
+        if let minimum = rules[field].minimum, number < minimum {
+            return Rejection(
+                .outOfRange, "'\(source.fields[field].name)'=\(formatNumber(number)) is below the minimum \(formatNumber(minimum))")
         }
-        if let maximum = field.maximum, number > maximum {
-            return Rejection(.outOfRange, "'\(field.name)'=\(formatNumber(number)) is above the maximum \(formatNumber(maximum))")
+        if let maximum = rules[field].maximum, number > maximum {
+            return Rejection(
+                .outOfRange, "'\(source.fields[field].name)'=\(formatNumber(number)) is above the maximum \(formatNumber(maximum))")
         }
         return nil
     }
+}
+
+/// What `EventDecoder.check` needs of a field, without its name.
+private struct FieldRule {
+    var required: Bool
+    var minimum: Double?
+    var maximum: Double?
+    var maxLength: Int?
+    var isEntity: Bool
 }
 
 /// Which schema fields an object had, without allocating for schemas of up to 64 fields.
