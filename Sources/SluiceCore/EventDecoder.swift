@@ -50,11 +50,15 @@ public struct EventDecoder: Sendable {
             var seen = SeenFields()
             var scanner = JSONScanner(bytes)
             do {
+                // Producers write an event's fields in one order, mostly the schema's: the field
+                // after the previous one is tried first.
+                var expected = 0
                 try scanner.scanObject { scanner, key in
-                    guard let index = fieldIndex(of: key) else {
+                    guard let index = fieldIndex(of: key, tryingFirst: expected) else {
                         try scanner.skipValue()
                         return
                     }
+                    expected = index + 1
                     if seen.insert(index) { throw Rejection(.malformedJSON, "field '\(fields[index].name)' appears twice") }
                     values[index] = try scanner.scanValue(for: fields[index])
                 }
@@ -83,12 +87,16 @@ public struct EventDecoder: Sendable {
     }
 
     @inline(__always)
-    private func fieldIndex(of key: UnsafeRawBufferPointer) -> Int? {
-        for (index, name) in fieldNames.enumerated() where name.count == key.count {
-            let equal = name.withUnsafeBytes { name in memcmp(name.baseAddress!, key.baseAddress!, key.count) == 0 }
-            if equal { return index }
+    private func fieldIndex(of key: UnsafeRawBufferPointer, tryingFirst expected: Int) -> Int? {
+        fieldNames.withUnsafeBufferPointer { names in
+            func matches(_ index: Int) -> Bool {
+                names[index].count == key.count
+                    && names[index].withUnsafeBytes { memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }
+            }
+            if expected < names.count && matches(expected) { return expected }
+            for index in names.indices where index != expected && matches(index) { return index }
+            return nil
         }
-        return nil
     }
 
     public func decode(_ bytes: [UInt8], messageTimestamp: Int64?) -> Result<DecodedEvent, Rejection> {
