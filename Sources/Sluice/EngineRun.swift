@@ -365,7 +365,9 @@ final class EngineRun {
         guard let batch = inFlight, let (outcome, finished, parts) = writer.collect() else { return true }
         phases.waitForWrite += ContinuousClock.now - waitStart
         inFlight = nil
-        writtenPipelines = parts
+        // Smallest first: the apply outputs take the largest buffers (their commands are most of
+        // a batch), the batch's progress the smallest.
+        writtenPipelines = parts.sorted { $0.capacity < $1.capacity }
         if case .failure(let error) = outcome {
             recoverFromFailedBatch(error)
             return false
@@ -502,7 +504,7 @@ final class EngineRun {
         parts.reserveCapacity(jobs.count + 1)
         var alreadyApplied = 0
         for index in jobs.indices {
-            var part = reusablePipeline()
+            var part = reusablePipeline(largest: true)
             swap(&part, &outputs[index].pipeline)
             parts.append(part)
             if outputs[index].alreadyApplied > 0 { metrics.alreadyAppliedViewUpdates[jobs[index].view].increment(by: outputs[index].alreadyApplied) }
@@ -522,7 +524,7 @@ final class EngineRun {
             }
         }
         let progressed = work.touchedPartitions.sorted()
-        var pipeline = reusablePipeline()
+        var pipeline = reusablePipeline(largest: false)
         pipeline.beginCommand(argumentCount: 2 + 2 * progressed.count)
         pipeline.add("HSET")
         pipeline.add(compiled.offsetsKey)
@@ -535,9 +537,11 @@ final class EngineRun {
         return parts
     }
 
-    /// An empty pipeline, with the buffer of one already written when there is one.
-    private func reusablePipeline() -> RedisPipeline {
-        guard var pipeline = writtenPipelines.popLast() else { return RedisPipeline(reservingCapacity: 1 << 16) }
+    /// An empty pipeline, with the largest (or smallest) buffer of those already written when
+    /// there is one: a buffer that has to grow again touches fresh memory, page by page.
+    private func reusablePipeline(largest: Bool) -> RedisPipeline {
+        guard !writtenPipelines.isEmpty else { return RedisPipeline(reservingCapacity: 1 << 16) }
+        var pipeline = largest ? writtenPipelines.removeLast() : writtenPipelines.removeFirst()
         pipeline.removeAll(keepingCapacity: true)
         return pipeline
     }

@@ -15,6 +15,9 @@ public struct RedisPipeline: Sendable {
 
     public var isEmpty: Bool { count == 0 }
 
+    /// Bytes the buffer holds without growing.
+    public var capacity: Int { encoded.capacity }
+
     public mutating func removeAll(keepingCapacity: Bool = true) {
         encoded.removeAll(keepingCapacity: keepingCapacity)
         count = 0
