@@ -20,6 +20,15 @@ public final class KafkaConsumer: Sendable {
     /// Per partition, a timestamp below which messages are skipped until the first one at or after
     /// it arrives (see `seek(toTimestamp:)`).
     private let timestampFloors = Mutex<[KafkaTopicPartition: Int64]>([:])
+    /// The message pointers of the last poll, kept for the next: a live engine polls hundreds of
+    /// times a second for up to a batch limit of 100,000 messages, and allocating and clearing
+    /// 800 KB each time cost more than the few messages it got.
+    private let pollBuffer = Mutex(MessagePointers())
+
+    /// Pointers to messages librdkafka handed over; only used within one poll.
+    private struct MessagePointers: @unchecked Sendable {
+        var slots: [UnsafeMutablePointer<rd_kafka_message_t>?] = []
+    }
 
     public init(
         configuration: KafkaConsumerConfiguration, logger: Logger = Logger(label: "sluice.kafka.consumer"),
@@ -93,19 +102,26 @@ public final class KafkaConsumer: Sendable {
         if let fatal = client.fatalError() { throw fatal }
         var batch = KafkaConsumerBatch()
         var floors = timestampFloors.withLock { $0 }
-        var buffer = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: max(maxMessages, 1))
+        // Taken out while in use, so that a concurrent poll (unusual) allocates its own.
+        var buffer = pollBuffer.withLock { kept in
+            defer { kept.slots = [] }
+            return kept.slots
+        }
+        if buffer.count < max(maxMessages, 1) { buffer = Array(repeating: nil, count: max(maxMessages, 1)) }
+        defer { pollBuffer.withLock { [buffer] in $0.slots = buffer } }
         var topicCache = TopicNameCache()
         queue.withQueue { rkqu in
             // Taking what is ready first, and blocking only for the first message, keeps latency at
             // the fetch latency instead of the batch timeout.
+            let limit = max(maxMessages, 1)
             var count = buffer.withUnsafeMutableBufferPointer {
-                rd_kafka_consume_batch_queue(rkqu, 0, $0.baseAddress, $0.count)
+                rd_kafka_consume_batch_queue(rkqu, 0, $0.baseAddress, limit)
             }
             if count == 0, let first = rd_kafka_consume_queue(rkqu, timeout.millisecondsInt32) {
                 buffer[0] = first
-                count = 1 + buffer.withUnsafeMutableBufferPointer {
-                    rd_kafka_consume_batch_queue(rkqu, 0, $0.baseAddress! + 1, $0.count - 1)
-                }
+                count = 1 + max(0, buffer.withUnsafeMutableBufferPointer {
+                    rd_kafka_consume_batch_queue(rkqu, 0, $0.baseAddress! + 1, limit - 1)
+                })
             }
             guard count > 0 else { return }
             batch.messages.reserveCapacity(count)
