@@ -486,8 +486,9 @@ final class EngineRun {
         } else {
             // Each task goes through its partition's events only, not the whole batch.
             let touched = work.touchedPartitions.sorted()
+            let indexOf = Dictionary(uniqueKeysWithValues: touched.enumerated().map { ($1, $0) })
             var rowsOf = Array(repeating: [Int32](), count: touched.count)
-            for (row, item) in work.accepted.enumerated() { rowsOf[touched.firstIndex(of: item.partition)!].append(Int32(row)) }
+            for (row, item) in work.accepted.enumerated() { rowsOf[indexOf[item.partition]!].append(Int32(row)) }
             jobs = layouts.indices.flatMap { view in
                 touched.indices.map { ApplyJob(view: view, partitions: [(touched[$0], partitions[touched[$0]]!.views[view])], rows: rowsOf[$0], logsFeatures: false) }
             }
@@ -753,8 +754,9 @@ final class ApplyOutput: @unchecked Sendable {
     private var dirty: [(partition: Int32, entities: ViewEntities, slot: Int32)] = []
     /// Without the feature log, an entity's changes are encoded right after its last event of
     /// the batch, while its tiles are still in the processor's caches: rows of last events,
-    /// found in a backward pass that stamps each slot with the batch number.
-    private var lastOfEntity: [Bool] = []
+    /// found in a backward pass that stamps each slot with the batch number (per position in
+    /// `job.rows`).
+    private var isLastOfEntity: [Bool] = []
     private var slotStamps: [UInt32] = []
     private var stamp: UInt32 = 0
     private var features: [Double?] = []
@@ -782,8 +784,8 @@ final class ApplyOutput: @unchecked Sendable {
         let viewCount = step.layouts.count
         let keyPrefix = Array(compiled.entityKey(view: layout, entity: "").utf8)
         let encodesAtLastEvent = !job.logsFeatures
-        if encodesAtLastEvent { findLastEvents(accepted, slots: slots, job: job, viewCount: viewCount) }
-        for row in job.rows.lazy.map(Int.init) {
+        if encodesAtLastEvent { findLastEvents(slots: slots, job: job, viewCount: viewCount) }
+        for (position, row) in job.rows.lazy.map(Int.init).enumerated() {
             let item = accepted[row]
             guard let entities = job.entities(of: item.partition) else { continue }
             let slot: Int32
@@ -807,23 +809,19 @@ final class ApplyOutput: @unchecked Sendable {
                 if entities.needsTTLRefresh(at: slot, ttl: layout.view.ttl, now: now) {
                     encoder.refreshTTL(entities.entries[Int(slot)].entity, layout: layout, keyPrefix: keyPrefix, into: &pipeline)
                 }
-                // A partition's events come in offset order: when an entity's last one is held,
-                // so were the earlier ones, which changed nothing. (Encoding writes nothing then.)
-                if encodesAtLastEvent && lastOfEntity[row] {
-                    encoder.encode(at: slot, of: entities, layout: layout, partition: item.partition, keyPrefix: keyPrefix, now: now, into: &pipeline)
+                // (A partition's events come in offset order: when an entity's last one is held,
+                // so were the earlier ones, which changed nothing, and encoding below writes
+                // nothing.)
+            } else {
+                let becameDirty = entities.inPlace(at: slot) {
+                    step.apply(
+                        item.event, to: &$0.tiles, view: job.view, partition: item.partition, offset: item.offset,
+                        newestEventTime: item.newestAfter)
                 }
-                continue
+                if becameDirty && !encodesAtLastEvent { dirty.append((item.partition, entities, slot)) }
             }
-            let becameDirty = entities.inPlace(at: slot) {
-                step.apply(
-                    item.event, to: &$0.tiles, view: job.view, partition: item.partition, offset: item.offset, newestEventTime: item.newestAfter)
-            }
-            if encodesAtLastEvent {
-                if lastOfEntity[row] {
-                    encoder.encode(at: slot, of: entities, layout: layout, partition: item.partition, keyPrefix: keyPrefix, now: now, into: &pipeline)
-                }
-            } else if becameDirty {
-                dirty.append((item.partition, entities, slot))
+            if encodesAtLastEvent && isLastOfEntity[position] {
+                encoder.encode(at: slot, of: entities, layout: layout, partition: item.partition, keyPrefix: keyPrefix, now: now, into: &pipeline)
             }
         }
         for (partition, entities, slot) in dirty {
@@ -832,12 +830,12 @@ final class ApplyOutput: @unchecked Sendable {
         time.record(since: started)
     }
 
-    /// Marks in `lastOfEntity` the rows holding the last event (not late for the view) of each
-    /// entity of the job's partition.
-    private func findLastEvents(_ accepted: [AcceptedEvent], slots: [Int32], job: ApplyJob, viewCount: Int) {
+    /// Marks in `isLastOfEntity` the positions in `job.rows` of the last event (not late for the
+    /// view) of each entity of the job's partition.
+    private func findLastEvents(slots: [Int32], job: ApplyJob, viewCount: Int) {
         // `job.rows` are all of the job's one partition.
-        lastOfEntity.removeAll(keepingCapacity: true)
-        lastOfEntity.append(contentsOf: repeatElement(false, count: accepted.count))
+        isLastOfEntity.removeAll(keepingCapacity: true)
+        isLastOfEntity.append(contentsOf: repeatElement(false, count: job.rows.count))
         guard let entities = job.partitions.first?.entities else { return }
         if slotStamps.count < entities.count { slotStamps.append(contentsOf: repeatElement(0, count: entities.count - slotStamps.count)) }
         stamp &+= 1
@@ -846,11 +844,11 @@ final class ApplyOutput: @unchecked Sendable {
             for index in slotStamps.indices { slotStamps[index] = 0 }
             stamp = 1
         }
-        for row in job.rows.reversed().lazy.map(Int.init) {
-            let slot = slots[row * viewCount + job.view]
+        for position in job.rows.indices.reversed() {
+            let slot = slots[Int(job.rows[position]) * viewCount + job.view]
             guard slot >= 0, slotStamps[Int(slot)] != stamp else { continue }
             slotStamps[Int(slot)] = stamp
-            lastOfEntity[row] = true
+            isLastOfEntity[position] = true
         }
     }
 
