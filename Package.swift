@@ -180,6 +180,7 @@ let package = Package(
             dependencies: [
                 "Sluice", "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis", "SluiceParquet", "SluiceHTTP", "SluiceTesting",
             ],
+            exclude: ["schemathesis.toml"],
             swiftSettings: strictSettings
         ),
     ]

@@ -160,11 +160,13 @@ struct ServeTests {
         }
 
         // Schemathesis fuzzes every operation from the OpenAPI document: no 5xx, every response
-        // conforming to its schema.
+        // conforming to its schema (settings beside this file: 413 rejects an oversized body).
         let schemathesis = EngineTestSupport.repositoryRoot.appendingPathComponent(".venv/bin/schemathesis").path
+        let settings = EngineTestSupport.repositoryRoot.appendingPathComponent("Tests/SluiceTests/schemathesis.toml").path
         let fuzz = try TestProcess.run(
             schemathesis,
-            ["run", base + "/openapi.json", "--checks", "all", "-n", "150", "--no-color", "-H", "Authorization: Bearer alpha-token"])
+            ["--config-file", settings, "run", base + "/openapi.json", "--checks", "all", "-n", "150", "--no-color",
+             "-H", "Authorization: Bearer alpha-token"])
         #expect(fuzz.status == 0, "schemathesis:\n\(fuzz.output.suffix(3000))")
 
         let metrics = try Self.request(base + "/metrics")
