@@ -21,6 +21,10 @@ let package = Package(
         .library(name: "SluiceRedis", targets: ["SluiceRedis"]),
         .library(name: "SluiceCore", targets: ["SluiceCore"]),
         .library(name: "SluiceParquet", targets: ["SluiceParquet"]),
+        .library(name: "SluiceOnlineStore", targets: ["SluiceOnlineStore"]),
+        .library(name: "SluiceOffline", targets: ["SluiceOffline"]),
+        .library(name: "SluiceStreaming", targets: ["SluiceStreaming"]),
+        .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
         .library(name: "Sluice", targets: ["Sluice"]),
     ],
     dependencies: [
@@ -64,7 +68,7 @@ let package = Package(
             swiftSettings: hotPathSettings
         ),
 
-        // MARK: - Adapters
+        // MARK: - Adapters (each owns one library's C or I/O)
         .target(
             name: "SluiceTopology",
             dependencies: ["SluiceCore", .product(name: "Yams", package: "Yams")],
@@ -83,15 +87,52 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-
         .target(
             name: "SluiceParquet",
             dependencies: ["CZstd", "CSnappy"],
             swiftSettings: hotPathSettings
         ),
+
+        // MARK: - Feature store
+        // Threads, progress lines, connection settings and metric names that long-running jobs share.
+        .target(
+            name: "SluiceRuntime",
+            dependencies: [
+                "SluiceKafka", "SluiceRedis",
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The Redis layout of the online store: keys, fields, tile encoding, writes and reads.
+        .target(
+            name: "SluiceOnlineStore",
+            dependencies: ["SluiceCore", "SluiceRedis"],
+            swiftSettings: hotPathSettings
+        ),
+        // The feature log (Parquet), replay, the skew check and training sets.
+        .target(
+            name: "SluiceOffline",
+            dependencies: [
+                "SluiceCore", "SluiceKafka", "SluiceParquet", "SluiceRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: hotPathSettings
+        ),
+        // The streaming engine behind `sluice run`.
+        .target(
+            name: "SluiceStreaming",
+            dependencies: [
+                "SluiceCore", "SluiceKafka", "SluiceRedis", "SluiceOnlineStore", "SluiceOffline", "SluiceRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: hotPathSettings
+        ),
+        // The serving API (Hummingbird), its fast paths and its OpenAPI document.
         .target(
             name: "SluiceHTTP",
             dependencies: [
+                "SluiceCore", "SluiceRedis", "SluiceOnlineStore", "SluiceRuntime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -103,27 +144,34 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
+            resources: [.copy("Resources/openapi.json")],
+            swiftSettings: strictSettings
+        ),
+        // Demo traffic: a generator of card payments with fraud patterns, and its producer.
+        .target(
+            name: "SluiceDemo",
+            dependencies: ["SluiceCore", "SluiceKafka", "SluiceRuntime", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
 
-        // MARK: - Wiring and CLI
+        // MARK: - Composition root and CLI
         .target(
             name: "Sluice",
             dependencies: [
-                "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis", "SluiceHTTP", "SluiceParquet",
+                "SluiceCore", "SluiceKafka", "SluiceRedis", "SluiceRuntime", "SluiceStreaming", "SluiceHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Resources/openapi.json")],
-            swiftSettings: hotPathSettings
+            swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "SluiceCLI",
             dependencies: [
-                "Sluice", "SluiceCore", "SluiceTopology", "SluiceRedis", "SluiceHTTP",
+                "Sluice", "SluiceCore", "SluiceTopology", "SluiceRedis", "SluiceHTTP", "SluiceRuntime", "SluiceOnlineStore",
+                "SluiceOffline", "SluiceStreaming", "SluiceDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -134,53 +182,113 @@ let package = Package(
         .executableTarget(
             name: "SluiceBench",
             dependencies: [
-                "Sluice", "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis",
+                "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis", "SluiceRuntime", "SluiceOnlineStore",
+                "SluiceOffline", "SluiceStreaming", "SluiceDemo", "SluiceHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
 
-        // MARK: - Tests
+        // MARK: - Testing libraries (fixtures shared by test targets, each depending only on what it fakes)
         .target(
             name: "SluiceTesting",
-            dependencies: ["Sluice", "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis"],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "SluiceCoreTesting",
+            dependencies: ["SluiceCore"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SluiceKafkaTesting",
+            dependencies: ["SluiceKafka", "SluiceTesting"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SluiceRedisTesting",
+            dependencies: ["SluiceRedis", "SluiceTesting"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SluiceStreamingTesting",
+            dependencies: [
+                "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis", "SluiceRuntime", "SluiceOffline",
+                "SluiceStreaming", "SluiceDemo", "SluiceTesting", "SluiceKafkaTesting", "SluiceRedisTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: - Tests (one target per module; those that run `sluice` depend on the executable)
         .testTarget(
             name: "SluiceCoreTests",
-            dependencies: ["SluiceCore"],
+            dependencies: ["SluiceCore", "SluiceCoreTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SluiceTopologyTests",
-            dependencies: ["SluiceTopology"],
+            dependencies: ["SluiceCore", "SluiceTopology"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SluiceKafkaTests",
-            dependencies: ["SluiceKafka", "SluiceTesting"],
+            dependencies: ["SluiceKafka", "SluiceTesting", "SluiceKafkaTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SluiceRedisTests",
             dependencies: [
-                "SluiceRedis", "SluiceTesting",
+                "SluiceRedis", "SluiceTesting", "SluiceRedisTesting",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SluiceParquetTests",
-            dependencies: ["SluiceParquet", "SluiceTesting"],
+            dependencies: ["SluiceCore", "SluiceParquet", "SluiceTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceOnlineStoreTests",
+            dependencies: ["SluiceCore", "SluiceCoreTesting", "SluiceOnlineStore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceDemoTests",
+            dependencies: ["SluiceCore", "SluiceDemo"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceOfflineTests",
+            dependencies: [
+                "SluiceCore", "SluiceKafka", "SluiceParquet", "SluiceRuntime", "SluiceOffline", "SluiceStreaming", "SluiceDemo", "SluiceCLI",
+                "SluiceTesting", "SluiceKafkaTesting", "SluiceStreamingTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceStreamingTests",
+            dependencies: [
+                "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis", "SluiceRuntime", "SluiceOnlineStore",
+                "SluiceOffline", "SluiceStreaming", "SluiceCLI",
+                "SluiceTesting", "SluiceKafkaTesting", "SluiceRedisTesting", "SluiceStreamingTesting",
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceHTTPTests",
+            dependencies: [
+                "SluiceCore", "SluiceKafka", "SluiceRedis", "SluiceRuntime", "SluiceOnlineStore", "SluiceHTTP", "SluiceCLI",
+                "SluiceTesting", "SluiceKafkaTesting", "SluiceRedisTesting", "SluiceStreamingTesting",
+            ],
+            exclude: ["schemathesis.toml"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SluiceTests",
-            dependencies: [
-                "Sluice", "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis", "SluiceParquet", "SluiceHTTP", "SluiceTesting",
-            ],
-            exclude: ["schemathesis.toml"],
+            dependencies: ["Sluice", "SluiceRuntime", "SluiceCLI", "SluiceTesting"],
             swiftSettings: strictSettings
         ),
     ]

@@ -1,6 +1,7 @@
 import Logging
 import SluiceKafka
 import SluiceRedis
+import SluiceRuntime
 
 /// Checks that Sluice can run here: library versions, and whether the configured broker and Redis
 /// answer.

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
-import Sluice
 import SluiceCore
+import SluiceDemo
+import SluiceOnlineStore
 import SluiceTopology
 
 /// The pure core without I/O: demo events decoded (timed per round), then per round (a) the engine's update

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import Sluice
+import SluiceCore
+import SluiceHTTP
+import SluiceOnlineStore
 import SluiceRedis
 import SluiceTopology
 
@@ -21,7 +23,7 @@ struct ReadCommand: ParsableCommand {
 
     func run() throws {
         let compiled = CompiledTopology(try TopologyLoader.load(file: topology))
-        let store = OnlineStore(compiled: compiled)
+        let store = OnlineStoreReader(compiled: compiled)
         let connection = try RedisConnection(configuration: try RedisConfiguration(url: redis))
         let requests = (0..<entities).map { (view: view, entity: "\(view)-\($0)") }
         var replies: [RedisValue] = []
@@ -46,7 +48,7 @@ struct ReadCommand: ParsableCommand {
             encodeTimes.append(Self.seconds {
                 for vector in vectors {
                     out.removeAll(keepingCapacity: true)
-                    FeatureServing.encode(vector, into: &out)
+                    OnlineFeatureBackend.encode(vector, into: &out)
                     bytes += out.count
                 }
             })

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import Logging
-import Sluice
+import SluiceCore
+import SluiceDemo
 import SluiceKafka
+import SluiceOnlineStore
 import SluiceRedis
 import SluiceTopology
 
@@ -120,7 +122,7 @@ struct FreshnessCommand: AsyncParsableCommand {
             let previousEvents = try admin.send("CONFIG", "GET", "notify-keyspace-events").array?.last?.string ?? ""
             try admin.send("CONFIG", "SET", "notify-keyspace-events", "Kh")
             restoreRedisSettings = { _ = try? admin.send("CONFIG", "SET", "notify-keyspace-events", .string(previousEvents)) }
-            let keyPattern = "__keyspace@\(redisConfiguration.database)__:" + compiled.entityKey(view: cardLayout, entity: probePrefix) + "*"
+            let keyPattern = "__keyspace@\(redisConfiguration.database)__:" + OnlineStoreLayout(compiled: compiled).entityKey(view: cardLayout, entity: probePrefix) + "*"
             let stopChannel = "sluice-bench:freshness:\(now):stop"
             let subscriber = try RedisSubscriber(
                 configuration: redisConfiguration, commands: [["PSUBSCRIBE", .string(keyPattern)], ["SUBSCRIBE", .string(stopChannel)]])

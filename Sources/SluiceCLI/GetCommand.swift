@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import Logging
 import Sluice
+import SluiceOnlineStore
 import SluiceRedis
+import SluiceRuntime
 
 struct GetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,7 +29,7 @@ struct GetCommand: ParsableCommand {
         let compiled = try topology.load()
         let time = try at.map(TimeArgument.parse) ?? TimeArgument.now()
         let redis = try RedisConnection(configuration: connection.settings.redisConfiguration())
-        let vector = try OnlineStore(compiled: compiled).read(view: view, entity: entity, at: time, connection: redis)
+        let vector = try OnlineStoreReader(compiled: compiled).read(view: view, entity: entity, at: time, connection: redis)
         if json {
             print(vector.json)
             return

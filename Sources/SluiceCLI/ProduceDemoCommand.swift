@@ -3,6 +3,8 @@ import Foundation
 import Logging
 import Sluice
 import SluiceCore
+import SluiceDemo
+import SluiceRuntime
 
 struct ProduceDemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import Sluice
+import SluiceOffline
+import SluiceRuntime
 
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

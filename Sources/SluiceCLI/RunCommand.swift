@@ -3,6 +3,9 @@ import Dispatch
 import Foundation
 import Logging
 import Sluice
+import SluiceOffline
+import SluiceRuntime
+import SluiceStreaming
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,7 +47,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         logging.bootstrap(default: .info)
-        let registry = SluiceRuntime.bootstrapMetrics()
+        let registry = SluiceServices.bootstrapMetrics()
         let logger = Logger(label: "sluice.run")
         var configuration = EngineConfiguration(connection: connection.settings)
         configuration.groupID = group
@@ -61,7 +64,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let engine = StreamEngine(compiled: try topology.load(), configuration: configuration, logger: logger)
         do {
-            try await SluiceRuntime.run(
+            try await SluiceServices.run(
                 engine: engine, metricsPort: metricsPort == 0 ? nil : metricsPort, registry: registry, logger: logger)
         } catch {
             logger.error("sluice run failed: \(error)")

@@ -5,6 +5,7 @@ import Sluice
 import SluiceCore
 import SluiceHTTP
 import SluiceRedis
+import SluiceRuntime
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,7 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         logging.bootstrap(default: .info)
         FeatureAPI.runConcurrencyOnEventLoops()
-        let registry = SluiceRuntime.bootstrapMetrics()
+        let registry = SluiceServices.bootstrapMetrics()
         let logger = Logger(label: "sluice.serve")
         var tokens = (ProcessInfo.processInfo.environment["SLUICE_API_TOKENS"] ?? "").split(separator: ",").map {
             $0.trimmingCharacters(in: .whitespaces)
@@ -54,20 +55,20 @@ struct ServeCommand: AsyncParsableCommand {
             tokens += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
         }
         tokens = tokens.filter { !$0.isEmpty }
-        let redis = FeatureServing.servingConfiguration(
+        let redis = OnlineFeatureBackend.servingConfiguration(
             try RedisConfiguration(url: connection.settings.redisURL), timeout: .milliseconds(redisTimeoutMs))
         let pool = RedisEventLoopPool(configuration: redis, logger: logger)
-        let backend = FeatureServing(compiled: try topology.load(), pool: pool, maxBatch: maxBatch)
+        let backend = OnlineFeatureBackend(compiled: try topology.load(), pool: pool, maxBatch: maxBatch)
         var configuration = FeatureAPIConfiguration()
         configuration.host = host
         configuration.port = port
         configuration.tokens = tokens
         configuration.maxBodyBytes = maxBodyBytes
-        configuration.openAPIDocument = try SluiceRuntime.openAPIDocument(
+        configuration.openAPIDocument = try OpenAPIDocument.json(
             entityLengthLimit: backend.entityLengthLimit, inputs: backend.inputFields)
         if tokens.isEmpty { logger.notice("no API tokens configured: /v1 endpoints are open (set SLUICE_API_TOKENS or --tokens-file)") }
         do {
-            try await SluiceRuntime.serve(backend: backend, configuration: configuration, registry: registry, logger: logger)
+            try await SluiceServices.serve(backend: backend, configuration: configuration, registry: registry, logger: logger)
         } catch {
             logger.error("sluice serve failed: \(error)")
             throw ExitCode(1)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Sluice
+import SluiceRuntime
 
 @main
 struct SluiceCommand: AsyncParsableCommand {

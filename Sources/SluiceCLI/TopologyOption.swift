@@ -1,5 +1,6 @@
 import ArgumentParser
 import Sluice
+import SluiceCore
 import SluiceTopology
 
 struct TopologyOption: ParsableArguments {

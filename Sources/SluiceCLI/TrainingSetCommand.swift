@@ -3,6 +3,8 @@ import Foundation
 import Logging
 import Sluice
 import SluiceCore
+import SluiceOffline
+import SluiceRuntime
 
 struct TrainingSetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

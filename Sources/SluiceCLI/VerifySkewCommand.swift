@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Sluice
 import SluiceCore
+import SluiceOffline
 
 struct VerifySkewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,7 +4,7 @@ import Foundation
 /// readers (pyarrow, DuckDB, pandas, scipy) the tests judge Sluice's output with.
 public enum PythonTools {
     public static func python() throws -> String {
-        let path = EngineTestSupport.repositoryRoot.appendingPathComponent(".venv/bin/python").path
+        let path = TestRepository.path(".venv/bin/python")
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw TestFailure("\(path) is missing; run scripts/setup to create the Python environment")
         }
@@ -14,7 +14,7 @@ public enum PythonTools {
     /// Runs scripts/py/`script` with `arguments` and returns its standard output; a non-zero exit
     /// fails with everything the script printed.
     public static func run(_ script: String, _ arguments: [String]) throws -> String {
-        let scriptPath = EngineTestSupport.repositoryRoot.appendingPathComponent("scripts/py/\(script)").path
+        let scriptPath = TestRepository.path("scripts/py/\(script)")
         let (status, output) = try TestProcess.run(try python(), [scriptPath] + arguments)
         guard status == 0 else { throw TestFailure("\(script) \(arguments.joined(separator: " ")) exited \(status):\n\(output)") }
         return output

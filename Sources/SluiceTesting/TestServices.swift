@@ -1,6 +1,4 @@
 import Foundation
-import SluiceKafka
-import SluiceRedis
 
 /// The real local services the integration tests use, as `scripts/stack up` starts them.
 /// `SLUICE_BROKERS` and `SLUICE_REDIS_URL` point the tests elsewhere.
@@ -11,16 +9,6 @@ public enum TestServices {
 
     public static var redisURL: String {
         ProcessInfo.processInfo.environment["SLUICE_REDIS_URL"] ?? "redis://127.0.0.1:6379/0"
-    }
-
-    public static var kafkaClient: KafkaClientConfiguration {
-        KafkaClientConfiguration(brokerList: brokers)
-    }
-
-    public static func redisConfiguration() throws -> RedisConfiguration {
-        var configuration = try RedisConfiguration(url: redisURL)
-        configuration.reconnect.maxAttempts = 2
-        return configuration
     }
 
     /// A name no other test run uses, for topics, groups and keys.

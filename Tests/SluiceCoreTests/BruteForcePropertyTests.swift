@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceCoreTesting
 import Testing
 
 /// The tiled computation against a direct computation over the raw events, on random event sets

@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceCoreTesting
 import Testing
 
 @Suite("Tiles and windows")

@@ -1,4 +1,5 @@
 import SluiceKafka
+import SluiceKafkaTesting
 import SluiceTesting
 import Testing
 

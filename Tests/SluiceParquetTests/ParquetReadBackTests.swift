@@ -1,5 +1,5 @@
 import Foundation
-import Sluice
+import SluiceCore
 import SluiceParquet
 import SluiceTesting
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceRedis
+import SluiceRedisTesting
 import SluiceTesting
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import SluiceRedis
+import SluiceRedisTesting
 import SluiceTesting
 import Synchronization
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import Sluice
+import SluiceRuntime
 import SluiceTesting
 import Testing
 

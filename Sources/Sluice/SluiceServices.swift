@@ -1,0 +1,76 @@
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import SluiceHTTP
+import SluiceRedis
+import SluiceStreaming
+import UnixSignals
+
+/// The composition root: builds the service groups that `sluice run` and `sluice serve` run
+/// (the engine or the serving API, the metrics endpoint, signal handling), and the process-wide
+/// metrics backend that only executables bootstrap.
+public enum SluiceServices {
+    /// Bootstraps swift-metrics with a Prometheus registry (once per process) and returns it.
+    public static func bootstrapMetrics() -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
+        ]
+        MetricsSystem.bootstrap(factory)
+        return registry
+    }
+
+    /// Runs `engine` and, when `metricsPort` is set, the metrics endpoint, as one service group:
+    /// SIGTERM/SIGINT stop the engine gracefully (finish the batch, commit), and the group ends
+    /// when the engine ends (for example with `untilEnd`). A metrics port that cannot be bound is
+    /// logged and does not stop the engine.
+    public static func run(
+        engine: StreamEngine, metricsPort: Int?, registry: PrometheusCollectorRegistry, logger: Logger
+    ) async throws {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: EngineService(engine: engine), successTerminationBehavior: .gracefullyShutdownGroup,
+                  failureTerminationBehavior: .gracefullyShutdownGroup)
+        ]
+        if let metricsPort {
+            services.append(
+                .init(service: MetricsEndpoint(registry: registry, port: metricsPort, logger: logger), failureTerminationBehavior: .ignore))
+        }
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+extension SluiceServices {
+    /// Runs the serving API until SIGTERM/SIGINT, then lets requests in flight finish and closes
+    /// the Redis pool.
+    public static func serve(
+        backend: OnlineFeatureBackend, configuration: FeatureAPIConfiguration, registry: PrometheusCollectorRegistry, logger: Logger
+    ) async throws {
+        let api = FeatureAPI(backend: backend, configuration: configuration, registry: registry, logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: api)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        defer { backend.pool.shutdown() }
+        try await group.run()
+    }
+}
+
+/// The engine as a service: its blocking loop runs on a dedicated thread; graceful shutdown asks
+/// it to finish the current batch.
+struct EngineService: Service {
+    let engine: StreamEngine
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await engine.runOnDedicatedThread()
+        } onGracefulShutdown: {
+            engine.stop()
+        }
+    }
+}
+

@@ -1,0 +1,141 @@
+import SluiceCore
+import SluiceRedis
+import Synchronization
+
+/// The read path of the online store: one HGETALL per entity (pipelined for several), decoded
+/// into tiles and computed at the read time by `FeatureCalculator`.
+public struct OnlineStoreReader: Sendable {
+    public let compiled: CompiledTopology
+    public let keys: OnlineStoreLayout
+    private let scratches = ScratchPool()
+
+    public init(compiled: CompiledTopology) {
+        self.compiled = compiled
+        self.keys = OnlineStoreLayout(compiled: compiled)
+    }
+
+    /// Features of `entity` in `view` at `time` (epoch ms), in one Redis round trip.
+    public func read(view: String, entity: String, at time: Int64, connection: RedisConnection) throws -> FeatureVector {
+        try read([(view, entity)], at: time, connection: connection)[0]
+    }
+
+    /// Features of several (view, entity) pairs at `time`, in one pipelined round trip. On-demand
+    /// features take their inputs from `inputs` (source field name → value; one dictionary for
+    /// all requests, or one per request) and are null without them.
+    public func read(
+        _ requests: [(view: String, entity: String)], at time: Int64, connection: RedisConnection, inputs: [[String: FieldValue]] = []
+    ) throws -> [FeatureVector] {
+        let pipeline = try self.pipeline(for: requests)
+        return try vectors(requests, at: time, replies: try connection.execute(pipeline), inputs: inputs)
+    }
+
+    /// The one round trip of a read: an HGETALL per (view, entity), in order.
+    public func pipeline(for requests: [(view: String, entity: String)]) throws -> RedisPipeline {
+        var pipeline = RedisPipeline(reservingCapacity: 96 * requests.count)
+        for request in requests {
+            pipeline.append("HGETALL", .string(keys.entityKey(view: try layout(request.view), entity: request.entity)))
+        }
+        return pipeline
+    }
+
+    /// The feature vectors from the replies to `pipeline(for: requests)`.
+    public func vectors(
+        _ requests: [(view: String, entity: String)], at time: Int64, replies: [RedisValue], inputs: [[String: FieldValue]] = []
+    ) throws -> [FeatureVector] {
+        let layouts = try requests.map { try layout($0.view) }
+        let fields = compiled.topology.source.fields
+        return try requests.indices.map { index in
+            let request = requests[index], layout = layouts[index], reply = replies[index]
+            if let message = reply.errorMessage { throw OnlineStoreError(.unexpectedReply, "reading \(request.view) \(request.entity): \(message)") }
+            let tiles = try Self.tiles(from: reply, layout: layout, partition: nil)
+            var values: [Double?] = []
+            values.reserveCapacity(layout.allFeatureNames.count)
+            scratches.use { FeatureCalculator.compute(layout, tiles: tiles, at: time, scratch: &$0, into: &values) }
+            if !layout.onDemand.isEmpty {
+                let given = inputs.isEmpty ? [:] : inputs[inputs.count == 1 ? 0 : index]
+                values += FeatureCalculator.onDemand(layout, stored: values, input: { given[fields[$0].name] }) { plan, hash in
+                    FeatureCalculator.windowContains(plan, hash: hash, tiles: tiles, layout: layout, at: time)
+                }
+            }
+            return FeatureVector(
+                view: request.view, entity: request.entity, at: time, names: layout.allFeatureNames, values: values,
+                newestEventTime: FeatureCalculator.newestEventTime(tiles))
+        }
+    }
+
+    private func layout(_ view: String) throws -> ViewLayout {
+        guard let layout = compiled.layout(named: view) else {
+            throw OnlineStoreError(
+                .unknownView, "unknown view '\(view)'; the topology '\(compiled.topology.name)' has "
+                    + compiled.layouts.map(\.view.name).joined(separator: ", "))
+        }
+        return layout
+    }
+
+    /// The applied-offset fields of an HGETALL reply, by partition.
+    package static func appliedOffsets(from reply: RedisValue) -> [Int32: Int64] {
+        guard let items = reply.array else { return [:] }
+        var offsets: [Int32: Int64] = [:]
+        var index = 0
+        while index + 1 < items.count {
+            defer { index += 2 }
+            guard let name = items[index].bytes, let partition = TileCodec.parseAppliedOffsetFieldName(name),
+                let offset = items[index + 1].int
+            else { continue }
+            offsets[partition] = offset
+        }
+        return offsets
+    }
+
+    /// Decodes an HGETALL reply into tiles, keeping only `partition`'s when given.
+    package static func tiles(from reply: RedisValue, layout: ViewLayout, partition: Int32?) throws -> [StoredTile] {
+        guard let items = reply.array, items.count % 2 == 0 else {
+            if reply.isNull { return [] }
+            throw OnlineStoreError(.unexpectedReply, "unexpected reply to HGETALL: \(reply)")
+        }
+        var tiles: [StoredTile] = []
+        tiles.reserveCapacity(items.count / 2)
+        var index = 0
+        while index < items.count {
+            defer { index += 2 }
+            guard let name = items[index].bytes else { continue }
+            let parsed: (tileSize: Int64, tile: Int64?, partition: Int32)
+            if let tile = TileCodec.parseFieldName(name) {
+                parsed = (tile.tileSize, tile.tile, tile.partition)
+            } else if let run = TileCodec.parseRunFieldName(name) {
+                parsed = (run.tileSize, nil, run.partition)
+            } else {
+                continue  // an applied offset
+            }
+            if let partition, parsed.partition != partition { continue }  // skipped before decoding
+            guard let group = layout.groups.firstIndex(where: { $0.tileSize == parsed.tileSize }),
+                let value = items[index + 1].bytes
+            else { continue }
+            do {
+                if let tile = parsed.tile {
+                    let accumulator = try TileCodec.decode(value, group: layout.groups[group])
+                    tiles.append(StoredTile(group: group, tile: tile, partition: parsed.partition, accumulator: accumulator))
+                } else {
+                    try TileCodec.decodeRun(value, group: layout.groups[group]) { tile, accumulator in
+                        tiles.append(StoredTile(group: group, tile: tile, partition: parsed.partition, accumulator: accumulator))
+                    }
+                }
+            } catch {
+                throw OnlineStoreError(.corruptValue, "tile \(String(decoding: name, as: UTF8.self)) of view \(layout.view.name) is corrupt: \(error)")
+            }
+        }
+        return tiles
+    }
+}
+
+/// Window scratch space for reads, kept between them: a scratch's distinct unions cost several
+/// kilobytes to set up, more than the rest of a lookup. Reads on several threads each take one.
+private final class ScratchPool: Sendable {
+    private let free = Mutex<[WindowScratch]>([])
+
+    func use(_ body: (inout WindowScratch) -> Void) {
+        var scratch = free.withLock { $0.popLast() } ?? WindowScratch()
+        body(&scratch)
+        free.withLock { $0.append(scratch) }
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import SluiceKafka
+import SluiceKafkaTesting
+import SluiceOnlineStore
+import SluiceRedis
+import SluiceRedisTesting
+import SluiceRuntime
+import SluiceStreaming
+import SluiceStreamingTesting
+import SluiceTesting
+import Testing
+
+/// `sluice run` as users run it, killed and restarted, and scaled out: the Redis state must be
+/// the same as one uninterrupted run.
+@Suite("Exactly-once effects across crashes and processes", .serialized, .timeLimit(.minutes(8)))
+struct CrashRecoveryTests {
+    let topic = TestServices.uniqueName("crash")
+    let events = 60_000
+
+    func sluice(_ topology: String, group: String, log: String, offlineDir: String? = nil, batchSize: Int? = nil) throws -> TestProcess {
+        let offline = offlineDir.map { ["--offline-dir", $0, "--offline-roll-rows", "4000"] } ?? []
+        let batches = batchSize.map { ["--batch-size", String($0)] } ?? []
+        return try TestProcess(
+            TestProcess.sluiceExecutable(),
+            ["run", "--until-end", "--topology", topology, "--group", group, "--metrics-port", "0"] + offline + batches,
+            environment: ["SLUICE_BROKERS": TestServices.brokers, "SLUICE_REDIS_URL": TestServices.redisURL], logFile: log)
+    }
+
+    /// The sum of the partitions' stored next offsets, read from the offsets hash alone (quick
+    /// enough to poll while a run writes).
+    func storedOffsets(_ name: String, redis: RedisConnection) throws -> Int64 {
+        let keys = try redis.send("KEYS", .string("sluice:\(name):*:offsets")).array?.compactMap(\.string) ?? []
+        guard let key = keys.first else { return 0 }
+        let items = try redis.send("HGETALL", .string(key)).array ?? []
+        return stride(from: 1, to: items.count, by: 2).compactMap { index in
+            items[index].string.flatMap { Int64($0.split(separator: ":")[0]) }
+        }.reduce(0, +)
+    }
+
+    /// Sends `signal` to `process` `delay` after the stored progress of `name` moves from `before`
+    /// (at most 30 s). Watched from a thread of its own: in a full test run the task pool can be
+    /// busy for seconds, long enough for a fast engine to finish before a task saw it start.
+    func interrupt(
+        _ process: TestProcess, with signal: Int32, after delay: Duration, onceProgressLeaves before: Int64, of name: String
+    ) async throws {
+        let configuration = try TestServices.redisConfiguration()
+        let thread = Thread { [self] in
+            let redis = try? RedisConnection(configuration: configuration)
+            let deadline = ContinuousClock.now + .seconds(30)
+            while let redis, (try? storedOffsets(name, redis: redis)) == before, ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.005)
+            }
+            Thread.sleep(forTimeInterval: Double(delay.components.attoseconds) / 1e18 + Double(delay.components.seconds))
+            process.send(signal)
+        }
+        thread.start()
+        while !thread.isFinished { try await Task.sleep(for: .milliseconds(20)) }
+    }
+
+    @Test("SIGTERM and repeated SIGKILL, then restarts, and two processes in one group, all equal one uninterrupted run")
+    func killRestartAndScaleOut() async throws {
+        _ = try await EngineTestSupport.produceDemo(topic: topic, events: events, seed: 11, malformed: 0.005)
+        let suffix = String(topic.suffix(8))
+        let logDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-crash-\(suffix)").path
+        try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+
+        // Reference: one uninterrupted process.
+        let reference = try EngineTestSupport.fraudTopology(name: "ref_\(suffix)", topic: topic)
+        let whole = try sluice(reference.path, group: "ref-\(suffix)", log: "\(logDirectory)/reference.log", offlineDir: "\(logDirectory)/ref-offline")
+        #expect(try await whole.waitForExit(timeout: .seconds(120)) == 0)
+        let expected = try EngineTestSupport.dumpState(topologyName: "ref_\(suffix)")
+        #expect(expected.count > 1000)
+
+        // Interrupted: SIGTERM once (must exit 0 after committing), then SIGKILL at random moments;
+        // with a feature log (each batch one transaction) and without (entity writes and progress
+        // apart: docs/storage.md).
+        let redis = try RedisConnection(configuration: TestServices.redisConfiguration())
+        func interrupted(_ name: String, offlineDir: String?) async throws -> [String: [String: [UInt8]]] {
+            let topology = try EngineTestSupport.fraudTopology(name: name, topic: topic)
+            var partialProgress: [Int64] = []
+            var generator = SystemRandomNumberGenerator()
+            for attempt in 0..<5 {
+                // Small batches: many commits to interrupt between, however fast the engine is.
+                let process = try sluice(
+                    topology.path, group: "\(name)-g", log: "\(logDirectory)/\(name)-\(attempt).log", offlineDir: offlineDir, batchSize: 500)
+                // Wait until this process wrote something new, then interrupt it mid-run.
+                let before = try storedOffsets(name, redis: redis)
+                try await interrupt(
+                    process, with: attempt == 0 ? SIGTERM : SIGKILL, after: .milliseconds(Int.random(in: 0...400, using: &generator)),
+                    onceProgressLeaves: before, of: name)
+                if attempt == 0 {
+                    #expect(try await process.waitForExit(timeout: .seconds(20)) == 0, "SIGTERM must finish the batch and exit 0")
+                } else {
+                    _ = try await process.waitForExit(timeout: .seconds(10))
+                }
+                partialProgress.append(try storedOffsets(name, redis: redis))
+            }
+            #expect(partialProgress.contains { $0 > 0 && $0 < Int64(events) }, "no interruption happened mid-run: \(partialProgress)")
+            let last = try sluice(topology.path, group: "\(name)-g", log: "\(logDirectory)/\(name)-final.log", offlineDir: offlineDir)
+            #expect(try await last.waitForExit(timeout: .seconds(120)) == 0)
+            return try EngineTestSupport.dumpState(topologyName: name)
+        }
+        for (name, offlineDir) in [("kill_\(suffix)", "\(logDirectory)/kill-offline"), ("killpipe_\(suffix)", nil)] {
+            let afterKills = try await interrupted(name, offlineDir: offlineDir)
+            #expect(afterKills.count == expected.count, "\(name)")
+            #expect(afterKills == expected, "\(name): state after kills differs in \(afterKills.filter { expected[$0.key] != $0.value }.count) keys")
+        }
+
+        // The feature log after kills holds every accepted event once, and its card features
+        // (the topic's key, so independent of how partitions interleave) equal the reference's.
+        let referenceLog = try FeatureLogDump.read("\(logDirectory)/ref-offline")
+        let killedLog = try FeatureLogDump.read("\(logDirectory)/kill-offline")
+        #expect(referenceLog.rows.count > events * 9 / 10)
+        #expect(killedLog.rows.count == referenceLog.rows.count, "rows after kills \(killedLog.rows.count), uninterrupted \(referenceLog.rows.count)")
+        let cardColumns = try referenceLog.columns.indices.filter { referenceLog.columns[$0].hasPrefix("card__") }
+            + ["event_id", "kafka_partition", "kafka_offset"].map { try referenceLog.column($0) }
+        let differing = zip(referenceLog.rows, killedLog.rows).filter { pair in cardColumns.contains { pair.0[$0] != pair.1[$0] } }
+        #expect(differing.isEmpty, "\(differing.count) rows differ after kills; first: \(differing.first.map { "\($0.0) vs \($0.1)" } ?? "")")
+
+        // Scale-out: two processes share the partitions of one group.
+        let scaled = try EngineTestSupport.fraudTopology(name: "two_\(suffix)", topic: topic)
+        let first = try sluice(scaled.path, group: "two-\(suffix)", log: "\(logDirectory)/two-a.log")
+        let second = try sluice(scaled.path, group: "two-\(suffix)", log: "\(logDirectory)/two-b.log")
+        #expect(try await first.waitForExit(timeout: .seconds(120)) == 0)
+        #expect(try await second.waitForExit(timeout: .seconds(120)) == 0)
+        let logs = try ["two-a", "two-b"].map { try String(contentsOfFile: "\(logDirectory)/\($0).log", encoding: .utf8) }
+        #expect(logs.allSatisfy { $0.contains("partitions positioned") }, "both processes must have owned partitions")
+        let fromTwo = try EngineTestSupport.dumpState(topologyName: "two_\(suffix)")
+        #expect(fromTwo == expected, "state from two processes differs in \(fromTwo.filter { expected[$0.key] != $0.value }.count) keys")
+
+        for name in ["ref_\(suffix)", "kill_\(suffix)", "killpipe_\(suffix)", "two_\(suffix)"] { try EngineTestSupport.clearState(topologyName: name) }
+    }
+
+    /// Without a feature log a batch is not one transaction: a crash can leave some entities
+    /// written and the partitions' progress behind them. Each entity stores the offset of the
+    /// newest event in its tiles, and a replay skips what they already hold.
+    @Test("progress behind the stored tiles, as a crash between entity writes and progress leaves it: no event counts twice")
+    func progressBehindTiles() async throws {
+        let topic = TestServices.uniqueName("behind")
+        _ = try await EngineTestSupport.produceDemo(topic: topic, events: 20_000, seed: 13, malformed: 0)
+        let name = "behind_" + String(topic.suffix(8))
+        let (_, compiled) = try EngineTestSupport.fraudTopology(name: name, topic: topic)
+        try await EngineTestSupport.runUntilEnd(compiled)
+        let expected = try EngineTestSupport.dumpState(topologyName: name)
+
+        // Move each partition's progress back to half its offsets, with the newest event time it
+        // had there, so the second half is classified (on time or late) exactly as the first run
+        // did and is applied again unless the tiles are recognised as holding it.
+        let messages = try await KafkaTestSupport.readAll(topic: topic, partitions: 4)
+        let redis = try RedisConnection(configuration: TestServices.redisConfiguration())
+        let stored = try redis.send("HGETALL", .string(compiled.storeKeys.offsetsKey)).array ?? []
+        #expect(stored.count == 8)
+        for index in stride(from: 0, to: stored.count, by: 2) {
+            let field = try #require(stored[index].string)
+            let partition = try #require(Int32(field.split(separator: ":").last ?? ""))
+            let next = try #require(Int64(stored[index + 1].string?.split(separator: ":").first ?? ""))
+            let rewound = next / 2
+            let newest = messages.filter { $0.partition == partition && $0.offset < rewound }.compactMap { message -> Int64? in
+                let object = try? JSONSerialization.jsonObject(with: Data(message.value)) as? [String: Any]
+                return (object?["ts"] as? NSNumber)?.int64Value
+            }.max()
+            try redis.send("HSET", .string(compiled.storeKeys.offsetsKey), .string(field), .string("\(rewound):\(try #require(newest))"))
+        }
+        try await EngineTestSupport.runUntilEnd(compiled)
+        let after = try EngineTestSupport.dumpState(topologyName: name)
+        #expect(after.count == expected.count)
+        #expect(after == expected, "state after replaying from older progress differs in \(after.filter { expected[$0.key] != $0.value }.count) keys")
+        try EngineTestSupport.clearState(topologyName: name)
+    }
+}
