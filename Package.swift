@@ -274,6 +274,7 @@ let package = Package(
                 "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis", "SluiceRuntime", "SluiceOnlineStore",
                 "SluiceOffline", "SluiceStreaming", "SluiceCLI",
                 "SluiceTesting", "SluiceKafkaTesting", "SluiceRedisTesting", "SluiceStreamingTesting",
+                "SluiceCoreTesting", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

@@ -51,7 +51,7 @@ public final class StreamEngine: Sendable {
         redisConfiguration.commandTimeout = .seconds(10)
         let client = configuration.connection.kafkaClient
         try checkSourceTopic(client)
-        let state = try EngineRun(
+        let state = try EngineLoop(
             engine: self, redis: RedisConnection(configuration: redisConfiguration, logger: logger),
             writer: RedisConnection(configuration: redisConfiguration, logger: logger), client: client)
         try state.loop()

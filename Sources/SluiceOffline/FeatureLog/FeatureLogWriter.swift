@@ -5,24 +5,6 @@ import SluiceCore
 import SluiceParquet
 import SluiceRuntime
 
-/// Settings of the offline feature log.
-public struct FeatureLogOptions: Sendable {
-    /// Root folder; files go under `<directory>/<topology>/date=YYYY-MM-DD/`.
-    public var directory: String
-    /// A partition's open files are rolled once they hold this many rows. Default: 500,000.
-    public var rollRows: Int = 500_000
-    /// ... or once they hold about this many bytes (uncompressed estimate). Default: 256 MiB.
-    public var rollBytes: Int = 256 << 20
-    /// ... or once their oldest row is this old (live runs only; replays roll by rows). Default: 60 s.
-    public var rollInterval: Duration = .seconds(60)
-    /// Whether rows go through a fsynced staging file first (live runs, for exactly-once rows
-    /// across crashes). Replays write Parquet only.
-    public var staging: Bool = true
-    public var compression: ParquetCompression = .zstd
-
-    public init(directory: String) { self.directory = directory }
-}
-
 /// The offline feature log of one topology, as files:
 ///
 /// - `<dir>/<topology>/_staging/<topic>-<partition>.rows`: the rows of committed (and about to be
@@ -215,7 +197,7 @@ public final class FeatureLogWriter {
 
     // MARK: - Files
 
-    fileprivate func openTemporaryFile(partition: Int32, date: String) throws -> (ParquetWriter, String) {
+    func openTemporaryFile(partition: Int32, date: String) throws -> (ParquetWriter, String) {
         let folder = (root as NSString).appendingPathComponent("date=\(date)")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = (folder as NSString).appendingPathComponent(
@@ -328,151 +310,5 @@ public final class FeatureLogWriter {
 
     private static func ioError(_ operation: String, _ path: String) -> OfflineError {
         OfflineError(.fileSystem, "feature log: \(operation) \(path) failed: \(String(cString: strerror(errno)))")
-    }
-}
-
-/// The open (not yet rolled) Parquet files of one partition, one per UTC event date.
-private final class PartitionLog {
-    let partition: Int32
-    private var files: [String: OpenFile] = [:]
-    private(set) var rowCount = 0
-    private(set) var openedAt: ContinuousClock.Instant?
-    /// The previous row's UTC day and its file: consecutive rows nearly always share them.
-    private var lastDay: Int64 = .min
-    private var lastFile: OpenFile?
-
-    /// A reference, so that a row updates its file after one lookup.
-    final class OpenFile {
-        let writer: ParquetWriter
-        let temporaryPath: String
-        var firstOffset: Int64
-        var lastOffset: Int64
-        var rows: Int
-
-        init(writer: ParquetWriter, temporaryPath: String, firstOffset: Int64, lastOffset: Int64, rows: Int) {
-            self.writer = writer
-            self.temporaryPath = temporaryPath
-            self.firstOffset = firstOffset
-            self.lastOffset = lastOffset
-            self.rows = rows
-        }
-    }
-
-    struct Finished {
-        let date: String
-        let temporaryPath: String
-        let firstOffset: Int64
-        let lastOffset: Int64
-        let rows: Int
-    }
-
-    init(partition: Int32) { self.partition = partition }
-
-    var estimatedBytes: Int { files.values.reduce(0) { $0 + $1.writer.estimatedBytes } }
-
-    func add(_ row: FeatureLogRow, writer log: FeatureLogWriter) throws {
-        let day = floorDivide(row.eventTime, 86_400_000)
-        let file: OpenFile
-        if day == lastDay, let lastFile {
-            file = lastFile
-        } else {
-            let date = UTCDate.string(epochMillis: row.eventTime)
-            if let open = files[date] {
-                file = open
-            } else {
-                let (writer, path) = try log.openTemporaryFile(partition: partition, date: date)
-                file = OpenFile(writer: writer, temporaryPath: path, firstOffset: row.offset, lastOffset: row.offset, rows: 0)
-                files[date] = file
-            }
-            lastDay = day
-            lastFile = file
-        }
-        try Self.write(row, topic: log.topic, to: file.writer)
-        file.firstOffset = min(file.firstOffset, row.offset)
-        file.lastOffset = max(file.lastOffset, row.offset)
-        file.rows += 1
-        rowCount += 1
-        if openedAt == nil { openedAt = .now }
-    }
-
-    private static func write(_ row: FeatureLogRow, topic: String, to writer: ParquetWriter) throws {
-        try writer.append(row.eventID)
-        try writer.append(row.eventTime)
-        for key in row.keys { try writer.append(key) }
-        try writer.append(topic)
-        try writer.append(row.partition)
-        try writer.append(row.offset)
-        for feature in row.features { try writer.append(feature) }
-        try writer.endRow()
-    }
-
-    private func forgetLastFile() {
-        lastDay = .min
-        lastFile = nil
-    }
-
-    /// Closes (and fsyncs) every open file, sorted by date, and forgets them.
-    func finish() throws -> [Finished] {
-        var finished: [Finished] = []
-        for (date, file) in files.sorted(by: { $0.key < $1.key }) {
-            try file.writer.close()
-            finished.append(
-                Finished(date: date, temporaryPath: file.temporaryPath, firstOffset: file.firstOffset, lastOffset: file.lastOffset, rows: file.rows))
-        }
-        files.removeAll()
-        forgetLastFile()
-        rowCount = 0
-        openedAt = nil
-        return finished
-    }
-
-    func discard() {
-        for file in files.values { file.writer.discard() }
-        files.removeAll()
-        forgetLastFile()
-        rowCount = 0
-    }
-}
-
-/// Partition logs finishing at once, on every core (`DispatchQueue.concurrentPerform`).
-///
-/// `@unchecked Sendable`: each task touches only its own log, and results are stored under the
-/// lock and read once `concurrentPerform` has returned.
-private final class ConcurrentFinish: @unchecked Sendable {
-    private let logs: [PartitionLog]
-    private let lock = NSLock()
-    private(set) var results: [Result<[PartitionLog.Finished], any Error>?]
-
-    init(_ logs: [PartitionLog]) {
-        self.logs = logs
-        results = Array(repeating: nil, count: logs.count)
-    }
-
-    func finish(at index: Int) {
-        let result = Result { try logs[index].finish() }
-        lock.withLock { results[index] = result }
-    }
-}
-
-/// UTC calendar dates of epoch milliseconds, without Foundation's calendar machinery.
-enum UTCDate {
-    static func string(epochMillis: Int64) -> String {
-        // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-        let days = floorDivide(epochMillis, 86_400_000)
-        let shifted = days + 719_468
-        let era = floorDivide(shifted, 146_097)
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
-    }
-
-    private static func pad(_ value: Int64, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }
 }

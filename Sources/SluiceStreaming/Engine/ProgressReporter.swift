@@ -33,7 +33,7 @@ final class ProgressReporter {
         last = now
         countSinceLast = 0
         guard interval != nil else { return }
-        let atEnd = partitions.values.filter(\.atEnd).count
+        let atEnd = partitions.values.filter(\.machine.isCaughtUp).count
         var line = "sluice run: \(grouped(processed)) events, \(grouped(Int(rate))) events/s, lag \(grouped(Int(lag))), "
         line += "\(atEnd)/\(partitions.count) partitions at end"
         if lag > 0 && rate > 0 { line += ", ETA \(Int((Double(lag) / rate).rounded(.up))) s" }

@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+import SluiceCore
+import SluiceKafka
+import SluiceParquet
+import SluiceRuntime
+
+/// Labels read from the labels topic: per event id, every label with the time it became known.
+public struct LabelBook: Sendable {
+    public struct Label: Sendable, Equatable {
+        public var value: Int32
+        /// When the label became known (epoch ms): its `ts` field.
+        public var time: Int64
+    }
+
+    public private(set) var labels: [String: [Label]] = [:]
+    /// Messages that were not a valid label ({"txn_id": string, "label": integer, "ts": integer}).
+    public private(set) var invalid = 0
+    public private(set) var messages = 0
+
+    public init() {}
+
+    /// Adds one labels-topic message.
+    public mutating func add(json bytes: [UInt8]) {
+        messages += 1
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+            let id = object["txn_id"] as? String, !id.isEmpty,
+            let value = (object["label"] as? NSNumber).flatMap({ Int32(exactly: $0.doubleValue) }),
+            let time = (object["ts"] as? NSNumber).flatMap({ Int64(exactly: $0.doubleValue) })
+        else {
+            invalid += 1
+            return
+        }
+        labels[id, default: []].append(Label(value: value, time: time))
+    }
+
+    /// The label of an event as known at `asOf`: the newest label whose time is at or before
+    /// `asOf` and within `maxDelay` of the event time. Nil: none counts.
+    public func label(of id: String, eventTime: Int64, asOf: Int64, maxDelay: Int64) -> Label? {
+        var best: Label?
+        for label in labels[id] ?? [] where label.time <= asOf && label.time - eventTime <= maxDelay {
+            if best.map({ label.time >= $0.time }) ?? true { best = label }
+        }
+        return best
+    }
+
+    /// Reads every message of `topic` from the beginning to the end of each partition.
+    public static func read(topic: String, client: KafkaClientConfiguration, logger: Logger, timeout: Duration = .seconds(120)) async throws
+        -> LabelBook
+    {
+        let admin = try KafkaAdmin(configuration: client, logger: logger)
+        guard let partitions = try await admin.metadata().topic(topic)?.partitions, !partitions.isEmpty else {
+            throw OfflineError(.topicMissing, "the labels topic '\(topic)' does not exist")
+        }
+        var configuration = KafkaConsumerConfiguration(groupID: "sluice-labels-\(UUID().uuidString.prefix(8))", client: client)
+        configuration.reportPartitionEnd = true
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        defer { try? consumer.close() }
+        let wanted = Set(partitions.map { KafkaTopicPartition(topic, $0) })
+        try consumer.assign(Dictionary(uniqueKeysWithValues: wanted.map { ($0, KafkaOffset.beginning) }))
+        var book = LabelBook()
+        var ended = Set<KafkaTopicPartition>()
+        let deadline = ContinuousClock.now + timeout
+        while !wanted.isSubset(of: ended) {
+            guard ContinuousClock.now < deadline else {
+                throw OfflineError(.timedOut, "the labels topic '\(topic)' did not reach its end within \(timeout) (read \(book.messages) labels)")
+            }
+            let batch = try await consumer.nextBatch(maxMessages: 10_000, timeout: .milliseconds(200))
+            for message in batch.messages {
+                book.add(json: message.value)
+                ended.remove(message.topicPartition)
+            }
+            for partition in batch.reachedEnd.keys { ended.insert(partition) }
+        }
+        return book
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import Logging
+import SluiceCore
+import SluiceKafka
+import SluiceParquet
+import SluiceRuntime
+
+/// Settings of `sluice training-set`.
+public struct TrainingSetConfiguration: Sendable {
+    /// Root of the feature log (`--features`), holding `<topology>/date=.../*.parquet`.
+    public var featuresDirectory: String
+    public var topologyName: String
+    public var output: String
+    /// Labels known after this time (epoch ms) are ignored.
+    public var asOf: Int64
+    /// Labels that arrive more than this after the event are ignored, and rows whose event is older
+    /// than `asOf - labelDelayMax` without a label are `expired` rather than `unlabeled`.
+    public var labelDelayMax: Int64 = 30 * 86_400_000
+
+    public init(featuresDirectory: String, topologyName: String, output: String, asOf: Int64) {
+        self.featuresDirectory = featuresDirectory
+        self.topologyName = topologyName
+        self.output = output
+        self.asOf = asOf
+    }
+}

@@ -1,0 +1,17 @@
+import Foundation
+import Logging
+import SluiceCore
+import SluiceKafka
+import SluiceParquet
+import SluiceRuntime
+
+/// What a training set holds.
+public struct TrainingSetSummary: Sendable, Equatable {
+    public var rows = 0
+    public var labeled = 0
+    public var positives = 0
+    /// No label yet, and one may still come (the event is younger than the label delay).
+    public var unlabeled = 0
+    /// No label within the label delay.
+    public var expired = 0
+}
