@@ -220,7 +220,8 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // MARK: - Tests (one target per module; those that run `sluice` depend on the executable)
+        // MARK: - Tests: `<Module>Tests` need no services (`scripts/test --unit`); `<Module>IntegrationTests`
+        // talk to the local broker and Redis, and those that run `sluice` depend on the executable.
         .testTarget(
             name: "SluiceCoreTests",
             dependencies: ["SluiceCore", "SluiceCoreTesting"],
@@ -228,20 +229,12 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceTopologyTests",
-            dependencies: ["SluiceCore", "SluiceTopology"],
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "SluiceKafkaTests",
-            dependencies: ["SluiceKafka", "SluiceTesting", "SluiceKafkaTesting"],
+            dependencies: ["SluiceCore", "SluiceTopology", "SluiceTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SluiceRedisTests",
-            dependencies: [
-                "SluiceRedis", "SluiceTesting", "SluiceRedisTesting",
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            dependencies: ["SluiceRedis"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -260,26 +253,51 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "SluiceOfflineTests",
-            dependencies: [
-                "SluiceCore", "SluiceKafka", "SluiceParquet", "SluiceRuntime", "SluiceOffline", "SluiceStreaming", "SluiceDemo", "SluiceCLI",
-                "SluiceTesting", "SluiceKafkaTesting", "SluiceStreamingTesting",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
             name: "SluiceStreamingTests",
             dependencies: [
-                "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis", "SluiceRuntime", "SluiceOnlineStore",
-                "SluiceOffline", "SluiceStreaming", "SluiceCLI",
-                "SluiceTesting", "SluiceKafkaTesting", "SluiceRedisTesting", "SluiceStreamingTesting",
-                "SluiceCoreTesting", .product(name: "Logging", package: "swift-log"),
+                "SluiceCore", "SluiceCoreTesting", "SluiceOffline", "SluiceOnlineStore", "SluiceRedis", "SluiceRuntime",
+                "SluiceStreaming", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SluiceHTTPTests",
+            dependencies: ["SluiceHTTP"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceKafkaIntegrationTests",
+            dependencies: ["SluiceKafka", "SluiceTesting", "SluiceKafkaTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceRedisIntegrationTests",
+            dependencies: [
+                "SluiceRedis", "SluiceTesting", "SluiceRedisTesting",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceStreamingIntegrationTests",
+            dependencies: [
+                "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis", "SluiceRuntime", "SluiceOnlineStore",
+                "SluiceOffline", "SluiceStreaming", "SluiceDemo", "SluiceCLI",
+                "SluiceTesting", "SluiceKafkaTesting", "SluiceRedisTesting", "SluiceStreamingTesting",
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceOfflineIntegrationTests",
+            dependencies: [
+                "SluiceCore", "SluiceKafka", "SluiceParquet", "SluiceRuntime", "SluiceOffline", "SluiceStreaming",
+                "SluiceDemo", "SluiceCLI", "SluiceTesting", "SluiceKafkaTesting", "SluiceStreamingTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceHTTPIntegrationTests",
             dependencies: [
                 "SluiceCore", "SluiceKafka", "SluiceRedis", "SluiceRuntime", "SluiceOnlineStore", "SluiceHTTP", "SluiceCLI",
                 "SluiceTesting", "SluiceKafkaTesting", "SluiceRedisTesting", "SluiceStreamingTesting",
@@ -288,7 +306,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "SluiceTests",
+            name: "SluiceIntegrationTests",
             dependencies: ["Sluice", "SluiceRuntime", "SluiceCLI", "SluiceTesting"],
             swiftSettings: strictSettings
         ),

@@ -109,16 +109,15 @@ public final class TestProcess: Sendable {
         return (exitStatus, String(decoding: output, as: UTF8.self))
     }
 
-    /// The `sluice` executable built next to the test bundle.
+    /// The `sluice` executable, which the test targets that run it declare as a dependency: the
+    /// build puts it in the products folder, next to the test bundle.
     public static func sluiceExecutable() throws -> String {
         let bundle = URL(fileURLWithPath: CommandLine.arguments.first { $0.contains(".xctest") } ?? CommandLine.arguments[0])
-        var folder = bundle.deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = folder.appendingPathComponent("sluice").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            folder = folder.deletingLastPathComponent()
+        let candidate = bundle.deletingLastPathComponent().appendingPathComponent("sluice").path
+        guard FileManager.default.isExecutableFile(atPath: candidate) else {
+            throw TestFailure("no sluice executable at \(candidate); the test target must depend on SluiceCLI")
         }
-        throw TestFailure("the sluice executable was not built next to the tests (run swift build first)")
+        return candidate
     }
 
     /// Finds `name` on PATH or in the usual system folders.

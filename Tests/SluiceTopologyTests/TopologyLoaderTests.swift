@@ -1,16 +1,14 @@
 import Foundation
 import SluiceCore
+import SluiceTesting
 import SluiceTopology
 import Testing
 
 @Suite("Topology files")
 struct TopologyLoaderTests {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
     @Test("topologies/fraud.yaml has exactly the required views and features")
     func fraudTopology() throws {
-        let topology = try TopologyLoader.load(file: Self.repositoryRoot.appendingPathComponent("topologies/fraud.yaml").path)
+        let topology = try TopologyLoader.load(file: TestRepository.path("topologies/fraud.yaml"))
         #expect(topology.name == "fraud")
         #expect(topology.source.topic == "transactions")
         #expect(topology.source.deadLetterTopic == "transactions.dlq")

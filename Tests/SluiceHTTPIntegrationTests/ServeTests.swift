@@ -167,7 +167,7 @@ struct ServeTests {
         // Schemathesis fuzzes every operation from the OpenAPI document: no 5xx, every response
         // conforming to its schema (settings beside this file: 413 rejects an oversized body).
         let schemathesis = TestRepository.path(".venv/bin/schemathesis")
-        let settings = TestRepository.path("Tests/SluiceHTTPTests/schemathesis.toml")
+        let settings = TestRepository.path("Tests/SluiceHTTPIntegrationTests/schemathesis.toml")
         let fuzz = try TestProcess.run(
             schemathesis,
             ["--config-file", settings, "run", base + "/openapi.json", "--checks", "all", "-n", "150", "--no-color",
