@@ -150,7 +150,9 @@ let package = Package(
         // Demo traffic: a generator of card payments with fraud patterns, and its producer.
         .target(
             name: "SluiceDemo",
-            dependencies: ["SluiceCore", "SluiceKafka", "SluiceRuntime", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SluiceCore", "SluiceKafka", "SluiceRuntime", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
 
@@ -170,7 +172,8 @@ let package = Package(
         .executableTarget(
             name: "SluiceCLI",
             dependencies: [
-                "Sluice", "SluiceCore", "SluiceTopology", "SluiceRedis", "SluiceHTTP", "SluiceRuntime", "SluiceOnlineStore",
+                "Sluice", "SluiceCore", "SluiceTopology", "SluiceRedis", "SluiceHTTP", "SluiceRuntime",
+                "SluiceOnlineStore",
                 "SluiceOffline", "SluiceStreaming", "SluiceDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -299,7 +302,8 @@ let package = Package(
         .testTarget(
             name: "SluiceHTTPIntegrationTests",
             dependencies: [
-                "SluiceCore", "SluiceKafka", "SluiceRedis", "SluiceRuntime", "SluiceOnlineStore", "SluiceHTTP", "SluiceCLI",
+                "SluiceCore", "SluiceKafka", "SluiceRedis", "SluiceRuntime", "SluiceOnlineStore", "SluiceHTTP",
+                "SluiceCLI",
                 "SluiceTesting", "SluiceKafkaTesting", "SluiceRedisTesting", "SluiceStreamingTesting",
             ],
             exclude: ["schemathesis.toml"],

@@ -55,7 +55,8 @@ public enum Doctor {
             configuration.reconnect.maxAttempts = 1
             let connection = try RedisConnection(configuration: configuration, logger: logger)
             let info = try connection.send("INFO", "server").string ?? ""
-            let version = info.split(whereSeparator: \.isNewline)
+            let version =
+                info.split(whereSeparator: \.isNewline)
                 .first { $0.hasPrefix("redis_version:") }?.dropFirst("redis_version:".count) ?? "?"
             return Check(name: name, passed: true, detail: "Redis \(version) answered")
         } catch {

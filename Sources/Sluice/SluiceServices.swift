@@ -32,15 +32,19 @@ public enum SluiceServices {
         engine: StreamEngine, metricsPort: Int?, registry: PrometheusCollectorRegistry, logger: Logger
     ) async throws {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: EngineService(engine: engine), successTerminationBehavior: .gracefullyShutdownGroup,
-                  failureTerminationBehavior: .gracefullyShutdownGroup)
+            .init(
+                service: EngineService(engine: engine), successTerminationBehavior: .gracefullyShutdownGroup,
+                failureTerminationBehavior: .gracefullyShutdownGroup)
         ]
         if let metricsPort {
             services.append(
-                .init(service: MetricsEndpoint(registry: registry, port: metricsPort, logger: logger), failureTerminationBehavior: .ignore))
+                .init(
+                    service: MetricsEndpoint(registry: registry, port: metricsPort, logger: logger),
+                    failureTerminationBehavior: .ignore))
         }
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }
@@ -49,7 +53,8 @@ extension SluiceServices {
     /// Runs the serving API until SIGTERM/SIGINT, then lets requests in flight finish and closes
     /// the Redis pool.
     public static func serve(
-        backend: OnlineFeatureBackend, configuration: FeatureAPIConfiguration, registry: PrometheusCollectorRegistry, logger: Logger
+        backend: OnlineFeatureBackend, configuration: FeatureAPIConfiguration, registry: PrometheusCollectorRegistry,
+        logger: Logger
     ) async throws {
         let api = FeatureAPI(backend: backend, configuration: configuration, registry: registry, logger: logger)
         let group = ServiceGroup(
@@ -73,4 +78,3 @@ struct EngineService: Service {
         }
     }
 }
-

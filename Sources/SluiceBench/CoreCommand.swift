@@ -19,14 +19,18 @@ struct CoreCommand: ParsableCommand {
     @Option var rounds = 5
     @Option(help: "Source partitions the events are spread over by card, as the topic is keyed.")
     var partitions = 4
-    @Option(help: "Cards and merchants of the demo traffic (default: the generator's). Few of them keep the state in the CPU's caches.")
+    @Option(
+        help:
+            "Cards and merchants of the demo traffic (default: the generator's). Few of them keep the state in the CPU's caches."
+    )
     var cards: Int?
     @Option var merchants: Int?
 
     func run() throws {
         let compiled = CompiledTopology(try TopologyLoader.load(file: topology))
         let step = EventStep(topology: compiled.topology, layouts: compiled.layouts)
-        var options = DemoGenerator.Options(events: events, startTime: 1_790_000_000_000, span: 2 * 3_600_000)  // produce-demo's default span
+        // produce-demo's default span
+        var options = DemoGenerator.Options(events: events, startTime: 1_790_000_000_000, span: 2 * 3_600_000)
         options.cards = cards
         options.merchants = merchants
         var generator = DemoGenerator(options)
@@ -38,15 +42,20 @@ struct CoreCommand: ParsableCommand {
         let decoder = compiled.decoder
         for _ in 0..<rounds {
             decoded.removeAll(keepingCapacity: true)
-            decodeTimes.append(Self.seconds {
-                for record in records {
-                    guard case .success(let event) = record.value.withUnsafeBytes({ decoder.decode($0, messageTimestamp: nil) }) else {
-                        decoded.append(nil)
-                        continue
+            decodeTimes.append(
+                Self.seconds {
+                    for record in records {
+                        guard
+                            case .success(let event) = record.value.withUnsafeBytes({
+                                decoder.decode($0, messageTimestamp: nil)
+                            })
+                        else {
+                            decoded.append(nil)
+                            continue
+                        }
+                        decoded.append(event)
                     }
-                    decoded.append(event)
-                }
-            })
+                })
         }
         var input: [(event: DecodedEvent, partition: Int32, offset: Int64, newest: Int64, late: UInt64)] = []
         var clocks = Array(repeating: PartitionClock(), count: partitions)
@@ -59,73 +68,99 @@ struct CoreCommand: ParsableCommand {
             input.append((event, Int32(partition), offsets[partition], clocks[partition].newestEventTime, late))
             offsets[partition] += 1
         }
-        var applyTimes: [Double] = [], logTimes: [Double] = []
-        var checksum = 0.0, encodedBytes = 0
+        var applyTimes: [Double] = []
+        var logTimes: [Double] = []
+        var checksum = 0.0
+        var encodedBytes = 0
         for _ in 0..<rounds {
-            applyTimes.append(Self.seconds {
-                // As the engine does: changes listed per batch (its default as a pipeline), entity by entity.
-                var state = step.layouts.map { _ in (0..<partitions).map { _ in [String: EntityTiles]() } }
-                var dirty: [(view: Int, partition: Int, entity: String)] = []
-                var deletes: [EntityTiles.TileKey] = [], encoded: [UInt8] = []
-                for (number, item) in input.enumerated() {
-                    for view in step.layouts.indices where item.late & (1 << UInt64(view)) == 0 {
-                        let entity = step.entity(of: item.event, view: view)
-                        let becameDirty = step.apply(
-                            item.event, to: &state[view][Int(item.partition)][entity, default: EntityTiles(groupCount: step.layouts[view].groups.count)],
-                            view: view, partition: item.partition, offset: item.offset, newestEventTime: item.newest)
-                        if becameDirty { dirty.append((view, Int(item.partition), entity)) }
-                    }
-                    if (number + 1) % 100_000 == 0 || number == input.count - 1 {
-                        // Changed tiles and runs encoded as the engine's writes encode them.
-                        for (view, partition, entity) in dirty {
-                            state[view][partition][entity]!.drainChanges(
-                                deletes: &deletes, write: { _, tile in TileCodec.encode(lent: &tile, into: &encoded) },
-                                writeRun: { _, run in TileCodec.encodeRun(run, into: &encoded) })
-                            encodedBytes += encoded.count
-                            encoded.removeAll(keepingCapacity: true)
+            applyTimes.append(
+                Self.seconds {
+                    // As the engine does: changes listed per batch (its default as a pipeline), entity by entity.
+                    var state = step.layouts.map { _ in (0..<partitions).map { _ in [String: EntityTiles]() } }
+                    var dirty: [(view: Int, partition: Int, entity: String)] = []
+                    var deletes: [EntityTiles.TileKey] = []
+                    var encoded: [UInt8] = []
+                    for (number, item) in input.enumerated() {
+                        for view in step.layouts.indices where item.late & (1 << UInt64(view)) == 0 {
+                            let entity = step.entity(of: item.event, view: view)
+                            let becameDirty = step.apply(
+                                item.event,
+                                to: &state[view][Int(item.partition)][
+                                    entity, default: EntityTiles(groupCount: step.layouts[view].groups.count)],
+                                view: view, partition: item.partition, offset: item.offset, newestEventTime: item.newest
+                            )
+                            if becameDirty { dirty.append((view, Int(item.partition), entity)) }
                         }
-                        dirty.removeAll(keepingCapacity: true)
-                        deletes.removeAll(keepingCapacity: true)
-                    }
-                }
-            })
-            logTimes.append(Self.seconds {
-                // Per view: entity → (per partition its tiles, the entity's distinct sets).
-                var state = step.layouts.map { _ in [String: (parts: [EntityTiles], distinct: EntityDistinctCaches)]() }
-                // Scratch per view, as replay keeps it (its shape follows the view's windows).
-                var features: [Double?] = [], scratch: [Double?] = []
-                var windows = step.layouts.map { _ in WindowScratch() }
-                for item in input {
-                    for view in step.layouts.indices {
-                        let entity = step.entity(of: item.event, view: view)
-                        let groups = step.layouts[view].groups.count
-                        var entry = state[view].removeValue(forKey: entity)
-                            ?? ((0..<partitions).map { _ in EntityTiles(groupCount: groups, tracksChanges: false) }, EntityDistinctCaches())
-                        features.removeAll(keepingCapacity: true)
-                        step.appendLogFeatures(
-                            view: view, of: item.event, to: &features, scratch: &scratch, windows: &windows[view], distinctCaches: &entry.distinct
-                        ) { visit in
-                            for part in entry.parts.indices { visit(&entry.parts[part]) }
+                        if (number + 1) % 100_000 == 0 || number == input.count - 1 {
+                            // Changed tiles and runs encoded as the engine's writes encode them.
+                            for (view, partition, entity) in dirty {
+                                state[view][partition][entity]!.drainChanges(
+                                    deletes: &deletes,
+                                    write: { _, tile in TileCodec.encode(lent: &tile, into: &encoded) },
+                                    writeRun: { _, run in TileCodec.encodeRun(run, into: &encoded) })
+                                encodedBytes += encoded.count
+                                encoded.removeAll(keepingCapacity: true)
+                            }
+                            dirty.removeAll(keepingCapacity: true)
+                            deletes.removeAll(keepingCapacity: true)
                         }
-                        checksum += features.reduce(0) { $0 + ($1 ?? 0) }
-                        if item.late & (1 << UInt64(view)) == 0 {
-                            let layout = step.layouts[view]
-                            entry.distinct.willApply(item.event, to: entry.parts[Int(item.partition)], layout: layout)
-                            step.apply(
-                                item.event, to: &entry.parts[Int(item.partition)], view: view, partition: item.partition,
-                                offset: item.offset, newestEventTime: item.newest)
-                            entry.distinct.didApply(layout: layout, watermark: item.newest - layout.view.allowedLateness)
-                        }
-                        state[view][entity] = entry
                     }
-                }
-            })
+                })
+            logTimes.append(
+                Self.seconds {
+                    // Per view: entity → (per partition its tiles, the entity's distinct sets).
+                    var state = step.layouts.map { _ in
+                        [String: (parts: [EntityTiles], distinct: EntityDistinctCaches)]()
+                    }
+                    // Scratch per view, as replay keeps it (its shape follows the view's windows).
+                    var features: [Double?] = []
+                    var scratch: [Double?] = []
+                    var windows = step.layouts.map { _ in WindowScratch() }
+                    for item in input {
+                        for view in step.layouts.indices {
+                            let entity = step.entity(of: item.event, view: view)
+                            let groups = step.layouts[view].groups.count
+                            var entry =
+                                state[view].removeValue(forKey: entity)
+                                ?? (
+                                    (0..<partitions).map { _ in EntityTiles(groupCount: groups, tracksChanges: false) },
+                                    EntityDistinctCaches()
+                                )
+                            features.removeAll(keepingCapacity: true)
+                            step.appendLogFeatures(
+                                view: view, of: item.event, to: &features, scratch: &scratch, windows: &windows[view],
+                                distinctCaches: &entry.distinct
+                            ) { visit in
+                                for part in entry.parts.indices { visit(&entry.parts[part]) }
+                            }
+                            checksum += features.reduce(0) { $0 + ($1 ?? 0) }
+                            if item.late & (1 << UInt64(view)) == 0 {
+                                let layout = step.layouts[view]
+                                entry.distinct.willApply(
+                                    item.event, to: entry.parts[Int(item.partition)], layout: layout)
+                                step.apply(
+                                    item.event, to: &entry.parts[Int(item.partition)], view: view,
+                                    partition: item.partition,
+                                    offset: item.offset, newestEventTime: item.newest)
+                                entry.distinct.didApply(
+                                    layout: layout, watermark: item.newest - layout.view.allowedLateness)
+                            }
+                            state[view][entity] = entry
+                        }
+                    }
+                })
         }
         let rate = { (times: [Double]) in Int(Double(input.count) / times.min()!) }
         print("core: \(input.count) events, \(partitions) partitions, best of \(rounds) rounds (one thread)")
-        print("  decode only (JSON and schema checks):  \(Int(Double(records.count) / decodeTimes.min()!)) events/s  (rounds: \(decodeTimes.map { String(format: "%.3f", $0) }.joined(separator: " ")) s)")
-        print("  apply and encode (engine update):     \(rate(applyTimes)) events/s  (rounds: \(applyTimes.map { String(format: "%.3f", $0) }.joined(separator: " ")) s; \(encodedBytes / rounds) bytes encoded)")
-        print("  features then apply (replay's work):  \(rate(logTimes)) events/s  (rounds: \(logTimes.map { String(format: "%.3f", $0) }.joined(separator: " ")) s; checksum \(checksum))")
+        print(
+            "  decode only (JSON and schema checks):  \(Int(Double(records.count) / decodeTimes.min()!)) events/s  (rounds: \(decodeTimes.map { String(format: "%.3f", $0) }.joined(separator: " ")) s)"
+        )
+        print(
+            "  apply and encode (engine update):     \(rate(applyTimes)) events/s  (rounds: \(applyTimes.map { String(format: "%.3f", $0) }.joined(separator: " ")) s; \(encodedBytes / rounds) bytes encoded)"
+        )
+        print(
+            "  features then apply (replay's work):  \(rate(logTimes)) events/s  (rounds: \(logTimes.map { String(format: "%.3f", $0) }.joined(separator: " ")) s; checksum \(checksum))"
+        )
     }
 
     private static func seconds(_ body: () -> Void) -> Double {

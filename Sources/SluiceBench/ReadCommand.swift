@@ -28,30 +28,34 @@ struct ReadCommand: ParsableCommand {
         let requests = (0..<entities).map { (view: view, entity: "\(view)-\($0)") }
         var replies: [RedisValue] = []
         for start in stride(from: 0, to: requests.count, by: 1000) {
-            replies += try connection.execute(try store.pipeline(for: Array(requests[start..<min(start + 1000, requests.count)])))
+            replies += try connection.execute(
+                try store.pipeline(for: Array(requests[start..<min(start + 1000, requests.count)])))
         }
         let found = replies.filter { !($0.array?.isEmpty ?? true) }.count
         // The newest event time stored, so that windows cover the data as a live read would.
         let time = try store.vectors(requests, at: .max / 2, replies: replies).compactMap(\.newestEventTime).max() ?? 0
-        var readTimes: [Double] = [], encodeTimes: [Double] = []
+        var readTimes: [Double] = []
+        var encodeTimes: [Double] = []
         var bytes = 0
         var out: [UInt8] = []
         for _ in 0..<rounds {
             var vectors: [FeatureVector] = []
             vectors.reserveCapacity(requests.count)
-            readTimes.append(try Self.seconds {
-                for (request, reply) in zip(requests, replies) {
-                    vectors.append(try store.vectors([request], at: time, replies: [reply], inputs: [[:]])[0])
-                }
-            })
+            readTimes.append(
+                try Self.seconds {
+                    for (request, reply) in zip(requests, replies) {
+                        vectors.append(try store.vectors([request], at: time, replies: [reply], inputs: [[:]])[0])
+                    }
+                })
             bytes = 0
-            encodeTimes.append(Self.seconds {
-                for vector in vectors {
-                    out.removeAll(keepingCapacity: true)
-                    OnlineFeatureBackend.encode(vector, into: &out)
-                    bytes += out.count
-                }
-            })
+            encodeTimes.append(
+                Self.seconds {
+                    for vector in vectors {
+                        out.removeAll(keepingCapacity: true)
+                        OnlineFeatureBackend.encode(vector, into: &out)
+                        bytes += out.count
+                    }
+                })
         }
         let perLookup = { (times: [Double]) in String(format: "%.2f µs", times.min()! / Double(requests.count) * 1e6) }
         print("read: \(requests.count) \(view) lookups (\(found) stored), best of \(rounds) rounds (one thread)")

@@ -29,9 +29,13 @@ struct ConsumeCommand: ParsableCommand {
     var export: String?
 
     func run() throws {
-        let output = export.map { FileManager.default.createFile(atPath: $0, contents: nil) ? FileHandle(forWritingAtPath: $0) : nil } ?? nil
+        let output =
+            export.map {
+                FileManager.default.createFile(atPath: $0, contents: nil) ? FileHandle(forWritingAtPath: $0) : nil
+            } ?? nil
         var pending: [UInt8] = []
-        var configuration = KafkaConsumerConfiguration(groupID: "bench-consume-\(UUID().uuidString)", client: KafkaClientConfiguration(brokerList: brokers))
+        var configuration = KafkaConsumerConfiguration(
+            groupID: "bench-consume-\(UUID().uuidString)", client: KafkaClientConfiguration(brokerList: brokers))
         // Fetched as sluice fetches: with librdkafka's defaults a consumer faster than the
         // broker's fetches finds its queue full, waits a whole second before the next fetch, and
         // measured anything from 220k to 620k messages/s from one run to the next.
@@ -43,7 +47,8 @@ struct ConsumeCommand: ParsableCommand {
         for partition in 0..<partitions { positions[KafkaTopicPartition(topic, Int32(partition))] = .beginning }
         try consumer.assign(positions)
         var ended = Set<KafkaTopicPartition>()
-        var count = 0, bytes = 0
+        var count = 0
+        var bytes = 0
         let started = ContinuousClock.now
         while ended.count < partitions {
             let batch = try consumer.poll(maxMessages: 20_000, timeout: .milliseconds(100))
@@ -66,8 +71,12 @@ struct ConsumeCommand: ParsableCommand {
             output.write(Data(pending))
             try output.close()
         }
-        let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds)
-        print("consumed \(count) messages (\(bytes) bytes) in \(String(format: "%.2f", seconds)) s: \(Int(Double(count) / seconds)) messages/s")
+        let seconds =
+            Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+            + Double((ContinuousClock.now - started).components.seconds)
+        print(
+            "consumed \(count) messages (\(bytes) bytes) in \(String(format: "%.2f", seconds)) s: \(Int(Double(count) / seconds)) messages/s"
+        )
     }
 }
 
@@ -89,17 +98,23 @@ struct FreshnessCommand: AsyncParsableCommand {
     @Option(help: "Events per second.") var rate: Double
     @Option(help: "Seconds to produce.") var seconds: Double = 20
     @Option(help: "One probe every this many events.") var probeEvery: Int = 50
-    @Option(help: "Seconds of traffic without probes first, so that a consumer that just joined is measured in its steady state.")
+    @Option(
+        help:
+            "Seconds of traffic without probes first, so that a consumer that just joined is measured in its steady state."
+    )
     var warmUp: Double = 3
     @Option(help: "redis: probes readable in the online store; broker: probes received by a plain consumer.")
     var watch: Watch = .redis
 
     func run() async throws {
         let compiled = CompiledTopology(try TopologyLoader.load(file: topology))
-        guard let cardLayout = compiled.layout(named: "card") else { throw ValidationError("the topology has no card view") }
+        guard let cardLayout = compiled.layout(named: "card") else {
+            throw ValidationError("the topology has no card view")
+        }
         // Sluice's own producer default: Tansu spends the better part of a millisecond of CPU per
         // produce request, so 1 ms lingering loads it enough to add seconds of latency.
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(brokerList: brokers)))
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(brokerList: brokers)))
         let total = Int(rate * (warmUp + seconds))
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var options = DemoGenerator.Options(events: total, startTime: now, span: Int64((warmUp + seconds) * 1000))
@@ -121,11 +136,16 @@ struct FreshnessCommand: AsyncParsableCommand {
             let admin = try RedisConnection(configuration: redisConfiguration)
             let previousEvents = try admin.send("CONFIG", "GET", "notify-keyspace-events").array?.last?.string ?? ""
             try admin.send("CONFIG", "SET", "notify-keyspace-events", "Kh")
-            restoreRedisSettings = { _ = try? admin.send("CONFIG", "SET", "notify-keyspace-events", .string(previousEvents)) }
-            let keyPattern = "__keyspace@\(redisConfiguration.database)__:" + OnlineStoreLayout(compiled: compiled).entityKey(view: cardLayout, entity: probePrefix) + "*"
+            restoreRedisSettings = {
+                _ = try? admin.send("CONFIG", "SET", "notify-keyspace-events", .string(previousEvents))
+            }
+            let keyPattern =
+                "__keyspace@\(redisConfiguration.database)__:"
+                + OnlineStoreLayout(compiled: compiled).entityKey(view: cardLayout, entity: probePrefix) + "*"
             let stopChannel = "sluice-bench:freshness:\(now):stop"
             let subscriber = try RedisSubscriber(
-                configuration: redisConfiguration, commands: [["PSUBSCRIBE", .string(keyPattern)], ["SUBSCRIBE", .string(stopChannel)]])
+                configuration: redisConfiguration,
+                commands: [["PSUBSCRIBE", .string(keyPattern)], ["SUBSCRIBE", .string(stopChannel)]])
             watcher = ProbeWatcher(probes: probes) { seen in
                 while true {
                     let message = try subscriber.next()
@@ -136,13 +156,18 @@ struct FreshnessCommand: AsyncParsableCommand {
             stopWatching = { try admin.send("PUBLISH", .string(stopChannel), "stop") }
         case .broker:
             // The engine's consumer settings, doing no work.
-            var configuration = KafkaConsumerConfiguration(groupID: "bench-freshness-\(now)", client: KafkaClientConfiguration(brokerList: brokers))
+            var configuration = KafkaConsumerConfiguration(
+                groupID: "bench-freshness-\(now)", client: KafkaClientConfiguration(brokerList: brokers))
             configuration.preferPromptFetches()
             var logger = Logger(label: "bench")
             logger.logLevel = .error
             let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-            let partitions = try await KafkaAdmin(configuration: KafkaClientConfiguration(brokerList: brokers)).metadata().topic(topic)?.partitions ?? []
-            try consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { (KafkaTopicPartition(topic, $0), KafkaOffset.beginning) }))
+            let partitions =
+                try await KafkaAdmin(configuration: KafkaClientConfiguration(brokerList: brokers)).metadata().topic(
+                    topic)?.partitions ?? []
+            try consumer.assign(
+                Dictionary(
+                    uniqueKeysWithValues: partitions.map { (KafkaTopicPartition(topic, $0), KafkaOffset.beginning) }))
             watcher = ProbeWatcher(probes: probes) { seen in
                 while !probes.isClosed {
                     for message in try consumer.poll(maxMessages: 10_000, timeout: .milliseconds(50)).messages {
@@ -155,10 +180,13 @@ struct FreshnessCommand: AsyncParsableCommand {
         watcher.start()
 
         let started = ContinuousClock.now
-        let index = try Self.produce(&generator, producer: producer, probes: probes, topic: topic, rate: rate, probeEvery: probeEvery, firstProbe: Int(rate * warmUp), probePrefix: probePrefix)
+        let index = try Self.produce(
+            &generator, producer: producer, probes: probes, topic: topic, rate: rate, probeEvery: probeEvery,
+            firstProbe: Int(rate * warmUp), probePrefix: probePrefix)
         try await producer.flush()
         let elapsed = ContinuousClock.now - started
-        let actual = Double(index) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        let actual =
+            Double(index) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         // Give the last probes time to land, then stop watching.
         let grace = ContinuousClock.now + .seconds(10)
         while probes.unresolvedCount > 0 && ContinuousClock.now < grace { try await Task.sleep(for: .milliseconds(50)) }
@@ -168,13 +196,21 @@ struct FreshnessCommand: AsyncParsableCommand {
         await producer.close()
         let what = watch == .redis ? "freshness" : "broker alone (a consumer doing no work)"
         guard !latencies.isEmpty else {
-            print("\(what): no probe arrived; \(watch == .redis ? "is sluice run consuming topic '\(topic)'?" : "is the broker up?")")
+            print(
+                "\(what): no probe arrived; \(watch == .redis ? "is sluice run consuming topic '\(topic)'?" : "is the broker up?")"
+            )
             throw ExitCode(1)
         }
-        func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int((p * Double(latencies.count)).rounded(.up)) - 1)] }
-        print(what + String(
-            format: " over %d probes at %.0f events/s (target %.0f): p50 %.2f ms, p99 %.2f ms, max %.2f ms; %d probes never arrived",
-            latencies.count, actual, rate, percentile(0.5), percentile(0.99), latencies.last!, probes.unresolvedCount))
+        func percentile(_ p: Double) -> Double {
+            latencies[min(latencies.count - 1, Int((p * Double(latencies.count)).rounded(.up)) - 1)]
+        }
+        print(
+            what
+                + String(
+                    format:
+                        " over %d probes at %.0f events/s (target %.0f): p50 %.2f ms, p99 %.2f ms, max %.2f ms; %d probes never arrived",
+                    latencies.count, actual, rate, percentile(0.5), percentile(0.99), latencies.last!,
+                    probes.unresolvedCount))
     }
 
     /// Produces at `rate` with a probe every `probeEvery` events; blocks the calling thread.
@@ -188,19 +224,22 @@ struct FreshnessCommand: AsyncParsableCommand {
             let due = started + .nanoseconds(Int64(Double(index) / rate * 1e9))
             let wait = due - ContinuousClock.now
             if wait > .microseconds(200) {
-                Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
+                Thread.sleep(
+                    forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
             }
             if index >= firstProbe && index % probeEvery == 0 {
                 // A probe: an on-time event for a card nobody else uses, so its effect is unambiguous.
                 let card = "\(probePrefix)\(index)"
                 let sentAt = Int64(Date().timeIntervalSince1970 * 1000)
-                let json = "{\"txn_id\":\"\(card)\",\"card_id\":\"\(card)\",\"merchant_id\":\"m-probe\",\"device_id\":\"dev-\(card)\","
+                let json =
+                    "{\"txn_id\":\"\(card)\",\"card_id\":\"\(card)\",\"merchant_id\":\"m-probe\",\"device_id\":\"dev-\(card)\","
                     + "\"amount\":1.5,\"currency\":\"EUR\",\"country\":\"DE\",\"mcc\":5411,\"channel\":\"pos\",\"ts\":\(sentAt)}"
                 let sent = ContinuousClock.now
                 probes.add(card, sent: sent)
                 try producer.enqueue(KafkaProducerMessage(topic: topic, key: Array(card.utf8), value: Array(json.utf8)))
             } else {
-                try producer.enqueue(KafkaProducerMessage(topic: topic, key: Array(record.key.utf8), value: record.value))
+                try producer.enqueue(
+                    KafkaProducerMessage(topic: topic, key: Array(record.key.utf8), value: record.value))
             }
             index += 1
         }
@@ -231,7 +270,8 @@ final class ProbeWatcher: @unchecked Sendable {  // latencies are written by the
                     let seen = ContinuousClock.now
                     guard let sent = self.probes.resolve(card) else { return }
                     let latency = seen - sent
-                    self.latencies.append(Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15)
+                    self.latencies.append(
+                        Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15)
                 }
             } catch {
                 self.failure = error
@@ -253,10 +293,30 @@ final class ProbeBook: @unchecked Sendable {  // every access holds the lock
     private var open: [String: ContinuousClock.Instant] = [:]
     private var closed = false
 
-    func add(_ card: String, sent: ContinuousClock.Instant) { lock.lock(); open[card] = sent; lock.unlock() }
+    func add(_ card: String, sent: ContinuousClock.Instant) {
+        lock.lock()
+        open[card] = sent
+        lock.unlock()
+    }
     /// Marks the probe seen and returns when it was sent, or nil if it was not pending.
-    func resolve(_ card: String) -> ContinuousClock.Instant? { lock.lock(); defer { lock.unlock() }; return open.removeValue(forKey: card) }
-    func close() { lock.lock(); closed = true; lock.unlock() }
-    var isClosed: Bool { lock.lock(); defer { lock.unlock() }; return closed }
-    var unresolvedCount: Int { lock.lock(); defer { lock.unlock() }; return open.count }
+    func resolve(_ card: String) -> ContinuousClock.Instant? {
+        lock.lock()
+        defer { lock.unlock() }
+        return open.removeValue(forKey: card)
+    }
+    func close() {
+        lock.lock()
+        closed = true
+        lock.unlock()
+    }
+    var isClosed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return closed
+    }
+    var unresolvedCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return open.count
+    }
 }

@@ -21,7 +21,9 @@ struct DoctorCommand: AsyncParsableCommand {
         logging.bootstrap(default: .critical)
         let report = await Doctor.run(settings: connection.settings, timeout: .milliseconds(Int(timeout * 1000)))
         for check in report.checks {
-            print("\(check.passed ? "ok  " : "FAIL") \(check.name.padding(toLength: 36, withPad: " ", startingAt: 0)) \(check.detail)")
+            print(
+                "\(check.passed ? "ok  " : "FAIL") \(check.name.padding(toLength: 36, withPad: " ", startingAt: 0)) \(check.detail)"
+            )
         }
         if !report.passed { throw ExitCode(1) }
     }

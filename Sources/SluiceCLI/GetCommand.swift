@@ -29,7 +29,8 @@ struct GetCommand: ParsableCommand {
         let compiled = try topology.load()
         let time = try at.map(TimeArgument.parse) ?? TimeArgument.now()
         let redis = try RedisConnection(configuration: connection.settings.redisConfiguration())
-        let vector = try OnlineStoreReader(compiled: compiled).read(view: view, entity: entity, at: time, connection: redis)
+        let vector = try OnlineStoreReader(compiled: compiled).read(
+            view: view, entity: entity, at: time, connection: redis)
         if json {
             print(vector.json)
             return
@@ -37,7 +38,9 @@ struct GetCommand: ParsableCommand {
         print("\(vector.view) \(vector.entity) at \(TimeArgument.iso8601(vector.at)) (\(vector.at))")
         let width = vector.names.map(\.count).max() ?? 0
         for (name, value) in zip(vector.names, vector.values) {
-            print("  \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(value.map { formatValue($0) } ?? "null")")
+            print(
+                "  \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(value.map { formatValue($0) } ?? "null")"
+            )
         }
     }
 }
@@ -52,7 +55,8 @@ enum TimeArgument {
 
     static func parse(_ text: String) throws -> Int64 {
         if let time = TimeText.parse(text) { return time }
-        throw ValidationError("'\(text)' is neither epoch milliseconds nor an ISO-8601 time such as 2026-11-27T10:00:00Z")
+        throw ValidationError(
+            "'\(text)' is neither epoch milliseconds nor an ISO-8601 time such as 2026-11-27T10:00:00Z")
     }
 
     static func iso8601(_ milliseconds: Int64) -> String {

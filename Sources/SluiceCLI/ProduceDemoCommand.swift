@@ -13,7 +13,10 @@ struct ProduceDemoCommand: AsyncParsableCommand {
 
     @Option(help: "Number of transactions.")
     var events: Int = 100_000
-    @Option(help: "Events per second; event times then follow the clock. (default: as fast as possible, times spread over --span up to now)")
+    @Option(
+        help:
+            "Events per second; event times then follow the clock. (default: as fast as possible, times spread over --span up to now)"
+    )
     var rate: Double?
     @Option(help: "Random seed; the same seed gives the same traffic.")
     var seed: UInt64 = 1
@@ -29,7 +32,10 @@ struct ProduceDemoCommand: AsyncParsableCommand {
     var partitions: Int = 4
     @Option(help: "Distinct cards (ids card-0 ...). (default: events / 8)")
     var cards: Int?
-    @Flag(help: "Start with one event for every card, in id order, so that each card has state; the skewed traffic follows.")
+    @Flag(
+        help:
+            "Start with one event for every card, in id order, so that each card has state; the skewed traffic follows."
+    )
     var everyCard = false
 
     @OptionGroup var connection: ConnectionOptions
@@ -43,7 +49,9 @@ struct ProduceDemoCommand: AsyncParsableCommand {
         if everyCard, events < cards ?? max(200, events / 8) {
             throw ValidationError("--every-card needs at least as many --events as cards")
         }
-        guard DurationText.milliseconds(span) != nil else { throw ValidationError("--span '\(span)' is not a duration such as 30m or 2h") }
+        guard DurationText.milliseconds(span) != nil else {
+            throw ValidationError("--span '\(span)' is not a duration such as 30m or 2h")
+        }
     }
 
     func run() async throws {
@@ -69,10 +77,10 @@ struct ProduceDemoCommand: AsyncParsableCommand {
         }
         print(
             "produced \(summary.transactions) transactions (\(summary.malformed) malformed) to '\(topic)' and \(summary.labels) labels to '\(labelsTopic)' "
-                + "in \(String(format: "%.1f", summary.seconds)) s (\(Int(Double(summary.transactions) / max(summary.seconds, 0.001))) events/s)")
+                + "in \(String(format: "%.1f", summary.seconds)) s (\(Int(Double(summary.transactions) / max(summary.seconds, 0.001))) events/s)"
+        )
         if summary.deliveryFailures > 0 {
             throw ValidationError("\(summary.deliveryFailures) records were not delivered; see the log")
         }
     }
 }
-

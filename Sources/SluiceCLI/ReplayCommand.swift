@@ -8,7 +8,8 @@ import SluiceRuntime
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Rebuild the offline feature log from the topic, through the same code as `sluice run`, without touching Redis.",
+        abstract:
+            "Rebuild the offline feature log from the topic, through the same code as `sluice run`, without touching Redis.",
         discussion: """
             Rows are written under OUT/<topology>/date=YYYY-MM-DD/ as Parquet, one row per accepted event with every \
             view's features just before it. Partitions are merged in (Kafka timestamp, partition, offset) order, so two \
@@ -18,7 +19,8 @@ struct ReplayCommand: AsyncParsableCommand {
 
     @OptionGroup var topology: TopologyOption
     @OptionGroup var connection: ConnectionOptions
-    @Option(help: "Where rows start: 'beginning', an offset (every partition), or an ISO-8601 time (2026-11-27T10:00:00Z).")
+    @Option(
+        help: "Where rows start: 'beginning', an offset (every partition), or an ISO-8601 time (2026-11-27T10:00:00Z).")
     var from: String = "beginning"
     @Option(help: "Where rows stop: 'end' (each partition's end when reached) or an ISO-8601 time (exclusive).")
     var to: String = "end"
@@ -46,7 +48,8 @@ struct ReplayCommand: AsyncParsableCommand {
             return .offset(offset)
         }
         guard let time = TimeText.parseISO(from) else {
-            throw ValidationError("--from '\(from)' is not 'beginning', an offset, or an ISO-8601 time such as 2026-11-27T10:00:00Z")
+            throw ValidationError(
+                "--from '\(from)' is not 'beginning', an offset, or an ISO-8601 time such as 2026-11-27T10:00:00Z")
         }
         return .time(time)
     }

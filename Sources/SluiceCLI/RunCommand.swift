@@ -19,15 +19,24 @@ struct RunCommand: AsyncParsableCommand {
     var group: String?
     @Flag(help: "Exit 0 once every assigned partition reached its end and all state is written.")
     var untilEnd = false
-    @Option(help: "Most messages per batch: one Redis write (one transaction with --offline-dir, which readers wait behind). (default: 100000; 20000 with --offline-dir)")
+    @Option(
+        help:
+            "Most messages per batch: one Redis write (one transaction with --offline-dir, which readers wait behind). (default: 100000; 20000 with --offline-dir)"
+    )
     var batchSize: Int?
-    @Option(help: "Threads applying a batch, one view of one partition at a time each (one view with --offline-dir). (default: the number of cores)")
+    @Option(
+        help:
+            "Threads applying a batch, one view of one partition at a time each (one view with --offline-dir). (default: the number of cores)"
+    )
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Do not print progress lines.")
     var quiet = false
     @Option(help: "Port of the Prometheus metrics endpoint on 127.0.0.1 (GET /metrics); 0 disables it.")
     var metricsPort: Int = 9464
-    @Option(help: "Write the offline feature log under this folder: one Parquet row per accepted event with every view's features just before it.")
+    @Option(
+        help:
+            "Write the offline feature log under this folder: one Parquet row per accepted event with every view's features just before it."
+    )
     var offlineDir: String?
     @Option(help: "Roll a partition's feature-log files after this many rows.")
     var offlineRollRows: Int = 500_000
@@ -39,7 +48,8 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard offlineRollRows > 0, offlineRollSeconds > 0, offlineRollMegabytes > 0 else {
-            throw ValidationError("--offline-roll-rows, --offline-roll-megabytes and --offline-roll-seconds must be positive")
+            throw ValidationError(
+                "--offline-roll-rows, --offline-roll-megabytes and --offline-roll-seconds must be positive")
         }
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
         if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive") }

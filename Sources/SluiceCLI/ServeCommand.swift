@@ -10,7 +10,8 @@ import SluiceRuntime
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve features over HTTP/JSON: GET /v1/features/{view}/{entityId}, POST /v1/features, GET /v1/views.",
+        abstract:
+            "Serve features over HTTP/JSON: GET /v1/features/{view}/{entityId}, POST /v1/features, GET /v1/views.",
         discussion: """
             Features are computed at request time from the online store, in one Redis round trip per request. \
             /healthz, /readyz (Redis answers), /metrics (Prometheus) and /openapi.json (OpenAPI 3.1) are open; the /v1 \
@@ -66,9 +67,12 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxBodyBytes = maxBodyBytes
         configuration.openAPIDocument = try OpenAPIDocument.json(
             entityLengthLimit: backend.entityLengthLimit, inputs: backend.inputFields)
-        if tokens.isEmpty { logger.notice("no API tokens configured: /v1 endpoints are open (set SLUICE_API_TOKENS or --tokens-file)") }
+        if tokens.isEmpty {
+            logger.notice("no API tokens configured: /v1 endpoints are open (set SLUICE_API_TOKENS or --tokens-file)")
+        }
         do {
-            try await SluiceServices.serve(backend: backend, configuration: configuration, registry: registry, logger: logger)
+            try await SluiceServices.serve(
+                backend: backend, configuration: configuration, registry: registry, logger: logger)
         } catch {
             logger.error("sluice serve failed: \(error)")
             throw ExitCode(1)

@@ -10,24 +10,40 @@ struct SluiceCommand: AsyncParsableCommand {
         commandName: "sluice",
         abstract: "A streaming real-time feature engine for fraud detection.",
         version: SluiceVersion.current,
-        subcommands: [RunCommand.self, ServeCommand.self, ReplayCommand.self, VerifySkewCommand.self, TrainingSetCommand.self, GetCommand.self, ProduceDemoCommand.self, ValidateCommand.self, DoctorCommand.self]
+        subcommands: [
+            RunCommand.self, ServeCommand.self, ReplayCommand.self, VerifySkewCommand.self, TrainingSetCommand.self,
+            GetCommand.self, ProduceDemoCommand.self, ValidateCommand.self, DoctorCommand.self,
+        ]
     )
 }
 
 /// Where the broker and Redis are. Flags win over SLUICE_BROKERS / SLUICE_REDIS_URL, which win
 /// over the local stack's defaults.
 struct ConnectionOptions: ParsableArguments {
-    @Option(name: .long, help: "Kafka bootstrap brokers, host:port[,host:port]. (env: SLUICE_BROKERS; default: \(ConnectionSettings.defaultBrokers))")
+    @Option(
+        name: .long,
+        help:
+            "Kafka bootstrap brokers, host:port[,host:port]. (env: SLUICE_BROKERS; default: \(ConnectionSettings.defaultBrokers))"
+    )
     var brokers: String?
 
-    @Option(name: .long, help: "Redis URL redis://[user:password@]host:port/db. (env: SLUICE_REDIS_URL; default: \(ConnectionSettings.defaultRedisURL))")
+    @Option(
+        name: .long,
+        help:
+            "Redis URL redis://[user:password@]host:port/db. (env: SLUICE_REDIS_URL; default: \(ConnectionSettings.defaultRedisURL))"
+    )
     var redis: String?
 
-    @Option(name: .long, help: "A librdkafka property for every Kafka client, KEY=VALUE; repeatable. Applied last, so it overrides Sluice's own settings.")
+    @Option(
+        name: .long,
+        help:
+            "A librdkafka property for every Kafka client, KEY=VALUE; repeatable. Applied last, so it overrides Sluice's own settings."
+    )
     var kafkaProperty: [String] = []
 
     var settings: ConnectionSettings {
-        var settings = ConnectionSettings.resolve(brokers: brokers, redisURL: redis, environment: ProcessInfo.processInfo.environment)
+        var settings = ConnectionSettings.resolve(
+            brokers: brokers, redisURL: redis, environment: ProcessInfo.processInfo.environment)
         for item in kafkaProperty {
             // validate() checked the form.
             let parts = item.split(separator: "=", maxSplits: 1)
@@ -47,7 +63,8 @@ struct ConnectionOptions: ParsableArguments {
 }
 
 struct LoggingOptions: ParsableArguments {
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical. (env: SLUICE_LOG_LEVEL)")
+    @Option(
+        name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical. (env: SLUICE_LOG_LEVEL)")
     var logLevel: String?
 
     func bootstrap(default defaultLevel: Logger.Level = .info) {

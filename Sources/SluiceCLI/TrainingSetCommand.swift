@@ -39,10 +39,12 @@ struct TrainingSetCommand: AsyncParsableCommand {
         }
         let name = try topology.load().topology.name
         var configuration = TrainingSetConfiguration(
-            featuresDirectory: features, topologyName: name, output: out, asOf: try asOf.map(TimeArgument.parse) ?? TimeArgument.now())
+            featuresDirectory: features, topologyName: name, output: out,
+            asOf: try asOf.map(TimeArgument.parse) ?? TimeArgument.now())
         configuration.labelDelayMax = delay
         do {
-            let labels = try await LabelBook.read(topic: labelsTopic, client: connection.settings.kafkaClient, logger: logger)
+            let labels = try await LabelBook.read(
+                topic: labelsTopic, client: connection.settings.kafkaClient, logger: logger)
             let summary = try TrainingSetBuilder.build(configuration, labels: labels)
             print(
                 "wrote \(out): \(summary.rows) rows; \(summary.labeled) labeled (\(summary.positives) fraud), "

@@ -16,7 +16,9 @@ struct ValidateCommand: ParsableCommand {
             do {
                 let topology = try TopologyLoader.load(file: file)
                 let features = topology.views.reduce(0) { $0 + $1.features.count }
-                print("\(file): ok (topology '\(topology.name)': \(topology.views.count) views, \(features) features, source topic '\(topology.source.topic)')")
+                print(
+                    "\(file): ok (topology '\(topology.name)': \(topology.views.count) views, \(features) features, source topic '\(topology.source.topic)')"
+                )
             } catch {
                 failed = true
                 print(error.description)

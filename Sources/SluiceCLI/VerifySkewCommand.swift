@@ -7,7 +7,8 @@ import SluiceOffline
 struct VerifySkewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-skew",
-        abstract: "Compare what was served online (the log `sluice run --offline-dir` wrote) with the offline rows of a replay.",
+        abstract:
+            "Compare what was served online (the log `sluice run --offline-dir` wrote) with the offline rows of a replay.",
         discussion: """
             Rows are joined on (kafka_partition, kafka_offset) and every feature is compared to the bit (null equals \
             null, NaN equals NaN) unless --tolerance is given. Prints mismatches per feature; exits 1 if there are any.
@@ -31,16 +32,21 @@ struct VerifySkewCommand: ParsableCommand {
         let name = try topology.load().topology.name
         let served = try FeatureLogTable.read(directory: online, topology: name)
         let rebuilt = try FeatureLogTable.read(directory: offline, topology: name)
-        let report = try SkewVerifier.compare(served: served, offline: rebuilt, sample: sample, seed: seed, tolerance: tolerance)
+        let report = try SkewVerifier.compare(
+            served: served, offline: rebuilt, sample: sample, seed: seed, tolerance: tolerance)
         if json {
             let features = report.features.map { feature -> [String: Any] in
                 ["feature": feature.name, "compared": feature.compared, "mismatches": feature.mismatches]
             }
             let object: [String: Any] = [
-                "sampled": report.sampled, "missing_offline": report.missingOffline, "missing_online": report.missingServed,
+                "sampled": report.sampled, "missing_offline": report.missingOffline,
+                "missing_online": report.missingServed,
                 "mismatches": report.totalMismatches, "features": features,
             ]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            print(
+                String(
+                    decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            )
         } else {
             print("compared \(report.sampled) online rows (of \(served.count)) with \(rebuilt.count) offline rows")
             if report.missingOffline > 0 { print("  \(report.missingOffline) sampled online rows have no offline row") }
@@ -53,7 +59,8 @@ struct VerifySkewCommand: ParsableCommand {
                     line += String(format: " (%.3f%%)", 100 * Double(feature.mismatches) / Double(feature.compared))
                 }
                 if let example = feature.example {
-                    line += "  e.g. partition \(example.partition) offset \(example.offset): online \(describe(example.served)), offline \(describe(example.offline))"
+                    line +=
+                        "  e.g. partition \(example.partition) offset \(example.offset): online \(describe(example.served)), offline \(describe(example.offline))"
                 }
                 print(line)
             }

@@ -78,7 +78,8 @@ public struct EntityDistinctCaches: Sendable {
         guard let kept = windows[index].range else { return false }
         if kept != range {
             // Only forward, and only while the old and new windows overlap.
-            guard range.lowerBound >= kept.lowerBound, range.upperBound >= kept.upperBound, range.lowerBound <= kept.upperBound
+            guard range.lowerBound >= kept.lowerBound, range.upperBound >= kept.upperBound,
+                range.lowerBound <= kept.upperBound
             else { return false }
             var usable = true
             partitions { tiles in
@@ -99,7 +100,9 @@ public struct EntityDistinctCaches: Sendable {
     /// After a window was counted from its tiles at `range`: keeps its union for the next reads
     /// unless it is empty. A read behind a kept set (a late event) leaves it as it is.
     mutating func counted(window index: Int, range: ClosedRange<Int64>, unions: [DistinctUnion], counts: [Double]) {
-        if let kept = windows[index].range, range.lowerBound < kept.lowerBound || range.upperBound < kept.upperBound { return }
+        if let kept = windows[index].range, range.lowerBound < kept.lowerBound || range.upperBound < kept.upperBound {
+            return
+        }
         windows[index].drop()
         guard counts.contains(where: { $0 > 0 }) else { return }
         var sets: [DistinctSet] = []
@@ -252,7 +255,8 @@ struct DistinctSet: Sendable {
     }
 
     private mutating func grow() {
-        let oldKeys = keys, oldReferences = references
+        let oldKeys = keys
+        let oldReferences = references
         keys = Array(repeating: 0, count: oldKeys.count * 2)
         references = Array(repeating: 0, count: oldKeys.count * 2)
         let mask = keys.count - 1

@@ -136,7 +136,8 @@ private let inversePowersOfTwo: [Double] = (0..<64).map { 1.0 / Double(UInt64(1)
 extension Array where Element == UInt64 {
     /// The index of the first element not less than `value` (binary search on a sorted array).
     func insertionIndex(of value: UInt64) -> Int {
-        var low = 0, high = count
+        var low = 0
+        var high = count
         while low < high {
             let middle = (low + high) / 2
             if self[middle] < value { low = middle + 1 } else { high = middle }
@@ -148,14 +149,19 @@ extension Array where Element == UInt64 {
 private func mergeSorted(_ left: [UInt64], _ right: [UInt64]) -> [UInt64] {
     var result: [UInt64] = []
     result.reserveCapacity(left.count + right.count)
-    var i = 0, j = 0
+    var i = 0
+    var j = 0
     while i < left.count && j < right.count {
         if left[i] < right[j] {
-            result.append(left[i]); i += 1
+            result.append(left[i])
+            i += 1
         } else if left[i] > right[j] {
-            result.append(right[j]); j += 1
+            result.append(right[j])
+            j += 1
         } else {
-            result.append(left[i]); i += 1; j += 1
+            result.append(left[i])
+            i += 1
+            j += 1
         }
     }
     result.append(contentsOf: left[i...])
@@ -171,7 +177,9 @@ func log(_ x: Double) -> Double {
     let mantissa = x.significand  // in [1, 2)
     // ln(m) = 2 artanh((m-1)/(m+1))
     let y = (mantissa - 1) / (mantissa + 1)
-    var term = y, sum = 0.0, n = 1.0
+    var term = y
+    var sum = 0.0
+    var n = 1.0
     let y2 = y * y
     while abs(term / n) > 1e-17 {
         sum += term / n

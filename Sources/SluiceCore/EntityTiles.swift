@@ -101,7 +101,8 @@ public struct EntityTiles: Sendable, Equatable {
 
     /// The position of `tile` of `group` in `entries`, inserted with `empty` first if missing.
     @inline(__always)
-    private mutating func positionInserting(_ tile: Int64, group: Int, empty: @autoclosure () -> TileAccumulator) -> Int {
+    private mutating func positionInserting(_ tile: Int64, group: Int, empty: @autoclosure () -> TileAccumulator) -> Int
+    {
         let segment = segment(group)
         if !segment.isEmpty && entries[segment.upperBound - 1].tile == tile { return segment.upperBound - 1 }
         let position = segment.lowerBound + firstPosition(in: segment, atOrAbove: tile)
@@ -115,7 +116,9 @@ public struct EntityTiles: Sendable, Equatable {
     /// The position within `segment` of its first tile at or above `tile`.
     @inline(__always)
     private func firstPosition(in segment: Range<Int>, atOrAbove tile: Int64) -> Int {
-        entries.withUnsafeBufferPointer { TileRun.firstPosition(in: UnsafeBufferPointer(rebasing: $0[segment]), atOrAbove: tile) }
+        entries.withUnsafeBufferPointer {
+            TileRun.firstPosition(in: UnsafeBufferPointer(rebasing: $0[segment]), atOrAbove: tile)
+        }
     }
 
     /// Adds one event to the tile of each group that holds its time, then drops the tiles no read
@@ -133,7 +136,8 @@ public struct EntityTiles: Sendable, Equatable {
             let group = layout.groups[groupIndex]
             let tile = group.tileIndex(of: event.eventTime)
             let position = positionInserting(tile, group: groupIndex, empty: group.emptyAccumulator())
-            entries[position].accumulator.add(event.values, eventTime: event.eventTime, partition: partition, offset: offset, group: group)
+            entries[position].accumulator.add(
+                event.values, eventTime: event.eventTime, partition: partition, offset: offset, group: group)
             if tracksChanges {
                 if group.storesRun {
                     changedRuns |= 1 << UInt8(groupIndex)
@@ -189,7 +193,9 @@ public struct EntityTiles: Sendable, Equatable {
     /// as needed and kept, merged with the window's newest tile. Without `distinct`, distinct
     /// sketches are left out (of the kept folds too: a caller picks one way for good), for a
     /// caller that counts them across partitions itself (`EntityDistinctCaches`).
-    mutating func addWindows(_ layout: ViewLayout, at time: Int64, to scratch: inout WindowScratch, distinct: Bool = true) {
+    mutating func addWindows(
+        _ layout: ViewLayout, at time: Int64, to scratch: inout WindowScratch, distinct: Bool = true
+    ) {
         // Most entities have tiles in one partition only (cards: the topic is keyed by card).
         guard !entries.isEmpty else { return }
         if prefixes.count != layout.windows.count { prefixes = Array(repeating: nil, count: layout.windows.count) }
@@ -215,16 +221,22 @@ public struct EntityTiles: Sendable, Equatable {
                 // the fold is the same, to the bit, as one started at the new start.
                 kept.start = range.lowerBound
                 kept.end = max(kept.end, range.lowerBound)
-                fold(group: groupIndex, tiles: kept.end..<range.upperBound, into: &kept.fold, scratch: &scratch, distinct: distinct)
+                fold(
+                    group: groupIndex, tiles: kept.end..<range.upperBound, into: &kept.fold, scratch: &scratch,
+                    distinct: distinct)
                 kept.end = range.upperBound
                 prefix = consume kept
             } else {
-                prefix = WindowPrefix(start: range.lowerBound, end: range.upperBound, fold: layout.groups[groupIndex].emptyAccumulator())
-                fold(group: groupIndex, tiles: range.lowerBound..<range.upperBound, into: &prefix.fold, scratch: &scratch, distinct: distinct)
+                prefix = WindowPrefix(
+                    start: range.lowerBound, end: range.upperBound, fold: layout.groups[groupIndex].emptyAccumulator())
+                fold(
+                    group: groupIndex, tiles: range.lowerBound..<range.upperBound, into: &prefix.fold,
+                    scratch: &scratch, distinct: distinct)
             }
             if let newest = run.position(of: range.upperBound) {
                 run.withEntries { tiles in
-                    scratch.windows[index].addPart(prefix: prefix.fold, newestTile: tiles[newest].accumulator, distinct: distinct)
+                    scratch.windows[index].addPart(
+                        prefix: prefix.fold, newestTile: tiles[newest].accumulator, distinct: distinct)
                 }
             } else {
                 scratch.windows[index].addPart(prefix: prefix.fold, distinct: distinct)
@@ -245,7 +257,8 @@ public struct EntityTiles: Sendable, Equatable {
     /// `fold.merge` tile by tile, with each distinct sketch built once at the end instead of
     /// after every tile.
     private func fold(
-        group: Int, tiles range: Range<Int64>, into fold: inout TileAccumulator, scratch: inout WindowScratch, distinct: Bool
+        group: Int, tiles range: Range<Int64>, into fold: inout TileAccumulator, scratch: inout WindowScratch,
+        distinct: Bool
     ) {
         let run = run(group)
         let positions = run.positions(in: range)
@@ -260,10 +273,15 @@ public struct EntityTiles: Sendable, Equatable {
         run.withEntries { entries in
             for position in positions {
                 fold.count += entries[position].accumulator.count
-                for slot in fold.numeric.indices { fold.numeric[slot].merge(entries[position].accumulator.numeric[slot]) }
+                for slot in fold.numeric.indices {
+                    fold.numeric[slot].merge(entries[position].accumulator.numeric[slot])
+                }
                 for slot in 0..<slots { scratch.foldUnions[slot].add(entries[position].accumulator.distinct[slot]) }
                 if entries[position].accumulator.hasLast,
-                    (entries[position].accumulator.lastTime, entries[position].accumulator.lastPartition, entries[position].accumulator.lastOffset)
+                    (
+                        entries[position].accumulator.lastTime, entries[position].accumulator.lastPartition,
+                        entries[position].accumulator.lastOffset
+                    )
                         > (fold.lastTime, fold.lastPartition, fold.lastOffset)
                 {
                     fold.lastTime = entries[position].accumulator.lastTime
@@ -298,7 +316,8 @@ public struct EntityTiles: Sendable, Equatable {
     public mutating func drainChanges(writes: inout [TileKey], deletes: inout [TileKey]) {
         let start = writes.count
         var runs: [Int] = []
-        drainChanges(deletes: &deletes, write: { key, _ in writes.append(key) }, writeRun: { group, _ in runs.append(group) })
+        drainChanges(
+            deletes: &deletes, write: { key, _ in writes.append(key) }, writeRun: { group, _ in runs.append(group) })
         guard !runs.isEmpty else { return }
         for group in runs { writes += run(group).indexes.map { TileKey(group: group, tile: $0) } }
         writes[start...].sort { $0.precedes($1) }
@@ -319,7 +338,9 @@ public struct EntityTiles: Sendable, Equatable {
         }
         if dirtyFrom < entries.count {
             var group = 0
-            let groupCount = groupCount, ends = ends, from = dirtyFrom
+            let groupCount = groupCount
+            let ends = ends
+            let from = dirtyFrom
             entries.withUnsafeMutableBufferPointer { entries in
                 // Through a pointer: handing `entries[position].accumulator` to the closure
                 // copied the whole entry first.
@@ -355,7 +376,10 @@ public struct EntityTiles: Sendable, Equatable {
         var result: [StoredTile] = []
         for group in 0..<groupCount {
             for position in segment(group) {
-                result.append(StoredTile(group: group, tile: entries[position].tile, partition: partition, accumulator: entries[position].accumulator))
+                result.append(
+                    StoredTile(
+                        group: group, tile: entries[position].tile, partition: partition,
+                        accumulator: entries[position].accumulator))
             }
         }
         return result

@@ -41,7 +41,9 @@ public struct EventDecoder: Sendable {
     /// event time may be. Deterministic: the same bytes and timestamp always give the same result.
     public func decode(_ bytes: UnsafeRawBufferPointer, messageTimestamp: Int64?) -> Result<DecodedEvent, Rejection> {
         if bytes.count > source.maxMessageBytes {
-            return .failure(Rejection(.oversized, "message of \(bytes.count) bytes exceeds max_message_bytes \(source.maxMessageBytes)"))
+            return .failure(
+                Rejection(
+                    .oversized, "message of \(bytes.count) bytes exceeds max_message_bytes \(source.maxMessageBytes)"))
         }
         var values = [FieldValue](repeating: .null, count: fieldNames.count)
         // Fields through a buffer pointer, which lends them: `source.fields[index]` copied each
@@ -59,7 +61,9 @@ public struct EventDecoder: Sendable {
                         return
                     }
                     expected = index + 1
-                    if seen.insert(index) { throw Rejection(.malformedJSON, "field '\(fields[index].name)' appears twice") }
+                    if seen.insert(index) {
+                        throw Rejection(.malformedJSON, "field '\(fields[index].name)' appears twice")
+                    }
                     values[index] = try scanner.scanValue(for: fields[index])
                 }
             } catch let rejection as Rejection {
@@ -109,20 +113,23 @@ public struct EventDecoder: Sendable {
         let rule = rules[field]
         switch value {
         case .null:
-            return rule.required ? Rejection(.missingField, "required field '\(source.fields[field].name)' is missing or null") : nil
+            return rule.required
+                ? Rejection(.missingField, "required field '\(source.fields[field].name)' is missing or null") : nil
         case .string(var text):
             let length = text.utf8.count
             if rule.isEntity {
                 let name = { source.fields[field].name }
                 if length == 0 { return Rejection(.invalidEntityID, "entity id '\(name())' is empty") }
                 if let maxLength = rule.maxLength, length > maxLength {
-                    return Rejection(.invalidEntityID, "entity id '\(name())' is \(length) bytes long (max \(maxLength))")
+                    return Rejection(
+                        .invalidEntityID, "entity id '\(name())' is \(length) bytes long (max \(maxLength))")
                 }
                 if text.withUTF8({ $0.contains { $0 < 0x20 || $0 == 0x7F } }) {
                     return Rejection(.invalidEntityID, "entity id '\(name())' contains control characters")
                 }
             } else if let maxLength = rule.maxLength, length > maxLength {
-                return Rejection(.outOfRange, "'\(source.fields[field].name)' is \(length) bytes long (max \(maxLength))")
+                return Rejection(
+                    .outOfRange, "'\(source.fields[field].name)' is \(length) bytes long (max \(maxLength))")
             }
             return nil
         case .int(let number):
@@ -137,11 +144,13 @@ public struct EventDecoder: Sendable {
     private func checkRange(_ number: Double, _ field: Int) -> Rejection? {
         if let minimum = rules[field].minimum, number < minimum {
             return Rejection(
-                .outOfRange, "'\(source.fields[field].name)'=\(formatNumber(number)) is below the minimum \(formatNumber(minimum))")
+                .outOfRange,
+                "'\(source.fields[field].name)'=\(formatNumber(number)) is below the minimum \(formatNumber(minimum))")
         }
         if let maximum = rules[field].maximum, number > maximum {
             return Rejection(
-                .outOfRange, "'\(source.fields[field].name)'=\(formatNumber(number)) is above the maximum \(formatNumber(maximum))")
+                .outOfRange,
+                "'\(source.fields[field].name)'=\(formatNumber(number)) is above the maximum \(formatNumber(maximum))")
         }
         return nil
     }
@@ -176,7 +185,8 @@ private struct SeenFields {
 @inline(__always)
 private func memcmp(_ left: UnsafeRawPointer, _ right: UnsafeRawPointer, _ count: Int) -> Int32 {
     for index in 0..<count {
-        let a = left.load(fromByteOffset: index, as: UInt8.self), b = right.load(fromByteOffset: index, as: UInt8.self)
+        let a = left.load(fromByteOffset: index, as: UInt8.self)
+        let b = right.load(fromByteOffset: index, as: UInt8.self)
         if a != b { return a < b ? -1 : 1 }
     }
     return 0
@@ -393,7 +403,8 @@ private struct JSONScanner {
                 }
                 return .int(integer)
             case .string, .bool:
-                throw Rejection(.wrongType, "'\(field.name)' must be \(field.type.jsonDescription), got the number \(number.text)")
+                throw Rejection(
+                    .wrongType, "'\(field.name)' must be \(field.type.jsonDescription), got the number \(number.text)")
             }
         case UInt8(ascii: "t"), UInt8(ascii: "f"):
             let value = try scanLiteral(first == UInt8(ascii: "t") ? "true" : "false")
@@ -442,7 +453,9 @@ private struct JSONScanner {
             }
             while true {
                 if first == UInt8(ascii: "{") {
-                    guard try peek() == UInt8(ascii: "\"") else { throw JSONSyntax.expected("a quoted key", at: position) }
+                    guard try peek() == UInt8(ascii: "\"") else {
+                        throw JSONSyntax.expected("a quoted key", at: position)
+                    }
                     _ = try scanStringBytes()
                     try expect(UInt8(ascii: ":"), "':'")
                 }
@@ -505,7 +518,8 @@ private struct JSONScanner {
             isIntegerLiteral = false
             position += 1
             var exponentNegative = false
-            if position < bytes.count && (bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-")) {
+            if position < bytes.count && (bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-"))
+            {
                 exponentNegative = bytes[position] == UInt8(ascii: "-")
                 position += 1
             }

@@ -20,7 +20,8 @@ public struct EventStep: Sendable {
     /// update that view. An event late for every view is rejected as `late`.
     public func lateMask(eventTime: Int64, clock: PartitionClock) -> UInt64 {
         var late: UInt64 = 0
-        for (index, layout) in layouts.enumerated() where clock.isLate(eventTime, lateness: layout.view.allowedLateness) {
+        for (index, layout) in layouts.enumerated() where clock.isLate(eventTime, lateness: layout.view.allowedLateness)
+        {
             late |= 1 << UInt64(index)
         }
         return late
@@ -43,23 +44,29 @@ public struct EventStep: Sendable {
     /// event's own fields as the request inputs a scoring call would have sent. Views are
     /// independent, so replay computes them on several threads.
     public func appendLogFeatures(
-        view index: Int, of event: DecodedEvent, to features: inout [Double?], scratch: inout [Double?], windows: inout WindowScratch,
+        view index: Int, of event: DecodedEvent, to features: inout [Double?], scratch: inout [Double?],
+        windows: inout WindowScratch,
         partitions: ((inout EntityTiles) -> Void) -> Void
     ) {
-        appendLogFeatures(view: index, of: event, to: &features, scratch: &scratch, partitions: partitions) { layout, stored in
-            FeatureCalculator.compute(layout, at: event.eventTime, scratch: &windows, into: &stored, sources: partitions)
+        appendLogFeatures(view: index, of: event, to: &features, scratch: &scratch, partitions: partitions) {
+            layout, stored in
+            FeatureCalculator.compute(
+                layout, at: event.eventTime, scratch: &windows, into: &stored, sources: partitions)
         }
     }
 
     /// The same, with the entity's distinct counts kept across partitions in `distinctCaches`
     /// (see `FeatureCalculator.compute(_:at:scratch:into:distinctCaches:sources:)`).
     public func appendLogFeatures(
-        view index: Int, of event: DecodedEvent, to features: inout [Double?], scratch: inout [Double?], windows: inout WindowScratch,
+        view index: Int, of event: DecodedEvent, to features: inout [Double?], scratch: inout [Double?],
+        windows: inout WindowScratch,
         distinctCaches: inout EntityDistinctCaches, partitions: ((inout EntityTiles) -> Void) -> Void
     ) {
-        appendLogFeatures(view: index, of: event, to: &features, scratch: &scratch, partitions: partitions) { layout, stored in
+        appendLogFeatures(view: index, of: event, to: &features, scratch: &scratch, partitions: partitions) {
+            layout, stored in
             FeatureCalculator.compute(
-                layout, at: event.eventTime, scratch: &windows, into: &stored, distinctCaches: &distinctCaches, sources: partitions)
+                layout, at: event.eventTime, scratch: &windows, into: &stored, distinctCaches: &distinctCaches,
+                sources: partitions)
         }
     }
 
@@ -71,9 +78,12 @@ public struct EventStep: Sendable {
         storedFeatures(layout, &scratch)
         features.append(contentsOf: scratch)
         if !layout.onDemand.isEmpty {
-            features += FeatureCalculator.onDemand(layout, stored: scratch, input: { event.values[$0] }) { plan, hash in
-                FeatureCalculator.windowContains(plan, hash: hash, layout: layout, at: event.eventTime, sources: partitions)
+            let contains: (OnDemandPlan, UInt64) -> Bool? = { plan, hash in
+                FeatureCalculator.windowContains(
+                    plan, hash: hash, layout: layout, at: event.eventTime, sources: partitions)
             }
+            features += FeatureCalculator.onDemand(
+                layout, stored: scratch, input: { event.values[$0] }, windowContains: contains)
         }
     }
 
@@ -95,9 +105,12 @@ public struct EventStep: Sendable {
     /// whether the tiles just became dirty.
     @discardableResult
     public func apply(
-        _ event: DecodedEvent, to tiles: inout EntityTiles, view: Int, partition: Int32, offset: Int64, newestEventTime: Int64
+        _ event: DecodedEvent, to tiles: inout EntityTiles, view: Int, partition: Int32, offset: Int64,
+        newestEventTime: Int64
     ) -> Bool {
         let layout = layouts[view]
-        return tiles.apply(event, partition: partition, offset: offset, layout: layout, watermark: newestEventTime - layout.view.allowedLateness)
+        return tiles.apply(
+            event, partition: partition, offset: offset, layout: layout,
+            watermark: newestEventTime - layout.view.allowedLateness)
     }
 }

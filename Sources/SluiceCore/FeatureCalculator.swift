@@ -30,16 +30,24 @@ public enum FeatureCalculator {
 
     /// The same into `values`, with `scratch` reused between calls (`OnlineStore` keeps a few
     /// between lookups, so that a lookup sums its windows without setting up distinct unions).
-    public static func compute(_ layout: ViewLayout, tiles: [StoredTile], at time: Int64, scratch: inout WindowScratch, into values: inout [Double?]) {
+    public static func compute(
+        _ layout: ViewLayout, tiles: [StoredTile], at time: Int64, scratch: inout WindowScratch,
+        into values: inout [Double?]
+    ) {
         scratch.begin(layout)
         var order = scratch.order
         scratch.order = []
         order.removeAll(keepingCapacity: true)
         order.append(contentsOf: tiles.indices)
         tiles.withUnsafeBufferPointer { tiles in
-            order.sort { (tiles[$0].group, tiles[$0].partition, tiles[$0].tile) < (tiles[$1].group, tiles[$1].partition, tiles[$1].tile) }
+            order.sort {
+                (tiles[$0].group, tiles[$0].partition, tiles[$0].tile) < (
+                    tiles[$1].group, tiles[$1].partition, tiles[$1].tile
+                )
+            }
             for (index, window) in layout.windows.enumerated() {
-                scratch.windows[index].addStoredTiles(tiles, order: order, group: window.group, in: window.tiles(at: time))
+                scratch.windows[index].addStoredTiles(
+                    tiles, order: order, group: window.group, in: window.tiles(at: time))
                 scratch.windows[index].finish()
             }
         }
@@ -78,17 +86,24 @@ public enum FeatureCalculator {
                 continue
             }
             let range = layout.groups[window.group].tiles(window: window.window, at: time)
-            if caches.counts(window: index, group: window.group, range: range, into: &scratch.windows[index].distinctCounts, partitions: sources) {
+            if caches.counts(
+                window: index, group: window.group, range: range, into: &scratch.windows[index].distinctCounts,
+                partitions: sources)
+            {
                 continue
             }
             sources { tiles in tiles.addDistinct(group: window.group, in: range, to: &scratch.windows[index]) }
             scratch.windows[index].finish()
-            caches.counted(window: index, range: range, unions: scratch.windows[index].distinct, counts: scratch.windows[index].distinctCounts)
+            caches.counted(
+                window: index, range: range, unions: scratch.windows[index].distinct,
+                counts: scratch.windows[index].distinctCounts)
         }
         fillValues(layout, scratch: scratch, at: time, into: &values)
     }
 
-    private static func fillValues(_ layout: ViewLayout, scratch: WindowScratch, at time: Int64, into values: inout [Double?]) {
+    private static func fillValues(
+        _ layout: ViewLayout, scratch: WindowScratch, at time: Int64, into values: inout [Double?]
+    ) {
         values.removeAll(keepingCapacity: true)
         for _ in layout.plans { values.append(nil) }
         // Through buffer pointers, which lend their elements: an array's subscript would copy
@@ -106,7 +121,8 @@ public enum FeatureCalculator {
 
     /// The same over an array of live tiles, one per partition in ascending partition order.
     public static func compute(
-        _ layout: ViewLayout, sources: inout [EntityTiles], at time: Int64, scratch: inout WindowScratch, into values: inout [Double?]
+        _ layout: ViewLayout, sources: inout [EntityTiles], at time: Int64, scratch: inout WindowScratch,
+        into values: inout [Double?]
     ) {
         compute(layout, at: time, scratch: &scratch, into: &values) { visit in
             for index in sources.indices { visit(&sources[index]) }
@@ -120,13 +136,15 @@ public enum FeatureCalculator {
     /// and a membership test over the window's tiles for `not_seen`. The one implementation used
     /// by the serving API and the feature log.
     public static func onDemand(
-        _ layout: ViewLayout, stored: [Double?], input: (Int) -> FieldValue?, windowContains: (OnDemandPlan, UInt64) -> Bool?
+        _ layout: ViewLayout, stored: [Double?], input: (Int) -> FieldValue?,
+        windowContains: (OnDemandPlan, UInt64) -> Bool?
     ) -> [Double?] {
         layout.onDemand.map { plan in
             guard let value = input(plan.inputField), !value.isNull else { return nil }
             switch plan.spec.kind {
             case .ratio:
-                guard let numerator = value.doubleValue, let denominator = stored[plan.storedFeature], denominator != 0 else { return nil }
+                guard let numerator = value.doubleValue, let denominator = stored[plan.storedFeature], denominator != 0
+                else { return nil }
                 return numerator / denominator
             case .notSeen:
                 return windowContains(plan, StableHash.hash(value)).map { $0 ? 0 : 1 }
@@ -136,7 +154,9 @@ public enum FeatureCalculator {
 
     /// Whether a hash is in the window's distinct sketches (stored tiles): true if any exact
     /// sketch holds it, nil if not and some tile is a HyperLogLog, else false.
-    public static func windowContains(_ plan: OnDemandPlan, hash: UInt64, tiles: [StoredTile], layout: ViewLayout, at time: Int64) -> Bool? {
+    public static func windowContains(
+        _ plan: OnDemandPlan, hash: UInt64, tiles: [StoredTile], layout: ViewLayout, at time: Int64
+    ) -> Bool? {
         let range = layout.groups[plan.storedPlan.group].tiles(window: plan.storedPlan.feature.window, at: time)
         var unknown = false
         for tile in tiles where tile.group == plan.storedPlan.group && range.contains(tile.tile) {
@@ -151,7 +171,8 @@ public enum FeatureCalculator {
 
     /// The same over the live tiles of an entity, visited one partition at a time.
     public static func windowContains(
-        _ plan: OnDemandPlan, hash: UInt64, layout: ViewLayout, at time: Int64, sources: ((inout EntityTiles) -> Void) -> Void
+        _ plan: OnDemandPlan, hash: UInt64, layout: ViewLayout, at time: Int64,
+        sources: ((inout EntityTiles) -> Void) -> Void
     ) -> Bool? {
         let range = layout.groups[plan.storedPlan.group].tiles(window: plan.storedPlan.feature.window, at: time)
         var found = false

@@ -10,7 +10,9 @@ public struct FeatureLogRow: Sendable, Equatable {
     /// Feature values, view after view, each view's features in declaration order.
     public var features: [Double?]
 
-    public init(eventID: String, eventTime: Int64, keys: [String?], partition: Int32, offset: Int64, features: [Double?]) {
+    public init(
+        eventID: String, eventTime: Int64, keys: [String?], partition: Int32, offset: Int64, features: [Double?]
+    ) {
         self.eventID = eventID
         self.eventTime = eventTime
         self.keys = keys
@@ -60,7 +62,9 @@ public struct FeatureLogLayout: Sendable {
     public init(topology: Topology) {
         var keyFields: [Int] = []
         for view in topology.views {
-            if let index = topology.source.fieldIndex(view.keyField), !keyFields.contains(index) { keyFields.append(index) }
+            if let index = topology.source.fieldIndex(view.keyField), !keyFields.contains(index) {
+                keyFields.append(index)
+            }
         }
         var columns = [
             Column(name: "event_id", kind: .string, optional: false),
@@ -77,7 +81,8 @@ public struct FeatureLogLayout: Sendable {
             // Stored features, then on-demand ones computed from the event's own fields.
             for name in view.features.map(\.name) + view.onDemand.map(\.name) {
                 featureNames.append((view.name, name))
-                columns.append(Column(name: Self.columnName(view: view.name, feature: name), kind: .double, optional: true))
+                columns.append(
+                    Column(name: Self.columnName(view: view.name, feature: name), kind: .double, optional: true))
             }
         }
         self.columns = columns

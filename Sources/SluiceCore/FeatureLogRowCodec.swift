@@ -134,7 +134,8 @@ public enum FeatureLogRowCodec {
                 }
             }
             return FeatureLogRow(
-                eventID: eventID, eventTime: Int64(bitPattern: eventTime), keys: keys, partition: Int32(bitPattern: partition),
+                eventID: eventID, eventTime: Int64(bitPattern: eventTime), keys: keys,
+                partition: Int32(bitPattern: partition),
                 offset: Int64(bitPattern: offset), features: features)
         }
     }

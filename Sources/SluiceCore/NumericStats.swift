@@ -47,7 +47,8 @@ public struct NumericStats: Sendable, Equatable {
             self = other
             return
         }
-        let n1 = Double(count), n2 = Double(other.count)
+        let n1 = Double(count)
+        let n2 = Double(other.count)
         let delta = other.sum / n2 - sum / n1
         m2 = m2 + other.m2 + delta * delta * n1 * n2 / (n1 + n2)
         count += other.count

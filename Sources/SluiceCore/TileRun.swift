@@ -15,7 +15,9 @@ public struct TileRun: Sendable, Equatable {
         /// The store holds this tile (it was drained or read back): pruning it needs a delete.
         var isStored = false
 
-        public static func == (lhs: Entry, rhs: Entry) -> Bool { lhs.tile == rhs.tile && lhs.accumulator == rhs.accumulator }
+        public static func == (lhs: Entry, rhs: Entry) -> Bool {
+            lhs.tile == rhs.tile && lhs.accumulator == rhs.accumulator
+        }
     }
 
     /// The entity's tiles of every group; this run is `start..<start + count` of them.
@@ -65,7 +67,8 @@ public struct TileRun: Sendable, Equatable {
     /// The position in `entries` (ascending tiles) of the first tile at or above `tile`.
     @inline(__always)
     static func firstPosition(in entries: UnsafeBufferPointer<Entry>, atOrAbove tile: Int64) -> Int {
-        var low = 0, high = entries.count
+        var low = 0
+        var high = entries.count
         if high > 0 && entries[high - 1].tile < tile { return high }
         while low < high {
             let middle = (low + high) / 2

@@ -120,7 +120,8 @@ public struct FeatureSpec: Sendable, Equatable {
     public var description: String
 
     public init(
-        name: String, aggregation: Aggregation, field: String? = nil, window: Int64, tile: Int64, description: String = ""
+        name: String, aggregation: Aggregation, field: String? = nil, window: Int64, tile: Int64,
+        description: String = ""
     ) {
         self.name = name
         self.aggregation = aggregation

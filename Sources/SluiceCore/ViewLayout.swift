@@ -39,15 +39,19 @@ public final class ViewLayout: Sendable {
         self.plans = plans
         var windows: [WindowPlan] = []
         for (index, plan) in plans.enumerated() {
-            if let existing = windows.firstIndex(where: { $0.group == plan.group && $0.window == plan.feature.window }) {
+            if let existing = windows.firstIndex(where: { $0.group == plan.group && $0.window == plan.feature.window })
+            {
                 windows[existing].plans.append(index)
             } else {
-                windows.append(WindowPlan(group: plan.group, window: plan.feature.window, tileSize: plan.feature.tile, plans: [index]))
+                windows.append(
+                    WindowPlan(
+                        group: plan.group, window: plan.feature.window, tileSize: plan.feature.tile, plans: [index]))
             }
         }
         self.windows = windows
         onDemand = view.onDemand.compactMap { spec in
-            guard let input = source.fieldIndex(spec.input), let stored = view.features.firstIndex(where: { $0.name == spec.feature })
+            guard let input = source.fieldIndex(spec.input),
+                let stored = view.features.firstIndex(where: { $0.name == spec.feature })
             else { return nil }
             return OnDemandPlan(spec: spec, inputField: input, storedFeature: stored, storedPlan: plans[stored])
         }
@@ -59,7 +63,9 @@ public final class ViewLayout: Sendable {
         var text = ""
         for group in groups {
             text += "g\(group.tileSize)|n\(group.numericFields)|d\(group.distinctFields)|l\(group.lastFields)|"
-            for field in group.numericFields + group.distinctFields + group.lastFields { text += source.fields[field].name + "," }
+            for field in group.numericFields + group.distinctFields + group.lastFields {
+                text += source.fields[field].name + ","
+            }
         }
         return StableHash.fingerprint(text)
     }
@@ -126,7 +132,8 @@ public final class TileGroup: Sendable {
         numericFields = draft.numericFields
         distinctFields = draft.distinctFields
         lastFields = draft.lastFields
-        empty = TileAccumulator(numericSlots: numericFields.count, distinctSlots: distinctFields.count, lastSlots: lastFields.count)
+        empty = TileAccumulator(
+            numericSlots: numericFields.count, distinctSlots: distinctFields.count, lastSlots: lastFields.count)
     }
 
     /// An empty accumulator shaped for this group.
@@ -141,7 +148,9 @@ public final class TileGroup: Sendable {
     public func tileIndex(of time: Int64) -> Int64 { floorDivide(time, tileSize) }
 
     /// Tiles a window of `window` read at `time` covers: floor((T-W)/g) ... floor(T/g).
-    public func tiles(window: Int64, at time: Int64) -> ClosedRange<Int64> { Self.tiles(window: window, tileSize: tileSize, at: time) }
+    public func tiles(window: Int64, at time: Int64) -> ClosedRange<Int64> {
+        Self.tiles(window: window, tileSize: tileSize, at: time)
+    }
 
     @inline(__always)
     static func tiles(window: Int64, tileSize: Int64, at time: Int64) -> ClosedRange<Int64> {
@@ -174,7 +183,9 @@ public struct WindowPlan: Sendable, Equatable {
 
     /// Tiles the window read at `time` covers.
     @inline(__always)
-    public func tiles(at time: Int64) -> ClosedRange<Int64> { TileGroup.tiles(window: window, tileSize: tileSize, at: time) }
+    public func tiles(at time: Int64) -> ClosedRange<Int64> {
+        TileGroup.tiles(window: window, tileSize: tileSize, at: time)
+    }
 }
 
 /// Where a feature's value comes from.

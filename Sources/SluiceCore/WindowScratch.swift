@@ -57,7 +57,9 @@ struct WindowTotals: Sendable {
     }
 
     /// Adds one partition's part of the window: the fold of its closed tiles, then its newest tile.
-    mutating func addPart(prefix: borrowing TileAccumulator, newestTile: borrowing TileAccumulator, distinct withDistinct: Bool) {
+    mutating func addPart(
+        prefix: borrowing TileAccumulator, newestTile: borrowing TileAccumulator, distinct withDistinct: Bool
+    ) {
         count += prefix.count
         for slot in numeric.indices {
             var part = prefix.numeric[slot]
@@ -99,7 +101,9 @@ struct WindowTotals: Sendable {
                 count += entries[position].accumulator.count
                 for slot in numeric.indices { partNumeric[slot].merge(entries[position].accumulator.numeric[slot]) }
                 if withDistinct { addDistinct(entries[position].accumulator) }
-                if entries[position].accumulator.hasLast && (newest < 0 || entries[position].accumulator.holdsNewerEvent(than: entries[newest].accumulator)) {
+                if entries[position].accumulator.hasLast
+                    && (newest < 0 || entries[position].accumulator.holdsNewerEvent(than: entries[newest].accumulator))
+                {
                     newest = position
                 }
             }
@@ -111,7 +115,9 @@ struct WindowTotals: Sendable {
     /// Adds the stored tiles of `group` within `range`: `order` lists positions in `tiles` sorted
     /// by group, partition and tile. Each partition's tiles are merged in tile order into its part,
     /// and the parts in partition order: the arithmetic of `addTiles` over live tiles.
-    mutating func addStoredTiles(_ tiles: UnsafeBufferPointer<StoredTile>, order: [Int], group: Int, in range: ClosedRange<Int64>) {
+    mutating func addStoredTiles(
+        _ tiles: UnsafeBufferPointer<StoredTile>, order: [Int], group: Int, in range: ClosedRange<Int64>
+    ) {
         var partition: Int32?
         for position in order where tiles[position].group == group && range.contains(tiles[position].tile) {
             if tiles[position].partition != partition {
@@ -129,7 +135,9 @@ struct WindowTotals: Sendable {
     }
 
     private mutating func considerNewest(_ tile: borrowing TileAccumulator) {
-        guard tile.hasLast, (tile.lastTime, tile.lastPartition, tile.lastOffset) > (newestTime, newestPartition, newestOffset) else { return }
+        guard tile.hasLast,
+            (tile.lastTime, tile.lastPartition, tile.lastOffset) > (newestTime, newestPartition, newestOffset)
+        else { return }
         newestTime = tile.lastTime
         newestPartition = tile.lastPartition
         newestOffset = tile.lastOffset
@@ -241,7 +249,6 @@ struct DistinctUnion: Sendable {
         }
     }
 
-
     /// The size of the union of the exact parts, through the hash set; stops counting (and
     /// returns more than the exact limit) as soon as the union passes the limit.
     private mutating func exactUnionCount() -> Int {
@@ -293,9 +300,12 @@ struct DistinctUnion: Sendable {
         }
         return small.withUnsafeBufferPointer { small in
             large.withUnsafeBufferPointer { large in
-                var i = 0, j = 0, union = 0
+                var i = 0
+                var j = 0
+                var union = 0
                 while i < small.count && j < large.count {
-                    let a = small[i], b = large[j]
+                    let a = small[i]
+                    let b = large[j]
                     if a <= b { i += 1 }
                     if b <= a { j += 1 }
                     union += 1

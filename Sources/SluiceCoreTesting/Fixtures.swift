@@ -28,7 +28,9 @@ public enum Fixtures {
             FeatureSpec(name: "amount_max_1h", aggregation: .max, field: "amount", window: hour, tile: minute),
             FeatureSpec(name: "amount_min_24h", aggregation: .min, field: "amount", window: 24 * hour, tile: hour),
             FeatureSpec(name: "amount_std_24h", aggregation: .stddev, field: "amount", window: 24 * hour, tile: hour),
-            FeatureSpec(name: "distinct_merchants_24h", aggregation: .distinctCount, field: "merchant_id", window: 24 * hour, tile: hour),
+            FeatureSpec(
+                name: "distinct_merchants_24h", aggregation: .distinctCount, field: "merchant_id", window: 24 * hour,
+                tile: hour),
             FeatureSpec(name: "secs_since_last_txn", aggregation: .timeSinceLast, window: 24 * hour, tile: hour),
             FeatureSpec(name: "last_amount", aggregation: .last, field: "amount", window: 24 * hour, tile: hour),
         ],

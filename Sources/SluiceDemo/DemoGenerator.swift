@@ -82,7 +82,8 @@ public struct DemoGenerator {
     public mutating func next() -> Record? {
         guard index < options.events else { return nil }
         defer { index += 1 }
-        let baseTime = options.startTime + (options.events > 1 ? options.span * Int64(index) / Int64(options.events - 1) : 0)
+        let baseTime =
+            options.startTime + (options.events > 1 ? options.span * Int64(index) / Int64(options.events - 1) : 0)
         // Pattern events are scheduled at absolute times and interleave with ordinary traffic.
         var event: PendingEvent
         let covering = options.everyCard && coveredCards < cardCount
@@ -104,14 +105,20 @@ public struct DemoGenerator {
         }
         let txnID = "tx-\(options.seed)-\(index)"
         if random.unit() < options.malformedFraction {
-            return Record(key: event.card, value: malformed(event, txnID: txnID), eventTime: event.time, isMalformed: true, label: nil)
+            return Record(
+                key: event.card, value: malformed(event, txnID: txnID), eventTime: event.time, isMalformed: true,
+                label: nil)
         }
         var label: Label?
         if event.isFraud || random.unit() < 0.3 {
-            let delay = event.isFraud ? 60_000 + Int64(random.below(3 * 86_400_000)) : 3_600_000 + Int64(random.below(7 * 86_400_000))
+            let delay =
+                event.isFraud
+                ? 60_000 + Int64(random.below(3 * 86_400_000)) : 3_600_000 + Int64(random.below(7 * 86_400_000))
             label = Label(txnID: txnID, isFraud: event.isFraud, time: event.time + delay)
         }
-        return Record(key: event.card, value: Array(json(event, txnID: txnID).utf8), eventTime: event.time, isMalformed: false, label: label)
+        return Record(
+            key: event.card, value: Array(json(event, txnID: txnID).utf8), eventTime: event.time, isMalformed: false,
+            label: label)
     }
 
     // MARK: - Patterns
@@ -158,7 +165,8 @@ public struct DemoGenerator {
             let earliest = heap.removeLast().event
             var parent = 0
             while true {
-                let left = 2 * parent + 1, right = left + 1
+                let left = 2 * parent + 1
+                let right = left + 1
                 var first = parent
                 if left < heap.count && precedes(left, first) { first = left }
                 if right < heap.count && precedes(right, first) { first = right }
@@ -175,7 +183,10 @@ public struct DemoGenerator {
     }
 
     private static let countries = ["DE", "FR", "NL", "GB", "ES", "IT", "US", "PL", "SE", "BE"]
-    private static let currencies = ["DE": "EUR", "FR": "EUR", "NL": "EUR", "GB": "GBP", "ES": "EUR", "IT": "EUR", "US": "USD", "PL": "PLN", "SE": "SEK", "BE": "EUR"]
+    private static let currencies = [
+        "DE": "EUR", "FR": "EUR", "NL": "EUR", "GB": "GBP", "ES": "EUR", "IT": "EUR", "US": "USD", "PL": "PLN",
+        "SE": "SEK", "BE": "EUR",
+    ]
     private static let mccs: [(mcc: Int, medianCents: Double)] = [
         (5411, 4500), (5812, 3800), (5541, 6000), (5999, 2500), (4111, 300), (5732, 25000), (7011, 18000), (5311, 7000),
     ]
@@ -245,7 +256,8 @@ public struct DemoGenerator {
         let cents = max(1, Int64((median * exp(0.8 * random.gaussian())).rounded()))
         let device = random.unit() < 0.1 ? "dev-\(random.below(cardCount))" : "dev-\(cardNumber)"
         return PendingEvent(
-            card: card, merchant: merchantName(merchantSampler.sample(&random)), device: device, amountCents: min(cents, 99_999_999),
+            card: card, merchant: merchantName(merchantSampler.sample(&random)), device: device,
+            amountCents: min(cents, 99_999_999),
             currency: Self.currencies[country] ?? "EUR", country: country, mcc: mcc,
             channel: Self.channels[random.below(Self.channels.count)], time: 0, isFraud: false)
     }
@@ -255,8 +267,11 @@ public struct DemoGenerator {
 
     // MARK: - JSON
 
-    private func json(_ event: PendingEvent, txnID: String, amount: String? = nil, cardID: String? = nil, time: Int64? = nil) -> String {
-        let amountText = amount ?? "\(event.amountCents / 100).\(event.amountCents % 100 < 10 ? "0" : "")\(event.amountCents % 100)"
+    private func json(
+        _ event: PendingEvent, txnID: String, amount: String? = nil, cardID: String? = nil, time: Int64? = nil
+    ) -> String {
+        let amountText =
+            amount ?? "\(event.amountCents / 100).\(event.amountCents % 100 < 10 ? "0" : "")\(event.amountCents % 100)"
         return "{\"txn_id\":\"\(txnID)\",\"card_id\":\"\(cardID ?? event.card)\",\"merchant_id\":\"\(event.merchant)\","
             + "\"device_id\":\"\(event.device)\",\"amount\":\(amountText),\"currency\":\"\(event.currency)\","
             + "\"country\":\"\(event.country)\",\"mcc\":\(event.mcc),\"channel\":\"\(event.channel)\",\"ts\":\(time ?? event.time)}"
@@ -275,7 +290,8 @@ public struct DemoGenerator {
         case 8: return Array(json(event, txnID: txnID, amount: "1e400").utf8)
         default:
             var bytes = Array(json(event, txnID: txnID).utf8.dropLast())
-            bytes += Array(",\"padding\":\"".utf8) + Array(repeating: UInt8(ascii: "x"), count: 20_000) + Array("\"}".utf8)
+            bytes +=
+                Array(",\"padding\":\"".utf8) + Array(repeating: UInt8(ascii: "x"), count: 20_000) + Array("\"}".utf8)
             return bytes
         }
     }
@@ -293,7 +309,8 @@ extension String {
 extension SeededRandom {
     /// Standard normal (Box-Muller).
     mutating func gaussian() -> Double {
-        let u1 = max(unit(), 1e-300), u2 = unit()
+        let u1 = max(unit(), 1e-300)
+        let u2 = unit()
         return (-2 * Foundation.log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 }
@@ -312,7 +329,8 @@ struct ZipfSampler {
 
     func sample(_ random: inout SeededRandom) -> Int {
         let target = random.unit() * cumulative[cumulative.count - 1]
-        var low = 0, high = cumulative.count - 1
+        var low = 0
+        var high = cumulative.count - 1
         while low < high {
             let middle = (low + high) / 2
             if cumulative[middle] < target { low = middle + 1 } else { high = middle }

@@ -45,7 +45,9 @@ public enum DemoProducer {
             if record.isMalformed { summary.malformed += 1 }
             if let label = record.label, let labelsTopic {
                 try producer.enqueue(
-                    KafkaProducerMessage(topic: labelsTopic, key: Array(label.txnID.utf8), value: Array(label.json.utf8), timestamp: label.time))
+                    KafkaProducerMessage(
+                        topic: labelsTopic, key: Array(label.txnID.utf8), value: Array(label.json.utf8),
+                        timestamp: label.time))
                 summary.labels += 1
             }
             if summary.transactions % 100_000 == 0 { progress?(summary.transactions) }

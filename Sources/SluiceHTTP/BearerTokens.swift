@@ -8,7 +8,8 @@ struct BearerTokens: Sendable {
 
     var isEmpty: Bool { tokens.isEmpty }
 
-    static let refusal = APIProblem(.unauthorized, "unauthorized", "a valid 'Authorization: Bearer <token>' header is required")
+    static let refusal = APIProblem(
+        .unauthorized, "unauthorized", "a valid 'Authorization: Bearer <token>' header is required")
 
     /// Whether the Authorization header carries an accepted token. Every token is compared in
     /// full, so timing reveals neither which token nearly matched nor how much of it.

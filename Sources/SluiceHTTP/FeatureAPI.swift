@@ -23,8 +23,12 @@ public struct APIProblem: Error, Sendable {
 
     public static func badRequest(_ message: String) -> APIProblem { APIProblem(.badRequest, "bad_request", message) }
     public static func notFound(_ message: String) -> APIProblem { APIProblem(.notFound, "not_found", message) }
-    public static func unavailable(_ message: String) -> APIProblem { APIProblem(.serviceUnavailable, "unavailable", message) }
-    public static func tooLarge(_ code: String, _ message: String) -> APIProblem { APIProblem(.contentTooLarge, code, message) }
+    public static func unavailable(_ message: String) -> APIProblem {
+        APIProblem(.serviceUnavailable, "unavailable", message)
+    }
+    public static func tooLarge(_ code: String, _ message: String) -> APIProblem {
+        APIProblem(.contentTooLarge, code, message)
+    }
 }
 
 /// What the API serves; implemented by the wiring module over the online store.
@@ -32,7 +36,9 @@ public protocol FeatureBackend: Sendable {
     /// JSON of one entity's features (GET /v1/features/{view}/{entityId}); `query` holds `at` and
     /// the request inputs of on-demand features. Completes on `eventLoop`, failing with an
     /// `APIProblem`.
-    func lookup(view: String, entity: String, query: [String: String], on eventLoop: any EventLoop) -> EventLoopFuture<[UInt8]>
+    func lookup(view: String, entity: String, query: [String: String], on eventLoop: any EventLoop) -> EventLoopFuture<
+        [UInt8]
+    >
     /// JSON of a batch (POST /v1/features) from its request body.
     func batch(body: [UInt8]) async throws(APIProblem) -> [UInt8]
     /// JSON of GET /v1/views.
@@ -63,7 +69,10 @@ public struct FeatureAPI: Service {
     let registry: PrometheusCollectorRegistry
     let logger: Logger
 
-    public init(backend: any FeatureBackend, configuration: FeatureAPIConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) {
+    public init(
+        backend: any FeatureBackend, configuration: FeatureAPIConfiguration, registry: PrometheusCollectorRegistry,
+        logger: Logger
+    ) {
         self.backend = backend
         self.configuration = configuration
         self.registry = registry
@@ -71,7 +80,8 @@ public struct FeatureAPI: Service {
     }
 
     public func run() async throws {
-        let lookups = LookupAnswering(backend: backend, tokens: BearerTokens(configuration.tokens), serverName: "sluice")
+        let lookups = LookupAnswering(
+            backend: backend, tokens: BearerTokens(configuration.tokens), serverName: "sluice")
         let application = Application(
             router: makeRouter(),
             // Single lookups, the hot route, are answered on the event loop: from the raw bytes
@@ -79,7 +89,9 @@ public struct FeatureAPI: Service {
             // fast path; everything else reaches the router.
             server: HTTPServerBuilder { responder in
                 LookupHTTP1Channel(
-                    http1: HTTP1Channel(responder: responder, configuration: .init(additionalChannelHandlers: [FeatureLookupFastPath(lookups)])),
+                    http1: HTTP1Channel(
+                        responder: responder,
+                        configuration: .init(additionalChannelHandlers: [FeatureLookupFastPath(lookups)])),
                     lookups: lookups)
             },
             configuration: ApplicationConfiguration(
@@ -104,9 +116,13 @@ public struct FeatureAPI: Service {
         // request still in flight on the connection, or with a Connection header).
         router.get("/v1/features/:view/:entity") { request, context -> Response in
             let (view, entity, query) = try Self.lookupArguments(
-                view: Substring(try context.parameters.require("view")), entity: Substring(try context.parameters.require("entity")), uri: request.uri)
+                view: Substring(try context.parameters.require("view")),
+                entity: Substring(try context.parameters.require("entity")), uri: request.uri)
             do {
-                return Self.json(try await backend.lookup(view: view, entity: entity, query: query, on: MultiThreadedEventLoopGroup.singleton.any()).get())
+                return Self.json(
+                    try await backend.lookup(
+                        view: view, entity: entity, query: query, on: MultiThreadedEventLoopGroup.singleton.any()
+                    ).get())
             } catch let problem as APIProblem {
                 throw problem
             } catch {
@@ -118,7 +134,9 @@ public struct FeatureAPI: Service {
             do {
                 body = try await request.body.collect(upTo: configuration.maxBodyBytes)
             } catch {
-                throw APIProblem(.contentTooLarge, "body_too_large", "the request body is larger than \(configuration.maxBodyBytes) bytes")
+                throw APIProblem(
+                    .contentTooLarge, "body_too_large",
+                    "the request body is larger than \(configuration.maxBodyBytes) bytes")
             }
             return Self.json(try await backend.batch(body: Array(buffer: body)))
         }
@@ -142,20 +160,27 @@ public struct FeatureAPI: Service {
         // (Searched as bytes: `contains("%")` on a Substring goes through Foundation's string search.)
         let view = rawView.utf8.contains(UInt8(ascii: "%")) ? rawView.removingPercentEncoding ?? "" : String(rawView)
         // Ids with spaces, slashes or other reserved characters come percent-encoded.
-        guard let entity = rawEntity.utf8.contains(UInt8(ascii: "%")) ? rawEntity.removingPercentEncoding : String(rawEntity) else {
+        guard
+            let entity = rawEntity.utf8.contains(UInt8(ascii: "%"))
+                ? rawEntity.removingPercentEncoding : String(rawEntity)
+        else {
             throw APIProblem.badRequest("the entity id is not valid percent-encoding")
         }
         var query: [String: String] = [:]
         guard uri.query != nil else { return (view, entity, query) }
         for (key, value) in uri.queryParameters {
-            guard query[String(key)] == nil else { throw APIProblem.badRequest("query parameter '\(key)' is given twice") }
+            guard query[String(key)] == nil else {
+                throw APIProblem.badRequest("query parameter '\(key)' is given twice")
+            }
             query[String(key)] = String(value)
         }
         return (view, entity, query)
     }
 
     static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     static func quoted(_ text: String) -> String {
@@ -171,7 +196,9 @@ struct ProblemMiddleware: RouterMiddleware {
 
     init(tokens: [String]) { self.tokens = BearerTokens(tokens) }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         let started = ContinuousClock.now
         let route = Self.route(of: request.uri.path)
         let response: Response
@@ -185,11 +212,15 @@ struct ProblemMiddleware: RouterMiddleware {
         } catch let error as HTTPError where error.status == .notFound && route != "other" {
             // A known path with a method it does not have.
             let allowed = route == "/v1/features" ? "POST" : "GET"
-            var answer = Self.problem(APIProblem(.methodNotAllowed, "method_not_allowed", "\(route) accepts \(allowed) only"))
+            var answer = Self.problem(
+                APIProblem(.methodNotAllowed, "method_not_allowed", "\(route) accepts \(allowed) only"))
             answer.headers[.allow] = allowed
             response = answer
         } catch let error as HTTPError {
-            response = Self.problem(APIProblem(error.status, error.status == .notFound ? "not_found" : "bad_request", error.body ?? "\(error.status)"))
+            response = Self.problem(
+                APIProblem(
+                    error.status, error.status == .notFound ? "not_found" : "bad_request",
+                    error.body ?? "\(error.status)"))
         } catch {
             response = Self.problem(APIProblem(.internalServerError, "internal", "\(error)"))
         }
@@ -198,7 +229,9 @@ struct ProblemMiddleware: RouterMiddleware {
     }
 
     static func route(of path: String) -> String {
-        if path.hasPrefix("/v1/features/") && path.dropFirst("/v1/features/".count).contains("/") { return RequestMetrics.lookupRoute }
+        if path.hasPrefix("/v1/features/") && path.dropFirst("/v1/features/".count).contains("/") {
+            return RequestMetrics.lookupRoute
+        }
         return RequestMetrics.routes.contains(path) ? path : "other"
     }
 
@@ -207,7 +240,9 @@ struct ProblemMiddleware: RouterMiddleware {
     }
 
     static func problemBody(_ problem: APIProblem) -> [UInt8] {
-        Array("{\"error\":{\"code\":\(FeatureAPI.quoted(problem.code)),\"message\":\(FeatureAPI.quoted(problem.message))}}".utf8)
+        Array(
+            "{\"error\":{\"code\":\(FeatureAPI.quoted(problem.code)),\"message\":\(FeatureAPI.quoted(problem.message))}}"
+                .utf8)
     }
 }
 

@@ -102,7 +102,8 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
     /// token (the router answers 401) or malformed arguments (the router words the error).
     private static func lookup(_ request: HTTPRequest, lookups: LookupAnswering) -> Lookup? {
         guard request.method == .get, let path = request.path, path.hasPrefix("/v1/features/"),
-            request.headerFields[.connection] == nil, lookups.admits(authorization: request.headerFields[.authorization]),
+            request.headerFields[.connection] == nil,
+            lookups.admits(authorization: request.headerFields[.authorization]),
             let (view, entity, query) = LookupAnswering.arguments(path: path)
         else { return nil }
         return Lookup(view: view, entity: entity, query: query, started: .now)
@@ -110,7 +111,10 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
 
     private func answer(context: ChannelHandlerContext) {
         guard let lookup else { return }
-        lookups.answer(view: lookup.view, entity: lookup.entity, query: lookup.query, started: lookup.started, on: context.eventLoop) {
+        lookups.answer(
+            view: lookup.view, entity: lookup.entity, query: lookup.query, started: lookup.started,
+            on: context.eventLoop
+        ) {
             status, body in
             self.respond(status: status, body: body, context: context)
             self.lookup = nil

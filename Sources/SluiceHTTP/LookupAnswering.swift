@@ -21,17 +21,21 @@ struct LookupAnswering: Sendable {
     static func arguments(path: String) -> (view: String, entity: String, query: [String: String])? {
         let uri = URI(path)
         let parts = uri.path.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 5, parts[1] == "v1", parts[2] == "features", !parts[3].isEmpty, !parts[4].isEmpty else { return nil }
+        guard parts.count == 5, parts[1] == "v1", parts[2] == "features", !parts[3].isEmpty, !parts[4].isEmpty else {
+            return nil
+        }
         return try? FeatureAPI.lookupArguments(view: parts[3], entity: parts[4], uri: uri)
     }
 
     /// Looks the entity up on `eventLoop` and hands `respond` the answer's status and body (errors
     /// encoded as the router does), then records it in the request metrics from `started`.
     func answer(
-        view: String, entity: String, query: [String: String], started: ContinuousClock.Instant, on eventLoop: any EventLoop,
+        view: String, entity: String, query: [String: String], started: ContinuousClock.Instant,
+        on eventLoop: any EventLoop,
         respond: @escaping (HTTPResponse.Status, [UInt8]) -> Void
     ) {
-        backend.lookup(view: view, entity: entity, query: query, on: eventLoop).assumeIsolated().whenComplete { result in
+        backend.lookup(view: view, entity: entity, query: query, on: eventLoop).assumeIsolated().whenComplete {
+            result in
             let status: HTTPResponse.Status
             let body: [UInt8]
             switch result {

@@ -26,13 +26,15 @@ public struct MetricsEndpoint: Service {
         router.get("/metrics") { _, _ -> Response in .prometheus(registry) }
         router.get("/healthz") { _, _ in "ok\n" }
         let application = Application(
-            router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "sluice"),
+            router: router,
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "sluice"),
             logger: logger)
         logger.info("metrics at http://\(host):\(port)/metrics")
         do {
             try await application.runService()
         } catch {
-            logger.error("metrics endpoint disabled: cannot serve on \(host):\(port) (\(error)); choose another --metrics-port")
+            logger.error(
+                "metrics endpoint disabled: cannot serve on \(host):\(port) (\(error)); choose another --metrics-port")
             throw error
         }
     }

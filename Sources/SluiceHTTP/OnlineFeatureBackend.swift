@@ -1,11 +1,11 @@
 import Foundation
-import Logging
-import SluiceCore
 import HTTPTypes
+import Logging
 import NIOCore
+import SluiceCore
 import SluiceOnlineStore
-import SluiceRuntime
 import SluiceRedis
+import SluiceRuntime
 
 /// The serving API's backend: validates requests, reads through `OnlineStore` (one pipelined
 /// Redis round trip per request) on the event loops' Redis connections, and encodes the answers.
@@ -40,7 +40,9 @@ public final class OnlineFeatureBackend: FeatureBackend {
     }
 
     /// Redis settings for serving: a slow or absent Redis must give 503 quickly, not hang.
-    public static func servingConfiguration(_ base: RedisConfiguration, timeout: Duration = .milliseconds(250)) -> RedisConfiguration {
+    public static func servingConfiguration(_ base: RedisConfiguration, timeout: Duration = .milliseconds(250))
+        -> RedisConfiguration
+    {
         var configuration = base
         configuration.commandTimeout = timeout
         configuration.connectTimeout = timeout
@@ -50,14 +52,18 @@ public final class OnlineFeatureBackend: FeatureBackend {
 
     // MARK: - FeatureBackend
 
-    public func lookup(view: String, entity: String, query: [String: String], on eventLoop: any EventLoop) -> EventLoopFuture<[UInt8]> {
+    public func lookup(view: String, entity: String, query: [String: String], on eventLoop: any EventLoop)
+        -> EventLoopFuture<[UInt8]>
+    {
         let time: Int64
         var inputs: [String: FieldValue] = [:]
         do throws(APIProblem) {
             try validate(view: view, entity: entity)
             time = try Self.time(query["at"])
             // Other query parameters (tracking ids, cache busters) are ignored, as HTTP APIs do.
-            for (name, text) in query where inputFields.contains(where: { $0.name == name }) { inputs[name] = try input(name, text: text) }
+            for (name, text) in query where inputFields.contains(where: { $0.name == name }) {
+                inputs[name] = try input(name, text: text)
+            }
         } catch {
             return eventLoop.makeFailedFuture(error)
         }
@@ -71,24 +77,31 @@ public final class OnlineFeatureBackend: FeatureBackend {
 
     public func batch(body: [UInt8]) async throws(APIProblem) -> [UInt8] {
         guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
-            throw .badRequest("the body must be a JSON object {\"requests\": [{\"view\": ..., \"entity\": ...}], \"at\"?: ...}")
+            throw .badRequest(
+                "the body must be a JSON object {\"requests\": [{\"view\": ..., \"entity\": ...}], \"at\"?: ...}")
         }
         guard let items = object["requests"] as? [Any], !items.isEmpty else {
             throw .badRequest("'requests' must be a non-empty array of {\"view\", \"entity\"}")
         }
         guard items.count <= maxBatch else {
-            throw APIProblem(.badRequest, "batch_too_large", "a batch holds at most \(maxBatch) requests; this one has \(items.count)")
+            throw APIProblem(
+                .badRequest, "batch_too_large",
+                "a batch holds at most \(maxBatch) requests; this one has \(items.count)")
         }
         var shared: [String: FieldValue] = [:]
         if let given = object["inputs"], !(given is NSNull) {
-            guard let dictionary = given as? [String: Any] else { throw .badRequest("'inputs' must be an object of request inputs") }
+            guard let dictionary = given as? [String: Any] else {
+                throw .badRequest("'inputs' must be an object of request inputs")
+            }
             shared = try parseInputs(dictionary, at: "inputs")
         }
         var requests: [(view: String, entity: String)] = []
         var perRequest: [[String: FieldValue]] = []
         requests.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
-            guard let pair = item as? [String: Any], let view = pair["view"] as? String, let entity = pair["entity"] as? String else {
+            guard let pair = item as? [String: Any], let view = pair["view"] as? String,
+                let entity = pair["entity"] as? String
+            else {
                 throw .badRequest("requests[\(index)] must be {\"view\": string, \"entity\": string}")
             }
             do throws(APIProblem) {
@@ -99,7 +112,9 @@ public final class OnlineFeatureBackend: FeatureBackend {
             requests.append((view, entity))
             var inputs = shared
             if let own = pair["inputs"], !(own is NSNull) {
-                guard let dictionary = own as? [String: Any] else { throw .badRequest("requests[\(index)].inputs must be an object") }
+                guard let dictionary = own as? [String: Any] else {
+                    throw .badRequest("requests[\(index)].inputs must be an object")
+                }
                 inputs.merge(try parseInputs(dictionary, at: "requests[\(index)].inputs")) { $1 }
             }
             perRequest.append(inputs)
@@ -110,8 +125,12 @@ public final class OnlineFeatureBackend: FeatureBackend {
         case let text as String: atText = text
         case let number as NSNumber:
             // JSON true/false also arrive as NSNumber, of C type char.
-            guard String(cString: number.objCType) != "c" else { throw .badRequest("'at' must be epoch milliseconds or an ISO-8601 time") }
-            guard let milliseconds = Int64(exactly: number.doubleValue) else { throw .badRequest("'at' must be whole epoch milliseconds") }
+            guard String(cString: number.objCType) != "c" else {
+                throw .badRequest("'at' must be epoch milliseconds or an ISO-8601 time")
+            }
+            guard let milliseconds = Int64(exactly: number.doubleValue) else {
+                throw .badRequest("'at' must be whole epoch milliseconds")
+            }
             atText = String(milliseconds)
         default: throw .badRequest("'at' must be epoch milliseconds or an ISO-8601 time")
         }
@@ -149,7 +168,8 @@ public final class OnlineFeatureBackend: FeatureBackend {
     /// The vectors of `requests`, in one round trip, completed on `eventLoop`; fails with an
     /// `APIProblem`.
     private func read(
-        _ requests: [(view: String, entity: String)], at time: Int64, inputs: [[String: FieldValue]], on eventLoop: any EventLoop
+        _ requests: [(view: String, entity: String)], at time: Int64, inputs: [[String: FieldValue]],
+        on eventLoop: any EventLoop
     ) -> EventLoopFuture<[FeatureVector]> {
         let pipeline: RedisPipeline
         do {
@@ -159,7 +179,8 @@ public final class OnlineFeatureBackend: FeatureBackend {
         }
         let store = self.store
         return pool.execute(pipeline, on: eventLoop).flatMapErrorThrowing { error in
-            throw APIProblem.unavailable("the online store did not answer: \((error as? RedisError)?.message ?? "\(error)")")
+            throw APIProblem.unavailable(
+                "the online store did not answer: \((error as? RedisError)?.message ?? "\(error)")")
         }.flatMapThrowing { replies in
             do {
                 return try store.vectors(requests, at: time, replies: replies, inputs: inputs)
@@ -173,11 +194,14 @@ public final class OnlineFeatureBackend: FeatureBackend {
     /// only ever used inside the view's key prefix, so no request can reach other Redis keys.
     private func validate(view: String, entity: String) throws(APIProblem) {
         guard let limit = maxEntityLength[view] else {
-            throw .notFound("unknown view '\(view)'; views: \(compiled.topology.views.map(\.name).joined(separator: ", "))")
+            throw .notFound(
+                "unknown view '\(view)'; views: \(compiled.topology.views.map(\.name).joined(separator: ", "))")
         }
         let length = entity.unicodeScalars.count
         guard length > 0 else { throw .badRequest("the entity id is empty") }
-        guard length <= limit else { throw .badRequest("the entity id is \(length) characters long; view '\(view)' allows at most \(limit)") }
+        guard length <= limit else {
+            throw .badRequest("the entity id is \(length) characters long; view '\(view)' allows at most \(limit)")
+        }
         guard !entity.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
             throw .badRequest("the entity id contains control characters")
         }
@@ -190,23 +214,30 @@ public final class OnlineFeatureBackend: FeatureBackend {
     static func time(_ text: String?) throws(APIProblem) -> Int64 {
         guard let text else { return Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
         // Present but empty (`?at=`) is a mistake, not "now": leave the parameter out for now.
-        guard !text.isEmpty else { throw .badRequest("'at' is empty; give epoch milliseconds or an ISO-8601 time, or leave it out for now") }
+        guard !text.isEmpty else {
+            throw .badRequest("'at' is empty; give epoch milliseconds or an ISO-8601 time, or leave it out for now")
+        }
         if let milliseconds = Int64(text) {
-            guard abs(milliseconds) <= timeLimit else { throw .badRequest("'at' = \(milliseconds) is outside ±\(timeLimit) ms") }
+            guard abs(milliseconds) <= timeLimit else {
+                throw .badRequest("'at' = \(milliseconds) is outside ±\(timeLimit) ms")
+            }
             return milliseconds
         }
-        if text.allSatisfy({ $0.isNumber || $0 == "-" }) { throw .badRequest("'at' = '\(text)' is outside ±\(timeLimit) ms") }
+        if text.allSatisfy({ $0.isNumber || $0 == "-" }) {
+            throw .badRequest("'at' = '\(text)' is outside ±\(timeLimit) ms")
+        }
         if let time = TimeText.parseISO(text) { return time }
-        throw .badRequest("'at' = '\(text)' is neither epoch milliseconds nor an ISO-8601 time such as 2026-11-27T10:00:00Z")
+        throw .badRequest(
+            "'at' = '\(text)' is neither epoch milliseconds nor an ISO-8601 time such as 2026-11-27T10:00:00Z")
     }
 
     // MARK: - Request inputs
 
-
     /// One input from a query string.
     private func input(_ name: String, text: String) throws(APIProblem) -> FieldValue {
         guard let field = inputFields.first(where: { $0.name == name }) else {
-            throw .badRequest("unknown query parameter '\(name)'; accepted: at\(inputFields.map { ", " + $0.name }.joined())")
+            throw .badRequest(
+                "unknown query parameter '\(name)'; accepted: at\(inputFields.map { ", " + $0.name }.joined())")
         }
         switch field.type {
         case .int, .double, .timestampMillis:
@@ -218,7 +249,9 @@ public final class OnlineFeatureBackend: FeatureBackend {
             guard let flag = Bool(text) else { throw .badRequest("input '\(name)' must be true or false") }
             return .bool(flag)
         case .string:
-            guard text.unicodeScalars.count <= 256 else { throw .badRequest("input '\(name)' is longer than 256 characters") }
+            guard text.unicodeScalars.count <= 256 else {
+                throw .badRequest("input '\(name)' is longer than 256 characters")
+            }
             return .string(text)
         }
     }
@@ -231,7 +264,9 @@ public final class OnlineFeatureBackend: FeatureBackend {
             case is NSNull: continue
             case let text as String: inputs[name] = try input(name, text: text)
             case let number as NSNumber:
-                guard String(cString: number.objCType) != "c" else { throw .badRequest("\(path).\(name) must not be a boolean") }
+                guard String(cString: number.objCType) != "c" else {
+                    throw .badRequest("\(path).\(name) must not be a boolean")
+                }
                 inputs[name] = try input(name, text: number.stringValue)
             default: throw .badRequest("\(path).\(name) must be a string or a number")
             }
@@ -257,7 +292,11 @@ public final class OnlineFeatureBackend: FeatureBackend {
             appendJSONNumber(vector.values[index], to: &out)
         }
         out.append(contentsOf: "},\"newest_event_time\":".utf8)
-        if let newest = vector.newestEventTime { DecimalText.append(newest, to: &out) } else { out.append(contentsOf: "null".utf8) }
+        if let newest = vector.newestEventTime {
+            DecimalText.append(newest, to: &out)
+        } else {
+            out.append(contentsOf: "null".utf8)
+        }
         out.append(UInt8(ascii: "}"))
     }
 
@@ -266,19 +305,24 @@ public final class OnlineFeatureBackend: FeatureBackend {
         for (viewIndex, view) in topology.views.enumerated() {
             if viewIndex > 0 { out += "," }
             out += "{\"name\":\(jsonString(view.name)),\"key\":\(jsonString(view.keyField)),"
-            out += "\"description\":\(jsonString(view.description)),\"allowed_lateness_ms\":\(view.allowedLateness),\"ttl_ms\":\(view.ttl),"
+            out +=
+                "\"description\":\(jsonString(view.description)),\"allowed_lateness_ms\":\(view.allowedLateness),\"ttl_ms\":\(view.ttl),"
             out += "\"features\":["
             for (index, feature) in view.features.enumerated() {
                 if index > 0 { out += "," }
-                out += "{\"name\":\(jsonString(feature.name)),\"type\":\"number\",\"aggregation\":\(jsonString(feature.aggregation.rawValue)),"
-                out += "\"field\":\(feature.field.map(jsonString) ?? "null"),\"window_ms\":\(feature.window),\"tile_ms\":\(feature.tile),"
+                out +=
+                    "{\"name\":\(jsonString(feature.name)),\"type\":\"number\",\"aggregation\":\(jsonString(feature.aggregation.rawValue)),"
+                out +=
+                    "\"field\":\(feature.field.map(jsonString) ?? "null"),\"window_ms\":\(feature.window),\"tile_ms\":\(feature.tile),"
                 out += "\"description\":\(jsonString(feature.description))}"
             }
             out += "],\"on_demand\":["
             for (index, spec) in view.onDemand.enumerated() {
                 if index > 0 { out += "," }
-                out += "{\"name\":\(jsonString(spec.name)),\"type\":\"number\",\"kind\":\(jsonString(spec.kind.rawValue)),"
-                out += "\"input\":\(jsonString(spec.input)),\"feature\":\(jsonString(spec.feature)),\"description\":\(jsonString(spec.description))}"
+                out +=
+                    "{\"name\":\(jsonString(spec.name)),\"type\":\"number\",\"kind\":\(jsonString(spec.kind.rawValue)),"
+                out +=
+                    "\"input\":\(jsonString(spec.input)),\"feature\":\(jsonString(spec.feature)),\"description\":\(jsonString(spec.description))}"
             }
             out += "]}"
         }

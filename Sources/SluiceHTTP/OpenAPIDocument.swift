@@ -7,19 +7,24 @@ public enum OpenAPIDocument {
     /// The document with the entity id length limit and the request inputs of the served
     /// topology filled in, as JSON with sorted keys.
     public static func json(entityLengthLimit: Int, inputs: [FieldSpec] = []) throws -> [UInt8] {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let data = try? Data(contentsOf: url),
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
+            let data = try? Data(contentsOf: url),
             var document = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else {
-            throw APIProblem(.internalServerError, "internal", "the OpenAPI document is missing from the SluiceHTTP resources")
+            throw APIProblem(
+                .internalServerError, "internal", "the OpenAPI document is missing from the SluiceHTTP resources")
         }
         let idSchema: [String: Any] = [
             "type": "string", "minLength": 1, "maxLength": entityLengthLimit, "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
             "examples": ["card-1", "card-42"],
         ]
-        if var paths = document["paths"] as? [String: Any], var path = paths["/v1/features/{view}/{entityId}"] as? [String: Any],
+        if var paths = document["paths"] as? [String: Any],
+            var path = paths["/v1/features/{view}/{entityId}"] as? [String: Any],
             var get = path["get"] as? [String: Any], var parameters = get["parameters"] as? [[String: Any]]
         {
-            for index in parameters.indices where parameters[index]["name"] as? String == "entityId" { parameters[index]["schema"] = idSchema }
+            for index in parameters.indices where parameters[index]["name"] as? String == "entityId" {
+                parameters[index]["schema"] = idSchema
+            }
             // The request inputs of the topology's on-demand features, as query parameters.
             for field in inputs {
                 let schema: [String: Any] =

@@ -71,7 +71,8 @@ final class RawLookupFastPath: ChannelDuplexHandler {
             case .other:
                 handOver(context: context)
             case .lookup(let target, let authorization, let length):
-                guard lookups.admits(authorization: authorization), let (view, entity, query) = LookupAnswering.arguments(path: target)
+                guard lookups.admits(authorization: authorization),
+                    let (view, entity, query) = LookupAnswering.arguments(path: target)
                 else {
                     handOver(context: context)
                     break requests
@@ -98,8 +99,11 @@ final class RawLookupFastPath: ChannelDuplexHandler {
     }
 
     /// The response head as the HTTP pipeline writes it for the same answer.
-    static func writeHead(status: HTTPResponse.Status, contentLength: Int, serverName: String?, into out: inout ByteBuffer) {
-        out.writeString("HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\nContent-Type: application/json\r\nContent-Length: ")
+    static func writeHead(
+        status: HTTPResponse.Status, contentLength: Int, serverName: String?, into out: inout ByteBuffer
+    ) {
+        out.writeString(
+            "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\nContent-Type: application/json\r\nContent-Length: ")
         out.writeString(String(contentLength))
         out.writeString("\r\nDate: ")
         out.writeString(HTTPDate.now)
@@ -174,7 +178,9 @@ enum RawRequestHead: Equatable {
 
     /// Headers that change how a message is framed or the connection is handled: the HTTP
     /// pipeline deals with those.
-    private static let framingHeaders: [[UInt8]] = ["content-length", "transfer-encoding", "connection", "upgrade", "expect", "te"].map {
+    private static let framingHeaders: [[UInt8]] = [
+        "content-length", "transfer-encoding", "connection", "upgrade", "expect", "te",
+    ].map {
         Array($0.utf8)
     }
     private static let authorizationHeader = Array("authorization".utf8)
@@ -213,7 +219,9 @@ enum RawRequestHead: Equatable {
             position += 1
             while position < end, bytes[position] == 0x20 || bytes[position] == 0x09 { position += 1 }
             let valueStart = position
-            while position < end, bytes[position] == 0x09 || (bytes[position] >= 0x20 && bytes[position] != 0x7F) { position += 1 }
+            while position < end, bytes[position] == 0x09 || (bytes[position] >= 0x20 && bytes[position] != 0x7F) {
+                position += 1
+            }
             var valueEnd = position
             while valueEnd > valueStart, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
             guard position + 1 < end, bytes[position] == 0x0D, bytes[position + 1] == 0x0A else { return .other }
@@ -221,7 +229,8 @@ enum RawRequestHead: Equatable {
             if framingHeaders.contains(where: { equalsLowercased(name, $0) }) { return .other }
             if equalsLowercased(name, authorizationHeader) {
                 guard authorization == nil else { return .other }
-                authorization = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd]), as: UTF8.self)
+                authorization = String(
+                    decoding: UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd]), as: UTF8.self)
             }
         }
         return .lookup(target: target, authorization: authorization, length: end)
@@ -253,9 +262,13 @@ enum RawRequestHead: Equatable {
     /// RFC 9110 token characters.
     private static func isTokenCharacter(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
-            UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+            UInt8(ascii: "'"),
+            UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"),
+            UInt8(ascii: "_"),
             UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
             true
         default: false

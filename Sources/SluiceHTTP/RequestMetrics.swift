@@ -11,7 +11,9 @@ enum RequestMetrics {
 
     /// One latency histogram per route, made once rather than looked up in the registry per request.
     private static let timers = Dictionary(
-        uniqueKeysWithValues: routes.map { ($0, Timer(label: "sluice_http_request_duration_seconds", dimensions: [("route", $0)])) })
+        uniqueKeysWithValues: routes.map {
+            ($0, Timer(label: "sluice_http_request_duration_seconds", dimensions: [("route", $0)]))
+        })
 
     private struct CounterKey: Hashable {
         let route: String
@@ -24,11 +26,13 @@ enum RequestMetrics {
     static func record(route: String, status: Int, since started: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - started
         (timers[route] ?? timers["other"]!)
-            .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+            .recordNanoseconds(
+                elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         let key = CounterKey(route: route, status: status)
         let counter = counters.withLock { counters in
             if let counter = counters[key] { return counter }
-            let counter = Counter(label: "sluice_http_requests_total", dimensions: [("route", route), ("status", String(status))])
+            let counter = Counter(
+                label: "sluice_http_requests_total", dimensions: [("route", route), ("status", String(status))])
             counters[key] = counter
             return counter
         }

@@ -33,7 +33,8 @@ public final class KafkaAdmin: Sendable {
     public init(
         configuration: KafkaClientConfiguration, logger: Logger = Logger(label: "sluice.kafka.admin")
     ) throws(KafkaError) {
-        let properties = configuration.rdkafkaProperties
+        let properties =
+            configuration.rdkafkaProperties
             + configuration.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         self.client = try RDKafkaClient.make(
             kind: .producer, properties: properties, context: RDKafkaCallbackContext(logger: logger))
@@ -74,7 +75,8 @@ public final class KafkaAdmin: Sendable {
         try await metadata(timeout: timeout).topics.filter { !$0.name.hasPrefix("__") }.sorted { $0.name < $1.name }
     }
 
-    private func onBlockingQueue<T: Sendable>(_ body: @escaping @Sendable () throws(KafkaError) -> T) async throws(KafkaError)
+    private func onBlockingQueue<T: Sendable>(_ body: @escaping @Sendable () throws(KafkaError) -> T)
+        async throws(KafkaError)
         -> T
     {
         try await blockingQueue.run(body)
@@ -97,21 +99,25 @@ public final class KafkaAdmin: Sendable {
         for (key, value) in configs.sorted(by: { $0.key < $1.key }) {
             let err = rd_kafka_NewTopic_set_config(newTopic, key, value)
             if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                throw KafkaError.rdkafka(err, "invalid config \(key)=\(value) for topic '\(name)'", code: .topicCreationFailed)
+                throw KafkaError.rdkafka(
+                    err, "invalid config \(key)=\(value) for topic '\(name)'", code: .topicCreationFailed)
             }
         }
         try client.withHandle { (handle) throws(KafkaError) in
             let options = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_CREATETOPICS)
             defer { rd_kafka_AdminOptions_destroy(options) }
-            _ = rd_kafka_AdminOptions_set_operation_timeout(options, timeout.millisecondsInt32, &errorText, errorText.count)
-            _ = rd_kafka_AdminOptions_set_request_timeout(options, timeout.millisecondsInt32, &errorText, errorText.count)
+            _ = rd_kafka_AdminOptions_set_operation_timeout(
+                options, timeout.millisecondsInt32, &errorText, errorText.count)
+            _ = rd_kafka_AdminOptions_set_request_timeout(
+                options, timeout.millisecondsInt32, &errorText, errorText.count)
             let resultQueue = rd_kafka_queue_new(handle)
             defer { rd_kafka_queue_destroy(resultQueue) }
             var topics: [OpaquePointer?] = [newTopic]
             rd_kafka_CreateTopics(handle, &topics, 1, options, resultQueue)
             // The operation times out on its own; the extra second lets its result arrive.
             guard let event = rd_kafka_queue_poll(resultQueue, timeout.millisecondsInt32 + 1000) else {
-                throw KafkaError(.timedOut, "creating topic '\(name)' got no answer within \(timeout)", isRetriable: true)
+                throw KafkaError(
+                    .timedOut, "creating topic '\(name)' got no answer within \(timeout)", isRetriable: true)
             }
             defer { rd_kafka_event_destroy(event) }
             let eventError = rd_kafka_event_error(event)

@@ -62,7 +62,9 @@ public final class KafkaConsumer: Sendable {
         for topic in Set(positions.keys.map(\.topic)) { warmMetadata(topic: topic) }
         let list = RDKafkaTopicPartitionList(positions.sorted { $0.key < $1.key }.map { ($0.key, $0.value.rawValue) })
         let err = client.withHandle { handle in list.withListPointer { rd_kafka_assign(handle, $0) } }
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdkafka(err, "could not assign \(positions.keys.sorted())") }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.rdkafka(err, "could not assign \(positions.keys.sorted())")
+        }
     }
 
     /// Asks the broker for `topic`'s partition leaders through this consumer. Assigned partitions
@@ -119,9 +121,13 @@ public final class KafkaConsumer: Sendable {
             }
             if count == 0, let first = rd_kafka_consume_queue(rkqu, timeout.millisecondsInt32) {
                 buffer[0] = first
-                count = 1 + max(0, buffer.withUnsafeMutableBufferPointer {
-                    rd_kafka_consume_batch_queue(rkqu, 0, $0.baseAddress! + 1, limit - 1)
-                })
+                count =
+                    1
+                    + max(
+                        0,
+                        buffer.withUnsafeMutableBufferPointer {
+                            rd_kafka_consume_batch_queue(rkqu, 0, $0.baseAddress! + 1, limit - 1)
+                        })
             }
             guard count > 0 else { return }
             batch.messages.reserveCapacity(count)
@@ -203,7 +209,9 @@ public final class KafkaConsumer: Sendable {
     public func commit(_ offsets: [KafkaTopicPartition: Int64], waitForBroker: Bool = true) throws(KafkaError) {
         guard !offsets.isEmpty else { return }
         let list = RDKafkaTopicPartitionList(offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-        let err = client.withHandle { handle in list.withListPointer { rd_kafka_commit(handle, $0, waitForBroker ? 0 : 1) } }
+        let err = client.withHandle { handle in
+            list.withListPointer { rd_kafka_commit(handle, $0, waitForBroker ? 0 : 1) }
+        }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             throw KafkaError.rdkafka(err, "could not commit offsets \(describe(offsets))", code: .commitFailed)
         }
@@ -222,7 +230,7 @@ public final class KafkaConsumer: Sendable {
     public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) throws(KafkaError)
         -> [KafkaTopicPartition: Int64]
     {
-        let list = RDKafkaTopicPartitionList(partitions.map { ($0, RD_KAFKA_OFFSET_INVALID_VALUE) })
+        let list = RDKafkaTopicPartitionList(partitions.map { ($0, rdKafkaOffsetInvalid) })
         let err = client.withHandle { handle in
             list.withListPointer { rd_kafka_committed(handle, $0, timeout.millisecondsInt32) }
         }
@@ -236,7 +244,7 @@ public final class KafkaConsumer: Sendable {
 
     /// The next offset this consumer will read in each of `partitions`, where known.
     public func position(_ partitions: [KafkaTopicPartition]) throws(KafkaError) -> [KafkaTopicPartition: Int64] {
-        let list = RDKafkaTopicPartitionList(partitions.map { ($0, RD_KAFKA_OFFSET_INVALID_VALUE) })
+        let list = RDKafkaTopicPartitionList(partitions.map { ($0, rdKafkaOffsetInvalid) })
         let err = client.withHandle { handle in list.withListPointer { rd_kafka_position(handle, $0) } }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             throw KafkaError.rdkafka(err, "could not read positions of \(partitions)", code: .offsetQueryFailed)
@@ -308,7 +316,9 @@ public final class KafkaConsumer: Sendable {
 
     /// Manually assigns `partitions` starting at their first message at or after `timestamp`
     /// (epoch ms), with the same exactness as `seek(toTimestamp:)`.
-    public func assign(partitions: [KafkaTopicPartition], fromTimestamp timestamp: Int64, timeout: Duration = .seconds(10))
+    public func assign(
+        partitions: [KafkaTopicPartition], fromTimestamp timestamp: Int64, timeout: Duration = .seconds(10)
+    )
         throws(KafkaError)
     {
         let starts = try offsets(forTimestamp: timestamp, partitions: partitions, timeout: timeout)
@@ -325,8 +335,11 @@ public final class KafkaConsumer: Sendable {
     /// The low and high watermarks librdkafka last saw in fetch responses for `partition`, without
     /// asking the broker; nil before the first fetch.
     public func cachedWatermarks(_ partition: KafkaTopicPartition) -> (low: Int64, high: Int64)? {
-        var low: Int64 = -1, high: Int64 = -1
-        let err = client.withHandle { rd_kafka_get_watermark_offsets($0, partition.topic, partition.partition, &low, &high) }
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let err = client.withHandle {
+            rd_kafka_get_watermark_offsets($0, partition.topic, partition.partition, &low, &high)
+        }
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
         return (low, high)
     }
@@ -343,9 +356,11 @@ public final class KafkaConsumer: Sendable {
     }
 
     private func changeFlow(_ partitions: [KafkaTopicPartition], pause: Bool) throws(KafkaError) {
-        let list = RDKafkaTopicPartitionList(partitions.map { ($0, RD_KAFKA_OFFSET_INVALID_VALUE) })
+        let list = RDKafkaTopicPartitionList(partitions.map { ($0, rdKafkaOffsetInvalid) })
         let err = client.withHandle { handle in
-            list.withListPointer { pause ? rd_kafka_pause_partitions(handle, $0) : rd_kafka_resume_partitions(handle, $0) }
+            list.withListPointer {
+                pause ? rd_kafka_pause_partitions(handle, $0) : rd_kafka_resume_partitions(handle, $0)
+            }
         }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             throw KafkaError.rdkafka(err, "could not \(pause ? "pause" : "resume") \(partitions)")
@@ -365,7 +380,8 @@ public final class KafkaConsumer: Sendable {
         try await onBlockingQueue { () throws(KafkaError) in try self.close() }
     }
 
-    private func onBlockingQueue<T: Sendable>(_ body: @escaping @Sendable () throws(KafkaError) -> T) async throws(KafkaError)
+    private func onBlockingQueue<T: Sendable>(_ body: @escaping @Sendable () throws(KafkaError) -> T)
+        async throws(KafkaError)
         -> T
     {
         try await blockingQueue.run(body)

@@ -4,7 +4,9 @@ extension KafkaConsumerConfiguration {
     /// fresh events, and replay, which merges every partition, stalls whenever one of them is
     /// late. Settings the operator gave with --kafka-property win.
     public mutating func preferPromptFetches() {
-        for (key, value) in [("fetch.error.backoff.ms", "20"), ("fetch.queue.backoff.ms", "20"), ("fetch.wait.max.ms", "10")]
+        for (key, value) in [
+            ("fetch.error.backoff.ms", "20"), ("fetch.queue.backoff.ms", "20"), ("fetch.wait.max.ms", "10"),
+        ]
         where client.properties[key] == nil {
             client.properties[key] = value
         }

@@ -18,7 +18,7 @@ final class RDKafkaTopicPartitionList {
         rd_kafka_topic_partition_list_destroy(list)
     }
 
-    func add(_ topicPartition: KafkaTopicPartition, offset: Int64 = RD_KAFKA_OFFSET_INVALID_VALUE) {
+    func add(_ topicPartition: KafkaTopicPartition, offset: Int64 = rdKafkaOffsetInvalid) {
         let element = rd_kafka_topic_partition_list_add(list, topicPartition.topic, topicPartition.partition)
         element?.pointee.offset = offset
     }
@@ -44,4 +44,4 @@ final class RDKafkaTopicPartitionList {
 }
 
 /// librdkafka's RD_KAFKA_OFFSET_INVALID, which Swift does not import from the macro.
-let RD_KAFKA_OFFSET_INVALID_VALUE: Int64 = -1001
+let rdKafkaOffsetInvalid: Int64 = -1001

@@ -64,7 +64,9 @@ private struct ByteStream: TextOutputStream {
 package func appendJSONString(_ text: String, to out: inout [UInt8]) {
     var text = text
     let plain = text.withUTF8 { bytes in
-        guard !bytes.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else { return false }
+        guard !bytes.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else {
+            return false
+        }
         out.append(UInt8(ascii: "\""))
         out.append(contentsOf: bytes)
         out.append(UInt8(ascii: "\""))

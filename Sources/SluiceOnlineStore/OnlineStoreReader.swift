@@ -15,7 +15,8 @@ public struct OnlineStoreReader: Sendable {
     }
 
     /// Features of `entity` in `view` at `time` (epoch ms), in one Redis round trip.
-    public func read(view: String, entity: String, at time: Int64, connection: RedisConnection) throws -> FeatureVector {
+    public func read(view: String, entity: String, at time: Int64, connection: RedisConnection) throws -> FeatureVector
+    {
         try read([(view, entity)], at: time, connection: connection)[0]
     }
 
@@ -23,7 +24,8 @@ public struct OnlineStoreReader: Sendable {
     /// features take their inputs from `inputs` (source field name → value; one dictionary for
     /// all requests, or one per request) and are null without them.
     public func read(
-        _ requests: [(view: String, entity: String)], at time: Int64, connection: RedisConnection, inputs: [[String: FieldValue]] = []
+        _ requests: [(view: String, entity: String)], at time: Int64, connection: RedisConnection,
+        inputs: [[String: FieldValue]] = []
     ) throws -> [FeatureVector] {
         let pipeline = try self.pipeline(for: requests)
         return try vectors(requests, at: time, replies: try connection.execute(pipeline), inputs: inputs)
@@ -40,20 +42,26 @@ public struct OnlineStoreReader: Sendable {
 
     /// The feature vectors from the replies to `pipeline(for: requests)`.
     public func vectors(
-        _ requests: [(view: String, entity: String)], at time: Int64, replies: [RedisValue], inputs: [[String: FieldValue]] = []
+        _ requests: [(view: String, entity: String)], at time: Int64, replies: [RedisValue],
+        inputs: [[String: FieldValue]] = []
     ) throws -> [FeatureVector] {
         let layouts = try requests.map { try layout($0.view) }
         let fields = compiled.topology.source.fields
         return try requests.indices.map { index in
-            let request = requests[index], layout = layouts[index], reply = replies[index]
-            if let message = reply.errorMessage { throw OnlineStoreError(.unexpectedReply, "reading \(request.view) \(request.entity): \(message)") }
+            let request = requests[index]
+            let layout = layouts[index]
+            let reply = replies[index]
+            if let message = reply.errorMessage {
+                throw OnlineStoreError(.unexpectedReply, "reading \(request.view) \(request.entity): \(message)")
+            }
             let tiles = try Self.tiles(from: reply, layout: layout, partition: nil)
             var values: [Double?] = []
             values.reserveCapacity(layout.allFeatureNames.count)
             scratches.use { FeatureCalculator.compute(layout, tiles: tiles, at: time, scratch: &$0, into: &values) }
             if !layout.onDemand.isEmpty {
                 let given = inputs.isEmpty ? [:] : inputs[inputs.count == 1 ? 0 : index]
-                values += FeatureCalculator.onDemand(layout, stored: values, input: { given[fields[$0].name] }) { plan, hash in
+                values += FeatureCalculator.onDemand(layout, stored: values, input: { given[fields[$0].name] }) {
+                    plan, hash in
                     FeatureCalculator.windowContains(plan, hash: hash, tiles: tiles, layout: layout, at: time)
                 }
             }
@@ -66,7 +74,8 @@ public struct OnlineStoreReader: Sendable {
     private func layout(_ view: String) throws -> ViewLayout {
         guard let layout = compiled.layout(named: view) else {
             throw OnlineStoreError(
-                .unknownView, "unknown view '\(view)'; the topology '\(compiled.topology.name)' has "
+                .unknownView,
+                "unknown view '\(view)'; the topology '\(compiled.topology.name)' has "
                     + compiled.layouts.map(\.view.name).joined(separator: ", "))
         }
         return layout
@@ -114,14 +123,18 @@ public struct OnlineStoreReader: Sendable {
             do {
                 if let tile = parsed.tile {
                     let accumulator = try TileCodec.decode(value, group: layout.groups[group])
-                    tiles.append(StoredTile(group: group, tile: tile, partition: parsed.partition, accumulator: accumulator))
+                    tiles.append(
+                        StoredTile(group: group, tile: tile, partition: parsed.partition, accumulator: accumulator))
                 } else {
                     try TileCodec.decodeRun(value, group: layout.groups[group]) { tile, accumulator in
-                        tiles.append(StoredTile(group: group, tile: tile, partition: parsed.partition, accumulator: accumulator))
+                        tiles.append(
+                            StoredTile(group: group, tile: tile, partition: parsed.partition, accumulator: accumulator))
                     }
                 }
             } catch {
-                throw OnlineStoreError(.corruptValue, "tile \(String(decoding: name, as: UTF8.self)) of view \(layout.view.name) is corrupt: \(error)")
+                throw OnlineStoreError(
+                    .corruptValue,
+                    "tile \(String(decoding: name, as: UTF8.self)) of view \(layout.view.name) is corrupt: \(error)")
             }
         }
         return tiles

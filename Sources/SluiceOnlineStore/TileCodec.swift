@@ -45,11 +45,13 @@ public enum TileCodec {
     /// Parses a tile run's field name into (tile size, partition); nil for any other field.
     public static func parseRunFieldName(_ name: [UInt8]) -> (tileSize: Int64, partition: Int32)? {
         var position = 0
-        guard let tileSize = parseDecimal(name, &position), tileSize > 0, position + 2 < name.count, name[position] == UInt8(ascii: ":"),
+        guard let tileSize = parseDecimal(name, &position), tileSize > 0, position + 2 < name.count,
+            name[position] == UInt8(ascii: ":"),
             name[position + 1] == UInt8(ascii: "*"), name[position + 2] == UInt8(ascii: ":")
         else { return nil }
         position += 3
-        guard let partition = parseDecimal(name, &position), position == name.count, let partition = Int32(exactly: partition)
+        guard let partition = parseDecimal(name, &position), position == name.count,
+            let partition = Int32(exactly: partition)
         else { return nil }
         return (tileSize, partition)
     }
@@ -86,16 +88,22 @@ public enum TileCodec {
     }
 
     /// Decodes a tile run into (tile index, tile) pairs, in the order they were written.
-    public static func decodeRun(_ bytes: [UInt8], group: TileGroup) throws(DecodingError) -> [(tile: Int64, accumulator: TileAccumulator)] {
+    public static func decodeRun(_ bytes: [UInt8], group: TileGroup) throws(DecodingError) -> [(
+        tile: Int64, accumulator: TileAccumulator
+    )] {
         var tiles: [(tile: Int64, accumulator: TileAccumulator)] = []
         try decodeRun(bytes, group: group) { tiles.append(($0, $1)) }
         return tiles
     }
 
     /// The same, handing each tile to `each` instead of collecting them (the read path's way).
-    public static func decodeRun(_ bytes: [UInt8], group: TileGroup, each: (Int64, TileAccumulator) -> Void) throws(DecodingError) {
+    public static func decodeRun(_ bytes: [UInt8], group: TileGroup, each: (Int64, TileAccumulator) -> Void)
+        throws(DecodingError)
+    {
         var reader = ByteReader(bytes: bytes)
-        guard try reader.byte() == runVersion else { throw DecodingError(description: "unknown tile run encoding version") }
+        guard try reader.byte() == runVersion else {
+            throw DecodingError(description: "unknown tile run encoding version")
+        }
         let count = try reader.varint()
         guard count <= UInt64(bytes.count) else { throw DecodingError(description: "tile run count too large") }
         for _ in 0..<count {
@@ -105,7 +113,9 @@ public enum TileCodec {
             // Read in place: the tile must take exactly its length.
             let end = reader.position + Int(length)
             let accumulator = try decodeTile(&reader, group: group)
-            guard reader.position == end else { throw DecodingError(description: "a tile of the run is not its stated length") }
+            guard reader.position == end else {
+                throw DecodingError(description: "a tile of the run is not its stated length")
+            }
             each(tile, accumulator)
         }
         guard reader.isAtEnd else { throw DecodingError(description: "trailing bytes after the tile run") }
@@ -131,12 +141,15 @@ public enum TileCodec {
     /// module runs unspecialised, through witness tables for every byte.
     public static func parseFieldName(_ name: [UInt8]) -> (tileSize: Int64, tile: Int64, partition: Int32)? {
         var position = 0
-        guard let tileSize = parseDecimal(name, &position), tileSize > 0, position < name.count, name[position] == UInt8(ascii: ":")
+        guard let tileSize = parseDecimal(name, &position), tileSize > 0, position < name.count,
+            name[position] == UInt8(ascii: ":")
         else { return nil }
         position += 1
-        guard let tile = parseDecimal(name, &position), position < name.count, name[position] == UInt8(ascii: ":") else { return nil }
+        guard let tile = parseDecimal(name, &position), position < name.count, name[position] == UInt8(ascii: ":")
+        else { return nil }
         position += 1
-        guard let partition = parseDecimal(name, &position), position == name.count, let partition = Int32(exactly: partition)
+        guard let partition = parseDecimal(name, &position), position == name.count,
+            let partition = Int32(exactly: partition)
         else { return nil }
         return (tileSize, tile, partition)
     }
@@ -240,13 +253,19 @@ public enum TileCodec {
             for value in slots {
                 switch value {
                 case .null: writer.byte(0)
-                case .double(let number): writer.byte(1); writer.fixed(number.bitPattern)
-                case .int(let number): writer.byte(2); writer.fixed(UInt64(bitPattern: number))
+                case .double(let number):
+                    writer.byte(1)
+                    writer.fixed(number.bitPattern)
+                case .int(let number):
+                    writer.byte(2)
+                    writer.fixed(UInt64(bitPattern: number))
                 case .string(var text):
                     writer.byte(3)
                     writer.varint(UInt64(text.utf8.count))
                     text.withUTF8 { writer.bytes(UnsafeRawBufferPointer($0)) }
-                case .bool(let flag): writer.byte(4); writer.byte(flag ? 1 : 0)
+                case .bool(let flag):
+                    writer.byte(4)
+                    writer.byte(flag ? 1 : 0)
                 }
             }
         }
@@ -270,7 +289,9 @@ public enum TileCodec {
     }
 
     /// Reads one tile where `reader` stands.
-    private static func decodeTile(_ reader: inout ByteReader<[UInt8]>, group: TileGroup) throws(DecodingError) -> TileAccumulator {
+    private static func decodeTile(_ reader: inout ByteReader<[UInt8]>, group: TileGroup) throws(DecodingError)
+        -> TileAccumulator
+    {
         guard try reader.byte() == version else { throw DecodingError(description: "unknown tile encoding version") }
         var tile = group.emptyAccumulator()
         tile.count = Int64(try reader.varint())
@@ -283,7 +304,9 @@ public enum TileCodec {
             switch try reader.byte() {
             case 0:
                 let count = Int(try reader.varint())
-                guard count <= DistinctSketch.exactLimit + 1 else { throw DecodingError(description: "distinct set too large") }
+                guard count <= DistinctSketch.exactLimit + 1 else {
+                    throw DecodingError(description: "distinct set too large")
+                }
                 var hashes = [UInt64](repeating: 0, count: count)
                 for index in 0..<count { hashes[index] = try reader.fixed() }
                 tile.distinct[slot] = .exact(hashes)
@@ -302,7 +325,9 @@ public enum TileCodec {
                 case 0: tile.lastValues[slot] = .null
                 case 1: tile.lastValues[slot] = .double(try reader.double())
                 case 2: tile.lastValues[slot] = .int(Int64(bitPattern: try reader.fixed()))
-                case 3: tile.lastValues[slot] = .string(String(decoding: try reader.bytes(Int(try reader.varint())), as: UTF8.self))
+                case 3:
+                    tile.lastValues[slot] = .string(
+                        String(decoding: try reader.bytes(Int(try reader.varint())), as: UTF8.self))
                 case 4: tile.lastValues[slot] = .bool(try reader.byte() == 1)
                 default: throw DecodingError(description: "unknown value kind")
                 }

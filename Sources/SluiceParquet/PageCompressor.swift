@@ -36,7 +36,8 @@ final class PageCompressor {
             output.append(contentsOf: repeatElement(0, count: bound))
             let written = output.withUnsafeMutableBufferPointer { out in
                 input.withUnsafeBufferPointer { source in
-                    ZSTD_compressCCtx(zstdContext, out.baseAddress! + start, bound, source.baseAddress, source.count, zstdLevel)
+                    ZSTD_compressCCtx(
+                        zstdContext, out.baseAddress! + start, bound, source.baseAddress, source.count, zstdLevel)
                 }
             }
             if ZSTD_isError(written) != 0 {

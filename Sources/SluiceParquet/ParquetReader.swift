@@ -44,18 +44,20 @@ public enum ParquetReader {
             throw ParquetError(.ioFailed, "cannot read \(path)")
         }
         let bytes = [UInt8](data)
-        guard bytes.count >= 12, bytes.prefix(4).elementsEqual("PAR1".utf8), bytes.suffix(4).elementsEqual("PAR1".utf8) else {
+        guard bytes.count >= 12, bytes.prefix(4).elementsEqual("PAR1".utf8), bytes.suffix(4).elementsEqual("PAR1".utf8)
+        else {
             throw ParquetError(.corruptFile, "\(path) is not a Parquet file (no PAR1 magic)")
         }
         let (metadata, fields) = try footer(bytes, path: path)
-        let selected = try wanted.map { names throws(ParquetError) in
-            try names.map { name throws(ParquetError) in
-                guard let index = fields.firstIndex(where: { $0.name == name }) else {
-                    throw ParquetError(.invalidSchema, "\(path) has no column '\(name)'")
+        let selected =
+            try wanted.map { names throws(ParquetError) in
+                try names.map { name throws(ParquetError) in
+                    guard let index = fields.firstIndex(where: { $0.name == name }) else {
+                        throw ParquetError(.invalidSchema, "\(path) has no column '\(name)'")
+                    }
+                    return index
                 }
-                return index
-            }
-        } ?? Array(fields.indices)
+            } ?? Array(fields.indices)
 
         var columns = selected.map { ColumnAccumulator(type: fields[$0].type) }
         var rowCount = 0
@@ -74,12 +76,15 @@ public enum ParquetReader {
             if let key = pair[1]?.string { keyValues[key] = pair[2]?.string ?? "" }
         }
         return ParquetTable(
-            fields: selected.map { fields[$0] }, columns: columns.map(\.values), rowCount: rowCount, metadata: keyValues)
+            fields: selected.map { fields[$0] }, columns: columns.map(\.values), rowCount: rowCount, metadata: keyValues
+        )
     }
 
     /// The columns of a file, from its footer alone (the data pages are not read).
     public static func fields(path: String) throws(ParquetError) -> [ParquetField] {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw ParquetError(.ioFailed, "cannot read \(path)") }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ParquetError(.ioFailed, "cannot read \(path)")
+        }
         defer { try? handle.close() }
         guard let size = try? handle.seekToEnd(), size >= 12, (try? handle.seek(toOffset: size - 8)) != nil,
             let trailer = try? handle.readToEnd(), trailer.count == 8, trailer.suffix(4).elementsEqual("PAR1".utf8)
@@ -87,18 +92,23 @@ public enum ParquetReader {
         var footerLength: UInt64 = 0
         for (index, byte) in trailer.prefix(4).enumerated() { footerLength |= UInt64(byte) << (8 * UInt64(index)) }
         guard footerLength + 12 <= size, (try? handle.seek(toOffset: size - 8 - footerLength)) != nil,
-            let footerBytes = try? handle.read(upToCount: Int(footerLength) + 8), footerBytes.count == Int(footerLength) + 8
+            let footerBytes = try? handle.read(upToCount: Int(footerLength) + 8),
+            footerBytes.count == Int(footerLength) + 8
         else { throw ParquetError(.corruptFile, "\(path): footer length \(footerLength) is impossible") }
         // `footer` expects the magic before the metadata; the file's first 4 bytes stand in.
         return try footer(Array("PAR1".utf8) + [UInt8](footerBytes), path: path).fields
     }
 
     /// Parses the footer at the end of `bytes` (a whole file, or PAR1 + footer + length + PAR1).
-    private static func footer(_ bytes: [UInt8], path: String) throws(ParquetError) -> (metadata: ThriftValue, fields: [ParquetField]) {
+    private static func footer(_ bytes: [UInt8], path: String) throws(ParquetError) -> (
+        metadata: ThriftValue, fields: [ParquetField]
+    ) {
         var footerLength = 0
         for index in 0..<4 { footerLength |= Int(bytes[bytes.count - 8 + index]) << (8 * index) }
         let footerStart = bytes.count - 8 - footerLength
-        guard footerStart >= 4 else { throw ParquetError(.corruptFile, "\(path): footer length \(footerLength) is impossible") }
+        guard footerStart >= 4 else {
+            throw ParquetError(.corruptFile, "\(path): footer length \(footerLength) is impossible")
+        }
         var reader = ThriftCompactReader(bytes, position: footerStart)
         let metadata = try reader.readStruct()
 
@@ -144,7 +154,8 @@ public enum ParquetReader {
             let uncompressedSize = Int(header[2]?.integer ?? 0)
             let bodyStart = reader.position
             guard compressedSize >= 0, bodyStart + compressedSize <= bytes.count else {
-                throw ParquetError(.corruptFile, "\(path): page of column '\(field.name)' runs past the end of the file")
+                throw ParquetError(
+                    .corruptFile, "\(path): page of column '\(field.name)' runs past the end of the file")
             }
             let body = try decompress(
                 bytes[bodyStart..<(bodyStart + compressedSize)], codec: codec, size: uncompressedSize, path: path)
@@ -157,16 +168,22 @@ public enum ParquetReader {
                 try values.appendPlain(body, cursor: &cursor, count: count, presence: nil)
                 dictionary = values
             case 0:  // data page v1
-                guard let pageHeader = header[5] else { throw ParquetError(.corruptFile, "\(path): data page without header") }
+                guard let pageHeader = header[5] else {
+                    throw ParquetError(.corruptFile, "\(path): data page without header")
+                }
                 let count = Int(pageHeader[1]?.integer ?? 0)
                 let encoding = pageHeader[2]?.integer ?? 0
                 var cursor = 0
                 var presence: [Bool]?
                 if field.isOptional {
-                    guard body.count >= 4 else { throw ParquetError(.corruptFile, "\(path): truncated definition levels") }
+                    guard body.count >= 4 else {
+                        throw ParquetError(.corruptFile, "\(path): truncated definition levels")
+                    }
                     var length = 0
                     for index in 0..<4 { length |= Int(body[index]) << (8 * index) }
-                    guard 4 + length <= body.count else { throw ParquetError(.corruptFile, "\(path): definition levels run past the page") }
+                    guard 4 + length <= body.count else {
+                        throw ParquetError(.corruptFile, "\(path): definition levels run past the page")
+                    }
                     let levels = try HybridDecoder.decode(body[4..<(4 + length)], bitWidth: 1, count: count)
                     presence = levels.map { $0 == 1 }
                     cursor = 4 + length
@@ -175,29 +192,40 @@ public enum ParquetReader {
                 if encoding == 0 {
                     try column.appendPlain(body, cursor: &cursor, count: present, presence: presence)
                 } else if encoding == 8 || encoding == 2 {
-                    guard let dictionary else { throw ParquetError(.corruptFile, "\(path): dictionary-encoded page without a dictionary") }
-                    guard cursor < body.count || present == 0 else { throw ParquetError(.corruptFile, "\(path): empty dictionary page data") }
+                    guard let dictionary else {
+                        throw ParquetError(.corruptFile, "\(path): dictionary-encoded page without a dictionary")
+                    }
+                    guard cursor < body.count || present == 0 else {
+                        throw ParquetError(.corruptFile, "\(path): empty dictionary page data")
+                    }
                     let bitWidth = present == 0 ? 0 : Int(body[cursor])
-                    let indices = present == 0 ? [] : try HybridDecoder.decode(body[(cursor + 1)...], bitWidth: bitWidth, count: present)
+                    let indices =
+                        present == 0
+                        ? [] : try HybridDecoder.decode(body[(cursor + 1)...], bitWidth: bitWidth, count: present)
                     column.appendDictionary(dictionary, indices: indices, presence: presence)
                 } else {
                     throw ParquetError(.unsupported, "\(path): column '\(field.name)' uses encoding \(encoding)")
                 }
                 read += count
             default:
-                throw ParquetError(.unsupported, "\(path): page type \(String(describing: header[1]?.integer)) (only v1 data pages)")
+                throw ParquetError(
+                    .unsupported, "\(path): page type \(String(describing: header[1]?.integer)) (only v1 data pages)")
             }
         }
     }
 
-    private static func decompress(_ input: ArraySlice<UInt8>, codec: Int64, size: Int, path: String) throws(ParquetError) -> [UInt8] {
+    private static func decompress(_ input: ArraySlice<UInt8>, codec: Int64, size: Int, path: String)
+        throws(ParquetError) -> [UInt8]
+    {
         switch codec {
         case 0:
             return Array(input)
         case 6:
             var output = [UInt8](repeating: 0, count: size)
             let result = output.withUnsafeMutableBytes { out in
-                input.withUnsafeBytes { source in ZSTD_decompress(out.baseAddress, size, source.baseAddress, source.count) }
+                input.withUnsafeBytes { source in
+                    ZSTD_decompress(out.baseAddress, size, source.baseAddress, source.count)
+                }
             }
             guard ZSTD_isError(result) == 0, result == size else {
                 throw ParquetError(.corruptFile, "\(path): zstd page does not decompress to its stated size")
@@ -230,7 +258,8 @@ enum HybridDecoder {
         values.reserveCapacity(count)
         var position = data.startIndex
         func varint() throws(ParquetError) -> UInt64 {
-            var result: UInt64 = 0, shift: UInt64 = 0
+            var result: UInt64 = 0
+            var shift: UInt64 = 0
             while true {
                 guard position < data.endIndex else { throw ParquetError(.corruptFile, "truncated RLE run header") }
                 let byte = data[position]
@@ -245,7 +274,9 @@ enum HybridDecoder {
             let header = try varint()
             if header & 1 == 0 {
                 let run = Int(header >> 1)
-                guard position + byteWidth <= data.endIndex else { throw ParquetError(.corruptFile, "truncated RLE run") }
+                guard position + byteWidth <= data.endIndex else {
+                    throw ParquetError(.corruptFile, "truncated RLE run")
+                }
                 var value: UInt32 = 0
                 for index in 0..<byteWidth { value |= UInt32(data[position + index]) << (8 * UInt32(index)) }
                 position += byteWidth
@@ -253,8 +284,12 @@ enum HybridDecoder {
             } else {
                 let groups = Int(header >> 1)
                 let byteCount = groups * bitWidth
-                guard position + byteCount <= data.endIndex else { throw ParquetError(.corruptFile, "truncated bit-packed run") }
-                var buffer: UInt64 = 0, bits = 0, cursor = position
+                guard position + byteCount <= data.endIndex else {
+                    throw ParquetError(.corruptFile, "truncated bit-packed run")
+                }
+                var buffer: UInt64 = 0
+                var bits = 0
+                var cursor = position
                 let mask: UInt64 = bitWidth == 0 ? 0 : (1 << UInt64(bitWidth)) - 1
                 for _ in 0..<(groups * 8) {
                     while bits < bitWidth {
@@ -290,7 +325,9 @@ struct ColumnAccumulator {
     /// Appends `count` PLAIN values, spread over `presence` (nil: all present).
     mutating func appendPlain(_ body: [UInt8], cursor: inout Int, count: Int, presence: [Bool]?) throws(ParquetError) {
         func need(_ size: Int) throws(ParquetError) {
-            guard cursor + size <= body.count else { throw ParquetError(.corruptFile, "PLAIN values run past the page") }
+            guard cursor + size <= body.count else {
+                throw ParquetError(.corruptFile, "PLAIN values run past the page")
+            }
         }
         func fixed<T: FixedWidthInteger>(_: T.Type) throws(ParquetError) -> T {
             try need(MemoryLayout<T>.size)

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Writes one Parquet file, row by row.
@@ -30,7 +30,9 @@ public final class ParquetWriter {
     private var rowsInGroup = 0
 
     /// Creates (or truncates) the file at `path` and writes the leading magic bytes.
-    public init(path: String, schema: [ParquetField], options: ParquetWriterOptions = ParquetWriterOptions()) throws(ParquetError) {
+    public init(path: String, schema: [ParquetField], options: ParquetWriterOptions = ParquetWriterOptions())
+        throws(ParquetError)
+    {
         guard !schema.isEmpty else { throw ParquetError(.invalidSchema, "a Parquet schema needs at least one column") }
         var names = Set<String>()
         for field in schema {
@@ -88,7 +90,8 @@ public final class ParquetWriter {
         guard nextColumn == columns.count else {
             throw ParquetError(
                 .invalidValue,
-                "row \(rowCount) of \(path) ended after \(nextColumn) of \(columns.count) columns; missing '\(schema[nextColumn].name)'")
+                "row \(rowCount) of \(path) ended after \(nextColumn) of \(columns.count) columns; missing '\(schema[nextColumn].name)'"
+            )
         }
         nextColumn = 0
         rowCount += 1
@@ -104,11 +107,14 @@ public final class ParquetWriter {
 
     /// The position of the next column of the row, which a value of `type` (or `other`) goes in,
     /// with a null appended already if `isNull`. A nil `type` accepts only nulls, of any column.
-    private func next(_ isNull: Bool, accepting type: ParquetType?, or other: ParquetType? = nil) throws(ParquetError) -> Int {
+    private func next(_ isNull: Bool, accepting type: ParquetType?, or other: ParquetType? = nil) throws(ParquetError)
+        -> Int
+    {
         guard file != nil else { throw ParquetError(.closed, "\(path) is already closed") }
         let column = nextColumn
         guard column < columns.count else {
-            throw ParquetError(.invalidValue, "row \(rowCount) of \(path) has more values than its \(columns.count) columns")
+            throw ParquetError(
+                .invalidValue, "row \(rowCount) of \(path) has more values than its \(columns.count) columns")
         }
         if isNull {
             try columns[column].appendNull()
@@ -175,7 +181,8 @@ public final class ParquetWriter {
             throw error
         }
         self.file = nil
-        return ParquetFileSummary(path: path, rowCount: rowCount, rowGroupCount: rowGroups.count, byteCount: file.offset)
+        return ParquetFileSummary(
+            path: path, rowCount: rowCount, rowGroupCount: rowGroups.count, byteCount: file.offset)
     }
 
     /// Closes and deletes a file that will not be finished (a failed or abandoned write).

@@ -81,7 +81,9 @@ struct ThriftCompactReader {
             values.reserveCapacity(min(count, 1 << 16))
             for _ in 0..<count {
                 // Booleans inside lists are one byte each.
-                values.append(elementType == 1 || elementType == 2 ? .integer(Int64(try byte() == 1 ? 1 : 0)) : try value(ofType: elementType))
+                values.append(
+                    elementType == 1 || elementType == 2
+                        ? .integer(Int64(try byte() == 1 ? 1 : 0)) : try value(ofType: elementType))
             }
             return .list(values)
         case 12:

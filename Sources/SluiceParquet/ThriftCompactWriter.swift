@@ -85,7 +85,9 @@ struct ThriftCompactWriter {
     }
 
     /// A list of structs; `element` writes the fields of one element.
-    mutating func field<Element>(_ id: Int16, structList elements: [Element], element: (inout ThriftCompactWriter, Element) -> Void) {
+    mutating func field<Element>(
+        _ id: Int16, structList elements: [Element], element: (inout ThriftCompactWriter, Element) -> Void
+    ) {
         fieldHeader(id, .list)
         listHeader(count: elements.count, elementType: .structure)
         for value in elements {

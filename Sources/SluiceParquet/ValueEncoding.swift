@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // MARK: - RLE / bit-packed hybrid
@@ -39,7 +39,8 @@ enum HybridEncoder {
         return end - start
     }
 
-    private static func bitPack(_ values: [UInt32], from start: Int, count: Int, bitWidth: Int, into out: inout [UInt8]) {
+    private static func bitPack(_ values: [UInt32], from start: Int, count: Int, bitWidth: Int, into out: inout [UInt8])
+    {
         var buffer: UInt64 = 0
         var bufferedBits = 0
         for position in start..<(start + count) {
@@ -72,7 +73,8 @@ func writeVarint(_ value: UInt64, into out: inout [UInt8]) {
     out.append(UInt8(remaining))
 }
 
-func writeLittleEndian<T: FixedWidthInteger>(_ value: T, byteCount: Int = MemoryLayout<T>.size, into out: inout [UInt8]) {
+func writeLittleEndian<T: FixedWidthInteger>(_ value: T, byteCount: Int = MemoryLayout<T>.size, into out: inout [UInt8])
+{
     var remaining = value
     for _ in 0..<byteCount {
         out.append(UInt8(truncatingIfNeeded: remaining))
@@ -138,7 +140,9 @@ struct ColumnDictionary {
             guard dictionary.buildStrings(column, maxEntries: maxEntries, maxBytes: maxBytes) else { return nil }
         case .double:
             let built = column.doubles.withUnsafeBufferPointer { values in
-                dictionary.buildNumbers(count: values.count, size: 8, maxEntries: maxEntries, maxBytes: maxBytes) { values[$0].bitPattern }
+                dictionary.buildNumbers(count: values.count, size: 8, maxEntries: maxEntries, maxBytes: maxBytes) {
+                    values[$0].bitPattern
+                }
             }
             guard built else { return nil }
         case .int32, .int64, .timestampMillis:
@@ -163,7 +167,9 @@ struct ColumnDictionary {
     }
 
     /// Numbers by their 64-bit pattern, in an open-addressing table of entry numbers.
-    private mutating func buildNumbers(count: Int, size: Int, maxEntries: Int, maxBytes: Int, key: (Int) -> UInt64) -> Bool {
+    private mutating func buildNumbers(count: Int, size: Int, maxEntries: Int, maxBytes: Int, key: (Int) -> UInt64)
+        -> Bool
+    {
         var table = EntryTable(valueCount: count)
         let probe = Self.probeIndex(valueCount: count)
         for valueIndex in 0..<count {
@@ -177,7 +183,9 @@ struct ColumnDictionary {
 
     /// Records value `valueIndex`: the entry among those at `hash` whose first value `isEntry`
     /// finds equal (it gets that value's index), or a new one of `size` PLAIN bytes.
-    private mutating func add(_ valueIndex: Int, size: Int, in table: inout EntryTable, hash: UInt64, isEntry: (Int) -> Bool) {
+    private mutating func add(
+        _ valueIndex: Int, size: Int, in table: inout EntryTable, hash: UInt64, isEntry: (Int) -> Bool
+    ) {
         var slot = table.firstSlot(hash)
         while true {
             let entry = table.entry(at: slot)
@@ -208,7 +216,8 @@ struct ColumnDictionary {
                 add(valueIndex, size: 4 + range.count, in: &table, hash: EntryTable.hash(value)) { entryValue in
                     let other = column.stringRange(entryValue)
                     return other.count == range.count
-                        && (range.isEmpty || memcmp(bytes.baseAddress! + other.lowerBound, value.baseAddress!, range.count) == 0)
+                        && (range.isEmpty
+                            || memcmp(bytes.baseAddress! + other.lowerBound, value.baseAddress!, range.count) == 0)
                 }
                 if entries.count > maxEntries || plainBytes > maxBytes { return false }
             }

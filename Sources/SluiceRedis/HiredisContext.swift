@@ -1,9 +1,9 @@
 import CHiredis
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Owns one blocking `redisContext`. Not thread-safe: one owner uses it at a time.
@@ -61,7 +61,8 @@ final class HiredisContext {
         try flush()
         var written = 0
         while written < bytes.count {
-            let result = send(context.pointee.fd, bytes.baseAddress! + written, bytes.count - written, Int32(MSG_NOSIGNAL))
+            let result = send(
+                context.pointee.fd, bytes.baseAddress! + written, bytes.count - written, Int32(MSG_NOSIGNAL))
             if result >= 0 {
                 written += result
                 continue
@@ -72,7 +73,9 @@ final class HiredisContext {
             if code == EAGAIN || code == EWOULDBLOCK {
                 throw RedisError(.timedOut, "Redis at \(address) did not take commands in time")
             }
-            throw RedisError(.connectionLost, "connection to Redis at \(address) broke while writing commands: \(String(cString: strerror(code)))")
+            throw RedisError(
+                .connectionLost,
+                "connection to Redis at \(address) broke while writing commands: \(String(cString: strerror(code)))")
         }
     }
 

@@ -19,7 +19,9 @@ struct RESPReplyDecoder: ByteToMessageDecoder {
         return .continue
     }
 
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
+        -> DecodingState
+    {
         try decode(context: context, buffer: &buffer)
     }
 
@@ -39,8 +41,12 @@ struct RESPReplyDecoder: ByteToMessageDecoder {
             let length = try integer(line)
             if length == -1 { return .null }
             guard length >= 0, length <= 512 << 20 else { throw protocolError("bulk string length \(length)") }
-            guard buffer.readableBytes >= Int(length) + 2, let bytes = buffer.readBytes(length: Int(length)) else { return nil }
-            guard buffer.readInteger(as: UInt16.self) == 0x0D0A else { throw protocolError("bulk string not followed by CRLF") }
+            guard buffer.readableBytes >= Int(length) + 2, let bytes = buffer.readBytes(length: Int(length)) else {
+                return nil
+            }
+            guard buffer.readInteger(as: UInt16.self) == 0x0D0A else {
+                throw protocolError("bulk string not followed by CRLF")
+            }
             return .bulkString(bytes)
         case UInt8(ascii: "*"):
             let count = try integer(line)
@@ -82,7 +88,8 @@ struct RESPReplyDecoder: ByteToMessageDecoder {
             guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { throw notAnInteger(line) }
             let digit = Int64(byte - UInt8(ascii: "0"))
             let (shifted, overflowed) = value.multipliedReportingOverflow(by: 10)
-            let (next, overflowedAgain) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+            let (next, overflowedAgain) =
+                negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
             guard !overflowed, !overflowedAgain else { throw notAnInteger(line) }
             value = next
             digits += 1

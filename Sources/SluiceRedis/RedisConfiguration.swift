@@ -29,10 +29,12 @@ public struct RedisConfiguration: Sendable, Equatable {
         let scheme = "redis://"
         guard url.hasPrefix(scheme) else {
             if url.hasPrefix("rediss://") {
-                throw RedisError(.invalidURL, "'\(Self.redacted(url))': TLS (rediss://) is not supported by hiredis 0.14")
+                throw RedisError(
+                    .invalidURL, "'\(Self.redacted(url))': TLS (rediss://) is not supported by hiredis 0.14")
             }
             throw RedisError(
-                .invalidURL, "'\(Self.redacted(url))' is not a Redis URL; expected redis://[user:password@]host:port/db")
+                .invalidURL, "'\(Self.redacted(url))' is not a Redis URL; expected redis://[user:password@]host:port/db"
+            )
         }
         var rest = Substring(url.dropFirst(scheme.count))
         if let at = rest.lastIndex(of: "@") {
@@ -127,7 +129,8 @@ public struct RedisReconnectPolicy: Sendable, Equatable {
     public var initialBackoff: Duration = .milliseconds(50)
     public var maxBackoff: Duration = .seconds(2)
 
-    public init(maxAttempts: Int = 5, initialBackoff: Duration = .milliseconds(50), maxBackoff: Duration = .seconds(2)) {
+    public init(maxAttempts: Int = 5, initialBackoff: Duration = .milliseconds(50), maxBackoff: Duration = .seconds(2))
+    {
         self.maxAttempts = maxAttempts
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff

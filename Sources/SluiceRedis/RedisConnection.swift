@@ -2,9 +2,9 @@ import CHiredis
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A blocking connection to Redis over hiredis.
@@ -111,8 +111,16 @@ public final class RedisConnection {
         }
     }
 
-    private static let multi = { var pipeline = RedisPipeline(); pipeline.append("MULTI"); return pipeline }()
-    private static let exec = { var pipeline = RedisPipeline(); pipeline.append("EXEC"); return pipeline }()
+    private static let multi = {
+        var pipeline = RedisPipeline()
+        pipeline.append("MULTI")
+        return pipeline
+    }()
+    private static let exec = {
+        var pipeline = RedisPipeline()
+        pipeline.append("EXEC")
+        return pipeline
+    }()
 
     // MARK: - Scripts
 
@@ -124,7 +132,7 @@ public final class RedisConnection {
         let command: [RedisArgument] = ["EVALSHA", .string(script.sha1), .int(Int64(keys.count))] + keys + arguments
         do {
             return try send(command)
-        } catch where error.serverMessage?.hasPrefix("NOSCRIPT") == true {
+        } catch  where error.serverMessage?.hasPrefix("NOSCRIPT") == true {
             try load(script)
             return try send(command)
         }
@@ -147,7 +155,7 @@ public final class RedisConnection {
         while true {
             do {
                 return try body(self)
-            } catch where error.isRetriable && attempt < configuration.reconnect.maxAttempts {
+            } catch  where error.isRetriable && attempt < configuration.reconnect.maxAttempts {
                 attempt += 1
                 logger.warning(
                     "retrying Redis operation", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
@@ -193,7 +201,7 @@ public final class RedisConnection {
                 context = try establish()
                 if attempt > 1 { logger.info("Redis connection re-established", metadata: ["attempt": "\(attempt)"]) }
                 return
-            } catch where error.code == .authenticationFailed {
+            } catch  where error.code == .authenticationFailed {
                 throw error  // retrying will not fix credentials
             } catch {
                 lastError = error

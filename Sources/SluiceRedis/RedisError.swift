@@ -33,7 +33,9 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
     public var file: String
     public var line: Int
 
-    public init(_ code: Code, _ message: String, serverMessage: String? = nil, file: String = #fileID, line: Int = #line) {
+    public init(
+        _ code: Code, _ message: String, serverMessage: String? = nil, file: String = #fileID, line: Int = #line
+    ) {
         self.code = code
         self.message = message
         self.serverMessage = serverMessage

@@ -25,13 +25,17 @@ public final class RedisEventLoopPool: Sendable {
     ) {
         self.configuration = configuration
         self.group = group
-        self.connections = group.makeIterator().map { LoopConnection(eventLoop: $0, configuration: configuration, logger: logger) }
+        self.connections = group.makeIterator().map {
+            LoopConnection(eventLoop: $0, configuration: configuration, logger: logger)
+        }
     }
 
     /// Sends the pipeline on the connection of `eventLoop` (any of the group's when nil or not one
     /// of them) and returns its replies in order, error replies in place. The future completes on
     /// `eventLoop` when given.
-    public func execute(_ pipeline: RedisPipeline, on eventLoop: (any EventLoop)? = nil) -> EventLoopFuture<[RedisValue]> {
+    public func execute(_ pipeline: RedisPipeline, on eventLoop: (any EventLoop)? = nil) -> EventLoopFuture<
+        [RedisValue]
+    > {
         precondition(pipeline.isComplete, "the pipeline's last command is missing arguments")
         let loop = eventLoop ?? group.any()
         if let own = connection(on: loop) { return own.send(pipeline) }
@@ -124,7 +128,8 @@ private final class LoopConnection: @unchecked Sendable {
             guard let self, case .connected(let current) = self.state, current === handler else { return }
             self.state = .idle
             self.logger.warning(
-                "Redis connection lost; the next request reconnects", metadata: ["redis": "\(self.configuration.displayURL)"])
+                "Redis connection lost; the next request reconnects",
+                metadata: ["redis": "\(self.configuration.displayURL)"])
         }
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(Self.timeAmount(configuration.connectTimeout))
@@ -153,7 +158,8 @@ private final class LoopConnection: @unchecked Sendable {
                     self.lastFailureWarning = nil
                     self.failuresSinceWarning = 0
                     if self.hasConnected {
-                        self.logger.info("Redis connection re-established", metadata: ["redis": "\(self.configuration.displayURL)"])
+                        self.logger.info(
+                            "Redis connection re-established", metadata: ["redis": "\(self.configuration.displayURL)"])
                     }
                     self.hasConnected = true
                     for (pipeline, promise) in waiting { handler.send(pipeline, promise: promise) }
@@ -165,7 +171,8 @@ private final class LoopConnection: @unchecked Sendable {
                     let now = NIODeadline.now()
                     if self.lastFailureWarning.map({ now - $0 >= Self.failureLogInterval }) ?? true {
                         self.logger.warning(
-                            "Redis connection failed", metadata: ["error": "\(error.message)", "attempts": "\(self.failuresSinceWarning)"])
+                            "Redis connection failed",
+                            metadata: ["error": "\(error.message)", "attempts": "\(self.failuresSinceWarning)"])
                         self.lastFailureWarning = now
                         self.failuresSinceWarning = 0
                     }
@@ -192,7 +199,9 @@ private final class LoopConnection: @unchecked Sendable {
         let displayURL = configuration.displayURL
         return promise.futureResult.flatMapThrowing { replies in
             if let message = replies.lazy.compactMap(\.errorMessage).first {
-                let hint = message.hasPrefix("NOAUTH") ? "; give the password in the URL: redis://[user]:password@host:port/db" : ""
+                let hint =
+                    message.hasPrefix("NOAUTH")
+                    ? "; give the password in the URL: redis://[user]:password@host:port/db" : ""
                 throw RedisError(
                     .authenticationFailed, "Redis at \(displayURL) refused the connection's setup: \(message)\(hint)",
                     serverMessage: message)
@@ -203,7 +212,9 @@ private final class LoopConnection: @unchecked Sendable {
     private func connectionError(_ failure: any Error) -> RedisError {
         if let error = failure as? RedisError, error.code == .authenticationFailed { return error }
         var failure = failure
-        if let attempts = failure as? NIOConnectionError, let first = attempts.connectionErrors.first { failure = first.error }
+        if let attempts = failure as? NIOConnectionError, let first = attempts.connectionErrors.first {
+            failure = first.error
+        }
         return RedisError(
             .connectionFailed,
             "no Redis answered at \(configuration.displayURL) (\(failure)); is it running? "
@@ -290,7 +301,9 @@ private final class RedisReplyHandler: ChannelInboundHandler, @unchecked Sendabl
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        failAll(error as? RedisError ?? RedisError(.connectionLost, "the Redis connection failed: \(error)"), context: context)
+        failAll(
+            error as? RedisError ?? RedisError(.connectionLost, "the Redis connection failed: \(error)"),
+            context: context)
     }
 
     /// Fails everything still waiting and closes the channel: after a lost, late or unreadable

@@ -17,13 +17,16 @@ public struct ConnectionSettings: Sendable, Equatable {
     /// settings): the escape hatch for anything Sluice does not expose.
     public var kafkaProperties: [String: String] = [:]
 
-    public init(brokers: String = defaultBrokers, redisURL: String = defaultRedisURL, kafkaProperties: [String: String] = [:]) {
+    public init(
+        brokers: String = defaultBrokers, redisURL: String = defaultRedisURL, kafkaProperties: [String: String] = [:]
+    ) {
         self.brokers = brokers
         self.redisURL = redisURL
         self.kafkaProperties = kafkaProperties
     }
 
-    public static func resolve(brokers: String?, redisURL: String?, environment: [String: String]) -> ConnectionSettings {
+    public static func resolve(brokers: String?, redisURL: String?, environment: [String: String]) -> ConnectionSettings
+    {
         ConnectionSettings(
             brokers: nonEmpty(brokers) ?? nonEmpty(environment[brokersVariable]) ?? defaultBrokers,
             redisURL: nonEmpty(redisURL) ?? nonEmpty(environment[redisURLVariable]) ?? defaultRedisURL)

@@ -21,7 +21,8 @@ public enum EngineTestSupport {
         var text = try String(contentsOfFile: TestRepository.path("topologies/fraud.yaml"), encoding: .utf8)
         text = text.replacingOccurrences(of: "name: fraud", with: "name: \(name)")
         text = text.replacingOccurrences(of: "topic: transactions\n", with: "topic: \(topic)\n")
-        text = text.replacingOccurrences(of: "dead_letter_topic: transactions.dlq", with: "dead_letter_topic: \(topic).dlq")
+        text = text.replacingOccurrences(
+            of: "dead_letter_topic: transactions.dlq", with: "dead_letter_topic: \(topic).dlq")
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(name).yaml").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return (path, CompiledTopology(try TopologyLoader.load(file: path)))
@@ -29,7 +30,8 @@ public enum EngineTestSupport {
 
     /// Produces demo traffic to `topic` (created with `partitions`), event times over the last `span` ms.
     public static func produceDemo(
-        topic: String, events: Int, seed: UInt64 = 7, malformed: Double = 0.01, partitions: Int = 4, span: Int64 = 7_200_000
+        topic: String, events: Int, seed: UInt64 = 7, malformed: Double = 0.01, partitions: Int = 4,
+        span: Int64 = 7_200_000
     ) async throws -> DemoProducer.Summary {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var options = DemoGenerator.Options(events: events, startTime: now - span, span: span)
@@ -69,7 +71,8 @@ public enum EngineTestSupport {
         var cursor = "0"
         var keys: [String] = []
         repeat {
-            let reply = try redis.send("SCAN", .string(cursor), "MATCH", .string(prefix + "*"), "COUNT", 1000).array ?? []
+            let reply =
+                try redis.send("SCAN", .string(cursor), "MATCH", .string(prefix + "*"), "COUNT", 1000).array ?? []
             cursor = reply.first?.string ?? "0"
             keys += reply.last?.array?.compactMap(\.string) ?? []
         } while cursor != "0"
@@ -79,7 +82,9 @@ public enum EngineTestSupport {
         for (key, reply) in zip(keys, try redis.execute(pipeline)) {
             let items = reply.array ?? []
             var fields: [String: [UInt8]] = [:]
-            for index in stride(from: 0, to: items.count, by: 2) { fields[items[index].string ?? ""] = items[index + 1].bytes ?? [] }
+            for index in stride(from: 0, to: items.count, by: 2) {
+                fields[items[index].string ?? ""] = items[index + 1].bytes ?? []
+            }
             state[String(key.dropFirst(prefix.count))] = fields
         }
         return state
@@ -88,7 +93,9 @@ public enum EngineTestSupport {
     /// Deletes the topology's keys.
     public static func clearState(topologyName: String) throws {
         let redis = try RedisConnection(configuration: TestServices.redisConfiguration())
-        for key in try dumpState(topologyName: topologyName).keys { try redis.send("DEL", .string("sluice:\(topologyName):\(key)")) }
+        for key in try dumpState(topologyName: topologyName).keys {
+            try redis.send("DEL", .string("sluice:\(topologyName):\(key)"))
+        }
     }
 }
 

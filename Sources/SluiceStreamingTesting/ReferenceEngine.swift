@@ -22,7 +22,9 @@ public struct ReferenceEngine {
     /// for a single partition, and for views keyed like the topic).
     public private(set) var pointInTime: [String: [[Double?]]] = [:]
 
-    public init(layouts: [ViewLayout], decoder: EventDecoder, messages: [KafkaConsumerMessage], pointInTime: Bool = false) {
+    public init(
+        layouts: [ViewLayout], decoder: EventDecoder, messages: [KafkaConsumerMessage], pointInTime: Bool = false
+    ) {
         self.compiled = CompiledTopologyView(layouts: layouts)
         applied = Array(repeating: [:], count: layouts.count)
         var newest: [Int32: Int64] = [:]
@@ -32,7 +34,9 @@ public struct ReferenceEngine {
                 rejected.append((message, rejection.reason))
             case .success(let event):
                 let partitionNewest = newest[message.partition] ?? .min
-                let late = layouts.map { partitionNewest != .min && event.eventTime < partitionNewest - $0.view.allowedLateness }
+                let late = layouts.map {
+                    partitionNewest != .min && event.eventTime < partitionNewest - $0.view.allowedLateness
+                }
                 if late.allSatisfy({ $0 }) {
                     rejected.append((message, .late))
                     continue
@@ -48,7 +52,8 @@ public struct ReferenceEngine {
                 newestEventTime = max(newestEventTime, event.eventTime)
                 for (index, layout) in layouts.enumerated() where !late[index] {
                     let entity = event.values[layout.keyFieldIndex].stringValue!
-                    applied[index][entity, default: []].append(Applied(event: event, partition: message.partition, offset: message.offset))
+                    applied[index][entity, default: []].append(
+                        Applied(event: event, partition: message.partition, offset: message.offset))
                 }
             }
         }
@@ -63,13 +68,16 @@ public struct ReferenceEngine {
             let input = event.values[plan.inputField]
             switch plan.spec.kind {
             case .ratio:
-                guard let value = input.doubleValue, let denominator = stored[plan.storedFeature], denominator != 0 else { return nil }
+                guard let value = input.doubleValue, let denominator = stored[plan.storedFeature], denominator != 0
+                else { return nil }
                 return value / denominator
             case .notSeen:
                 let feature = plan.storedPlan.feature
-                let first = floorDivide(event.eventTime - feature.window, feature.tile), last = floorDivide(event.eventTime, feature.tile)
+                let first = floorDivide(event.eventTime - feature.window, feature.tile)
+                let last = floorDivide(event.eventTime, feature.tile)
                 let seen = (applied[viewIndex][entity] ?? []).contains {
-                    (first...last).contains(floorDivide($0.event.eventTime, feature.tile)) && $0.event.values[plan.inputField] == input
+                    (first...last).contains(floorDivide($0.event.eventTime, feature.tile))
+                        && $0.event.values[plan.inputField] == input
                 }
                 return seen ? 0 : 1
             }
@@ -82,11 +90,16 @@ public struct ReferenceEngine {
         let events = applied[viewIndex][entity] ?? []
         return layout.plans.map { plan in
             let feature = plan.feature
-            let first = floorDivide(time - feature.window, feature.tile), last = floorDivide(time, feature.tile)
+            let first = floorDivide(time - feature.window, feature.tile)
+            let last = floorDivide(time, feature.tile)
             let inWindow = events.filter { (first...last).contains(floorDivide($0.event.eventTime, feature.tile)) }
-            let fieldIndex = feature.field.flatMap { name in layout.groups[plan.group].fieldIndex(named: name, plan: plan) }
+            let fieldIndex = feature.field.flatMap { name in
+                layout.groups[plan.group].fieldIndex(named: name, plan: plan)
+            }
             let numbers = inWindow.compactMap { item in fieldIndex.flatMap { item.event.values[$0].doubleValue } }
-            let newest = inWindow.max { ($0.event.eventTime, $0.partition, $0.offset) < ($1.event.eventTime, $1.partition, $1.offset) }
+            let newest = inWindow.max {
+                ($0.event.eventTime, $0.partition, $0.offset) < ($1.event.eventTime, $1.partition, $1.offset)
+            }
             switch feature.aggregation {
             case .count: return Double(inWindow.count)
             case .sum: return numbers.reduce(0, +)
@@ -98,7 +111,9 @@ public struct ReferenceEngine {
                 let mean = numbers.reduce(0, +) / Double(numbers.count)
                 return (numbers.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(numbers.count)).squareRoot()
             case .distinctCount:
-                return Double(Set(inWindow.compactMap { item in fieldIndex.map { item.event.values[$0] } }.filter { !$0.isNull }).count)
+                return Double(
+                    Set(inWindow.compactMap { item in fieldIndex.map { item.event.values[$0] } }.filter { !$0.isNull })
+                        .count)
             case .last: return newest.flatMap { item in fieldIndex.flatMap { item.event.values[$0].doubleValue } }
             case .timeSinceLast: return newest.map { Double(max(0, time - $0.event.eventTime)) / 1000 }
             }

@@ -13,7 +13,9 @@ public struct FeatureLogDump: Decodable {
     }
 
     public func column(_ name: String) throws -> Int {
-        guard let index = columns.firstIndex(of: name) else { throw TestFailure("the feature log has no column \(name); it has \(columns)") }
+        guard let index = columns.firstIndex(of: name) else {
+            throw TestFailure("the feature log has no column \(name); it has \(columns)")
+        }
         return index
     }
 

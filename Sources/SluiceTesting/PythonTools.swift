@@ -16,7 +16,9 @@ public enum PythonTools {
     public static func run(_ script: String, _ arguments: [String]) throws -> String {
         let scriptPath = TestRepository.path("scripts/py/\(script)")
         let (status, output) = try TestProcess.run(try python(), [scriptPath] + arguments)
-        guard status == 0 else { throw TestFailure("\(script) \(arguments.joined(separator: " ")) exited \(status):\n\(output)") }
+        guard status == 0 else {
+            throw TestFailure("\(script) \(arguments.joined(separator: " ")) exited \(status):\n\(output)")
+        }
         return output
     }
 

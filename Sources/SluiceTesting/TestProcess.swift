@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A child process a test starts and always stops (for example a second Redis with a password).
@@ -12,7 +12,9 @@ public final class TestProcess: Sendable {
     private let pid: pid_t
     private let reaped = Mutex<Bool>(false)
 
-    public convenience init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], logFile: String? = nil) throws {
+    public convenience init(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:], logFile: String? = nil
+    ) throws {
         if let logFile {
             let fd = open(logFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
             defer { close(fd) }
@@ -22,7 +24,9 @@ public final class TestProcess: Sendable {
         }
     }
 
-    private init(_ executable: String, _ arguments: [String], environment: [String: String], outputTo pipeWriteEnd: Int32?)
+    private init(
+        _ executable: String, _ arguments: [String], environment: [String: String], outputTo pipeWriteEnd: Int32?
+    )
         throws
     {
         var fileActions = posix_spawn_file_actions_t()
@@ -38,9 +42,9 @@ public final class TestProcess: Sendable {
         var variables = ProcessInfo.processInfo.environment
         for (key, value) in environment { variables[key] = value }
         let envp: [UnsafeMutablePointer<CChar>?] = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { envp.forEach { free($0) } }
+        defer { for pointer in envp { free(pointer) } }
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for pointer in argv { free(pointer) } }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -112,7 +116,8 @@ public final class TestProcess: Sendable {
     /// The `sluice` executable, which the test targets that run it declare as a dependency: the
     /// build puts it in the products folder, next to the test bundle.
     public static func sluiceExecutable() throws -> String {
-        let bundle = URL(fileURLWithPath: CommandLine.arguments.first { $0.contains(".xctest") } ?? CommandLine.arguments[0])
+        let bundle = URL(
+            fileURLWithPath: CommandLine.arguments.first { $0.contains(".xctest") } ?? CommandLine.arguments[0])
         let candidate = bundle.deletingLastPathComponent().appendingPathComponent("sluice").path
         guard FileManager.default.isExecutableFile(atPath: candidate) else {
             throw TestFailure("no sluice executable at \(candidate); the test target must depend on SluiceCLI")
@@ -140,7 +145,9 @@ public final class TestProcess: Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0 else { throw TestFailure("bind() failed: errno \(errno)") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)

@@ -11,7 +11,10 @@ public enum TopologyLoader {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw TopologyError(issues: [TopologyIssue(file: path, line: 1, column: 1, message: "cannot read the file: \(error.localizedDescription)")])
+            throw TopologyError(issues: [
+                TopologyIssue(
+                    file: path, line: 1, column: 1, message: "cannot read the file: \(error.localizedDescription)")
+            ])
         }
         return try parse(text, file: path)
     }
@@ -21,7 +24,9 @@ public enum TopologyLoader {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                throw TopologyError(issues: [TopologyIssue(file: file, line: 1, column: 1, message: "the file is empty")])
+                throw TopologyError(issues: [
+                    TopologyIssue(file: file, line: 1, column: 1, message: "the file is empty")
+                ])
             }
             root = node
         } catch let error as TopologyError {
@@ -29,7 +34,9 @@ public enum TopologyLoader {
         } catch let error as YamlError {
             throw TopologyError(issues: [reader.issue(for: error)])
         } catch {
-            throw TopologyError(issues: [TopologyIssue(file: file, line: 1, column: 1, message: "invalid YAML: \(error)")])
+            throw TopologyError(issues: [
+                TopologyIssue(file: file, line: 1, column: 1, message: "invalid YAML: \(error)")
+            ])
         }
         let topology = reader.topology(root)
         if !reader.issues.isEmpty { throw TopologyError(issues: reader.issues) }
@@ -46,21 +53,25 @@ private struct Reader {
     init(file: String) { self.file = file }
 
     mutating func fail(_ node: Node?, _ message: String) {
-        issues.append(TopologyIssue(file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1, message: message))
+        issues.append(
+            TopologyIssue(file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1, message: message))
     }
 
     func issue(for error: YamlError) -> TopologyIssue {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
             let prefix = context.map { "\($0.text) " } ?? ""
-            return TopologyIssue(file: file, line: mark.line, column: mark.column, message: "invalid YAML: \(prefix)\(problem)")
+            return TopologyIssue(
+                file: file, line: mark.line, column: mark.column, message: "invalid YAML: \(prefix)\(problem)")
         default:
             return TopologyIssue(file: file, line: 1, column: 1, message: "invalid YAML: \(error)")
         }
     }
 
     /// The mapping's entries, after checking that every key is one of `allowed`.
-    mutating func entries(_ node: Node, _ what: String, allowed: [String]? = nil) -> [(key: String, keyNode: Node, value: Node)] {
+    mutating func entries(_ node: Node, _ what: String, allowed: [String]? = nil) -> [(
+        key: String, keyNode: Node, value: Node
+    )] {
         guard case .mapping(let mapping) = node else {
             fail(node, "\(what) must be a mapping (key: value lines)")
             return []
@@ -105,7 +116,10 @@ private struct Reader {
     mutating func duration(_ node: Node, _ what: String, positive: Bool = true) -> Int64? {
         guard let text = string(node, what) else { return nil }
         guard let value = DurationText.milliseconds(text), !positive || value > 0 else {
-            fail(node, "\(what) '\(text)' is not a\(positive ? " positive" : "") duration; write a whole number with ms, s, m, h or d (e.g. 500ms, 1s, 2m, 24h)")
+            fail(
+                node,
+                "\(what) '\(text)' is not a\(positive ? " positive" : "") duration; write a whole number with ms, s, m, h or d (e.g. 500ms, 1s, 2m, 24h)"
+            )
             return nil
         }
         return value
@@ -145,7 +159,9 @@ private struct Reader {
         for (key, _, value) in entries(root, "the topology", allowed: ["name", "description", "source", "views"]) {
             switch key {
             case "name": name = self.name(value, "the topology name")
-            case "source": source = self.source(value); sourceNode = value
+            case "source":
+                source = self.source(value)
+                sourceNode = value
             case "views": viewsNode = value
             default: break
             }
@@ -159,31 +175,46 @@ private struct Reader {
             return nil
         }
         guard let source else { return nil }
-        let views = entries(viewsNode, "views").compactMap { view(named: $0.key, nameNode: $0.keyNode, $0.value, source: source) }
+        let views = entries(viewsNode, "views").compactMap {
+            view(named: $0.key, nameNode: $0.keyNode, $0.value, source: source)
+        }
         if views.isEmpty && issues.isEmpty { fail(viewsNode, "'views' needs at least one view") }
         guard let name, issues.isEmpty else { return nil }
         return Topology(name: name, source: source, views: views)
     }
 
     mutating func source(_ node: Node) -> SourceSpec? {
-        var topic: String?, deadLetter: String?, eventTime: String?, eventID: String?
+        var topic: String?
+        var deadLetter: String?
+        var eventTime: String?
+        var eventID: String?
         var maxBytes = 64 * 1024
         var skew: Int64 = 5 * 60_000
         var fields: [FieldSpec] = []
         var fieldsNode: Node?
-        var eventTimeNode: Node?, eventIDNode: Node?
-        let allowed = ["topic", "dead_letter_topic", "event_time", "event_id", "max_message_bytes", "max_future_skew", "fields"]
+        var eventTimeNode: Node?
+        var eventIDNode: Node?
+        let allowed = [
+            "topic", "dead_letter_topic", "event_time", "event_id", "max_message_bytes", "max_future_skew", "fields",
+        ]
         for (key, _, value) in entries(node, "source", allowed: allowed) {
             switch key {
             case "topic": topic = string(value, "source.topic")
             case "dead_letter_topic": deadLetter = string(value, "source.dead_letter_topic")
-            case "event_time": eventTime = string(value, "source.event_time"); eventTimeNode = value
-            case "event_id": eventID = string(value, "source.event_id"); eventIDNode = value
-            case "max_message_bytes": maxBytes = integer(value, "source.max_message_bytes", range: 64...(16 << 20)) ?? maxBytes
+            case "event_time":
+                eventTime = string(value, "source.event_time")
+                eventTimeNode = value
+            case "event_id":
+                eventID = string(value, "source.event_id")
+                eventIDNode = value
+            case "max_message_bytes":
+                maxBytes = integer(value, "source.max_message_bytes", range: 64...(16 << 20)) ?? maxBytes
             case "max_future_skew": skew = duration(value, "source.max_future_skew", positive: false) ?? skew
             case "fields":
                 fieldsNode = value
-                fields = entries(value, "source.fields").compactMap { field(named: $0.key, nameNode: $0.keyNode, $0.value) }
+                fields = entries(value, "source.fields").compactMap {
+                    field(named: $0.key, nameNode: $0.keyNode, $0.value)
+                }
             default: break
             }
         }
@@ -194,7 +225,10 @@ private struct Reader {
         if let eventTime {
             let spec = fields.first { $0.name == eventTime }
             if spec == nil {
-                fail(eventTimeNode, "event_time '\(eventTime)' is not one of the source fields (\(fields.map(\.name).joined(separator: ", ")))")
+                fail(
+                    eventTimeNode,
+                    "event_time '\(eventTime)' is not one of the source fields (\(fields.map(\.name).joined(separator: ", ")))"
+                )
             } else if spec?.type != .timestampMillis || spec?.required != true {
                 fail(eventTimeNode, "event_time '\(eventTime)' must be a required field of type timestamp_ms")
             }
@@ -202,7 +236,10 @@ private struct Reader {
         if let eventID {
             let spec = fields.first { $0.name == eventID }
             if spec == nil {
-                fail(eventIDNode, "event_id '\(eventID)' is not one of the source fields (\(fields.map(\.name).joined(separator: ", ")))")
+                fail(
+                    eventIDNode,
+                    "event_id '\(eventID)' is not one of the source fields (\(fields.map(\.name).joined(separator: ", ")))"
+                )
             } else if spec?.type != .string || spec?.required != true {
                 fail(eventIDNode, "event_id '\(eventID)' must be a required string field")
             }
@@ -217,15 +254,21 @@ private struct Reader {
         let what = "field '\(name)'"
         var type: FieldSpec.FieldType?
         var required = false
-        var minimum: Double?, maximum: Double?
+        var minimum: Double?
+        var maximum: Double?
         var maxLength: Int?
-        for (key, _, value) in entries(node, what, allowed: ["type", "required", "min", "max", "max_length", "description"]) {
+        for (key, _, value) in entries(
+            node, what, allowed: ["type", "required", "min", "max", "max_length", "description"])
+        {
             switch key {
             case "type":
                 let text = value.string ?? ""
                 type = FieldSpec.FieldType(rawValue: text)
                 if type == nil {
-                    fail(value, "\(what) has unknown type '\(text)'; allowed: \(FieldSpec.FieldType.allCases.map(\.rawValue).joined(separator: ", "))")
+                    fail(
+                        value,
+                        "\(what) has unknown type '\(text)'; allowed: \(FieldSpec.FieldType.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
             case "required": required = bool(value, "\(what).required") ?? false
             case "min": minimum = number(value, "\(what).min")
@@ -236,7 +279,9 @@ private struct Reader {
         }
         guard let type else {
             if !issues.contains(where: { $0.message.hasPrefix("\(what) has unknown type") }) {
-                fail(node, "\(what) needs a 'type' (\(FieldSpec.FieldType.allCases.map(\.rawValue).joined(separator: ", ")))")
+                fail(
+                    node,
+                    "\(what) needs a 'type' (\(FieldSpec.FieldType.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             return nil
         }
@@ -245,25 +290,34 @@ private struct Reader {
             fail(node, "\(what): min and max apply to int, double and timestamp_ms fields only")
         }
         if maxLength != nil && type != .string { fail(node, "\(what): max_length applies to string fields only") }
-        return FieldSpec(name: name, type: type, required: required, minimum: minimum, maximum: maximum, maxLength: maxLength)
+        return FieldSpec(
+            name: name, type: type, required: required, minimum: minimum, maximum: maximum, maxLength: maxLength)
     }
 
     mutating func view(named name: String, nameNode: Node, _ node: Node, source: SourceSpec) -> ViewSpec? {
         _ = self.name(nameNode, "view name")
         let what = "view '\(name)'"
-        var key: String?, keyNode: Node?
+        var key: String?
+        var keyNode: Node?
         var description = ""
         var lateness: Int64?
-        var ttl: Int64?, ttlNode: Node?
+        var ttl: Int64?
+        var ttlNode: Node?
         var features: [FeatureSpec] = []
         var featuresNode: Node?
         var onDemandEntries: [(key: String, keyNode: Node, value: Node)] = []
-        for (entry, _, value) in entries(node, what, allowed: ["key", "description", "allowed_lateness", "ttl", "features", "on_demand"]) {
+        for (entry, _, value) in entries(
+            node, what, allowed: ["key", "description", "allowed_lateness", "ttl", "features", "on_demand"])
+        {
             switch entry {
-            case "key": key = string(value, "\(what).key"); keyNode = value
+            case "key":
+                key = string(value, "\(what).key")
+                keyNode = value
             case "description": description = value.string ?? ""
             case "allowed_lateness": lateness = duration(value, "\(what).allowed_lateness", positive: false)
-            case "ttl": ttl = duration(value, "\(what).ttl"); ttlNode = value
+            case "ttl":
+                ttl = duration(value, "\(what).ttl")
+                ttlNode = value
             case "features":
                 featuresNode = value
                 features = entries(value, "\(what).features").compactMap {
@@ -283,28 +337,39 @@ private struct Reader {
                 fail(keyNode, "\(what): key '\(key)' must be a required string field")
             }
         } else {
-            fail(keyNode, "\(what): key '\(key)' is not one of the source fields (\(source.fields.map(\.name).joined(separator: ", ")))")
+            fail(
+                keyNode,
+                "\(what): key '\(key)' is not one of the source fields (\(source.fields.map(\.name).joined(separator: ", ")))"
+            )
         }
-        if featuresNode == nil || (features.isEmpty && issues.isEmpty) { fail(node, "\(what) needs at least one feature under 'features'") }
+        if featuresNode == nil || (features.isEmpty && issues.isEmpty) {
+            fail(node, "\(what) needs at least one feature under 'features'")
+        }
         let tileSizes = Set(features.map(\.tile))
         if tileSizes.count > EntityTiles.maxGroups {
             fail(
                 featuresNode,
-                "\(what): its features use \(tileSizes.count) different tile sizes; at most \(EntityTiles.maxGroups) are allowed (features with the same tile size share their tiles)")
+                "\(what): its features use \(tileSizes.count) different tile sizes; at most \(EntityTiles.maxGroups) are allowed (features with the same tile size share their tiles)"
+            )
         }
         let allowedLateness = lateness ?? 0
         let defaultTTL = ViewSpec.defaultTTL(features: features, allowedLateness: allowedLateness)
         if let ttl, ttl < defaultTTL {
-            fail(ttlNode, "\(what): ttl \(DurationText.format(ttl)) is shorter than the longest window + its tile + the allowed lateness (\(DurationText.format(defaultTTL))), so live windows would expire")
+            fail(
+                ttlNode,
+                "\(what): ttl \(DurationText.format(ttl)) is shorter than the longest window + its tile + the allowed lateness (\(DurationText.format(defaultTTL))), so live windows would expire"
+            )
         }
         let onDemand = onDemandEntries.compactMap {
-            onDemandFeature(named: $0.key, nameNode: $0.keyNode, $0.value, view: name, features: features, source: source)
+            onDemandFeature(
+                named: $0.key, nameNode: $0.keyNode, $0.value, view: name, features: features, source: source)
         }
         for spec in onDemand where features.contains(where: { $0.name == spec.name }) {
             fail(node, "\(what): on-demand feature '\(spec.name)' has the name of a stored feature")
         }
         return ViewSpec(
-            name: name, keyField: key, description: description, features: features, allowedLateness: allowedLateness, ttl: ttl,
+            name: name, keyField: key, description: description, features: features, allowedLateness: allowedLateness,
+            ttl: ttl,
             onDemand: onDemand)
     }
 
@@ -313,33 +378,53 @@ private struct Reader {
     ) -> OnDemandSpec? {
         _ = self.name(nameNode, "on-demand feature name")
         let what = "on-demand feature '\(name)' of view '\(view)'"
-        var kind: OnDemandSpec.Kind?, input: String?, inputNode: Node?, feature: String?, featureNode: Node?
+        var kind: OnDemandSpec.Kind?
+        var input: String?
+        var inputNode: Node?
+        var feature: String?
+        var featureNode: Node?
         var description = ""
         for (key, _, value) in entries(node, what, allowed: ["kind", "input", "feature", "description"]) {
             switch key {
             case "kind":
                 kind = OnDemandSpec.Kind(rawValue: value.string ?? "")
                 if kind == nil {
-                    fail(value, "\(what) has unknown kind '\(value.string ?? "")'; allowed: \(OnDemandSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+                    fail(
+                        value,
+                        "\(what) has unknown kind '\(value.string ?? "")'; allowed: \(OnDemandSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
-            case "input": input = string(value, "\(what).input"); inputNode = value
-            case "feature": feature = string(value, "\(what).feature"); featureNode = value
+            case "input":
+                input = string(value, "\(what).input")
+                inputNode = value
+            case "feature":
+                feature = string(value, "\(what).feature")
+                featureNode = value
             case "description": description = value.string ?? ""
             default: break
             }
         }
         guard let kind, let input, let feature else {
             if !issues.contains(where: { $0.message.hasPrefix("\(what) has unknown kind") }) {
-                fail(node, "\(what) needs 'kind' (\(OnDemandSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))), 'input' and 'feature'")
+                fail(
+                    node,
+                    "\(what) needs 'kind' (\(OnDemandSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))), 'input' and 'feature'"
+                )
             }
             return nil
         }
         guard let inputSpec = source.fields.first(where: { $0.name == input }) else {
-            fail(inputNode, "\(what): input '\(input)' is not one of the source fields (\(source.fields.map(\.name).joined(separator: ", ")))")
+            fail(
+                inputNode,
+                "\(what): input '\(input)' is not one of the source fields (\(source.fields.map(\.name).joined(separator: ", ")))"
+            )
             return nil
         }
         guard let stored = features.first(where: { $0.name == feature }) else {
-            fail(featureNode, "\(what): feature '\(feature)' is not a feature of view '\(view)' (\(features.map(\.name).joined(separator: ", ")))")
+            fail(
+                featureNode,
+                "\(what): feature '\(feature)' is not a feature of view '\(view)' (\(features.map(\.name).joined(separator: ", ")))"
+            )
             return nil
         }
         switch kind {
@@ -355,11 +440,16 @@ private struct Reader {
         return OnDemandSpec(name: name, kind: kind, input: input, feature: feature, description: description)
     }
 
-    mutating func feature(named name: String, nameNode: Node, _ node: Node, view: String, source: SourceSpec) -> FeatureSpec? {
+    mutating func feature(named name: String, nameNode: Node, _ node: Node, view: String, source: SourceSpec)
+        -> FeatureSpec?
+    {
         _ = self.name(nameNode, "feature name")
         let what = "feature '\(name)' of view '\(view)'"
-        var aggregation: Aggregation?, field: String?, fieldNode: Node?
-        var window: Int64?, tile: Int64?
+        var aggregation: Aggregation?
+        var field: String?
+        var fieldNode: Node?
+        var window: Int64?
+        var tile: Int64?
         var description = ""
         for (key, _, value) in entries(node, what, allowed: ["agg", "field", "window", "tile", "description"]) {
             switch key {
@@ -367,9 +457,14 @@ private struct Reader {
                 let text = value.string ?? ""
                 aggregation = Aggregation(rawValue: text)
                 if aggregation == nil {
-                    fail(value, "\(what) has unknown agg '\(text)'; allowed: \(Aggregation.allCases.map(\.rawValue).joined(separator: ", "))")
+                    fail(
+                        value,
+                        "\(what) has unknown agg '\(text)'; allowed: \(Aggregation.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
-            case "field": field = string(value, "\(what).field"); fieldNode = value
+            case "field":
+                field = string(value, "\(what).field")
+                fieldNode = value
             case "window": window = duration(value, "\(what).window")
             case "tile": tile = duration(value, "\(what).tile")
             case "description": description = value.string ?? ""
@@ -386,9 +481,16 @@ private struct Reader {
             if window == nil && tile == nil { fail(node, "\(what) needs 'window' and 'tile' durations") }
             return nil
         }
-        if window % tile != 0 { fail(node, "\(what): window \(DurationText.format(window)) is not a multiple of tile \(DurationText.format(tile))") }
+        if window % tile != 0 {
+            fail(
+                node,
+                "\(what): window \(DurationText.format(window)) is not a multiple of tile \(DurationText.format(tile))")
+        }
         if window / tile > 10_000 {
-            fail(node, "\(what): window \(DurationText.format(window)) / tile \(DurationText.format(tile)) is \(window / tile) tiles; at most 10000 keep reads fast")
+            fail(
+                node,
+                "\(what): window \(DurationText.format(window)) / tile \(DurationText.format(tile)) is \(window / tile) tiles; at most 10000 keep reads fast"
+            )
         }
         if aggregation.needsField {
             guard let field else {
@@ -396,17 +498,24 @@ private struct Reader {
                 return nil
             }
             guard let spec = source.fields.first(where: { $0.name == field }) else {
-                fail(fieldNode, "\(what): field '\(field)' is not one of the source fields (\(source.fields.map(\.name).joined(separator: ", ")))")
+                fail(
+                    fieldNode,
+                    "\(what): field '\(field)' is not one of the source fields (\(source.fields.map(\.name).joined(separator: ", ")))"
+                )
                 return nil
             }
             let numeric = spec.type == .int || spec.type == .double
             if (aggregation.needsNumericField || aggregation == .last) && !numeric {
-                fail(fieldNode, "\(what): agg \(aggregation.rawValue) needs a numeric (int or double) field; '\(field)' is \(spec.type.rawValue)")
+                fail(
+                    fieldNode,
+                    "\(what): agg \(aggregation.rawValue) needs a numeric (int or double) field; '\(field)' is \(spec.type.rawValue)"
+                )
             }
         } else if field != nil {
             fail(fieldNode, "\(what): agg \(aggregation.rawValue) takes no 'field'")
         }
-        return FeatureSpec(name: name, aggregation: aggregation, field: field, window: window, tile: tile, description: description)
+        return FeatureSpec(
+            name: name, aggregation: aggregation, field: field, window: window, tile: tile, description: description)
     }
 }
 

@@ -16,10 +16,13 @@ struct BruteForcePropertyTests {
 
     /// Direct evaluation of the window rules: events whose tile lies in floor((T-W)/g) ... floor(T/g).
     static func bruteForce(_ feature: FeatureSpec, events: [RawEvent], at time: Int64) -> Double? {
-        let first = floorDivide(time - feature.window, feature.tile), last = floorDivide(time, feature.tile)
+        let first = floorDivide(time - feature.window, feature.tile)
+        let last = floorDivide(time, feature.tile)
         let inWindow = events.filter { (first...last).contains(floorDivide($0.event.eventTime, feature.tile)) }
         let amounts = inWindow.map(\.amount)
-        let newest = inWindow.max { ($0.event.eventTime, $0.partition, $0.offset) < ($1.event.eventTime, $1.partition, $1.offset) }
+        let newest = inWindow.max {
+            ($0.event.eventTime, $0.partition, $0.offset) < ($1.event.eventTime, $1.partition, $1.offset)
+        }
         switch feature.aggregation {
         case .count: return Double(inWindow.count)
         case .sum: return amounts.reduce(0, +)
@@ -68,24 +71,33 @@ struct BruteForcePropertyTests {
         var fromLive: [Double?] = []
         for _ in 0..<5 {
             let readTime = base + Int64(random.next() % UInt64(spread + 2 * Fixtures.hour)) - Fixtures.hour
-            let values = FeatureCalculator.compute(Fixtures.layout, tiles: stored.shuffled(using: &random), at: readTime)
+            let values = FeatureCalculator.compute(
+                Fixtures.layout, tiles: stored.shuffled(using: &random), at: readTime)
             // The feature log's path over live tiles gives the same bits as the read path.
             FeatureCalculator.compute(Fixtures.layout, sources: &live, at: readTime, scratch: &scratch, into: &fromLive)
-            #expect(zip(values, fromLive).allSatisfy { FeatureLogRow.sameFeature($0, $1) }, "live \(fromLive) vs stored \(values)")
+            #expect(
+                zip(values, fromLive).allSatisfy { FeatureLogRow.sameFeature($0, $1) },
+                "live \(fromLive) vs stored \(values)")
             for (feature, value) in zip(Fixtures.cardView.features, values) {
                 let expected = Self.bruteForce(feature, events: events, at: readTime)
                 switch (value, expected) {
                 case (nil, nil): break
                 case (let value?, let expected?):
-                    #expect(abs(value - expected) <= 1e-9 * max(1, abs(expected)), "\(feature.name) at \(readTime): \(value) vs \(expected)")
+                    #expect(
+                        abs(value - expected) <= 1e-9 * max(1, abs(expected)),
+                        "\(feature.name) at \(readTime): \(value) vs \(expected)")
                 default:
-                    Issue.record("\(feature.name) at \(readTime): \(String(describing: value)) vs \(String(describing: expected))")
+                    Issue.record(
+                        "\(feature.name) at \(readTime): \(String(describing: value)) vs \(String(describing: expected))"
+                    )
                 }
             }
         }
     }
 
-    @Test("distinct counts over live tiles switch to HyperLogLog exactly as merged sketches do", arguments: [900, 1_100, 5_000])
+    @Test(
+        "distinct counts over live tiles switch to HyperLogLog exactly as merged sketches do",
+        arguments: [900, 1_100, 5_000])
     func distinctUnionAcrossPartitions(merchants: Int) {
         let base: Int64 = 1_700_000_000_000
         var live: [EntityTiles] = []
@@ -95,7 +107,9 @@ struct BruteForcePropertyTests {
             for index in 0..<merchants {
                 // Overlapping merchant sets across partitions and hours.
                 let merchant = "m\((index * 7 + Int(partition) * merchants / 3) % merchants)"
-                let event = Fixtures.event(merchant: merchant, amount: Double(index % 97), at: base + Int64(index % 5) * Fixtures.hour + Int64(index))
+                let event = Fixtures.event(
+                    merchant: merchant, amount: Double(index % 97),
+                    at: base + Int64(index % 5) * Fixtures.hour + Int64(index))
                 tiles.apply(event, partition: partition, offset: Int64(index), layout: Fixtures.layout)
             }
             stored += tiles.storedTiles(partition: partition)
@@ -106,7 +120,9 @@ struct BruteForcePropertyTests {
         for readTime in [base + 5 * Fixtures.hour, base + 2 * Fixtures.hour] {
             let values = FeatureCalculator.compute(Fixtures.layout, tiles: stored, at: readTime)
             FeatureCalculator.compute(Fixtures.layout, sources: &live, at: readTime, scratch: &scratch, into: &fromLive)
-            #expect(zip(values, fromLive).allSatisfy { FeatureLogRow.sameFeature($0, $1) }, "live \(fromLive) vs stored \(values)")
+            #expect(
+                zip(values, fromLive).allSatisfy { FeatureLogRow.sameFeature($0, $1) },
+                "live \(fromLive) vs stored \(values)")
         }
     }
 
@@ -125,7 +141,8 @@ struct BruteForcePropertyTests {
         // dense one whose hour tiles hold thousands of merchants (HyperLogLog tiles).
         let variant = seed % 4
         let merchants = variant == 3 ? 6_000 : [5, 60, 1_500][seed % 3]
-        let step: UInt64 = [3 * Fixtures.minute / 4, 3 * Fixtures.minute / 4, 4 * Fixtures.minute, 1_500][variant].magnitude * 2
+        let step: UInt64 =
+            [3 * Fixtures.minute / 4, 3 * Fixtures.minute / 4, 4 * Fixtures.minute, 1_500][variant].magnitude * 2
         let lateness = 2 * Fixtures.minute
         var live = (0..<partitions).map { _ in EntityTiles(groupCount: Fixtures.layout.groups.count) }
         var liveWithSets = live
@@ -143,14 +160,17 @@ struct BruteForcePropertyTests {
             let partition = Int32(random.next() % UInt64(partitions))
             // Mostly at the event's time, as the feature log reads; sometimes before or after it.
             let shift = Int64(random.next() % UInt64(2 * Fixtures.hour))
-            let readTime = [time, time, time, time, time, time - shift, time + shift / 4, time + shift / 40][Int(random.next() % 8)]
+            let readTime = [time, time, time, time, time, time - shift, time + shift / 4, time + shift / 40][
+                Int(random.next() % 8)]
             let stored = (0..<partitions).flatMap { live[Int($0)].storedTiles(partition: $0) }
             let expected = FeatureCalculator.compute(Fixtures.layout, tiles: stored, at: readTime)
             FeatureCalculator.compute(Fixtures.layout, sources: &live, at: readTime, scratch: &scratch, into: &fromLive)
             #expect(
                 zip(expected, fromLive).allSatisfy { FeatureLogRow.sameFeature($0, $1) },
                 "seed \(seed) event \(offset) at \(readTime): live \(fromLive) vs stored \(expected)")
-            FeatureCalculator.compute(Fixtures.layout, at: readTime, scratch: &scratch, into: &fromSets, distinctCaches: &sets) { visit in
+            FeatureCalculator.compute(
+                Fixtures.layout, at: readTime, scratch: &scratch, into: &fromSets, distinctCaches: &sets
+            ) { visit in
                 for index in liveWithSets.indices { visit(&liveWithSets[index]) }
             }
             #expect(
@@ -158,11 +178,15 @@ struct BruteForcePropertyTests {
                 "seed \(seed) event \(offset) at \(readTime): with kept sets \(fromSets) vs stored \(expected)")
             guard newest[Int(partition)] == .min || time >= newest[Int(partition)] - lateness else { continue }
             newest[Int(partition)] = max(newest[Int(partition)], time)
-            let event = Fixtures.event(merchant: "m\(random.next() % UInt64(merchants))", amount: Double(random.next() % 50_000) / 100, at: time)
+            let event = Fixtures.event(
+                merchant: "m\(random.next() % UInt64(merchants))", amount: Double(random.next() % 50_000) / 100,
+                at: time)
             let watermark = newest[Int(partition)] - lateness
-            live[Int(partition)].apply(event, partition: partition, offset: offset, layout: Fixtures.layout, watermark: watermark)
+            live[Int(partition)].apply(
+                event, partition: partition, offset: offset, layout: Fixtures.layout, watermark: watermark)
             sets.willApply(event, to: liveWithSets[Int(partition)], layout: Fixtures.layout)
-            liveWithSets[Int(partition)].apply(event, partition: partition, offset: offset, layout: Fixtures.layout, watermark: watermark)
+            liveWithSets[Int(partition)].apply(
+                event, partition: partition, offset: offset, layout: Fixtures.layout, watermark: watermark)
             sets.didApply(layout: Fixtures.layout, watermark: watermark)
         }
     }

@@ -5,7 +5,8 @@ import Testing
 @Suite("Event decoding and validation")
 struct EventDecoderTests {
     let decoder = Fixtures.decoder
-    let valid = #"{"txn_id":"t1","card_id":"c1","merchant_id":"m1","amount":12.5,"country":"DE","mcc":5411,"ts":1700000000000}"#
+    let valid =
+        #"{"txn_id":"t1","card_id":"c1","merchant_id":"m1","amount":12.5,"country":"DE","mcc":5411,"ts":1700000000000}"#
 
     func decode(_ json: String, messageTimestamp: Int64? = 1_700_000_000_000) -> Result<DecodedEvent, Rejection> {
         decoder.decode(Array(json.utf8), messageTimestamp: messageTimestamp)
@@ -15,7 +16,11 @@ struct EventDecoderTests {
     func validEvent() throws {
         let event = try decode(valid).get()
         #expect(event.eventTime == 1_700_000_000_000)
-        #expect(event.values == [.string("t1"), .string("c1"), .string("m1"), .double(12.5), .string("DE"), .int(5411), .int(1_700_000_000_000)])
+        #expect(
+            event.values == [
+                .string("t1"), .string("c1"), .string("m1"), .double(12.5), .string("DE"), .int(5411),
+                .int(1_700_000_000_000),
+            ])
     }
 
     @Test("unknown fields, nested values, escapes, whitespace and integer amounts are accepted")
@@ -32,17 +37,26 @@ struct EventDecoderTests {
         #expect(event.values[5] == .null)
     }
 
-    @Test("numbers parse exactly", arguments: ["0.1", "123.456", "1e2", "-0.0", "9007199254740993", "1.7976931348623157e308", "5e-324", "0.30000000000000004"])
+    @Test(
+        "numbers parse exactly",
+        arguments: [
+            "0.1", "123.456", "1e2", "-0.0", "9007199254740993", "1.7976931348623157e308", "5e-324",
+            "0.30000000000000004",
+        ])
     func numbers(_ literal: String) throws {
         let json = #"{"txn_id":"t","card_id":"c","merchant_id":"m","amount":\#(literal),"ts":1}"#
         let source = SourceSpec(
             topic: "t", deadLetterTopic: "d",
             fields: Fixtures.source.fields.map { field in
                 var field = field
-                if field.name == "amount" { field.minimum = nil; field.maximum = nil }
+                if field.name == "amount" {
+                    field.minimum = nil
+                    field.maximum = nil
+                }
                 return field
             }, eventTimeField: "ts", eventIdField: "txn_id")
-        let event = try EventDecoder(source: source, entityFields: []).decode(Array(json.utf8), messageTimestamp: nil).get()
+        let event = try EventDecoder(source: source, entityFields: []).decode(Array(json.utf8), messageTimestamp: nil)
+            .get()
         #expect(event.values[3] == .double(Double(literal)!))
     }
 
@@ -58,24 +72,61 @@ struct EventDecoderTests {
         BadInput(json: #"{"txn_id":"t1","#, reason: .malformedJSON, detail: "unexpected end"),
         BadInput(json: #"[1,2]"#, reason: .malformedJSON, detail: "JSON object"),
         BadInput(json: #"{"txn_id":"t1"} x"#, reason: .malformedJSON, detail: "after the object"),
-        BadInput(json: #"{"txn_id":"a","txn_id":"b","card_id":"c","merchant_id":"m","amount":1,"ts":1}"#, reason: .malformedJSON, detail: "twice"),
-        BadInput(json: #"{"txn_id":"t","card_id":"c","merchant_id":"m","amount":NaN,"ts":1}"#, reason: .malformedJSON, detail: "JSON value"),
-        BadInput(json: #"{"txn_id":"t","card_id":"c","merchant_id":"m","amount":012,"ts":1}"#, reason: .malformedJSON, detail: "leading zero"),
-        BadInput(json: #"{"txn_id":"t","card_id":"c","merchant_id":"m","amount":1e999,"ts":1}"#, reason: .invalidNumber, detail: "finite"),
-        BadInput(json: #"{"txn_id":"t","card_id":"c","merchant_id":"m","amount":"12","ts":1}"#, reason: .wrongType, detail: "'amount' must be a number"),
-        BadInput(json: #"{"txn_id":"t","card_id":"c","merchant_id":"m","amount":1,"ts":1.5}"#, reason: .wrongType, detail: "'ts' must be an integer"),
-        BadInput(json: #"{"txn_id":"t","card_id":"c","merchant_id":"m","amount":1,"ts":99999999999999999999}"#, reason: .invalidNumber, detail: "'ts'"),
-        BadInput(json: #"{"txn_id":"t","card_id":7,"merchant_id":"m","amount":1,"ts":1}"#, reason: .wrongType, detail: "'card_id' must be a string"),
-        BadInput(json: #"{"txn_id":"t","card_id":{"x":1},"merchant_id":"m","amount":1,"ts":1}"#, reason: .wrongType, detail: "nested"),
-        BadInput(json: #"{"txn_id":"t","merchant_id":"m","amount":1,"ts":1}"#, reason: .missingField, detail: "'card_id'"),
-        BadInput(json: #"{"txn_id":"t","card_id":null,"merchant_id":"m","amount":1,"ts":1}"#, reason: .missingField, detail: "'card_id'"),
-        BadInput(json: #"{"txn_id":"t","card_id":"c","merchant_id":"m","amount":-5,"ts":1}"#, reason: .outOfRange, detail: "below the minimum 0"),
-        BadInput(json: #"{"txn_id":"t","card_id":"c","merchant_id":"m","amount":1e9,"ts":1}"#, reason: .outOfRange, detail: "above the maximum"),
-        BadInput(json: #"{"txn_id":"t","card_id":"","merchant_id":"m","amount":1,"ts":1}"#, reason: .invalidEntityID, detail: "empty"),
-        BadInput(json: #"{"txn_id":"t","card_id":"\#(String(repeating: "x", count: 65))","merchant_id":"m","amount":1,"ts":1}"#, reason: .invalidEntityID, detail: "65 bytes"),
-        BadInput(json: #"{"txn_id":"t","card_id":"a\u0001b","merchant_id":"m","amount":1,"ts":1}"#, reason: .invalidEntityID, detail: "control"),
-        BadInput(json: #"{"txn_id":"t","card_id":"c","merchant_id":"m","amount":1,"ts":1700000400000}"#, reason: .futureTimestamp, detail: "after the message timestamp"),
-        BadInput(json: #"{"txn_id":"t","card_id":"c","merchant_id":"m","amount":1,"ts":1,"pad":"\#(String(repeating: "p", count: 5000))"}"#, reason: .oversized, detail: "4096"),
+        BadInput(
+            json: #"{"txn_id":"a","txn_id":"b","card_id":"c","merchant_id":"m","amount":1,"ts":1}"#,
+            reason: .malformedJSON, detail: "twice"),
+        BadInput(
+            json: #"{"txn_id":"t","card_id":"c","merchant_id":"m","amount":NaN,"ts":1}"#, reason: .malformedJSON,
+            detail: "JSON value"),
+        BadInput(
+            json: #"{"txn_id":"t","card_id":"c","merchant_id":"m","amount":012,"ts":1}"#, reason: .malformedJSON,
+            detail: "leading zero"),
+        BadInput(
+            json: #"{"txn_id":"t","card_id":"c","merchant_id":"m","amount":1e999,"ts":1}"#, reason: .invalidNumber,
+            detail: "finite"),
+        BadInput(
+            json: #"{"txn_id":"t","card_id":"c","merchant_id":"m","amount":"12","ts":1}"#, reason: .wrongType,
+            detail: "'amount' must be a number"),
+        BadInput(
+            json: #"{"txn_id":"t","card_id":"c","merchant_id":"m","amount":1,"ts":1.5}"#, reason: .wrongType,
+            detail: "'ts' must be an integer"),
+        BadInput(
+            json: #"{"txn_id":"t","card_id":"c","merchant_id":"m","amount":1,"ts":99999999999999999999}"#,
+            reason: .invalidNumber, detail: "'ts'"),
+        BadInput(
+            json: #"{"txn_id":"t","card_id":7,"merchant_id":"m","amount":1,"ts":1}"#, reason: .wrongType,
+            detail: "'card_id' must be a string"),
+        BadInput(
+            json: #"{"txn_id":"t","card_id":{"x":1},"merchant_id":"m","amount":1,"ts":1}"#, reason: .wrongType,
+            detail: "nested"),
+        BadInput(
+            json: #"{"txn_id":"t","merchant_id":"m","amount":1,"ts":1}"#, reason: .missingField, detail: "'card_id'"),
+        BadInput(
+            json: #"{"txn_id":"t","card_id":null,"merchant_id":"m","amount":1,"ts":1}"#, reason: .missingField,
+            detail: "'card_id'"),
+        BadInput(
+            json: #"{"txn_id":"t","card_id":"c","merchant_id":"m","amount":-5,"ts":1}"#, reason: .outOfRange,
+            detail: "below the minimum 0"),
+        BadInput(
+            json: #"{"txn_id":"t","card_id":"c","merchant_id":"m","amount":1e9,"ts":1}"#, reason: .outOfRange,
+            detail: "above the maximum"),
+        BadInput(
+            json: #"{"txn_id":"t","card_id":"","merchant_id":"m","amount":1,"ts":1}"#, reason: .invalidEntityID,
+            detail: "empty"),
+        BadInput(
+            json:
+                #"{"txn_id":"t","card_id":"\#(String(repeating: "x", count: 65))","merchant_id":"m","amount":1,"ts":1}"#,
+            reason: .invalidEntityID, detail: "65 bytes"),
+        BadInput(
+            json: #"{"txn_id":"t","card_id":"a\u0001b","merchant_id":"m","amount":1,"ts":1}"#, reason: .invalidEntityID,
+            detail: "control"),
+        BadInput(
+            json: #"{"txn_id":"t","card_id":"c","merchant_id":"m","amount":1,"ts":1700000400000}"#,
+            reason: .futureTimestamp, detail: "after the message timestamp"),
+        BadInput(
+            json:
+                #"{"txn_id":"t","card_id":"c","merchant_id":"m","amount":1,"ts":1,"pad":"\#(String(repeating: "p", count: 5000))"}"#,
+            reason: .oversized, detail: "4096"),
     ]
 
     @Test("bad input is rejected with its reason and the field it concerns", arguments: badInputs)

@@ -35,7 +35,9 @@ struct SketchTests {
 
     @Test("merging sketches equals inserting everything into one")
     func mergeDistinct() {
-        var left = DistinctSketch.empty, right = DistinctSketch.empty, both = DistinctSketch.empty
+        var left = DistinctSketch.empty
+        var right = DistinctSketch.empty
+        var both = DistinctSketch.empty
         for value in 0..<1500 {
             let hash = StableHash.hash("m\(value % 1200)")
             if value % 3 == 0 { left.insert(hash) } else { right.insert(hash) }
@@ -48,7 +50,9 @@ struct SketchTests {
     @Test("Chan's merge of M2 equals the two-pass variance")
     func numericMerge() {
         let values: [Double] = (0..<1000).map { 1e6 + Double(($0 * 7919) % 1000) / 100 }
-        var whole = NumericStats(), left = NumericStats(), right = NumericStats()
+        var whole = NumericStats()
+        var left = NumericStats()
+        var right = NumericStats()
         for (index, value) in values.enumerated() {
             whole.add(value)
             if index % 2 == 0 { left.add(value) } else { right.add(value) }
@@ -61,7 +65,10 @@ struct SketchTests {
         #expect(left.count == 1000 && left.minimum == whole.minimum && left.maximum == whole.maximum)
     }
 
-    @Test("durations", arguments: [("500ms", 500), ("1s", 1000), ("2m", 120_000), ("24h", 86_400_000), ("30d", 2_592_000_000)] as [(String, Int64)])
+    @Test(
+        "durations",
+        arguments: [("500ms", 500), ("1s", 1000), ("2m", 120_000), ("24h", 86_400_000), ("30d", 2_592_000_000)]
+            as [(String, Int64)])
     func durations(_ text: String, _ milliseconds: Int64) {
         #expect(DurationText.milliseconds(text) == milliseconds)
         #expect(DurationText.milliseconds(DurationText.format(milliseconds)) == milliseconds)

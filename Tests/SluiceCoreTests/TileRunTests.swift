@@ -31,8 +31,12 @@ struct TileRunTests {
             #expect(run[tile: 21] == nil && run[tile: -21] == nil)
             for groupIndex in layout.groups.indices {
                 let times = inserted.map { $0 * group.tileSize }
-                #expect(entity.run(groupIndex).indexes == Set(times.map { layout.groups[groupIndex].tileIndex(of: $0) }).sorted())
-                #expect(entity.run(groupIndex).withEntries { $0.reduce(0) { $0 + $1.accumulator.count } } == Int64(inserted.count))
+                #expect(
+                    entity.run(groupIndex).indexes
+                        == Set(times.map { layout.groups[groupIndex].tileIndex(of: $0) }).sorted())
+                #expect(
+                    entity.run(groupIndex).withEntries { $0.reduce(0) { $0 + $1.accumulator.count } }
+                        == Int64(inserted.count))
             }
         }
     }
@@ -62,7 +66,8 @@ struct ChangeTrackingTests {
     let layout = Fixtures.layout
 
     private func drain(_ tiles: inout EntityTiles) -> (writes: [EntityTiles.TileKey], deletes: [EntityTiles.TileKey]) {
-        var writes: [EntityTiles.TileKey] = [], deletes: [EntityTiles.TileKey] = []
+        var writes: [EntityTiles.TileKey] = []
+        var deletes: [EntityTiles.TileKey] = []
         tiles.drainChanges(writes: &writes, deletes: &deletes)
         return (writes, deletes)
     }
@@ -78,7 +83,9 @@ struct ChangeTrackingTests {
             #expect(becameDirty == (offset == 0))
         }
         let expected = layout.groups.indices.flatMap { group in
-            Set(times.map { layout.groups[group].tileIndex(of: $0) }).sorted().map { EntityTiles.TileKey(group: group, tile: $0) }
+            Set(times.map { layout.groups[group].tileIndex(of: $0) }).sorted().map {
+                EntityTiles.TileKey(group: group, tile: $0)
+            }
         }
         let first = drain(&tiles)
         #expect(first.writes == expected)
@@ -95,7 +102,9 @@ struct ChangeTrackingTests {
         #expect(layout.groups.map(\.storesRun) == [true, true, false])
     }
 
-    @Test("pruned tiles are listed as deletes (in a run, the run is written again), and state that tracks nothing lists nothing")
+    @Test(
+        "pruned tiles are listed as deletes (in a run, the run is written again), and state that tracks nothing lists nothing"
+    )
     func prunedAndUntracked() {
         var tracked = EntityTiles(groupCount: layout.groups.count)
         var untracked = EntityTiles(groupCount: layout.groups.count, tracksChanges: false)
@@ -109,7 +118,9 @@ struct ChangeTrackingTests {
         untracked.apply(Fixtures.event(at: later), partition: 0, offset: 1, layout: layout, watermark: later)
         let changes = drain(&tracked)
         let old = layout.groups.indices.map { EntityTiles.TileKey(group: $0, tile: layout.groups[$0].tileIndex(of: t)) }
-        let new = layout.groups.indices.map { EntityTiles.TileKey(group: $0, tile: layout.groups[$0].tileIndex(of: later)) }
+        let new = layout.groups.indices.map {
+            EntityTiles.TileKey(group: $0, tile: layout.groups[$0].tileIndex(of: later))
+        }
         #expect(changes.deletes == old.filter { !layout.groups[$0.group].storesRun })
         #expect(changes.writes == new)
         #expect(tracked.groups == untracked.groups)
@@ -126,7 +137,11 @@ struct ChangeTrackingTests {
         tiles.apply(Fixtures.event(at: later), partition: 0, offset: 1, layout: layout, watermark: later)
         let changes = drain(&tiles)
         #expect(changes.deletes.isEmpty)
-        #expect(changes.writes == layout.groups.indices.map { EntityTiles.TileKey(group: $0, tile: layout.groups[$0].tileIndex(of: later)) })
+        #expect(
+            changes.writes
+                == layout.groups.indices.map {
+                    EntityTiles.TileKey(group: $0, tile: layout.groups[$0].tileIndex(of: later))
+                })
         // Tiles read back from the store are in it: pruning them needs deletes.
         var loaded = EntityTiles(groupCount: layout.groups.count, tiles: tiles.storedTiles(partition: 0))
         let muchLater = later + 48 * Fixtures.hour
@@ -136,7 +151,9 @@ struct ChangeTrackingTests {
 
     /// Draining looks only at the end of each run, from the lowest position changed since the
     /// last drain; tiles inserted below it and prefixes pruned must move that position along.
-    @Test("random out-of-order events, pruning and drains list exactly the changed tiles that remain and the stored tiles that went")
+    @Test(
+        "random out-of-order events, pruning and drains list exactly the changed tiles that remain and the stored tiles that went"
+    )
     func randomAgainstModel() {
         var generator = SystemRandomNumberGenerator()
         let t: Int64 = 100 * Fixtures.hour
@@ -148,11 +165,16 @@ struct ChangeTrackingTests {
             var newest = Int64.min
             for offset in 0..<300 {
                 // Mostly forward in time, sometimes far back (late but within lateness or not).
-                let time = t + Int64(offset) * 20_000 - (Bool.random(using: &generator) ? Int64.random(in: 0...3_600_000, using: &generator) : 0)
+                let time =
+                    t + Int64(offset) * 20_000
+                    - (Bool.random(using: &generator) ? Int64.random(in: 0...3_600_000, using: &generator) : 0)
                 newest = max(newest, time)
                 let watermark = Int.random(in: 0..<10, using: &generator) == 0 ? newest - 120_000 : nil
-                tiles.apply(Fixtures.event(at: time), partition: 0, offset: Int64(offset), layout: layout, watermark: watermark)
-                for group in layout.groups.indices { changed.insert(EntityTiles.TileKey(group: group, tile: layout.groups[group].tileIndex(of: time))) }
+                tiles.apply(
+                    Fixtures.event(at: time), partition: 0, offset: Int64(offset), layout: layout, watermark: watermark)
+                for group in layout.groups.indices {
+                    changed.insert(EntityTiles.TileKey(group: group, tile: layout.groups[group].tileIndex(of: time)))
+                }
                 guard Int.random(in: 0..<7, using: &generator) == 0 else { continue }
                 let remaining = layout.groups.indices.flatMap { group in
                     tiles.groups[group].indexes.map { EntityTiles.TileKey(group: group, tile: $0) }
@@ -164,7 +186,9 @@ struct ChangeTrackingTests {
                 let drained = drain(&tiles)
                 #expect(drained.writes == expected)
                 // Deleted: exactly the stored tiles that are gone, in (group, tile) order.
-                let gone = stored.subtracting(remaining).filter { !isRun($0) }.sorted { ($0.group, $0.tile) < ($1.group, $1.tile) }
+                let gone = stored.subtracting(remaining).filter { !isRun($0) }.sorted {
+                    ($0.group, $0.tile) < ($1.group, $1.tile)
+                }
                 #expect(drained.deletes == gone)
                 stored = stored.filter { !isRun($0) }
                 stored.formUnion(drained.writes)

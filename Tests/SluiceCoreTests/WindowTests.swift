@@ -67,7 +67,9 @@ struct WindowTests {
         #expect(features["txn_count_1m"] == 0)
         #expect(features["amount_sum_1h"] == 0)
         #expect(features["distinct_merchants_24h"] == 0)
-        for name in ["amount_avg_1h", "amount_max_1h", "amount_min_24h", "amount_std_24h", "secs_since_last_txn", "last_amount"] {
+        for name in [
+            "amount_avg_1h", "amount_max_1h", "amount_min_24h", "amount_std_24h", "secs_since_last_txn", "last_amount",
+        ] {
             #expect(features[name] == .some(nil), "\(name)")
         }
     }
@@ -138,7 +140,8 @@ struct WindowTests {
         let watermark = t + 3 * Fixtures.hour - 2 * Fixtures.minute
         let readTimes = [watermark, watermark + 30 * Fixtures.minute]
         let before = readTimes.map { FeatureCalculator.compute(layout, tiles: tiles.storedTiles(partition: 0), at: $0) }
-        var writes: [EntityTiles.TileKey] = [], deletes: [EntityTiles.TileKey] = []
+        var writes: [EntityTiles.TileKey] = []
+        var deletes: [EntityTiles.TileKey] = []
         tiles.drainChanges(writes: &writes, deletes: &deletes)
         writes.removeAll()
         tiles.prune(watermark: watermark, layout: layout)

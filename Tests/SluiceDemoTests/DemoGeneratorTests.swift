@@ -21,7 +21,9 @@ struct DemoGeneratorTests {
         #expect(records.count == 3_000)
         let first = records.prefix(500)
         #expect(first.map(\.key) == (0..<500).map { "card-\($0)" })
-        #expect(zip(first, first.dropFirst()).allSatisfy { $0.eventTime <= $1.eventTime }, "covering events are not shifted out of order")
+        #expect(
+            zip(first, first.dropFirst()).allSatisfy { $0.eventTime <= $1.eventTime },
+            "covering events are not shifted out of order")
         #expect(Set(records.map(\.key)).count == 500)
         // The rest is skewed: a few cards take a large share.
         let counts = Dictionary(records.dropFirst(500).map { ($0.key, 1) }, uniquingKeysWith: +)

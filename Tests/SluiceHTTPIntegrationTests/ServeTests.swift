@@ -22,39 +22,51 @@ struct ServeTests {
         /// The number a key holds in the body text, parsed exactly (JSONSerialization's number
         /// parsing may be off in the last digit); .some(nil) for null.
         func number(_ key: String, after start: String.Index? = nil) -> Double?? {
-            guard let range = body.range(of: "\"\(key)\":", range: (start ?? body.startIndex)..<body.endIndex) else { return nil }
+            guard let range = body.range(of: "\"\(key)\":", range: (start ?? body.startIndex)..<body.endIndex) else {
+                return nil
+            }
             let token = body[range.upperBound...].prefix { $0 != "," && $0 != "}" }
             return token == "null" ? .some(nil) : Double(token).map { .some($0) }
         }
     }
 
     /// One HTTP request through curl: (status, body).
-    static func request(_ url: String, method: String = "GET", body: String? = nil, token: String? = nil) throws -> Reply {
+    static func request(_ url: String, method: String = "GET", body: String? = nil, token: String? = nil) throws
+        -> Reply
+    {
         var arguments = ["-s", "-S", "--max-time", "10", "-X", method, "-o", "-", "-w", "\n%{http_code}"]
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
-        let bodyFile = FileManager.default.temporaryDirectory.appendingPathComponent("serve-body-\(UUID().uuidString)").path
+        let bodyFile = FileManager.default.temporaryDirectory.appendingPathComponent("serve-body-\(UUID().uuidString)")
+            .path
         defer { unlink(bodyFile) }
         if let body {
             try body.write(toFile: bodyFile, atomically: false, encoding: .utf8)
             arguments += ["-H", "Content-Type: application/json", "--data-binary", "@" + bodyFile]
         }
         let (status, output) = try TestProcess.run(try TestProcess.which("curl"), arguments + [url])
-        guard status == 0, let newline = output.lastIndex(of: "\n"), let code = Int(output[output.index(after: newline)...]) else {
+        guard status == 0, let newline = output.lastIndex(of: "\n"),
+            let code = Int(output[output.index(after: newline)...])
+        else {
             throw TestFailure("curl \(url) failed (\(status)): \(output)")
         }
         return Reply(status: code, body: String(output[..<newline]))
     }
 
-    static func startServer(port: Int, redisURL: String, tokens: String?, log: String, extra: [String] = []) async throws -> TestProcess {
+    static func startServer(port: Int, redisURL: String, tokens: String?, log: String, extra: [String] = [])
+        async throws -> TestProcess
+    {
         var environment = ["SLUICE_REDIS_URL": redisURL]
         if let tokens { environment["SLUICE_API_TOKENS"] = tokens }
         let process = try TestProcess(
-            TestProcess.sluiceExecutable(), ["serve", "--port", String(port)] + extra, environment: environment, logFile: log)
+            TestProcess.sluiceExecutable(), ["serve", "--port", String(port)] + extra, environment: environment,
+            logFile: log)
         try await TestProcess.waitForPort(port)
         return process
     }
 
-    @Test("features equal the read path, errors are JSON with the right status, tokens are enforced, schemathesis finds no failure, SIGTERM exits 0")
+    @Test(
+        "features equal the read path, errors are JSON with the right status, tokens are enforced, schemathesis finds no failure, SIGTERM exits 0"
+    )
     func endToEnd() async throws {
         // Populate the online store through the engine.
         let topic = TestServices.uniqueName("serve")
@@ -81,7 +93,8 @@ struct ServeTests {
         #expect(try Self.request(base + "/v1/views", token: "alpha-token-longer").status == 401)
         let views = try Self.request(base + "/v1/views", token: "beta-token")
         #expect(views.status == 200)
-        #expect((views.json?["views"] as? [[String: Any]])?.map { $0["name"] as? String } == ["card", "merchant", "device"])
+        #expect(
+            (views.json?["views"] as? [[String: Any]])?.map { $0["name"] as? String } == ["card", "merchant", "device"])
 
         // Values: the same as the read path at the same time.
         let redis = try RedisConnection(configuration: TestServices.redisConfiguration())
@@ -95,11 +108,16 @@ struct ServeTests {
             let featuresStart = reply.body.range(of: "\"features\":")?.upperBound
             for (index, name) in vector.names.enumerated() {
                 let served = reply.number(name, after: featuresStart)
-                #expect(served == .some(vector.values[index]), "\(entity) \(name): served \(String(describing: served)), read path \(String(describing: vector.values[index]))")
+                #expect(
+                    served == .some(vector.values[index]),
+                    "\(entity) \(name): served \(String(describing: served)), read path \(String(describing: vector.values[index]))"
+                )
             }
             #expect((reply.json?["newest_event_time"] as? NSNumber)?.int64Value == vector.newestEventTime)
         }
-        let batchBody = "{\"at\":\(at),\"requests\":[" + entities.map { "{\"view\":\"card\",\"entity\":\"\($0)\"}" }.joined(separator: ",") + "]}"
+        let batchBody =
+            "{\"at\":\(at),\"requests\":["
+            + entities.map { "{\"view\":\"card\",\"entity\":\"\($0)\"}" }.joined(separator: ",") + "]}"
         let batch = try Self.request(base + "/v1/features", method: "POST", body: batchBody, token: "alpha-token")
         #expect(batch.status == 200)
         let results = batch.json?["results"] as? [[String: Any]] ?? []
@@ -112,7 +130,8 @@ struct ServeTests {
                 continue
             }
             for (index, name) in vector.names.enumerated() {
-                #expect(batch.number(name, after: start) == .some(vector.values[index]), "batch \(vector.entity) \(name)")
+                #expect(
+                    batch.number(name, after: start) == .some(vector.values[index]), "batch \(vector.entity) \(name)")
             }
         }
 
@@ -128,17 +147,22 @@ struct ServeTests {
             return object["merchant_id"] as? String
         }.first
         let merchant = try #require(usedMerchant, "card-1 should have payments in the demo traffic")
-        let onDemand = try Self.request(base + "/v1/features/card/card-1?amount=250&merchant_id=\(merchant)", token: "alpha-token")
+        let onDemand = try Self.request(
+            base + "/v1/features/card/card-1?amount=250&merchant_id=\(merchant)", token: "alpha-token")
         let average = try #require(onDemand.number("amount_avg_24h") ?? nil)
         #expect(onDemand.number("amount_to_avg_24h") == .some(250 / average))
         #expect(onDemand.number("is_new_merchant") == .some(0))
-        let newMerchant = try Self.request(base + "/v1/features/card/card-1?amount=250&merchant_id=never-seen-merchant", token: "alpha-token")
+        let newMerchant = try Self.request(
+            base + "/v1/features/card/card-1?amount=250&merchant_id=never-seen-merchant", token: "alpha-token")
         #expect(newMerchant.number("is_new_merchant") == .some(1))
         let withoutInputs = try Self.request(base + "/v1/features/card/card-1", token: "alpha-token")
-        #expect(withoutInputs.number("amount_to_avg_24h") == .some(nil) && withoutInputs.number("is_new_merchant") == .some(nil))
+        #expect(
+            withoutInputs.number("amount_to_avg_24h") == .some(nil)
+                && withoutInputs.number("is_new_merchant") == .some(nil))
         let batchInputs = try Self.request(
             base + "/v1/features", method: "POST",
-            body: "{\"inputs\":{\"amount\":250},\"requests\":[{\"view\":\"card\",\"entity\":\"card-1\",\"inputs\":{\"merchant_id\":\"never-seen-merchant\"}}]}",
+            body:
+                "{\"inputs\":{\"amount\":250},\"requests\":[{\"view\":\"card\",\"entity\":\"card-1\",\"inputs\":{\"merchant_id\":\"never-seen-merchant\"}}]}",
             token: "alpha-token")
         #expect(batchInputs.number("amount_to_avg_24h") == .some(250 / average))
         #expect(batchInputs.number("is_new_merchant") == .some(1))
@@ -153,15 +177,26 @@ struct ServeTests {
             ("GET", "/v1/features/card/card-1?at=", nil, 400),
             ("POST", "/v1/features", "not json", 400),
             ("POST", "/v1/features", "{\"requests\":[]}", 400),
-            ("POST", "/v1/features", "{\"requests\":[" + Array(repeating: "{\"view\":\"card\",\"entity\":\"c\"}", count: 1001).joined(separator: ",") + "]}", 400),
-            ("POST", "/v1/features", "{\"requests\":[{\"view\":\"card\",\"entity\":\"" + String(repeating: "y", count: 1_100_000) + "\"}]}", 413),
+            (
+                "POST", "/v1/features",
+                "{\"requests\":["
+                    + Array(repeating: "{\"view\":\"card\",\"entity\":\"c\"}", count: 1001).joined(separator: ",")
+                    + "]}", 400
+            ),
+            (
+                "POST", "/v1/features",
+                "{\"requests\":[{\"view\":\"card\",\"entity\":\"" + String(repeating: "y", count: 1_100_000) + "\"}]}",
+                413
+            ),
             ("DELETE", "/v1/features/card/card-1", nil, 405),
         ]
         for (method, path, body, status) in cases {
             let reply = try Self.request(base + path, method: method, body: body, token: "alpha-token")
             #expect(reply.status == status, "\(method) \(path.prefix(60)): \(reply.status) \(reply.body.prefix(200))")
             let error = reply.json?["error"] as? [String: Any]
-            #expect(error?["code"] is String && error?["message"] is String, "\(path.prefix(60)): \(reply.body.prefix(200))")
+            #expect(
+                error?["code"] is String && error?["message"] is String, "\(path.prefix(60)): \(reply.body.prefix(200))"
+            )
         }
 
         // Schemathesis fuzzes every operation from the OpenAPI document: no 5xx, every response
@@ -170,17 +205,23 @@ struct ServeTests {
         let settings = TestRepository.path("Tests/SluiceHTTPIntegrationTests/schemathesis.toml")
         let fuzz = try TestProcess.run(
             schemathesis,
-            ["--config-file", settings, "run", base + "/openapi.json", "--checks", "all", "-n", "150", "--no-color",
-             "-H", "Authorization: Bearer alpha-token"])
+            [
+                "--config-file", settings, "run", base + "/openapi.json", "--checks", "all", "-n", "150", "--no-color",
+                "-H", "Authorization: Bearer alpha-token",
+            ])
         #expect(fuzz.status == 0, "schemathesis:\n\(fuzz.output.suffix(3000))")
 
         let metrics = try Self.request(base + "/metrics")
-        #expect(metrics.body.contains("sluice_http_request_duration_seconds_bucket{route=\"/v1/features/{view}/{entityId}\""))
+        #expect(
+            metrics.body.contains(
+                "sluice_http_request_duration_seconds_bucket{route=\"/v1/features/{view}/{entityId}\""))
 
         server.send(SIGTERM)
         let exitStatus = try await server.waitForExit(timeout: .seconds(15))
         let serverLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        #expect(exitStatus == 0, "exit status \(exitStatus.map(String.init) ?? "none within 15 s"); server log:\n\(serverLog.suffix(3000))")
+        #expect(
+            exitStatus == 0,
+            "exit status \(exitStatus.map(String.init) ?? "none within 15 s"); server log:\n\(serverLog.suffix(3000))")
         try EngineTestSupport.clearState(topologyName: name)
     }
 
@@ -214,18 +255,22 @@ struct ServeTests {
             get("/v1/features/merchant/m%20x?at=\(at)"),
         ]
         func exchange(_ requests: [String], _ mode: String) throws -> [Exchange] {
-            let file = FileManager.default.temporaryDirectory.appendingPathComponent("exchange-\(UUID().uuidString).json")
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "exchange-\(UUID().uuidString).json")
             defer { try? FileManager.default.removeItem(at: file) }
             try JSONSerialization.data(withJSONObject: requests).write(to: file)
-            return try PythonTools.runJSON("http_exchange.py", ["127.0.0.1", String(port), file.path, mode], as: [Exchange].self)
+            return try PythonTools.runJSON(
+                "http_exchange.py", ["127.0.0.1", String(port), file.path, mode], as: [Exchange].self)
         }
-        let pipelined = try exchange(requests, "pipelined"), sequential = try exchange(requests, "sequential")
+        let pipelined = try exchange(requests, "pipelined")
+        let sequential = try exchange(requests, "sequential")
         #expect(pipelined.map(\.status) == [200, 200, 200, 200, 404, 200, 200, 401, 400, 400, 200])
         #expect(pipelined.map(\.status) == sequential.map(\.status))
         // The first lookup is answered from the raw bytes, the fourth by the router.
         #expect(pipelined[0].body == pipelined[3].body, "a lookup answered from the raw bytes and by the router differ")
         #expect(pipelined[0].headers == pipelined[3].headers, "\(pipelined[0].headers) vs \(pipelined[3].headers)")
-        #expect(pipelined[0].headers["content-type"] == "application/json" && pipelined[0].headers["server"] == "sluice")
+        #expect(
+            pipelined[0].headers["content-type"] == "application/json" && pipelined[0].headers["server"] == "sluice")
 
         // A connection of plain lookups only, each written one byte at a time, then pipelined:
         // answered from the raw bytes throughout, errors included. A head in another form
@@ -247,18 +292,25 @@ struct ServeTests {
             let answers = try exchange(plain, mode)
             #expect(answers.map(\.status) == [200, 404, 200, 200, 200, 200], "\(mode)")
             #expect(answers[0].headers == pipelined[3].headers && answers[0].body == pipelined[0].body, "\(mode)")
-            #expect(answers[1].body == pipelined[4].body && answers[1].headers["content-type"] == "application/json", "\(mode)")
+            #expect(
+                answers[1].body == pipelined[4].body && answers[1].headers["content-type"] == "application/json",
+                "\(mode)")
             #expect(answers[2].body == pipelined[10].body, "\(mode)")
             for index in 3...5 { #expect(answers[index].body == pipelined[0].body, "\(mode) response \(index)") }
         }
         let entities = [0: "card-1", 2: "card-2", 3: "card-1", 6: "card-3", 10: "m x"]
         for (index, entity) in entities {
-            #expect(pipelined[index].body.contains("\"entity\":\"\(entity)\""), "response \(index): \(pipelined[index].body.prefix(120))")
-            #expect(pipelined[index].body == sequential[index].body, "response \(index) differs between pipelined and sequential")
+            #expect(
+                pipelined[index].body.contains("\"entity\":\"\(entity)\""),
+                "response \(index): \(pipelined[index].body.prefix(120))")
+            #expect(
+                pipelined[index].body == sequential[index].body,
+                "response \(index) differs between pipelined and sequential")
         }
         #expect(pipelined[5].body.contains("\"entity\":\"card-4\""))
         for index in [4, 7, 8, 9] {
-            #expect(pipelined[index].body.hasPrefix("{\"error\":{\"code\":"), "response \(index): \(pipelined[index].body)")
+            #expect(
+                pipelined[index].body.hasPrefix("{\"error\":{\"code\":"), "response \(index): \(pipelined[index].body)")
             #expect(pipelined[index].body == sequential[index].body)
         }
     }
@@ -273,14 +325,19 @@ struct ServeTests {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(silentPort).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(silent, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
         #expect(bound == 0)
         #expect(listen(silent, 64) == 0)
 
         let port = try TestProcess.freePort()
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("serve-silent-\(port).log").path
         let server = try await Self.startServer(
-            port: port, redisURL: "redis://127.0.0.1:\(silentPort)/0", tokens: nil, log: log, extra: ["--redis-timeout-ms", "200"])
+            port: port, redisURL: "redis://127.0.0.1:\(silentPort)/0", tokens: nil, log: log,
+            extra: ["--redis-timeout-ms", "200"])
         for path in ["/v1/features/card/card-1", "/readyz"] {
             let started = ContinuousClock.now
             let reply = try Self.request("http://127.0.0.1:\(port)" + path)

@@ -13,8 +13,10 @@ struct RawRequestHeadTests {
 
     @Test("a plain lookup is read with its target, token and length; every prefix of it is incomplete")
     func plainLookup() {
-        let head = "GET /v1/features/card/card-1?at=5 HTTP/1.1\r\nHost: x\r\nauthorization: \tBearer abc \r\nX-Empty:\r\n\r\n"
-        let expected = RawRequestHead.lookup(target: "/v1/features/card/card-1?at=5", authorization: "Bearer abc", length: head.utf8.count)
+        let head =
+            "GET /v1/features/card/card-1?at=5 HTTP/1.1\r\nHost: x\r\nauthorization: \tBearer abc \r\nX-Empty:\r\n\r\n"
+        let expected = RawRequestHead.lookup(
+            target: "/v1/features/card/card-1?at=5", authorization: "Bearer abc", length: head.utf8.count)
         #expect(Self.parse(head) == expected)
         #expect(Self.parse(head + "GET /v1/features/card/card-2 HTTP/1.1\r\n\r\n") == expected)
         let bytes = Array(head.utf8)
@@ -22,10 +24,13 @@ struct RawRequestHeadTests {
             let prefix = Array(bytes[..<cut]).withUnsafeBytes { RawRequestHead.parse($0, maxHead: 8192) }
             #expect(prefix == .incomplete, "prefix of \(cut) bytes")
         }
-        #expect(Self.parse("GET /v1/features/card/x HTTP/1.1\r\n\r\n") == .lookup(target: "/v1/features/card/x", authorization: nil, length: 36))
+        #expect(
+            Self.parse("GET /v1/features/card/x HTTP/1.1\r\n\r\n")
+                == .lookup(target: "/v1/features/card/x", authorization: nil, length: 36))
     }
 
-    @Test("other routes, methods, versions and line ends, malformed headers and framing headers go to the HTTP pipeline")
+    @Test(
+        "other routes, methods, versions and line ends, malformed headers and framing headers go to the HTTP pipeline")
     func others() {
         let others = [
             "GET /healthz HTTP/1.1\r\n\r\n",

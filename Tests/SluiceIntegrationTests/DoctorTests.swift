@@ -32,7 +32,8 @@ struct DoctorTests {
     func cliReportsFailures() throws {
         let sluice = try TestProcess.sluiceExecutable()
         let healthy = try TestProcess.run(
-            sluice, ["doctor"], environment: ["SLUICE_BROKERS": TestServices.brokers, "SLUICE_REDIS_URL": TestServices.redisURL])
+            sluice, ["doctor"],
+            environment: ["SLUICE_BROKERS": TestServices.brokers, "SLUICE_REDIS_URL": TestServices.redisURL])
         #expect(healthy.status == 0, "\(healthy.output)")
         #expect(healthy.output.contains("librdkafka"))
         #expect(healthy.output.contains("hiredis"))
@@ -53,12 +54,15 @@ struct DoctorTests {
     func kafkaProperties() throws {
         let sluice = try TestProcess.sluiceExecutable()
         let environment = ["SLUICE_BROKERS": TestServices.brokers, "SLUICE_REDIS_URL": TestServices.redisURL]
-        let applied = try TestProcess.run(sluice, ["doctor", "--kafka-property", "client.id=doctor-test"], environment: environment)
+        let applied = try TestProcess.run(
+            sluice, ["doctor", "--kafka-property", "client.id=doctor-test"], environment: environment)
         #expect(applied.status == 0, "\(applied.output)")
         // librdkafka itself rejects an unknown property: proof that the value reached it.
-        let unknown = try TestProcess.run(sluice, ["doctor", "--kafka-property", "no.such.property=1"], environment: environment)
+        let unknown = try TestProcess.run(
+            sluice, ["doctor", "--kafka-property", "no.such.property=1"], environment: environment)
         #expect(unknown.status != 0 && unknown.output.contains("no.such.property"), "\(unknown.output)")
-        let malformed = try TestProcess.run(sluice, ["doctor", "--kafka-property", "fetch.wait.max.ms"], environment: environment)
+        let malformed = try TestProcess.run(
+            sluice, ["doctor", "--kafka-property", "fetch.wait.max.ms"], environment: environment)
         #expect(malformed.status != 0 && malformed.output.contains("KEY=VALUE"), "\(malformed.output)")
     }
 }

@@ -14,8 +14,10 @@ struct KafkaFaultInjectionTests {
         try cluster.createTopic("payments", partitions: 1)
         cluster.pushRequestErrors(.produce, [.notLeaderOrFollower, .requestTimedOut, .notEnoughReplicas])
         let producer = try KafkaProducer(
-            configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(brokerList: cluster.bootstrapServers)))
-        let report = try await producer.send(KafkaProducerMessage(topic: "payments", partition: 0, value: "after errors"))
+            configuration: KafkaProducerConfiguration(
+                client: KafkaClientConfiguration(brokerList: cluster.bootstrapServers)))
+        let report = try await producer.send(
+            KafkaProducerMessage(topic: "payments", partition: 0, value: "after errors"))
         #expect(report.offset == 0)
         await producer.close()
     }
@@ -26,7 +28,8 @@ struct KafkaFaultInjectionTests {
         try cluster.createTopic("payments", partitions: 1)
         cluster.pushRequestErrors(.produce, [.topicAuthorizationFailed])
         let producer = try KafkaProducer(
-            configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(brokerList: cluster.bootstrapServers)))
+            configuration: KafkaProducerConfiguration(
+                client: KafkaClientConfiguration(brokerList: cluster.bootstrapServers)))
         let error = await #expect(throws: KafkaError.self) {
             try await producer.send(KafkaProducerMessage(topic: "payments", partition: 0, value: "denied"))
         }
@@ -40,10 +43,13 @@ struct KafkaFaultInjectionTests {
         let cluster = try KafkaMockCluster(brokers: 1)
         try cluster.createTopic("payments", partitions: 1)
         let producer = try KafkaProducer(
-            configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(brokerList: cluster.bootstrapServers)))
+            configuration: KafkaProducerConfiguration(
+                client: KafkaClientConfiguration(brokerList: cluster.bootstrapServers)))
         _ = try await producer.send(KafkaProducerMessage(topic: "payments", partition: 0, value: "before"))
         cluster.setBrokerDown(1)
-        let pending = Task { try await producer.send(KafkaProducerMessage(topic: "payments", partition: 0, value: "during")) }
+        let pending = Task {
+            try await producer.send(KafkaProducerMessage(topic: "payments", partition: 0, value: "during"))
+        }
         try await Task.sleep(for: .seconds(1))
         cluster.setBrokerUp(1)
         let report = try await pending.value
@@ -57,16 +63,21 @@ struct KafkaFaultInjectionTests {
         try cluster.createTopic("payments", partitions: 1)
         let client = KafkaClientConfiguration(brokerList: cluster.bootstrapServers)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client))
-        for index in 0..<50 { try producer.enqueue(KafkaProducerMessage(topic: "payments", partition: 0, value: "\(index)")) }
+        for index in 0..<50 {
+            try producer.enqueue(KafkaProducerMessage(topic: "payments", partition: 0, value: "\(index)"))
+        }
         try await producer.flush()
 
         let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(groupID: "outage", client: client))
         let partition = KafkaTopicPartition("payments", 0)
         try consumer.assign([partition: .beginning])
-        var values = try await KafkaTestSupport.readUntilEnd(consumer, partitions: [partition]).compactMap(\.valueString)
+        var values = try await KafkaTestSupport.readUntilEnd(consumer, partitions: [partition]).compactMap(
+            \.valueString)
 
         cluster.setBrokerDown(1)
-        for index in 50..<100 { try producer.enqueue(KafkaProducerMessage(topic: "payments", partition: 0, value: "\(index)")) }
+        for index in 50..<100 {
+            try producer.enqueue(KafkaProducerMessage(topic: "payments", partition: 0, value: "\(index)"))
+        }
         var errorsDuringOutage: [KafkaError] = []
         for _ in 0..<10 {
             let batch = try await consumer.nextBatch(timeout: .milliseconds(100))
@@ -95,14 +106,17 @@ struct KafkaIdempotentProducerTests {
         // The broker fails the next produce requests after (as far as the client knows) maybe
         // writing them: retries carry the same producer id and sequence numbers.
         cluster.pushRequestErrors(.produce, [.requestTimedOut, .notEnoughReplicas, .requestTimedOut])
-        for index in 1..<200 { try producer.enqueue(KafkaProducerMessage(topic: "ledger", partition: 0, value: "\(index)")) }
+        for index in 1..<200 {
+            try producer.enqueue(KafkaProducerMessage(topic: "ledger", partition: 0, value: "\(index)"))
+        }
         try await producer.flush()
         await producer.close()
 
         let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(groupID: "ledger", client: client))
         let partition = KafkaTopicPartition("ledger", 0)
         try consumer.assign([partition: .beginning])
-        let values = try await KafkaTestSupport.readUntilEnd(consumer, partitions: [partition]).compactMap(\.valueString)
+        let values = try await KafkaTestSupport.readUntilEnd(consumer, partitions: [partition]).compactMap(
+            \.valueString)
         #expect(values == (0..<200).map(String.init))
     }
 
@@ -112,7 +126,9 @@ struct KafkaIdempotentProducerTests {
         var configuration = KafkaProducerConfiguration(client: TestServices.kafkaClient)
         configuration.idempotent = true
         let producer = try KafkaProducer(configuration: configuration)
-        for index in 0..<50 { try producer.enqueue(KafkaProducerMessage(topic: topic, partition: 0, value: "\(index)")) }
+        for index in 0..<50 {
+            try producer.enqueue(KafkaProducerMessage(topic: topic, partition: 0, value: "\(index)"))
+        }
         try await producer.flush()
         await producer.close()
         let values = try await KafkaTestSupport.readAll(topic: topic, partitions: 1).compactMap(\.valueString)

@@ -27,7 +27,8 @@ struct KafkaRoundTripTests {
         let received = try await KafkaTestSupport.readAll(topic: topic, partitions: 3)
         #expect(received.count == 30)
         for message in received {
-            let index = try #require(message.headers.first("index").map { Int(String(decoding: $0, as: UTF8.self)) } ?? nil)
+            let index = try #require(
+                message.headers.first("index").map { Int(String(decoding: $0, as: UTF8.self)) } ?? nil)
             #expect(message.partition == Int32(index % 3))
             #expect(message.keyString == "card-\(index % 7)")
             #expect(message.valueString == "{\"n\":\(index)}")
@@ -45,7 +46,9 @@ struct KafkaRoundTripTests {
     func commitAndResume() async throws {
         let topic = try await KafkaTestSupport.makeTopic("commit")
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: TestServices.kafkaClient))
-        for index in 0..<10 { try producer.enqueue(KafkaProducerMessage(topic: topic, partition: 0, value: "m\(index)")) }
+        for index in 0..<10 {
+            try producer.enqueue(KafkaProducerMessage(topic: topic, partition: 0, value: "m\(index)"))
+        }
         try await producer.flush()
         await producer.close()
 
@@ -107,14 +110,16 @@ struct KafkaRoundTripTests {
         let baseTime: Int64 = 1_750_000_000_000
         for index in 0..<20 {
             _ = try await producer.send(
-                KafkaProducerMessage(topic: topic, partition: 0, value: "t\(index)", timestamp: baseTime + Int64(index) * 1000))
+                KafkaProducerMessage(
+                    topic: topic, partition: 0, value: "t\(index)", timestamp: baseTime + Int64(index) * 1000))
         }
         await producer.close()
 
         let partition = KafkaTopicPartition(topic, 0)
         let consumer = try KafkaConsumer(configuration: KafkaTestSupport.consumerConfiguration())
         // The broker's answer is at most the true offset (Tansu answers the partition start).
-        let lowerBound = try #require(try consumer.offsets(forTimestamp: baseTime + 12_500, partitions: [partition])[partition])
+        let lowerBound = try #require(
+            try consumer.offsets(forTimestamp: baseTime + 12_500, partitions: [partition])[partition])
         #expect(lowerBound.isExact && lowerBound.rawValue <= 13)
 
         try consumer.assign(partitions: [partition], fromTimestamp: baseTime + 12_500)
@@ -129,8 +134,10 @@ struct KafkaRoundTripTests {
         // Past the newest message, only messages produced later arrive, whatever their timestamps.
         try consumer.seek(toTimestamp: baseTime + 60_000, partitions: [partition])
         _ = try await KafkaTestSupport.readUntilEnd(consumer, partitions: [partition])
-        let producerAgain = try KafkaProducer(configuration: KafkaProducerConfiguration(client: TestServices.kafkaClient))
-        _ = try await producerAgain.send(KafkaProducerMessage(topic: topic, partition: 0, value: "late", timestamp: baseTime))
+        let producerAgain = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(client: TestServices.kafkaClient))
+        _ = try await producerAgain.send(
+            KafkaProducerMessage(topic: topic, partition: 0, value: "late", timestamp: baseTime))
         await producerAgain.close()
         let afterEnd = try await KafkaTestSupport.readUntilEnd(consumer, partitions: [partition])
         #expect(afterEnd.map(\.valueString) == ["late"])
@@ -141,7 +148,9 @@ struct KafkaRoundTripTests {
         let topic = try await KafkaTestSupport.makeTopic("pause")
         let partition = KafkaTopicPartition(topic, 0)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: TestServices.kafkaClient))
-        for index in 0..<5 { try producer.enqueue(KafkaProducerMessage(topic: topic, partition: 0, value: "p\(index)")) }
+        for index in 0..<5 {
+            try producer.enqueue(KafkaProducerMessage(topic: topic, partition: 0, value: "p\(index)"))
+        }
         try await producer.flush()
 
         let consumer = try KafkaConsumer(configuration: KafkaTestSupport.consumerConfiguration())
@@ -152,7 +161,9 @@ struct KafkaRoundTripTests {
         }
         // Backpressure: stop fetching; whatever was prefetched is discarded and fetched again later.
         try consumer.pause([partition])
-        for index in 5..<10 { try producer.enqueue(KafkaProducerMessage(topic: topic, partition: 0, value: "p\(index)")) }
+        for index in 5..<10 {
+            try producer.enqueue(KafkaProducerMessage(topic: topic, partition: 0, value: "p\(index)"))
+        }
         try await producer.flush()
         await producer.close()
 

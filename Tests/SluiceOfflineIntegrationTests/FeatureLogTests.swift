@@ -19,7 +19,8 @@ struct FeatureLogTests {
         let topic = TestServices.uniqueName("log")
         let name = "log_" + String(topic.suffix(8))
         let (_, compiled) = try EngineTestSupport.fraudTopology(name: name, topic: topic)
-        let summary = try await EngineTestSupport.produceDemo(topic: topic, events: 4_000, malformed: 0.02, partitions: partitions)
+        let summary = try await EngineTestSupport.produceDemo(
+            topic: topic, events: 4_000, malformed: 0.02, partitions: partitions)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent(name).path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var options = FeatureLogOptions(directory: folder)
@@ -29,12 +30,18 @@ struct FeatureLogTests {
 
         let messages = try await KafkaTestSupport.readAll(topic: topic, partitions: partitions)
         #expect(messages.count == summary.transactions)
-        let reference = ReferenceEngine(layouts: compiled.layouts, decoder: compiled.decoder, messages: messages, pointInTime: true)
+        let reference = ReferenceEngine(
+            layouts: compiled.layouts, decoder: compiled.decoder, messages: messages, pointInTime: true)
         let dump = try FeatureLogDump.read(folder)
         #expect(dump.files >= 4_000 / 700)
-        #expect(dump.rows.count == reference.pointInTime.count, "rows \(dump.rows.count), accepted events \(reference.pointInTime.count)")
-        let partitionColumn = try dump.column("kafka_partition"), offsetColumn = try dump.column("kafka_offset")
-        #expect(Set(dump.rows.map { "\($0[partitionColumn]!)/\($0[offsetColumn]!)" }).count == dump.rows.count, "a row appears twice")
+        #expect(
+            dump.rows.count == reference.pointInTime.count,
+            "rows \(dump.rows.count), accepted events \(reference.pointInTime.count)")
+        let partitionColumn = try dump.column("kafka_partition")
+        let offsetColumn = try dump.column("kafka_offset")
+        #expect(
+            Set(dump.rows.map { "\($0[partitionColumn]!)/\($0[offsetColumn]!)" }).count == dump.rows.count,
+            "a row appears twice")
 
         // With one partition every view is exact; with several, the card view (the topic's key)
         // is, while merchant and device rows depend on how partitions interleaved.
@@ -50,10 +57,13 @@ struct FeatureLogTests {
                 let layout = compiled.layouts[viewIndex]
                 // Stored features, then on-demand ones (the event's own fields as inputs).
                 for (featureIndex, featureName) in layout.allFeatureNames.enumerated() {
-                    let column = try dump.column(FeatureLogLayout.columnName(view: layout.view.name, feature: featureName))
+                    let column = try dump.column(
+                        FeatureLogLayout.columnName(view: layout.view.name, feature: featureName))
                     let logged = FeatureLogDump.double(row[column])
                     if !close(logged, expected[viewIndex][featureIndex]) {
-                        mismatches.append("\(key) \(layout.view.name).\(featureName): logged \(String(describing: logged)), expected \(String(describing: expected[viewIndex][featureIndex]))")
+                        mismatches.append(
+                            "\(key) \(layout.view.name).\(featureName): logged \(String(describing: logged)), expected \(String(describing: expected[viewIndex][featureIndex]))"
+                        )
                     }
                 }
             }

@@ -20,7 +20,8 @@ struct OfflineStoreTests {
         return logger
     }()
 
-    static func replay(_ compiled: CompiledTopology, into folder: String, start: ReplayConfiguration.Start = .beginning) async throws
+    static func replay(_ compiled: CompiledTopology, into folder: String, start: ReplayConfiguration.Start = .beginning)
+        async throws
         -> ReplaySummary
     {
         var configuration = ReplayConfiguration(
@@ -32,10 +33,13 @@ struct OfflineStoreTests {
     }
 
     static func temporaryFolder(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("sluice-\(name)-\(UInt32.random(in: 0...UInt32.max))").path
+        FileManager.default.temporaryDirectory.appendingPathComponent(
+            "sluice-\(name)-\(UInt32.random(in: 0...UInt32.max))"
+        ).path
     }
 
-    @Test("100k demo events: the online log and a replay agree on every feature of every row; two replays are identical")
+    @Test(
+        "100k demo events: the online log and a replay agree on every feature of every row; two replays are identical")
     func noSkew() async throws {
         let topic = TestServices.uniqueName("skew")
         let name = "skew_" + String(topic.suffix(8))
@@ -43,8 +47,11 @@ struct OfflineStoreTests {
         // One partition: every view's entities then see one order of events, online and offline.
         // (With several, views keyed by other fields than the topic's key depend on how the
         // partitions interleaved; docs/offline.md.)
-        _ = try await EngineTestSupport.produceDemo(topic: topic, events: 100_000, seed: 5, malformed: 0.005, partitions: 1)
-        let online = Self.temporaryFolder("online"), first = Self.temporaryFolder("replay-a"), second = Self.temporaryFolder("replay-b")
+        _ = try await EngineTestSupport.produceDemo(
+            topic: topic, events: 100_000, seed: 5, malformed: 0.005, partitions: 1)
+        let online = Self.temporaryFolder("online")
+        let first = Self.temporaryFolder("replay-a")
+        let second = Self.temporaryFolder("replay-b")
         defer { for folder in [online, first, second] { try? FileManager.default.removeItem(atPath: folder) } }
         var options = FeatureLogOptions(directory: online)
         options.rollRows = 30_000
@@ -56,27 +63,35 @@ struct OfflineStoreTests {
         let rebuilt = try FeatureLogTable.read(directory: first, topology: name)
         #expect(served.count > 95_000)
         #expect(rebuilt.count == summary.rows)
-        #expect((summary.rejected[.late] ?? 0) > 0, "the demo's out-of-order events should include some beyond the lateness")
+        #expect(
+            (summary.rejected[.late] ?? 0) > 0, "the demo's out-of-order events should include some beyond the lateness"
+        )
         let report = try SkewVerifier.compare(served: served, offline: rebuilt, sample: nil)
         #expect(report.sampled == served.count)
         #expect(report.missingOffline == 0 && report.missingServed == 0)
-        #expect(report.totalMismatches == 0, "\(report.features.filter { $0.mismatches > 0 }.map { "\($0.name): \($0.mismatches)" })")
+        #expect(
+            report.totalMismatches == 0,
+            "\(report.features.filter { $0.mismatches > 0 }.map { "\($0.name): \($0.mismatches)" })")
         #expect(report.features.allSatisfy { $0.compared == served.count })
 
-        let again = try SkewVerifier.compare(served: rebuilt, offline: try FeatureLogTable.read(directory: second, topology: name), sample: nil)
+        let again = try SkewVerifier.compare(
+            served: rebuilt, offline: try FeatureLogTable.read(directory: second, topology: name), sample: nil)
         #expect(again.totalMismatches == 0 && again.missingServed == 0)
 
         // The CLI reports the same, and finds skew when there is some: a log compared with a
         // replay that started from the middle (no history) must differ.
         let sluice = try TestProcess.sluiceExecutable()
         let topologyPath = try EngineTestSupport.fraudTopology(name: name, topic: topic).path
-        let clean = try TestProcess.run(sluice, ["verify-skew", "--topology", topologyPath, "--online", online, "--offline", first, "--sample", "5000"])
+        let clean = try TestProcess.run(
+            sluice,
+            ["verify-skew", "--topology", topologyPath, "--online", online, "--offline", first, "--sample", "5000"])
         #expect(clean.status == 0, "\(clean.output)")
         #expect(clean.output.contains("no skew"))
         let partial = Self.temporaryFolder("replay-partial")
         defer { try? FileManager.default.removeItem(atPath: partial) }
         _ = try await Self.replay(compiled, into: partial, start: .offset(50_000))
-        let skewed = try TestProcess.run(sluice, ["verify-skew", "--topology", topologyPath, "--online", online, "--offline", partial])
+        let skewed = try TestProcess.run(
+            sluice, ["verify-skew", "--topology", topologyPath, "--online", online, "--offline", partial])
         #expect(skewed.status == 1, "\(skewed.output)")
         #expect(skewed.output.contains("card__txn_count_24h") && skewed.output.contains("have no offline row"))
         try EngineTestSupport.clearState(topologyName: name)
@@ -93,16 +108,21 @@ struct OfflineStoreTests {
         demo.seed = 9
         demo.cards = 300
         let produced = try await DemoProducer.run(
-            options: demo, rate: nil, topic: topic, labelsTopic: labelsTopic, partitions: 2, client: TestServices.kafkaClient,
+            options: demo, rate: nil, topic: topic, labelsTopic: labelsTopic, partitions: 2,
+            client: TestServices.kafkaClient,
             logger: Self.logger)
         #expect(produced.labels > 100)
         // A label that is not JSON, and a second, later label for one event (a correction).
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: TestServices.kafkaClient))
         try await producer.send(KafkaProducerMessage(topic: labelsTopic, value: Array("not json".utf8)))
-        try await producer.send(KafkaProducerMessage(topic: labelsTopic, value: Array("{\"txn_id\":\"tx-9-10\",\"label\":1,\"ts\":\(now - 86_400_000)}".utf8)))
+        try await producer.send(
+            KafkaProducerMessage(
+                topic: labelsTopic, value: Array("{\"txn_id\":\"tx-9-10\",\"label\":1,\"ts\":\(now - 86_400_000)}".utf8)
+            ))
         await producer.close()
 
-        let folder = Self.temporaryFolder("train-log"), outFolder = Self.temporaryFolder("train-out")
+        let folder = Self.temporaryFolder("train-log")
+        let outFolder = Self.temporaryFolder("train-out")
         defer { for item in [folder, outFolder] { try? FileManager.default.removeItem(atPath: item) } }
         try FileManager.default.createDirectory(atPath: outFolder, withIntermediateDirectories: true)
         _ = try await Self.replay(compiled, into: folder)
@@ -110,8 +130,10 @@ struct OfflineStoreTests {
         let out = outFolder + "/train.parquet"
         let result = try TestProcess.run(
             try TestProcess.sluiceExecutable(),
-            ["training-set", "--topology", path, "--features", folder, "--labels-topic", labelsTopic, "--out", out,
-             "--as-of", String(asOf), "--label-delay-max", "2d", "--brokers", TestServices.brokers])
+            [
+                "training-set", "--topology", path, "--features", folder, "--labels-topic", labelsTopic, "--out", out,
+                "--as-of", String(asOf), "--label-delay-max", "2d", "--brokers", TestServices.brokers,
+            ])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("(1 invalid)"))
 
@@ -120,18 +142,22 @@ struct OfflineStoreTests {
         var labels: [String: [(value: Int, time: Int64)]] = [:]
         for message in labelMessages {
             guard let object = try? JSONSerialization.jsonObject(with: Data(message.value)) as? [String: Any],
-                let id = object["txn_id"] as? String, let value = object["label"] as? Int, let time = (object["ts"] as? NSNumber)?.int64Value
+                let id = object["txn_id"] as? String, let value = object["label"] as? Int,
+                let time = (object["ts"] as? NSNumber)?.int64Value
             else { continue }
             labels[id, default: []].append((value, time))
         }
         let log = try FeatureLogTable.read(directory: folder, topology: name)
         let dump = try FeatureLogDump.read(outFolder)
         #expect(dump.rows.count == log.count, "every feature row must be in the training set")
-        let idColumn = try dump.column("event_id"), timeColumn = try dump.column("event_time")
-        let labelColumn = try dump.column("label"), statusColumn = try dump.column("label_status")
+        let idColumn = try dump.column("event_id")
+        let timeColumn = try dump.column("event_time")
+        let labelColumn = try dump.column("label")
+        let statusColumn = try dump.column("label_status")
         var statuses: [String: Int] = [:]
         for row in dump.rows {
-            let id = row[idColumn]!, eventTime = Int64(row[timeColumn]!)!
+            let id = row[idColumn]!
+            let eventTime = Int64(row[timeColumn]!)!
             let counted = (labels[id] ?? []).filter { $0.time <= asOf && $0.time - eventTime <= 2 * 86_400_000 }
             let expected = counted.max { $0.time < $1.time }
             let status = expected != nil ? "labeled" : (eventTime + 2 * 86_400_000 > asOf ? "unlabeled" : "expired")
@@ -143,7 +169,9 @@ struct OfflineStoreTests {
         // The correction arrived later than the original label but before --as-of: it wins.
         let corrected = try #require(dump.rows.first { $0[idColumn] == "tx-9-10" })
         let eventTime = Int64(corrected[timeColumn]!)!
-        #expect(now - 86_400_000 - eventTime <= 2 * 86_400_000, "the correction must fall within the label delay for this check")
+        #expect(
+            now - 86_400_000 - eventTime <= 2 * 86_400_000,
+            "the correction must fall within the label delay for this check")
         #expect(corrected[labelColumn] == "1")
         #expect(corrected[statusColumn] == "labeled")
     }
@@ -155,11 +183,17 @@ struct OfflineStoreTests {
         let dateFolder = folder + "/fraud/date=2026-11-27"
         try FileManager.default.createDirectory(atPath: dateFolder, withIntermediateDirectories: true)
         let base = [
-            ParquetField("event_id", .string, optional: false), ParquetField("event_time", .timestampMillis, optional: false),
-            ParquetField("kafka_partition", .int32, optional: false), ParquetField("kafka_offset", .int64, optional: false),
+            ParquetField("event_id", .string, optional: false),
+            ParquetField("event_time", .timestampMillis, optional: false),
+            ParquetField("kafka_partition", .int32, optional: false),
+            ParquetField("kafka_offset", .int64, optional: false),
         ]
-        for (file, features, offset) in [("part-t-0-0-0.parquet", ["card__a"], Int64(0)), ("part-t-0-1-1.parquet", ["card__a", "card__b"], Int64(1))] {
-            let writer = try ParquetWriter(path: "\(dateFolder)/\(file)", schema: base + features.map { ParquetField($0, .double) })
+        for (file, features, offset) in [
+            ("part-t-0-0-0.parquet", ["card__a"], Int64(0)),
+            ("part-t-0-1-1.parquet", ["card__a", "card__b"], Int64(1)),
+        ] {
+            let writer = try ParquetWriter(
+                path: "\(dateFolder)/\(file)", schema: base + features.map { ParquetField($0, .double) })
             try writer.append("tx-\(offset)")
             try writer.append(Int64(1_795_000_000_000))
             try writer.append(Int32(0))
@@ -170,10 +204,16 @@ struct OfflineStoreTests {
         }
         let out = folder + "/train.parquet"
         let summary = try TrainingSetBuilder.build(
-            TrainingSetConfiguration(featuresDirectory: folder, topologyName: "fraud", output: out, asOf: 1_795_000_100_000), labels: LabelBook())
+            TrainingSetConfiguration(
+                featuresDirectory: folder, topologyName: "fraud", output: out, asOf: 1_795_000_100_000),
+            labels: LabelBook())
         #expect(summary.rows == 2 && summary.unlabeled == 2)
         let table = try ParquetReader.read(path: out)
-        #expect(table.fields.map(\.name) == ["event_id", "event_time", "kafka_partition", "kafka_offset", "card__a", "card__b", "label", "label_time", "label_status"])
+        #expect(
+            table.fields.map(\.name) == [
+                "event_id", "event_time", "kafka_partition", "kafka_offset", "card__a", "card__b", "label",
+                "label_time", "label_status",
+            ])
         #expect(table.column(named: "card__b") == .doubles([nil, 2]))
         #expect(table.column(named: "card__a") == .doubles([1, 1]))
     }

@@ -9,7 +9,8 @@ struct TileCodecTests {
     func codecRoundTrip() throws {
         let layout = Fixtures.layout
         let tiles = Fixtures.tiles(
-            (0..<1500).map { Fixtures.event(merchant: "m\($0)", amount: Double($0) * 1.25, at: 1_000_000 + Int64($0)) }, partition: 3)
+            (0..<1500).map { Fixtures.event(merchant: "m\($0)", amount: Double($0) * 1.25, at: 1_000_000 + Int64($0)) },
+            partition: 3)
         for (groupIndex, group) in layout.groups.enumerated() {
             for accumulator in tiles.groups[groupIndex].entries.map(\.accumulator) {
                 let bytes = TileCodec.encode(accumulator)
@@ -23,7 +24,10 @@ struct TileCodecTests {
     func runRoundTrip() throws {
         let layout = Fixtures.layout
         let tiles = Fixtures.tiles(
-            (0..<200).map { Fixtures.event(merchant: "m\($0 % 30)", amount: Double($0) * 0.5, at: 50 * Fixtures.hour + Int64($0) * 700) },
+            (0..<200).map {
+                Fixtures.event(
+                    merchant: "m\($0 % 30)", amount: Double($0) * 0.5, at: 50 * Fixtures.hour + Int64($0) * 700)
+            },
             partition: 1)
         // Group 2 holds distinct sets and is not stored as a run, but a run of it must round-trip
         // as well: its tiles are longer than 127 bytes, which takes a two-byte length.
@@ -34,7 +38,9 @@ struct TileCodecTests {
             let decoded = try TileCodec.decodeRun(bytes, group: group)
             #expect(decoded.map(\.tile) == run.indexes)
             #expect(decoded.map(\.accumulator) == run.entries.map(\.accumulator))
-            #expect(throws: TileCodec.DecodingError.self) { try TileCodec.decodeRun(Array(bytes.dropLast()), group: group) }
+            #expect(throws: TileCodec.DecodingError.self) {
+                try TileCodec.decodeRun(Array(bytes.dropLast()), group: group)
+            }
             #expect(throws: TileCodec.DecodingError.self) { try TileCodec.decodeRun(bytes + [0], group: group) }
             if groupIndex == 2 { #expect(run.entries.contains { TileCodec.encode($0.accumulator).count > 127 }) }
         }

@@ -20,7 +20,9 @@ struct ParquetReadBackTests {
             ParquetField("is_fraud", .boolean),
             ParquetField("ts", .timestampMillis),
         ])
-        let doubles: [Double?] = [0, -0.0, 1.5, -2.25, .nan, .infinity, -.infinity, .greatestFiniteMagnitude, nil, 1e-300]
+        let doubles: [Double?] = [
+            0, -0.0, 1.5, -2.25, .nan, .infinity, -.infinity, .greatestFiniteMagnitude, nil, 1e-300,
+        ]
         let strings: [String?] = ["", "plain", "ünïcødé ✓", nil, String(repeating: "x", count: 5000), "a\u{0}b"]
         let integers: [Int32?] = [Int32.min, Int32.max, 0, -1, nil, 5411]
         let longs: [Int64] = [Int64.min, Int64.max, 0, -1, 42]
@@ -75,7 +77,8 @@ struct ParquetReadBackTests {
         let columnCount = Int.random(in: 1...10, using: &random)
         let fields = (0..<columnCount).map { index in
             ParquetField(
-                "c\(index)_\(String(repeating: "é", count: index % 3))", ParquetType.allCases.randomElement(using: &random)!,
+                "c\(index)_\(String(repeating: "é", count: index % 3))",
+                ParquetType.allCases.randomElement(using: &random)!,
                 optional: Bool.random(using: &random), dictionary: Bool.random(using: &random))
         }
         var table = ExpectedTable(fields: fields)
@@ -83,10 +86,11 @@ struct ParquetReadBackTests {
         let nullRate = [0.0, 0.1, 0.5, 0.99].randomElement(using: &random)!
         let cardinality = [1, 3, 50, 100_000].randomElement(using: &random)!
         for _ in 0..<rows {
-            table.append(fields.map { field in
-                if field.isOptional && Double.random(in: 0..<1, using: &random) < nullRate { return .null }
-                return ExpectedValue.random(field.type, cardinality: cardinality, using: &random)
-            })
+            table.append(
+                fields.map { field in
+                    if field.isOptional && Double.random(in: 0..<1, using: &random) < nullRate { return .null }
+                    return ExpectedValue.random(field.type, cardinality: cardinality, using: &random)
+                })
         }
         var options = ParquetWriterOptions()
         options.compression = ParquetCompression.allCases.randomElement(using: &random)!
@@ -106,7 +110,8 @@ struct ParquetWriterErrorTests {
     func invalidRows() throws {
         let path = ExpectedTable.temporaryPath("invalid")
         defer { unlink(path) }
-        let writer = try ParquetWriter(path: path, schema: [ParquetField("id", .string, optional: false), ParquetField("n", .int64)])
+        let writer = try ParquetWriter(
+            path: path, schema: [ParquetField("id", .string, optional: false), ParquetField("n", .int64)])
         #expect(throws: ParquetError.self) { try writer.appendNull() }
         #expect(throws: ParquetError.self) { try writer.append(Double(1)) }
         try writer.append("a")
@@ -128,7 +133,9 @@ struct ParquetWriterErrorTests {
             try ParquetWriter(path: path, schema: [ParquetField("a", .int64), ParquetField("a", .string)])
         }
         let missingFolder = "/nonexistent-\(getpid())/file.parquet"
-        let error = #expect(throws: ParquetError.self) { try ParquetWriter(path: missingFolder, schema: [ParquetField("a", .int64)]) }
+        let error = #expect(throws: ParquetError.self) {
+            try ParquetWriter(path: missingFolder, schema: [ParquetField("a", .int64)])
+        }
         #expect(error?.code == .ioFailed)
         #expect(error?.message.contains(missingFolder) == true)
         #expect(error?.message.contains("No such file") == true)
@@ -226,7 +233,9 @@ struct ExpectedTable {
     mutating func append(_ row: [ExpectedValue]) { rows.append(row) }
 
     static func temporaryPath(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("sluice-parquet-\(getpid())-\(name)-\(UInt32.random(in: 0...UInt32.max))").path
+        FileManager.default.temporaryDirectory.appendingPathComponent(
+            "sluice-parquet-\(getpid())-\(name)-\(UInt32.random(in: 0...UInt32.max))"
+        ).path
     }
 
     /// Writes the rows, runs the checker, and fails the test on any mismatch it reports.
@@ -267,13 +276,17 @@ struct ExpectedTable {
         #expect(table.rowCount == rows.count)
         #expect(table.fields.map(\.name) == fields.map(\.name))
         let footerFields = try ParquetReader.fields(path: path)
-        #expect(footerFields.map { "\($0.name) \($0.type) \($0.isOptional)" } == fields.map { "\($0.name) \($0.type) \($0.isOptional)" })
+        #expect(
+            footerFields.map { "\($0.name) \($0.type) \($0.isOptional)" }
+                == fields.map { "\($0.name) \($0.type) \($0.isOptional)" })
         for (index, field) in fields.enumerated() {
             let expectedValues = rows.map { $0[index] }
             let readBack = ExpectedValue.values(of: table.columns[index], type: field.type)
             #expect(readBack.count == expectedValues.count)
             let wrong = zip(readBack, expectedValues).enumerated().first { !($0.element.0.sameAs($0.element.1)) }
-            #expect(wrong == nil, "ParquetReader: column \(field.name) row \(wrong?.offset ?? -1): \(String(describing: wrong?.element))")
+            #expect(
+                wrong == nil,
+                "ParquetReader: column \(field.name) row \(wrong?.offset ?? -1): \(String(describing: wrong?.element))")
         }
 
         let report = try PythonTools.runJSON("parquet_check.py", [path, expectedPath], as: CheckReport.self)

@@ -32,7 +32,6 @@ struct RedisConnectionTests {
         #expect(try connection.send("HGET", .string(key), "f99999").int == 299_997)
     }
 
-
     @Test("pipelines written as parts, megabytes each, are answered in order, plainly and as one transaction")
     func parts() throws {
         let connection = try RedisConnection(configuration: TestServices.redisConfiguration())
@@ -87,7 +86,8 @@ struct RedisConnectionTests {
     @Test("MULTI/EXEC is atomic: a concurrent reader never sees half a transaction")
     func transactionAtomicity() async throws {
         let key = TestServices.uniqueName("atomic")
-        let left = key + ":left", right = key + ":right"
+        let left = key + ":left"
+        let right = key + ":right"
         let writer = Task.detached {
             let connection = try RedisConnection(configuration: TestServices.redisConfiguration())
             for _ in 0..<2_000 {
@@ -207,7 +207,10 @@ struct RedisConnectionTests {
         defer { _ = try? connection.send("CONFIG", "SET", "notify-keyspace-events", .string(previous)) }
         let subscriber = try RedisSubscriber(
             configuration: configuration,
-            commands: [["SUBSCRIBE", .string(channel)], ["PSUBSCRIBE", .string("__keyspace@\(configuration.database)__:\(key)*")]])
+            commands: [
+                ["SUBSCRIBE", .string(channel)],
+                ["PSUBSCRIBE", .string("__keyspace@\(configuration.database)__:\(key)*")],
+            ])
         // Redis registers the subscriptions when it reads them: publish only after that.
         func subscribed() throws -> Bool {
             let channels = try connection.send("PUBSUB", "NUMSUB", .string(channel)).array?.last?.int ?? 0
@@ -220,12 +223,15 @@ struct RedisConnectionTests {
         try connection.send("PUBLISH", .string(channel), "first")
         try connection.send("HSET", .string(key), "f", "1")
         try connection.send("PUBLISH", .string(channel), .bytes([0, 255, 10]))
-        #expect(try subscriber.next() == RedisSubscriber.Message(pattern: nil, channel: channel, payload: Array("first".utf8)))
+        #expect(
+            try subscriber.next()
+                == RedisSubscriber.Message(pattern: nil, channel: channel, payload: Array("first".utf8)))
         let notification = try subscriber.next()
         #expect(notification.pattern == "__keyspace@\(configuration.database)__:\(key)*")
         #expect(notification.channel == "__keyspace@\(configuration.database)__:\(key)")
         #expect(notification.payload == Array("hset".utf8))
-        #expect(try subscriber.next() == RedisSubscriber.Message(pattern: nil, channel: channel, payload: [0, 255, 10]))
+        #expect(
+            try subscriber.next() == RedisSubscriber.Message(pattern: nil, channel: channel, payload: [0, 255, 10]))
     }
 }
 
@@ -249,11 +255,15 @@ struct RedisFailureTests {
         let port = try TestProcess.freePort()
         let server = try TestProcess(
             TestProcess.which("redis-server"),
-            ["--port", "\(port)", "--bind", "127.0.0.1", "--requirepass", "hunter2", "--save", "", "--appendonly", "no"])
+            [
+                "--port", "\(port)", "--bind", "127.0.0.1", "--requirepass", "hunter2", "--save", "", "--appendonly",
+                "no",
+            ])
         defer { server.stop() }
         try await TestProcess.waitForPort(port)
 
-        let connection = try RedisConnection(configuration: RedisConfiguration(url: "redis://:hunter2@127.0.0.1:\(port)/1"))
+        let connection = try RedisConnection(
+            configuration: RedisConfiguration(url: "redis://:hunter2@127.0.0.1:\(port)/1"))
         #expect(try connection.send("PING") == .status("PONG"))
 
         let error = #expect(throws: RedisError.self) {

@@ -39,7 +39,9 @@ struct RedisEventLoopPoolTests {
         // 3,000 fields of 200 bytes: about 700 KB, far more than a socket read.
         for batch in stride(from: 0, to: 3_000, by: 500) {
             var command: [RedisArgument] = ["HSET", .string(key)]
-            for field in batch..<(batch + 500) { command += [.string("f\(field)"), .string(String(repeating: "v", count: 190) + "\(field)")] }
+            for field in batch..<(batch + 500) {
+                command += [.string("f\(field)"), .string(String(repeating: "v", count: 190) + "\(field)")]
+            }
             fill.append(command)
         }
         _ = try setup.execute(fill)
@@ -60,10 +62,15 @@ struct RedisEventLoopPoolTests {
         let replies = try await pool.execute(pipeline)
         let fields = try #require(replies[0].array)
         #expect(fields.count == 6_000)
-        let decoded = Dictionary(uniqueKeysWithValues: stride(from: 0, to: fields.count, by: 2).map { (fields[$0].string!, fields[$0 + 1].string!) })
+        let decoded = Dictionary(
+            uniqueKeysWithValues: stride(from: 0, to: fields.count, by: 2).map {
+                (fields[$0].string!, fields[$0 + 1].string!)
+            })
         #expect(decoded["f2999"] == String(repeating: "v", count: 190) + "2999")
         #expect(replies[1] == .null)
-        #expect(replies[2] == .array([.integer(1), .array([.bulkString(Array("a".utf8)), .null]), .bulkString(Array("b".utf8))]))
+        #expect(
+            replies[2]
+                == .array([.integer(1), .array([.bulkString(Array("a".utf8)), .null]), .bulkString(Array("b".utf8))]))
         #expect(replies[3] == .integer(-7))
         #expect(replies[5] == .integer(.max))
         #expect(replies[7] == .integer(.min))
@@ -93,14 +100,18 @@ struct RedisEventLoopPoolTests {
         #expect(try await pool.execute(Self.pipeline(["PING"]), on: loop).get() == [.status("PONG")])
         let admin = try RedisConnection(configuration: try TestServices.redisConfiguration())
         let list = try admin.send("CLIENT", "LIST").string ?? ""
-        let id = try #require(list.split(separator: "\n").first { $0.contains("name=\(name) ") }?
-            .split(separator: " ").first { $0.hasPrefix("id=") }?.dropFirst(3))
+        let id = try #require(
+            list.split(separator: "\n").first { $0.contains("name=\(name) ") }?
+                .split(separator: " ").first { $0.hasPrefix("id=") }?.dropFirst(3))
         _ = try admin.send("CLIENT", "KILL", "ID", .string(String(id)))
         // The close may not have been seen yet: at most one pipeline fails, with connectionLost.
         var answered = false
         for _ in 0..<3 where !answered {
             do {
-                answered = try await pool.execute(Self.pipeline(["ECHO", "back"]), on: loop).get() == [.bulkString(Array("back".utf8))]
+                answered =
+                    try await pool.execute(Self.pipeline(["ECHO", "back"]), on: loop).get() == [
+                        .bulkString(Array("back".utf8))
+                    ]
             } catch {
                 #expect((error as? RedisError)?.code == .connectionLost, "\(error)")
             }
@@ -120,12 +131,16 @@ struct RedisEventLoopPoolTests {
         let outcomes = try await loop.flatSubmit {
             let started = NIODeadline.now()
             let attempts = (0..<20).map { _ in
-                pool.execute(Self.pipeline(["PING"]), on: loop).map { _ in RedisError?.none }.recover { $0 as? RedisError }
+                pool.execute(Self.pipeline(["PING"]), on: loop).map { _ in RedisError?.none }.recover {
+                    $0 as? RedisError
+                }
             }
             return EventLoopFuture.whenAllSucceed(attempts, on: loop).map { ($0, NIODeadline.now() - started) }
         }.get()
         for failure in outcomes.0 {
-            #expect(failure?.code == .connectionFailed && failure?.message.contains("127.0.0.1:1") == true, "\(String(describing: failure))")
+            #expect(
+                failure?.code == .connectionFailed && failure?.message.contains("127.0.0.1:1") == true,
+                "\(String(describing: failure))")
         }
         #expect(outcomes.1 < .seconds(1), "\(outcomes.1)")
     }
@@ -143,8 +158,10 @@ struct RedisEventLoopPoolTests {
             // Timed on the event loop, as above.
             let (failure, elapsed) = try await loop.flatSubmit {
                 let started = NIODeadline.now()
-                return pool.execute(Self.pipeline(["PING"]), on: loop).map { _ in RedisError?.none }.recover { $0 as? RedisError }
-                    .map { ($0, NIODeadline.now() - started) }
+                return pool.execute(Self.pipeline(["PING"]), on: loop).map { _ in RedisError?.none }.recover {
+                    $0 as? RedisError
+                }
+                .map { ($0, NIODeadline.now() - started) }
             }.get()
             #expect(failure?.code == .timedOut, "\(String(describing: failure))")
             #expect(elapsed >= .milliseconds(140) && elapsed < .seconds(2), "\(elapsed)")
@@ -176,11 +193,15 @@ final class SilentListener: @unchecked Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let descriptor = socketDescriptor
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, listen(descriptor, 16) == 0 else { throw TestFailure("cannot listen on loopback") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
         port = Int(UInt16(bigEndian: address.sin_port))
         let accepted = self.accepted
         thread = Thread {

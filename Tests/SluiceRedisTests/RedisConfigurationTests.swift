@@ -16,11 +16,17 @@ struct RedisConfigurationTests {
     @Test(
         "valid URLs",
         arguments: [
-            URLCase(url: "redis://127.0.0.1:6379/0", host: "127.0.0.1", port: 6379, database: 0, username: nil, password: nil),
+            URLCase(
+                url: "redis://127.0.0.1:6379/0", host: "127.0.0.1", port: 6379, database: 0, username: nil,
+                password: nil),
             URLCase(url: "redis://localhost", host: "localhost", port: 6379, database: 0, username: nil, password: nil),
-            URLCase(url: "redis://cache.internal:7000/5", host: "cache.internal", port: 7000, database: 5, username: nil, password: nil),
+            URLCase(
+                url: "redis://cache.internal:7000/5", host: "cache.internal", port: 7000, database: 5, username: nil,
+                password: nil),
             URLCase(url: "redis://:s3cret@h:1/2", host: "h", port: 1, database: 2, username: nil, password: "s3cret"),
-            URLCase(url: "redis://alice:p%40ss%3Aw@h:6380/3", host: "h", port: 6380, database: 3, username: "alice", password: "p@ss:w"),
+            URLCase(
+                url: "redis://alice:p%40ss%3Aw@h:6380/3", host: "h", port: 6380, database: 3, username: "alice",
+                password: "p@ss:w"),
             URLCase(url: "redis://token@h", host: "h", port: 6379, database: 0, username: nil, password: "token"),
             URLCase(url: "redis://[::1]:6390/1", host: "::1", port: 6390, database: 1, username: nil, password: nil),
             URLCase(url: "redis://h:6379/", host: "h", port: 6379, database: 0, username: nil, password: nil),
@@ -61,18 +67,23 @@ struct RedisConfigurationTests {
 
     @Test("reconnect backoff doubles up to its cap")
     func backoff() {
-        let policy = RedisReconnectPolicy(maxAttempts: 8, initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(300))
-        #expect((1...6).map { policy.delay(beforeAttempt: $0) } == [
-            .zero, .milliseconds(50), .milliseconds(100), .milliseconds(200), .milliseconds(300), .milliseconds(300),
-        ])
+        let policy = RedisReconnectPolicy(
+            maxAttempts: 8, initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(300))
+        #expect(
+            (1...6).map { policy.delay(beforeAttempt: $0) } == [
+                .zero, .milliseconds(50), .milliseconds(100), .milliseconds(200), .milliseconds(300),
+                .milliseconds(300),
+            ])
     }
 
-    @Test("script names are SHA-1 digests", arguments: [
-        ("", "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
-        ("abc", "a9993e364706816aba3e25717850c26c9cd0d89d"),
-        ("return 1", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"),
-        (String(repeating: "a", count: 1000), "291e9a6c66994949b57ba5e650361e98fc36b1ba"),
-    ])
+    @Test(
+        "script names are SHA-1 digests",
+        arguments: [
+            ("", "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
+            ("abc", "a9993e364706816aba3e25717850c26c9cd0d89d"),
+            ("return 1", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"),
+            (String(repeating: "a", count: 1000), "291e9a6c66994949b57ba5e650361e98fc36b1ba"),
+        ])
     func sha1(_ source: String, _ digest: String) {
         #expect(RedisScript(source).sha1 == digest)
     }
@@ -87,6 +98,8 @@ struct RedisConfigurationTests {
         #expect(pipeline.count == 2)
         #expect(
             pipeline.encoded
-                == Array("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3\r\n-42\r\n*2\r\n$3\r\nGET\r\n$2\r\n".utf8) + [0, 255, 13, 10])
+                == Array("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3\r\n-42\r\n*2\r\n$3\r\nGET\r\n$2\r\n".utf8) + [
+                    0, 255, 13, 10,
+                ])
     }
 }

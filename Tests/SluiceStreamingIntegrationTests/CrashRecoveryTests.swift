@@ -17,13 +17,16 @@ struct CrashRecoveryTests {
     let topic = TestServices.uniqueName("crash")
     let events = 60_000
 
-    func sluice(_ topology: String, group: String, log: String, offlineDir: String? = nil, batchSize: Int? = nil) throws -> TestProcess {
+    func sluice(_ topology: String, group: String, log: String, offlineDir: String? = nil, batchSize: Int? = nil) throws
+        -> TestProcess
+    {
         let offline = offlineDir.map { ["--offline-dir", $0, "--offline-roll-rows", "4000"] } ?? []
         let batches = batchSize.map { ["--batch-size", String($0)] } ?? []
         return try TestProcess(
             TestProcess.sluiceExecutable(),
             ["run", "--until-end", "--topology", topology, "--group", group, "--metrics-port", "0"] + offline + batches,
-            environment: ["SLUICE_BROKERS": TestServices.brokers, "SLUICE_REDIS_URL": TestServices.redisURL], logFile: log)
+            environment: ["SLUICE_BROKERS": TestServices.brokers, "SLUICE_REDIS_URL": TestServices.redisURL],
+            logFile: log)
     }
 
     /// The sum of the partitions' stored next offsets, read from the offsets hash alone (quick
@@ -41,7 +44,8 @@ struct CrashRecoveryTests {
     /// (at most 30 s). Watched from a thread of its own: in a full test run the task pool can be
     /// busy for seconds, long enough for a fast engine to finish before a task saw it start.
     func interrupt(
-        _ process: TestProcess, with signal: Int32, after delay: Duration, onceProgressLeaves before: Int64, of name: String
+        _ process: TestProcess, with signal: Int32, after delay: Duration, onceProgressLeaves before: Int64,
+        of name: String
     ) async throws {
         let configuration = try TestServices.redisConfiguration()
         let thread = Thread { [self] in
@@ -50,14 +54,16 @@ struct CrashRecoveryTests {
             while let redis, (try? storedOffsets(name, redis: redis)) == before, ContinuousClock.now < deadline {
                 Thread.sleep(forTimeInterval: 0.005)
             }
-            Thread.sleep(forTimeInterval: Double(delay.components.attoseconds) / 1e18 + Double(delay.components.seconds))
+            Thread.sleep(
+                forTimeInterval: Double(delay.components.attoseconds) / 1e18 + Double(delay.components.seconds))
             process.send(signal)
         }
         thread.start()
         while !thread.isFinished { try await Task.sleep(for: .milliseconds(20)) }
     }
 
-    @Test("SIGTERM and repeated SIGKILL, then restarts, and two processes in one group, all equal one uninterrupted run")
+    @Test(
+        "SIGTERM and repeated SIGKILL, then restarts, and two processes in one group, all equal one uninterrupted run")
     func killRestartAndScaleOut() async throws {
         _ = try await EngineTestSupport.produceDemo(topic: topic, events: events, seed: 11, malformed: 0.005)
         let suffix = String(topic.suffix(8))
@@ -66,7 +72,9 @@ struct CrashRecoveryTests {
 
         // Reference: one uninterrupted process.
         let reference = try EngineTestSupport.fraudTopology(name: "ref_\(suffix)", topic: topic)
-        let whole = try sluice(reference.path, group: "ref-\(suffix)", log: "\(logDirectory)/reference.log", offlineDir: "\(logDirectory)/ref-offline")
+        let whole = try sluice(
+            reference.path, group: "ref-\(suffix)", log: "\(logDirectory)/reference.log",
+            offlineDir: "\(logDirectory)/ref-offline")
         #expect(try await whole.waitForExit(timeout: .seconds(120)) == 0)
         let expected = try EngineTestSupport.dumpState(topologyName: "ref_\(suffix)")
         #expect(expected.count > 1000)
@@ -82,28 +90,38 @@ struct CrashRecoveryTests {
             for attempt in 0..<5 {
                 // Small batches: many commits to interrupt between, however fast the engine is.
                 let process = try sluice(
-                    topology.path, group: "\(name)-g", log: "\(logDirectory)/\(name)-\(attempt).log", offlineDir: offlineDir, batchSize: 500)
+                    topology.path, group: "\(name)-g", log: "\(logDirectory)/\(name)-\(attempt).log",
+                    offlineDir: offlineDir, batchSize: 500)
                 // Wait until this process wrote something new, then interrupt it mid-run.
                 let before = try storedOffsets(name, redis: redis)
                 try await interrupt(
-                    process, with: attempt == 0 ? SIGTERM : SIGKILL, after: .milliseconds(Int.random(in: 0...400, using: &generator)),
+                    process, with: attempt == 0 ? SIGTERM : SIGKILL,
+                    after: .milliseconds(Int.random(in: 0...400, using: &generator)),
                     onceProgressLeaves: before, of: name)
                 if attempt == 0 {
-                    #expect(try await process.waitForExit(timeout: .seconds(20)) == 0, "SIGTERM must finish the batch and exit 0")
+                    #expect(
+                        try await process.waitForExit(timeout: .seconds(20)) == 0,
+                        "SIGTERM must finish the batch and exit 0")
                 } else {
                     _ = try await process.waitForExit(timeout: .seconds(10))
                 }
                 partialProgress.append(try storedOffsets(name, redis: redis))
             }
-            #expect(partialProgress.contains { $0 > 0 && $0 < Int64(events) }, "no interruption happened mid-run: \(partialProgress)")
-            let last = try sluice(topology.path, group: "\(name)-g", log: "\(logDirectory)/\(name)-final.log", offlineDir: offlineDir)
+            #expect(
+                partialProgress.contains { $0 > 0 && $0 < Int64(events) },
+                "no interruption happened mid-run: \(partialProgress)")
+            let last = try sluice(
+                topology.path, group: "\(name)-g", log: "\(logDirectory)/\(name)-final.log", offlineDir: offlineDir)
             #expect(try await last.waitForExit(timeout: .seconds(120)) == 0)
             return try EngineTestSupport.dumpState(topologyName: name)
         }
         for (name, offlineDir) in [("kill_\(suffix)", "\(logDirectory)/kill-offline"), ("killpipe_\(suffix)", nil)] {
             let afterKills = try await interrupted(name, offlineDir: offlineDir)
             #expect(afterKills.count == expected.count, "\(name)")
-            #expect(afterKills == expected, "\(name): state after kills differs in \(afterKills.filter { expected[$0.key] != $0.value }.count) keys")
+            #expect(
+                afterKills == expected,
+                "\(name): state after kills differs in \(afterKills.filter { expected[$0.key] != $0.value }.count) keys"
+            )
         }
 
         // The feature log after kills holds every accepted event once, and its card features
@@ -111,11 +129,18 @@ struct CrashRecoveryTests {
         let referenceLog = try FeatureLogDump.read("\(logDirectory)/ref-offline")
         let killedLog = try FeatureLogDump.read("\(logDirectory)/kill-offline")
         #expect(referenceLog.rows.count > events * 9 / 10)
-        #expect(killedLog.rows.count == referenceLog.rows.count, "rows after kills \(killedLog.rows.count), uninterrupted \(referenceLog.rows.count)")
-        let cardColumns = try referenceLog.columns.indices.filter { referenceLog.columns[$0].hasPrefix("card__") }
+        #expect(
+            killedLog.rows.count == referenceLog.rows.count,
+            "rows after kills \(killedLog.rows.count), uninterrupted \(referenceLog.rows.count)")
+        let cardColumns =
+            try referenceLog.columns.indices.filter { referenceLog.columns[$0].hasPrefix("card__") }
             + ["event_id", "kafka_partition", "kafka_offset"].map { try referenceLog.column($0) }
-        let differing = zip(referenceLog.rows, killedLog.rows).filter { pair in cardColumns.contains { pair.0[$0] != pair.1[$0] } }
-        #expect(differing.isEmpty, "\(differing.count) rows differ after kills; first: \(differing.first.map { "\($0.0) vs \($0.1)" } ?? "")")
+        let differing = zip(referenceLog.rows, killedLog.rows).filter { pair in
+            cardColumns.contains { pair.0[$0] != pair.1[$0] }
+        }
+        #expect(
+            differing.isEmpty,
+            "\(differing.count) rows differ after kills; first: \(differing.first.map { "\($0.0) vs \($0.1)" } ?? "")")
 
         // Scale-out: two processes share the partitions of one group.
         let scaled = try EngineTestSupport.fraudTopology(name: "two_\(suffix)", topic: topic)
@@ -123,18 +148,26 @@ struct CrashRecoveryTests {
         let second = try sluice(scaled.path, group: "two-\(suffix)", log: "\(logDirectory)/two-b.log")
         #expect(try await first.waitForExit(timeout: .seconds(120)) == 0)
         #expect(try await second.waitForExit(timeout: .seconds(120)) == 0)
-        let logs = try ["two-a", "two-b"].map { try String(contentsOfFile: "\(logDirectory)/\($0).log", encoding: .utf8) }
+        let logs = try ["two-a", "two-b"].map {
+            try String(contentsOfFile: "\(logDirectory)/\($0).log", encoding: .utf8)
+        }
         #expect(logs.allSatisfy { $0.contains("partitions positioned") }, "both processes must have owned partitions")
         let fromTwo = try EngineTestSupport.dumpState(topologyName: "two_\(suffix)")
-        #expect(fromTwo == expected, "state from two processes differs in \(fromTwo.filter { expected[$0.key] != $0.value }.count) keys")
+        #expect(
+            fromTwo == expected,
+            "state from two processes differs in \(fromTwo.filter { expected[$0.key] != $0.value }.count) keys")
 
-        for name in ["ref_\(suffix)", "kill_\(suffix)", "killpipe_\(suffix)", "two_\(suffix)"] { try EngineTestSupport.clearState(topologyName: name) }
+        for name in ["ref_\(suffix)", "kill_\(suffix)", "killpipe_\(suffix)", "two_\(suffix)"] {
+            try EngineTestSupport.clearState(topologyName: name)
+        }
     }
 
     /// Without a feature log a batch is not one transaction: a crash can leave some entities
     /// written and the partitions' progress behind them. Each entity stores the offset of the
     /// newest event in its tiles, and a replay skips what they already hold.
-    @Test("progress behind the stored tiles, as a crash between entity writes and progress leaves it: no event counts twice")
+    @Test(
+        "progress behind the stored tiles, as a crash between entity writes and progress leaves it: no event counts twice"
+    )
     func progressBehindTiles() async throws {
         let topic = TestServices.uniqueName("behind")
         _ = try await EngineTestSupport.produceDemo(topic: topic, events: 20_000, seed: 13, malformed: 0)
@@ -155,16 +188,22 @@ struct CrashRecoveryTests {
             let partition = try #require(Int32(field.split(separator: ":").last ?? ""))
             let next = try #require(Int64(stored[index + 1].string?.split(separator: ":").first ?? ""))
             let rewound = next / 2
-            let newest = messages.filter { $0.partition == partition && $0.offset < rewound }.compactMap { message -> Int64? in
+            let newest = messages.filter { $0.partition == partition && $0.offset < rewound }.compactMap {
+                message -> Int64? in
                 let object = try? JSONSerialization.jsonObject(with: Data(message.value)) as? [String: Any]
                 return (object?["ts"] as? NSNumber)?.int64Value
             }.max()
-            try redis.send("HSET", .string(compiled.storeKeys.offsetsKey), .string(field), .string("\(rewound):\(try #require(newest))"))
+            try redis.send(
+                "HSET", .string(compiled.storeKeys.offsetsKey), .string(field),
+                .string("\(rewound):\(try #require(newest))"))
         }
         try await EngineTestSupport.runUntilEnd(compiled)
         let after = try EngineTestSupport.dumpState(topologyName: name)
         #expect(after.count == expected.count)
-        #expect(after == expected, "state after replaying from older progress differs in \(after.filter { expected[$0.key] != $0.value }.count) keys")
+        #expect(
+            after == expected,
+            "state after replaying from older progress differs in \(after.filter { expected[$0.key] != $0.value }.count) keys"
+        )
         try EngineTestSupport.clearState(topologyName: name)
     }
 }

@@ -27,7 +27,9 @@ struct RedisOutageTests {
         let port = try TestProcess.freePort()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-outage-\(suffix)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", folder, "--save", "", "--appendonly", "no"]
+        let arguments = [
+            "--port", "\(port)", "--bind", "127.0.0.1", "--dir", folder, "--save", "", "--appendonly", "no",
+        ]
         var server = try TestProcess(TestProcess.which("redis-server"), arguments, logFile: "\(folder)/redis.log")
         try await TestProcess.waitForPort(port, timeout: .seconds(30))
         let url = "redis://127.0.0.1:\(port)/0"
@@ -54,7 +56,9 @@ struct RedisOutageTests {
             _ = try? admin.send("SHUTDOWN", "SAVE")
             return processedBefore
         }
-        #expect(processedBefore > 0 && processedBefore < events, "the outage must come mid-run; \(processedBefore) of \(events) were processed")
+        #expect(
+            processedBefore > 0 && processedBefore < events,
+            "the outage must come mid-run; \(processedBefore) of \(events) were processed")
         var exited = try await server.waitForExit(timeout: .seconds(10))
         if exited == nil {
             // SHUTDOWN did not take (lost, or the server was busy): ask again before restarting,
@@ -76,7 +80,10 @@ struct RedisOutageTests {
             try await Task.sleep(for: .milliseconds(50))
         }
         let actual = try EngineTestSupport.dumpState(topologyName: "outage_\(suffix)", redis: own)
-        #expect(actual == expected, "state after the outage differs in \(actual.filter { expected[$0.key] != $0.value }.count) of \(expected.count) keys")
+        #expect(
+            actual == expected,
+            "state after the outage differs in \(actual.filter { expected[$0.key] != $0.value }.count) of \(expected.count) keys"
+        )
         try EngineTestSupport.clearState(topologyName: "outref_\(suffix)")
     }
 
@@ -97,7 +104,8 @@ struct RedisOutageTests {
         let redis = try TestServices.redisConfiguration()
         let proxy = try FaultProxy(targetPort: redis.port, trigger: "HMGET", outage: .seconds(2))
         defer { proxy.stop() }
-        let proxied = TestServices.redisURL.replacingOccurrences(of: "\(redis.host):\(redis.port)", with: "127.0.0.1:\(proxy.port)")
+        let proxied = TestServices.redisURL.replacingOccurrences(
+            of: "\(redis.host):\(redis.port)", with: "127.0.0.1:\(proxy.port)")
         #expect(proxied != TestServices.redisURL)
         try await EngineTestSupport.runUntilEnd(subject, group: TestServices.uniqueName("fresh"), redisURL: proxied)
         #expect(proxy.cuts == 1, "the read of the stored offsets at assignment never met the outage")
@@ -111,17 +119,22 @@ struct RedisOutageTests {
         for origin in bothRunsDeadLetters { times[origin, default: 0] += 1 }
         let repeated = firstRunDeadLetters.filter { times[$0] != 1 }
         #expect(repeated.isEmpty, "\(repeated.count) dead letters of the first run were sent again")
-        #expect(times.values.allSatisfy { $0 == 1 }, "\(times.values.filter { $0 > 1 }.count) dead letters were sent twice")
+        #expect(
+            times.values.allSatisfy { $0 == 1 }, "\(times.values.filter { $0 > 1 }.count) dead letters were sent twice")
 
         // An uninterrupted run over the whole topic: the same state and the same dead letters.
         let reference = try EngineTestSupport.fraudTopology(name: "asgref_\(suffix)", topic: topic).compiled
         try await EngineTestSupport.runUntilEnd(reference)
         var referenceDeadLetters = try await Self.deadLetterOrigins(topic: topic)
-        for origin in bothRunsDeadLetters { referenceDeadLetters.remove(at: referenceDeadLetters.firstIndex(of: origin)!) }
+        for origin in bothRunsDeadLetters {
+            referenceDeadLetters.remove(at: referenceDeadLetters.firstIndex(of: origin)!)
+        }
         #expect(Set(referenceDeadLetters) == Set(bothRunsDeadLetters))
         let expected = try EngineTestSupport.dumpState(topologyName: "asgref_\(suffix)")
         let actual = try EngineTestSupport.dumpState(topologyName: "asg_\(suffix)")
-        #expect(actual == expected, "state differs in \(actual.filter { expected[$0.key] != $0.value }.count) of \(expected.count) keys")
+        #expect(
+            actual == expected,
+            "state differs in \(actual.filter { expected[$0.key] != $0.value }.count) of \(expected.count) keys")
         try EngineTestSupport.clearState(topologyName: "asg_\(suffix)")
         try EngineTestSupport.clearState(topologyName: "asgref_\(suffix)")
     }
@@ -129,7 +142,9 @@ struct RedisOutageTests {
     /// The source partition, offset and reason of every record on the topic's dead-letter topic.
     static func deadLetterOrigins(topic: String) async throws -> [String] {
         try await KafkaTestSupport.readAll(topic: "\(topic).dlq", partitions: 4).map { message in
-            ["sluice.source.partition", "sluice.source.offset", "sluice.reason"].map { message.headers.string($0) ?? "?" }.joined(separator: "/")
+            ["sluice.source.partition", "sluice.source.offset", "sluice.reason"].map {
+                message.headers.string($0) ?? "?"
+            }.joined(separator: "/")
         }
     }
 

@@ -35,7 +35,8 @@ struct StreamEngineTests {
         let store = OnlineStoreReader(compiled: compiled)
         for readTime in [reference.newestEventTime + 1, reference.newestEventTime + 30 * 60_000] {
             for (viewIndex, layout) in compiled.layouts.enumerated() {
-                let entities = reference.applied[viewIndex].sorted { $0.value.count > $1.value.count }.prefix(150).map(\.key)
+                let entities = reference.applied[viewIndex].sorted { $0.value.count > $1.value.count }.prefix(150).map(
+                    \.key)
                 #expect(!entities.isEmpty)
                 let vectors = try store.read(entities.map { (layout.view.name, $0) }, at: readTime, connection: redis)
                 for (entity, vector) in zip(entities, vectors) {
@@ -44,7 +45,8 @@ struct StreamEngineTests {
                     for (index, name) in vector.names.prefix(expected.count).enumerated() {
                         #expect(
                             close(vector.values[index], expected[index]),
-                            "\(layout.view.name) \(entity) \(name) at \(readTime): \(String(describing: vector.values[index])) vs \(String(describing: expected[index]))")
+                            "\(layout.view.name) \(entity) \(name) at \(readTime): \(String(describing: vector.values[index])) vs \(String(describing: expected[index]))"
+                        )
                     }
                 }
             }
@@ -55,15 +57,25 @@ struct StreamEngineTests {
         let dlqOrigins = deadLetters.map { message in
             "\(message.headers.string("sluice.source.partition") ?? "?")/\(message.headers.string("sluice.source.offset") ?? "?")/\(message.headers.string("sluice.reason") ?? "?")"
         }
-        let expectedOrigins = reference.rejected.map { "\($0.message.partition)/\($0.message.offset)/\($0.reason.rawValue)" }
+        let expectedOrigins = reference.rejected.map {
+            "\($0.message.partition)/\($0.message.offset)/\($0.reason.rawValue)"
+        }
         #expect(dlqOrigins.sorted() == expectedOrigins.sorted())
-        #expect(Set(reference.rejected.map(\.reason)).isSuperset(of: [.malformedJSON, .wrongType, .outOfRange, .invalidEntityID, .oversized]))
+        #expect(
+            Set(reference.rejected.map(\.reason)).isSuperset(of: [
+                .malformedJSON, .wrongType, .outOfRange, .invalidEntityID, .oversized,
+            ]))
         let sample = try #require(deadLetters.first)
-        let original = try #require(messages.first { "\($0.partition)" == sample.headers.string("sluice.source.partition") && "\($0.offset)" == sample.headers.string("sluice.source.offset") })
+        let original = try #require(
+            messages.first {
+                "\($0.partition)" == sample.headers.string("sluice.source.partition")
+                    && "\($0.offset)" == sample.headers.string("sluice.source.offset")
+            })
         #expect(sample.value == original.value)
 
         // An unknown entity reads as zeros and nulls.
-        let unknown = try store.read(view: "card", entity: "no-such-card", at: reference.newestEventTime, connection: redis)
+        let unknown = try store.read(
+            view: "card", entity: "no-such-card", at: reference.newestEventTime, connection: redis)
         #expect(unknown["txn_count_1h"] == .some(0))
         #expect(unknown["amount_avg_24h"] == .some(nil))
         try EngineTestSupport.clearState(topologyName: name)
@@ -108,7 +120,10 @@ struct StreamEngineTests {
         for (card, vector) in zip(cards, vectors) {
             let expected = reference.features(view: cardView, entity: card, at: readTime)
             for (index, name) in vector.names.prefix(expected.count).enumerated() {
-                #expect(close(vector.values[index], expected[index]), "card \(card) \(name): \(String(describing: vector.values[index])) vs \(String(describing: expected[index]))")
+                #expect(
+                    close(vector.values[index], expected[index]),
+                    "card \(card) \(name): \(String(describing: vector.values[index])) vs \(String(describing: expected[index]))"
+                )
             }
         }
         try EngineTestSupport.clearState(topologyName: name)

@@ -75,7 +75,8 @@ struct BatchApplierTests {
     static func storedFeatures(_ store: InMemoryHashes, entity: String, at time: Int64) throws -> [Double?] {
         let layout = compiled.layouts[0]
         let fields = store.hashes[keys.entityKey(view: layout, entity: entity)] ?? [:]
-        let reply = RedisValue.array(fields.flatMap { [RedisValue.bulkString(Array($0.key.utf8)), .bulkString($0.value)] })
+        let reply = RedisValue.array(
+            fields.flatMap { [RedisValue.bulkString(Array($0.key.utf8)), .bulkString($0.value)] })
         return FeatureCalculator.compute(
             layout, tiles: try OnlineStoreReader.tiles(from: reply, layout: layout, partition: nil), at: time)
     }
@@ -99,13 +100,16 @@ struct BatchApplierTests {
         }
     }
 
-    @Test("without the feature log, the writes hold the tiles of applying the events directly", arguments: [1, 2, 3] as [UInt64])
+    @Test(
+        "without the feature log, the writes hold the tiles of applying the events directly",
+        arguments: [1, 2, 3] as [UInt64])
     func partitionApplierWrites(seed: UInt64) throws {
         defer { tasks.stop() }
         let batch = Self.batch(count: 2_000, cards: 40, partitions: 3, seed: seed)
         var store = InMemoryHashes()
         _ = try Self.run(
-            PartitionBatchApplier(step: Self.step), batch, partitions: Self.freshPartitions(3), tasks: tasks, store: &store)
+            PartitionBatchApplier(step: Self.step), batch, partitions: Self.freshPartitions(3), tasks: tasks,
+            store: &store)
         let readTime = batch.accepted.last!.event.eventTime + 1
         for (entity, expected) in Self.directFeatures(batch, at: readTime) {
             let stored = try Self.storedFeatures(store, entity: entity, at: readTime)
@@ -119,8 +123,10 @@ struct BatchApplierTests {
         let batch = Self.batch(count: 1_500, cards: 30, partitions: 2, seed: 11)
         var plain = InMemoryHashes()
         _ = try Self.run(
-            PartitionBatchApplier(step: Self.step), batch, partitions: Self.freshPartitions(2), tasks: tasks, store: &plain)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("applier-\(UUID().uuidString)").path
+            PartitionBatchApplier(step: Self.step), batch, partitions: Self.freshPartitions(2), tasks: tasks,
+            store: &plain)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("applier-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let log = try FeatureLogWriter(
             options: FeatureLogOptions(directory: directory), topology: Self.compiled.topology,
@@ -187,7 +193,8 @@ struct BatchApplierTests {
                 item.event, to: &crashed, view: 0, partition: 0, offset: item.offset, newestEventTime: item.newestAfter)
         }
         let stored = EntityTiles(
-            groupCount: Self.compiled.layouts[0].groups.count, tiles: crashed.storedTiles(partition: 0), appliedOffset: 29)
+            groupCount: Self.compiled.layouts[0].groups.count, tiles: crashed.storedTiles(partition: 0),
+            appliedOffset: 29)
         _ = state.views[0].insert(stored, for: entity)
         var store = InMemoryHashes()
         let outputs = try Self.run(
@@ -261,7 +268,9 @@ struct RESPCommandReader {
     private mutating func number() throws -> Int {
         var value = 0
         while bytes[position] != UInt8(ascii: "\r") {
-            guard let digit = Int(exactly: bytes[position]).map({ $0 - 48 }), (0...9).contains(digit) else { throw Malformed() }
+            guard let digit = Int(exactly: bytes[position]).map({ $0 - 48 }), (0...9).contains(digit) else {
+                throw Malformed()
+            }
             value = value * 10 + digit
             position += 1
         }

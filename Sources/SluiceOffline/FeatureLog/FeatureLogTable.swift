@@ -20,7 +20,8 @@ public struct FeatureLogTable: Sendable {
     public static func read(directory: String, topology: String) throws -> FeatureLogTable {
         let root = (directory as NSString).appendingPathComponent(topology)
         guard FileManager.default.fileExists(atPath: root) else {
-            throw OfflineError(.logMissing, "no feature log for topology '\(topology)' under \(directory) (expected \(root))")
+            throw OfflineError(
+                .logMissing, "no feature log for topology '\(topology)' under \(directory) (expected \(root))")
         }
         var table = FeatureLogTable()
         for file in parquetFiles(under: root) {
@@ -31,13 +32,20 @@ public struct FeatureLogTable: Sendable {
                 table.featureNames = names
                 table.features = Array(repeating: [], count: names.count)
             } else if names != table.featureNames {
-                throw OfflineError(.columnsDiffer, "\(path) has other feature columns than the files before it; was the topology changed?")
+                throw OfflineError(
+                    .columnsDiffer,
+                    "\(path) has other feature columns than the files before it; was the topology changed?")
             }
             guard case .strings(let ids)? = parquet.column(named: "event_id"),
                 case .int64s(let times)? = parquet.column(named: "event_time"),
                 case .int32s(let partitions)? = parquet.column(named: "kafka_partition"),
                 case .int64s(let offsets)? = parquet.column(named: "kafka_offset")
-            else { throw OfflineError(.notAFeatureLog, "\(path) is not a Sluice feature log (missing event_id, event_time, kafka_partition or kafka_offset)") }
+            else {
+                throw OfflineError(
+                    .notAFeatureLog,
+                    "\(path) is not a Sluice feature log (missing event_id, event_time, kafka_partition or kafka_offset)"
+                )
+            }
             table.eventIDs += ids.map { $0 ?? "" }
             table.eventTimes += times.map { $0 ?? 0 }
             table.partitions += partitions.map { $0 ?? -1 }

@@ -47,13 +47,16 @@ public final class FeatureLogWriter {
         self.root = (options.directory as NSString).appendingPathComponent(topology.name)
         self.stagingFolder = (root as NSString).appendingPathComponent("_staging")
         self.metadata = [
-            ("sluice.topology", topology.name), ("sluice.layout", fingerprint), ("sluice.version", SluiceVersion.current),
+            ("sluice.topology", topology.name), ("sluice.layout", fingerprint),
+            ("sluice.version", SluiceVersion.current),
             ("sluice.topic", topology.source.topic),
         ]
         do {
-            try FileManager.default.createDirectory(atPath: options.staging ? stagingFolder : root, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: options.staging ? stagingFolder : root, withIntermediateDirectories: true)
         } catch {
-            throw OfflineError(.fileSystem, "cannot create the feature log folder \(root): \(error.localizedDescription)")
+            throw OfflineError(
+                .fileSystem, "cannot create the feature log folder \(root): \(error.localizedDescription)")
         }
     }
 
@@ -91,7 +94,10 @@ public final class FeatureLogWriter {
                 metadata: ["partition": "\(partition)", "resume_offset": "\(nextOffset)"])
         }
         logger.info(
-            "feature log resumed", metadata: ["partition": "\(partition)", "staged_rows": "\(kept.count)", "dropped": "\(rows.count - kept.count)"])
+            "feature log resumed",
+            metadata: [
+                "partition": "\(partition)", "staged_rows": "\(kept.count)", "dropped": "\(rows.count - kept.count)",
+            ])
     }
 
     /// Forgets a partition that another process takes over; its staging file stays for it.
@@ -177,7 +183,9 @@ public final class FeatureLogWriter {
             let name = "part-\(topic)-\(log.partition)-\(file.firstOffset)-\(file.lastOffset).parquet"
             let target = (folder as NSString).appendingPathComponent(name)
             guard rename(file.temporaryPath, target) == 0 else {
-                throw OfflineError(.fileSystem, "cannot rename \(file.temporaryPath) to \(target): \(String(cString: strerror(errno)))")
+                throw OfflineError(
+                    .fileSystem, "cannot rename \(file.temporaryPath) to \(target): \(String(cString: strerror(errno)))"
+                )
             }
             syncFolder(folder)
             rowsRolled += file.rows
@@ -241,12 +249,14 @@ public final class FeatureLogWriter {
     private func finishedRanges(partition: Int32) -> [String: [ClosedRange<Int64>]] {
         var ranges: [String: [ClosedRange<Int64>]] = [:]
         let prefix = "part-\(topic)-\(partition)-"
-        for folder in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where folder.hasPrefix("date=") {
+        for folder in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where folder.hasPrefix("date=")
+        {
             let path = (root as NSString).appendingPathComponent(folder)
             for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
             where name.hasPrefix(prefix) && name.hasSuffix(".parquet") {
                 let numbers = name.dropFirst(prefix.count).dropLast(".parquet".count).split(separator: "-")
-                guard numbers.count == 2, let first = Int64(numbers[0]), let last = Int64(numbers[1]), first <= last else { continue }
+                guard numbers.count == 2, let first = Int64(numbers[0]), let last = Int64(numbers[1]), first <= last
+                else { continue }
                 ranges[String(folder.dropFirst("date=".count)), default: []].append(first...last)
             }
         }
@@ -255,9 +265,11 @@ public final class FeatureLogWriter {
 
     private func removeTemporaryFiles(partition: Int32) {
         let prefix = ".tmp-part-\(topic)-\(partition)-"
-        for folder in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where folder.hasPrefix("date=") {
+        for folder in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where folder.hasPrefix("date=")
+        {
             let path = (root as NSString).appendingPathComponent(folder)
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where name.hasPrefix(prefix) {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where name.hasPrefix(prefix)
+            {
                 unlink((path as NSString).appendingPathComponent(name))
             }
         }
@@ -291,7 +303,9 @@ public final class FeatureLogWriter {
     private static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], _ path: String) throws {
         var written = 0
         while written < bytes.count {
-            let result = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
+            let result = bytes.withUnsafeBytes {
+                Foundation.write(descriptor, $0.baseAddress! + written, bytes.count - written)
+            }
             if result < 0 {
                 if errno == EINTR { continue }
                 throw ioError("write", path)

@@ -55,7 +55,8 @@ final class PartitionLog {
                 file = open
             } else {
                 let (writer, path) = try log.openTemporaryFile(partition: partition, date: date)
-                file = OpenFile(writer: writer, temporaryPath: path, firstOffset: row.offset, lastOffset: row.offset, rows: 0)
+                file = OpenFile(
+                    writer: writer, temporaryPath: path, firstOffset: row.offset, lastOffset: row.offset, rows: 0)
                 files[date] = file
             }
             lastDay = day
@@ -91,7 +92,9 @@ final class PartitionLog {
         for (date, file) in files.sorted(by: { $0.key < $1.key }) {
             try file.writer.close()
             finished.append(
-                Finished(date: date, temporaryPath: file.temporaryPath, firstOffset: file.firstOffset, lastOffset: file.lastOffset, rows: file.rows))
+                Finished(
+                    date: date, temporaryPath: file.temporaryPath, firstOffset: file.firstOffset,
+                    lastOffset: file.lastOffset, rows: file.rows))
         }
         files.removeAll()
         forgetLastFile()

@@ -38,7 +38,9 @@ public final class Replay: Sendable {
         let topic = compiled.topology.source.topic
         let admin = try KafkaAdmin(configuration: configuration.connection.kafkaClient)
         let partitions = try await admin.metadata().topic(topic)?.partitions.sorted() ?? []
-        guard !partitions.isEmpty else { throw OfflineError(.topicMissing, "topic '\(topic)' does not exist or has no partitions") }
+        guard !partitions.isEmpty else {
+            throw OfflineError(.topicMissing, "topic '\(topic)' does not exist or has no partitions")
+        }
         return try await DedicatedThread.run(name: "sluice.replay") { try self.runBlocking(partitions: partitions) }
     }
 
@@ -47,7 +49,8 @@ public final class Replay: Sendable {
         let topic = compiled.topology.source.topic
         let client = configuration.connection.kafkaClient
 
-        var consumerConfiguration = KafkaConsumerConfiguration(groupID: "sluice-replay-\(UUID().uuidString.prefix(8))", client: client)
+        var consumerConfiguration = KafkaConsumerConfiguration(
+            groupID: "sluice-replay-\(UUID().uuidString.prefix(8))", client: client)
         consumerConfiguration.autoOffsetReset = .earliest
         consumerConfiguration.reportPartitionEnd = true
         consumerConfiguration.preferPromptFetches()
@@ -58,18 +61,22 @@ public final class Replay: Sendable {
         case .beginning:
             try consumer.assign(Dictionary(uniqueKeysWithValues: topicPartitions.map { ($0, KafkaOffset.beginning) }))
         case .offset(let offset):
-            try consumer.assign(Dictionary(uniqueKeysWithValues: topicPartitions.map { ($0, KafkaOffset.exact(offset)) }))
+            try consumer.assign(
+                Dictionary(uniqueKeysWithValues: topicPartitions.map { ($0, KafkaOffset.exact(offset)) }))
         case .time(let time):
             try consumer.assign(partitions: topicPartitions, fromTimestamp: time - warmUp)
         }
 
-        let log = try FeatureLogWriter(options: configuration.output, topology: compiled.topology, fingerprint: compiled.fingerprint, logger: logger)
+        let log = try FeatureLogWriter(
+            options: configuration.output, topology: compiled.topology, fingerprint: compiled.fingerprint,
+            logger: logger)
         for partition in partitions { try log.open(partition: partition, resumeAt: 0) }
         // Each view is split into shards by entity, so that one busy view can use every core; twice
         // as many shards as threads leave room to even out a shard holding a very busy entity.
         let shards = configuration.threads > 1 ? 2 * configuration.threads : 1
         let merge = ReplayMerge(
-            partitions: partitions, consumer: consumer, pollMessages: configuration.pollMessages, logger: logger, decoder: compiled.decoder,
+            partitions: partitions, consumer: consumer, pollMessages: configuration.pollMessages, logger: logger,
+            decoder: compiled.decoder,
             step: step, shards: shards, end: configuration.end
         ) { [configuration] message in
             switch configuration.start {
@@ -100,7 +107,9 @@ public final class Replay: Sendable {
                 try merge.poll(timeout: .milliseconds(200))
                 waitedForBroker += .now - waitStarted
             }
-            let processing = toProcess, writing = toWrite, processParity = parity
+            let processing = toProcess
+            let writing = toWrite
+            let processParity = parity
             let rowCount = processing.last.map { $0.row + 1 } ?? 0
             for output in outputs { output.reserve(rows: rowCount, parity: processParity) }
             var order: [(task: Int, time: Duration)] = []
@@ -118,15 +127,18 @@ public final class Replay: Sendable {
             toWrite = toProcess
             toProcess = merge.batch
             parity = 1 - parity
-            progress.report(messages: merge.messages, rows: rows.count, queues: merge.queues, consumer: consumer, topic: topic)
+            progress.report(
+                messages: merge.messages, rows: rows.count, queues: merge.queues, consumer: consumer, topic: topic)
             if merge.isDone && toProcess.isEmpty && toWrite.isEmpty { break }
         }
         logger.debug(
             "replay times (s)",
             metadata: [
-                "waited for the broker": "\(waitedForBroker.secondsText)", "waited for helpers": "\(tasks.waitedForHelpers.secondsText)",
+                "waited for the broker": "\(waitedForBroker.secondsText)",
+                "waited for helpers": "\(tasks.waitedForHelpers.secondsText)",
                 "decode": "\(merge.time.total.secondsText)", "rows": "\(rows.time.total.secondsText)",
-                "view shards": "\(views.map { "\(step.layouts[$0.view].view.name).\($0.shard) \($0.time.total.secondsText)" }.joined(separator: ", "))",
+                "view shards":
+                    "\(views.map { "\(step.layouts[$0.view].view.name).\($0.shard) \($0.time.total.secondsText)" }.joined(separator: ", "))",
             ])
         // Freeing millions of tiles takes a while: let another thread do it while the files close.
         BackgroundRelease.release(views.map { $0.takeEntities() })
@@ -138,7 +150,8 @@ public final class Replay: Sendable {
         try log.commitInFlight()
         let closing = ContinuousClock.now
         try log.rollDue(force: true)
-        logger.debug("feature log files closed", metadata: ["seconds": "\((ContinuousClock.now - closing).secondsText)"])
+        logger.debug(
+            "feature log files closed", metadata: ["seconds": "\((ContinuousClock.now - closing).secondsText)"])
         summary.files = log.filesWritten
         summary.seconds = Double((ContinuousClock.now - started).nanoseconds) / 1e9
         progress.finish(summary)

@@ -28,7 +28,8 @@ final class ReplayMerge {
     private(set) var time = TaskTime()
 
     init(
-        partitions: [Int32], consumer: KafkaConsumer, pollMessages: Int, logger: Logger, decoder: EventDecoder, step: EventStep,
+        partitions: [Int32], consumer: KafkaConsumer, pollMessages: Int, logger: Logger, decoder: EventDecoder,
+        step: EventStep,
         shards: Int, end: ReplayConfiguration.End, isInRowRange: @escaping (KafkaConsumerMessage) -> Bool
     ) {
         self.shards = shards
@@ -106,7 +107,9 @@ final class ReplayMerge {
     }
 
     private func shardOfViews(_ event: DecodedEvent) -> UInt64 {
-        guard shards > 1, shards <= 256, step.layouts.count <= ReplayEvent.maxPackedViews else { return ReplayEvent.noShards }
+        guard shards > 1, shards <= 256, step.layouts.count <= ReplayEvent.maxPackedViews else {
+            return ReplayEvent.noShards
+        }
         var packed: UInt64 = 0
         for view in step.layouts.indices {
             packed |= (StableHash.hash(step.entity(of: event, view: view)) % UInt64(shards)) << UInt64(8 * view)

@@ -14,13 +14,16 @@ struct ReplayProgress {
 
     init(interval: Duration?) { self.interval = interval }
 
-    mutating func report(messages: Int, rows: Int, queues: [Int32: ReplayMessageQueue], consumer: KafkaConsumer, topic: String) {
+    mutating func report(
+        messages: Int, rows: Int, queues: [Int32: ReplayMessageQueue], consumer: KafkaConsumer, topic: String
+    ) {
         guard let interval, ContinuousClock.now - last >= interval else { return }
         last = .now
         let seconds = Double((ContinuousClock.now - started).nanoseconds) / 1e9
         let rate = seconds > 0 ? Double(messages) / seconds : 0
         // Remaining = high watermark (from fetch responses) minus what was read.
-        var total: Int64 = 0, remaining: Int64 = 0
+        var total: Int64 = 0
+        var remaining: Int64 = 0
         for (partition, queue) in queues {
             guard let marks = consumer.cachedWatermarks(KafkaTopicPartition(topic, partition)) else { continue }
             let read = queue.readUpTo ?? marks.low
@@ -30,7 +33,8 @@ struct ReplayProgress {
         }
         let percent = total > 0 ? 100 * Double(total - remaining) / Double(total) : 0
         let eta = rate > 0 ? Int((Double(remaining) / rate).rounded(.up)) : 0
-        let numbers = "\(grouped(messages)) events, \(grouped(rows)) rows, \(grouped(Int(rate))) events/s, \(String(format: "%.0f", percent))%, ETA \(eta) s"
+        let numbers =
+            "\(grouped(messages)) events, \(grouped(rows)) rows, \(grouped(Int(rate))) events/s, \(String(format: "%.0f", percent))%, ETA \(eta) s"
         if output.isTerminal {
             let width = 30
             let filled = min(width, Int(percent / 100 * Double(width)))
@@ -44,7 +48,8 @@ struct ReplayProgress {
     func finish(_ summary: ReplaySummary) {
         guard interval != nil else { return }
         let rate = summary.seconds > 0 ? Double(summary.messages) / summary.seconds : 0
-        var line = "sluice replay: \(grouped(summary.messages)) events in \(String(format: "%.1f", summary.seconds)) s (\(grouped(Int(rate))) events/s), "
+        var line =
+            "sluice replay: \(grouped(summary.messages)) events in \(String(format: "%.1f", summary.seconds)) s (\(grouped(Int(rate))) events/s), "
         line += "\(grouped(summary.rows)) rows in \(summary.files) files"
         let rejected = summary.rejected.values.reduce(0, +)
         if rejected > 0 {

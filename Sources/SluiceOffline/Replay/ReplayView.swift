@@ -44,7 +44,10 @@ final class ReplayView {
     func process(_ batch: [ReplayEvent], parity: Int) {
         let started = ContinuousClock.now
         // Worked on as locals (uniquely referenced), put back at the end.
-        var entities = self.entities, features = self.features, scratch = self.scratch, windows = self.windows
+        var entities = self.entities
+        var features = self.features
+        var scratch = self.scratch
+        var windows = self.windows
         self.entities = [:]
         self.features = []
         let bit: UInt64 = 1 << UInt64(view)
@@ -54,9 +57,17 @@ final class ReplayView {
         batch.withUnsafeBufferPointer { batch in
             for position in batch.indices {
                 let item = batch.baseAddress! + position
-                if shards > 1 && item.pointee.shardOfViews != ReplayEvent.noShards && item.pointee.shard(ofView: view) != shard { continue }
+                if shards > 1 && item.pointee.shardOfViews != ReplayEvent.noShards
+                    && item.pointee.shard(ofView: view) != shard
+                {
+                    continue
+                }
                 let entity = step.entity(of: item.pointee.event, view: view)
-                if shards > 1 && item.pointee.shardOfViews == ReplayEvent.noShards && Int(StableHash.hash(entity) % UInt64(shards)) != shard { continue }
+                if shards > 1 && item.pointee.shardOfViews == ReplayEvent.noShards
+                    && Int(StableHash.hash(entity) % UInt64(shards)) != shard
+                {
+                    continue
+                }
                 var index = entities.index(forKey: entity)
                 if item.pointee.logsRow {
                     features.removeAll(keepingCapacity: true)
@@ -69,7 +80,8 @@ final class ReplayView {
                         swap(&parts, &entities.values[index].parts)
                     }
                     step.appendLogFeatures(
-                        view: view, of: item.pointee.event, to: &features, scratch: &scratch, windows: &windows, distinctCaches: &distinct
+                        view: view, of: item.pointee.event, to: &features, scratch: &scratch, windows: &windows,
+                        distinctCaches: &distinct
                     ) { visit in
                         for part in parts.indices { visit(&parts[part].tiles) }
                     }
@@ -101,10 +113,13 @@ final class ReplayView {
         return taken
     }
 
-    private static func apply(_ item: ReplayEvent, to entity: inout Entity, step: EventStep, view: Int, groupCount: Int) {
+    private static func apply(_ item: ReplayEvent, to entity: inout Entity, step: EventStep, view: Int, groupCount: Int)
+    {
         let position = entity.parts.firstIndex { $0.slot >= item.slot } ?? entity.parts.count
         if position == entity.parts.count || entity.parts[position].slot != item.slot {
-            entity.parts.insert(PartitionTiles(slot: item.slot, tiles: EntityTiles(groupCount: groupCount, tracksChanges: false)), at: position)
+            entity.parts.insert(
+                PartitionTiles(slot: item.slot, tiles: EntityTiles(groupCount: groupCount, tracksChanges: false)),
+                at: position)
         }
         let layout = step.layouts[view]
         entity.distinct.willApply(item.event, to: entity.parts[position].tiles, layout: layout)

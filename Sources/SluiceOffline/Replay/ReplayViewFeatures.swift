@@ -9,7 +9,9 @@ import SluiceRuntime
 /// disjoint rows of one batch from several threads, hence raw memory rather than an array.
 final class ReplayViewFeatures {
     let width: Int
-    private var buffers: [UnsafeMutableBufferPointer<Double?>] = [.init(start: nil, count: 0), .init(start: nil, count: 0)]
+    private var buffers: [UnsafeMutableBufferPointer<Double?>] = [
+        .init(start: nil, count: 0), .init(start: nil, count: 0),
+    ]
 
     init(width: Int) { self.width = width }
 

@@ -45,14 +45,17 @@ public struct LabelBook: Sendable {
     }
 
     /// Reads every message of `topic` from the beginning to the end of each partition.
-    public static func read(topic: String, client: KafkaClientConfiguration, logger: Logger, timeout: Duration = .seconds(120)) async throws
+    public static func read(
+        topic: String, client: KafkaClientConfiguration, logger: Logger, timeout: Duration = .seconds(120)
+    ) async throws
         -> LabelBook
     {
         let admin = try KafkaAdmin(configuration: client, logger: logger)
         guard let partitions = try await admin.metadata().topic(topic)?.partitions, !partitions.isEmpty else {
             throw OfflineError(.topicMissing, "the labels topic '\(topic)' does not exist")
         }
-        var configuration = KafkaConsumerConfiguration(groupID: "sluice-labels-\(UUID().uuidString.prefix(8))", client: client)
+        var configuration = KafkaConsumerConfiguration(
+            groupID: "sluice-labels-\(UUID().uuidString.prefix(8))", client: client)
         configuration.reportPartitionEnd = true
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         defer { try? consumer.close() }
@@ -63,7 +66,10 @@ public struct LabelBook: Sendable {
         let deadline = ContinuousClock.now + timeout
         while !wanted.isSubset(of: ended) {
             guard ContinuousClock.now < deadline else {
-                throw OfflineError(.timedOut, "the labels topic '\(topic)' did not reach its end within \(timeout) (read \(book.messages) labels)")
+                throw OfflineError(
+                    .timedOut,
+                    "the labels topic '\(topic)' did not reach its end within \(timeout) (read \(book.messages) labels)"
+                )
             }
             let batch = try await consumer.nextBatch(maxMessages: 10_000, timeout: .milliseconds(200))
             for message in batch.messages {

@@ -7,7 +7,9 @@ public enum SkewVerifier {
     ) throws -> SkewReport {
         guard served.featureNames == offline.featureNames else {
             throw OfflineError(
-                .columnsDiffer, "the two logs have different feature columns; served: \(served.featureNames.count), offline: \(offline.featureNames.count)")
+                .columnsDiffer,
+                "the two logs have different feature columns; served: \(served.featureNames.count), offline: \(offline.featureNames.count)"
+            )
         }
         var offlineRow: [Int64: Int] = [:]
         offlineRow.reserveCapacity(offline.count)
@@ -31,7 +33,8 @@ public enum SkewVerifier {
                 continue
             }
             for column in served.featureNames.indices {
-                let left = served.features[column][row], right = offline.features[column][other]
+                let left = served.features[column][row]
+                let right = offline.features[column][other]
                 report.features[column].compared += 1
                 if !same(left, right, tolerance: tolerance) {
                     report.features[column].mismatches += 1

@@ -8,11 +8,15 @@ import SluiceRuntime
 /// Joins feature-log rows with their labels by event id, as known at an as-of time. Every row of
 /// the log is kept, with `label`, `label_time` and `label_status` (labeled, unlabeled, expired).
 public enum TrainingSetBuilder {
-    public static func build(_ configuration: TrainingSetConfiguration, labels: LabelBook) throws -> TrainingSetSummary {
+    public static func build(_ configuration: TrainingSetConfiguration, labels: LabelBook) throws -> TrainingSetSummary
+    {
         let root = (configuration.featuresDirectory as NSString).appendingPathComponent(configuration.topologyName)
         let files = parquetFiles(under: root)
         guard !files.isEmpty else {
-            throw OfflineError(.logMissing, "no feature log files under \(root); write them with `sluice run --offline-dir` or `sluice replay --out`")
+            throw OfflineError(
+                .logMissing,
+                "no feature log files under \(root); write them with `sluice run --offline-dir` or `sluice replay --out`"
+            )
         }
         // Files written before and after a topology change hold different feature columns: the
         // training set has the union, with nulls where a file lacks a column.
@@ -22,7 +26,9 @@ public enum TrainingSetBuilder {
             for field in try ParquetReader.fields(path: (root as NSString).appendingPathComponent(file)) {
                 if let existing = schema.first(where: { $0.name == field.name }) {
                     guard existing.type == field.type else {
-                        throw OfflineError(.notAFeatureLog, "column \(field.name) is \(existing.type) in some files and \(field.type) in \(file)")
+                        throw OfflineError(
+                            .notAFeatureLog,
+                            "column \(field.name) is \(existing.type) in some files and \(field.type) in \(file)")
                     }
                 } else {
                     schema.append(field)
@@ -42,7 +48,8 @@ public enum TrainingSetBuilder {
             var options = ParquetWriterOptions()
             options.metadata = [
                 ("sluice.topology", configuration.topologyName), ("sluice.labels.as_of", String(configuration.asOf)),
-                ("sluice.labels.delay_max_ms", String(configuration.labelDelayMax)), ("sluice.version", SluiceVersion.current),
+                ("sluice.labels.delay_max_ms", String(configuration.labelDelayMax)),
+                ("sluice.version", SluiceVersion.current),
             ]
             options.createdBy = "sluice version \(SluiceVersion.current)"
             writer = try ParquetWriter(
@@ -55,15 +62,20 @@ public enum TrainingSetBuilder {
             for file in files {
                 let table = try ParquetReader.read(path: (root as NSString).appendingPathComponent(file))
                 let columns = schema.map { field in table.column(named: field.name) }
-                guard case .strings(let ids)? = table.column(named: "event_id"), case .int64s(let times)? = table.column(named: "event_time") else {
-                    throw OfflineError(.notAFeatureLog, "\(file) is not a Sluice feature log (no event_id or event_time)")
+                guard case .strings(let ids)? = table.column(named: "event_id"),
+                    case .int64s(let times)? = table.column(named: "event_time")
+                else {
+                    throw OfflineError(
+                        .notAFeatureLog, "\(file) is not a Sluice feature log (no event_id or event_time)")
                 }
                 for row in 0..<table.rowCount {
                     for column in columns {
                         if let column { try append(column, row: row, to: writer!) } else { try writer!.appendNull() }
                     }
                     let eventTime = times[row] ?? 0
-                    let label = labels.label(of: ids[row] ?? "", eventTime: eventTime, asOf: configuration.asOf, maxDelay: configuration.labelDelayMax)
+                    let label = labels.label(
+                        of: ids[row] ?? "", eventTime: eventTime, asOf: configuration.asOf,
+                        maxDelay: configuration.labelDelayMax)
                     try writer!.append(label?.value)
                     try writer!.append(label?.time)
                     if let label {
@@ -87,7 +99,9 @@ public enum TrainingSetBuilder {
             throw error
         }
         guard rename(temporary, configuration.output) == 0 else {
-            throw OfflineError(.fileSystem, "cannot rename \(temporary) to \(configuration.output): \(String(cString: strerror(errno)))")
+            throw OfflineError(
+                .fileSystem,
+                "cannot rename \(temporary) to \(configuration.output): \(String(cString: strerror(errno)))")
         }
         return summary
     }

@@ -29,7 +29,8 @@ class ApplyOutput {
     /// entity's tiles just became dirty.
     @inline(__always)
     final func applyOrSkip(
-        _ item: AcceptedEvent, at slot: Int32, of entities: ViewEntities, view: Int, layout: ViewLayout, step: EventStep,
+        _ item: AcceptedEvent, at slot: Int32, of entities: ViewEntities, view: Int, layout: ViewLayout,
+        step: EventStep,
         keyPrefix: [UInt8], now: ContinuousClock.Instant
     ) -> Bool {
         if entities.inPlace(at: slot, { $0.tiles.holdsEvent(at: item.offset) }) {

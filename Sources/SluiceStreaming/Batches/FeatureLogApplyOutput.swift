@@ -16,7 +16,8 @@ final class FeatureLogApplyOutput: ApplyOutput {
     /// Goes through every event of the batch in order: logs its features of the view, then
     /// applies it unless it is late for the view.
     func apply(
-        _ accepted: [AcceptedEvent], job: ApplyJob, step: EventStep, keys: OnlineStoreLayout, now: ContinuousClock.Instant
+        _ accepted: [AcceptedEvent], job: ApplyJob, step: EventStep, keys: OnlineStoreLayout,
+        now: ContinuousClock.Instant
     ) {
         let started = beginBatch()
         dirty.removeAll(keepingCapacity: true)
@@ -29,7 +30,8 @@ final class FeatureLogApplyOutput: ApplyOutput {
             let item = accepted[row]
             guard let entities = job.entities(of: item.partition) else { continue }
             let entity = step.entity(of: item.event, view: job.view)
-            step.appendLogFeatures(view: job.view, of: item.event, to: &features, scratch: &scratch, windows: &windows) {
+            step.appendLogFeatures(view: job.view, of: item.event, to: &features, scratch: &scratch, windows: &windows)
+            {
                 visit in
                 for (_, owned) in job.partitions {
                     if let slot = owned.slot(of: entity) { owned.inPlace(at: slot) { visit(&$0.tiles) } }
@@ -37,7 +39,9 @@ final class FeatureLogApplyOutput: ApplyOutput {
             }
             guard item.late & bit == 0 else { continue }
             let slot = entities.slot(of: entity)!
-            if applyOrSkip(item, at: slot, of: entities, view: job.view, layout: layout, step: step, keyPrefix: keyPrefix, now: now) {
+            if applyOrSkip(
+                item, at: slot, of: entities, view: job.view, layout: layout, step: step, keyPrefix: keyPrefix, now: now
+            ) {
                 dirty.append((item.partition, entities, slot))
             }
         }

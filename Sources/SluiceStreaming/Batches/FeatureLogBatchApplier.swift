@@ -49,7 +49,9 @@ final class FeatureLogBatchApplier: BatchApplier {
             ApplyJob(view: view, partitions: owned.map { ($0.partition, $0.views[view]) }, rows: rows)
         }
         while outputs.count < jobs.count { outputs.append(FeatureLogApplyOutput()) }
-        let accepted = batch.accepted, outputs = outputs, step = step
+        let accepted = batch.accepted
+        let outputs = outputs
+        let step = step
         tasks.run(order: ApplyOutput.longestFirst(outputs, count: jobs.count)) { index in
             outputs[index].apply(accepted, job: jobs[index], step: step, keys: keys, now: now)
         }

@@ -29,9 +29,12 @@ final class PartitionApplyOutput: ApplyOutput {
             let item = accepted[row]
             guard item.late & bit == 0 else { continue }
             let slot = slots[row * viewCount + job.view]
-            _ = applyOrSkip(item, at: slot, of: entities, view: job.view, layout: layout, step: step, keyPrefix: keyPrefix, now: now)
+            _ = applyOrSkip(
+                item, at: slot, of: entities, view: job.view, layout: layout, step: step, keyPrefix: keyPrefix, now: now
+            )
             if isLastOfEntity[position] {
-                encodeChanges(at: slot, of: entities, layout: layout, partition: partition, keyPrefix: keyPrefix, now: now)
+                encodeChanges(
+                    at: slot, of: entities, layout: layout, partition: partition, keyPrefix: keyPrefix, now: now)
             }
         }
         endBatch(started: started)

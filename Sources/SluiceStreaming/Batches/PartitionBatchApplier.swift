@@ -50,7 +50,10 @@ final class PartitionBatchApplier: BatchApplier {
             }
         }
         while outputs.count < jobs.count { outputs.append(PartitionApplyOutput()) }
-        let accepted = batch.accepted, slots = batch.entitySlots, outputs = outputs, step = step
+        let accepted = batch.accepted
+        let slots = batch.entitySlots
+        let outputs = outputs
+        let step = step
         tasks.run(order: ApplyOutput.longestFirst(outputs, count: jobs.count)) { index in
             outputs[index].apply(accepted, slots: slots, job: jobs[index], step: step, keys: keys, now: now)
         }

@@ -20,7 +20,8 @@ struct DeadLetterPublisher {
             headers.append(KafkaHeader(key: "sluice.source.offset", value: String(message.offset)))
             try producer.enqueue(
                 KafkaProducerMessage(
-                    topic: topic, key: message.key, value: message.value, timestamp: message.timestamp, headers: headers))
+                    topic: topic, key: message.key, value: message.value, timestamp: message.timestamp, headers: headers
+                ))
         }
         try producer.flushBlocking(timeout: .seconds(30))
     }

@@ -57,7 +57,8 @@ final class EngineLoop {
         return tasks
     }
 
-    init(engine: StreamEngine, redis: RedisConnection, writer: RedisConnection, client: KafkaClientConfiguration) throws {
+    init(engine: StreamEngine, redis: RedisConnection, writer: RedisConnection, client: KafkaClientConfiguration) throws
+    {
         self.writer = RedisWriterLane(connection: writer)
         self.engine = engine
         // Start small: the cost per message is unknown until a batch was measured.
@@ -132,7 +133,8 @@ final class EngineLoop {
                     progress.finish(processed: totalProcessed, partitions: partitions, deadLetters: deadLettersByReason)
                     logger.debug("time per batch phase", metadata: phases.metadata)
                     logger.info(
-                        "caught up: every assigned partition reached its end", metadata: ["events": "\(totalProcessed)"])
+                        "caught up: every assigned partition reached its end", metadata: ["events": "\(totalProcessed)"]
+                    )
                     return
                 }
                 switch assignment.verdict(timeout: configuration.assignmentTimeout) {
@@ -160,7 +162,9 @@ final class EngineLoop {
         finishInFlight()
         applier.finishRun(logger: logger)
         commitToKafkaIfDue(force: true)
-        do { try consumer.close() } catch { logger.warning("consumer did not close cleanly", metadata: ["error": "\(error)"]) }
+        do { try consumer.close() } catch {
+            logger.warning("consumer did not close cleanly", metadata: ["error": "\(error)"])
+        }
         do { try deadLetters.producer.flushBlocking(timeout: .seconds(10)) } catch {
             logger.error("dead-letter records still unsent at shutdown", metadata: ["error": "\(error)"])
         }
@@ -425,7 +429,9 @@ final class EngineLoop {
             var part = buffers.take(largest: true)
             swap(&part, &output.pipeline)
             parts.append(part)
-            if output.alreadyApplied > 0 { metrics.alreadyAppliedViewUpdates[view].increment(by: output.alreadyApplied) }
+            if output.alreadyApplied > 0 {
+                metrics.alreadyAppliedViewUpdates[view].increment(by: output.alreadyApplied)
+            }
             alreadyApplied += output.alreadyApplied
         }
         if alreadyApplied > 0 {
@@ -441,7 +447,8 @@ final class EngineLoop {
         for partition in progressed {
             let machine = partitions[partition]!.machine
             pipeline.add(keys.offsetsField(partition: partition))
-            pipeline.add(StoredProgress(nextOffset: machine.nextOffset, newestEventTime: machine.clock.newestEventTime).text)
+            pipeline.add(
+                StoredProgress(nextOffset: machine.nextOffset, newestEventTime: machine.clock.newestEventTime).text)
         }
         parts.append(pipeline)
         return parts
@@ -498,7 +505,8 @@ final class EngineLoop {
         lastKafkaCommit = ContinuousClock.now
         var offsets: [KafkaTopicPartition: Int64] = [:]
         for state in partitions.values where state.machine.isPositioned && state.machine.committedOffset > 0 {
-            offsets[KafkaTopicPartition(compiled.topology.source.topic, state.partition)] = state.machine.committedOffset
+            offsets[KafkaTopicPartition(compiled.topology.source.topic, state.partition)] =
+                state.machine.committedOffset
         }
         do { try consumer.commit(offsets, waitForBroker: force) } catch {
             logger.debug("kafka offset commit failed (resuming uses Redis)", metadata: ["error": "\(error)"])

@@ -21,7 +21,8 @@ struct EngineMetricHandles {
     init(views: [String]) {
         var deadLetters: [RejectionReason: Counter] = [:]
         for reason in RejectionReason.allCases {
-            deadLetters[reason] = Counter(label: SluiceMetrics.deadLetters, dimensions: [(SluiceMetrics.Label.reason, reason.rawValue)])
+            deadLetters[reason] = Counter(
+                label: SluiceMetrics.deadLetters, dimensions: [(SluiceMetrics.Label.reason, reason.rawValue)])
         }
         self.deadLetters = deadLetters
         lateViewUpdates = views.map {

@@ -15,7 +15,8 @@ struct PhaseTimes {
 
     var metadata: Logger.Metadata {
         [
-            "decode": "\(decode)", "load": "\(load)", "apply_and_encode": "\(apply)", "redis_write": "\(write)", "poll": "\(poll)",
+            "decode": "\(decode)", "load": "\(load)", "apply_and_encode": "\(apply)", "redis_write": "\(write)",
+            "poll": "\(poll)",
             "wait_for_write": "\(waitForWrite)", "staleness_max": "\(stalenessMax)",
         ]
     }

@@ -34,7 +34,8 @@ final class ProgressReporter {
         countSinceLast = 0
         guard interval != nil else { return }
         let atEnd = partitions.values.filter(\.machine.isCaughtUp).count
-        var line = "sluice run: \(grouped(processed)) events, \(grouped(Int(rate))) events/s, lag \(grouped(Int(lag))), "
+        var line =
+            "sluice run: \(grouped(processed)) events, \(grouped(Int(rate))) events/s, lag \(grouped(Int(lag))), "
         line += "\(atEnd)/\(partitions.count) partitions at end"
         if lag > 0 && rate > 0 { line += ", ETA \(Int((Double(lag) / rate).rounded(.up))) s" }
         write(line, final: false)
@@ -46,7 +47,8 @@ final class ProgressReporter {
         let seconds = Double((now - first).nanoseconds) / 1e9
         let waited = Double((first - started).nanoseconds) / 1e9
         let rate = seconds > 0 ? Double(processed) / seconds : 0
-        var line = "sluice run: \(grouped(processed)) events in \(String(format: "%.1f", seconds)) s (\(grouped(Int(rate))) events/s) "
+        var line =
+            "sluice run: \(grouped(processed)) events in \(String(format: "%.1f", seconds)) s (\(grouped(Int(rate))) events/s) "
         line += "after \(String(format: "%.1f", waited)) s joining the group, all \(partitions.count) partitions at end"
         let rejected = deadLetters.values.reduce(0, +)
         line +=

@@ -69,10 +69,13 @@ public final class StreamEngine: Sendable {
 
     private func checkSourceTopic(_ client: KafkaClientConfiguration) throws {
         let source = compiled.topology.source
-        let metadata = try Self.blocking { try await KafkaAdmin(configuration: client, logger: self.logger).metadata(timeout: .seconds(10)) }
+        let metadata = try Self.blocking {
+            try await KafkaAdmin(configuration: client, logger: self.logger).metadata(timeout: .seconds(10))
+        }
         guard let topic = metadata.topic(source.topic) else {
             throw StreamingError(
-                .sourceTopicMissing, "topic '\(source.topic)' does not exist on \(configuration.connection.brokers); "
+                .sourceTopicMissing,
+                "topic '\(source.topic)' does not exist on \(configuration.connection.brokers); "
                     + "produce events first (for example: sluice produce-demo --events 100000)")
         }
         if metadata.topic(source.deadLetterTopic) == nil {

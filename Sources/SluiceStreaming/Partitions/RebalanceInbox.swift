@@ -15,7 +15,12 @@ final class RebalanceInbox: Sendable {
 
     private let events = Mutex<[Notice]>([])
     func append(_ event: Notice) { events.withLock { $0.append(event) } }
-    func drain() -> [Notice] { events.withLock { events in defer { events.removeAll() }; return events } }
+    func drain() -> [Notice] {
+        events.withLock { events in
+            defer { events.removeAll() }
+            return events
+        }
+    }
     var hasEvents: Bool { events.withLock { !$0.isEmpty } }
 }
 

@@ -44,14 +44,16 @@ final class RedisWriterLane: @unchecked Sendable {
             do {
                 if atomically {
                     _ = try self.connection.transaction(parts: parts)
-                } else if let message = try self.connection.execute(parts: parts).lazy.compactMap(\.errorMessage).first {
+                } else if let message = try self.connection.execute(parts: parts).lazy.compactMap(\.errorMessage).first
+                {
                     throw RedisError(.serverError, "a batch write was refused: \(message)", serverMessage: message)
                 }
                 result = .success(())
             } catch {
                 result = .failure(error)
             }
-            let finished = WriteFinished(instant: .now, epochMillis: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+            let finished = WriteFinished(
+                instant: .now, epochMillis: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
             self.outcome = (result, finished, parts)
             self.done.signal()
         }
