@@ -28,7 +28,7 @@ struct CoreCommand: ParsableCommand {
 
     func run() throws {
         let compiled = CompiledTopology(try TopologyLoader.load(file: topology))
-        let step = EventStep(topology: compiled.topology, layouts: compiled.layouts)
+        let rules = EventRules(topology: compiled.topology, layouts: compiled.layouts)
         // produce-demo's default span
         var options = DemoGenerator.Options(events: events, startTime: 1_790_000_000_000, span: 2 * 3_600_000)
         options.cards = cards
@@ -63,7 +63,7 @@ struct CoreCommand: ParsableCommand {
         for (record, event) in zip(records, decoded) {
             guard let event else { continue }
             let partition = Int(StableHash.hash(record.key) % UInt64(partitions))
-            let late = step.lateMask(eventTime: event.eventTime, clock: clocks[partition])
+            let late = rules.lateMask(eventTime: event.eventTime, clock: clocks[partition])
             clocks[partition].advance(to: event.eventTime)
             input.append((event, Int32(partition), offsets[partition], clocks[partition].newestEventTime, late))
             offsets[partition] += 1
@@ -76,17 +76,17 @@ struct CoreCommand: ParsableCommand {
             applyTimes.append(
                 Self.seconds {
                     // As the engine does: changes listed per batch (its default as a pipeline), entity by entity.
-                    var state = step.layouts.map { _ in (0..<partitions).map { _ in [String: EntityTiles]() } }
+                    var state = rules.layouts.map { _ in (0..<partitions).map { _ in [String: EntityTiles]() } }
                     var dirty: [(view: Int, partition: Int, entity: String)] = []
                     var deletes: [EntityTiles.TileKey] = []
                     var encoded: [UInt8] = []
                     for (number, item) in input.enumerated() {
-                        for view in step.layouts.indices where item.late & (1 << UInt64(view)) == 0 {
-                            let entity = step.entity(of: item.event, view: view)
-                            let becameDirty = step.apply(
+                        for view in rules.layouts.indices where item.late & (1 << UInt64(view)) == 0 {
+                            let entity = rules.entity(of: item.event, view: view)
+                            let becameDirty = rules.apply(
                                 item.event,
                                 to: &state[view][Int(item.partition)][
-                                    entity, default: EntityTiles(groupCount: step.layouts[view].groups.count)],
+                                    entity, default: EntityTiles(groupCount: rules.layouts[view].groups.count)],
                                 view: view, partition: item.partition, offset: item.offset, newestEventTime: item.newest
                             )
                             if becameDirty { dirty.append((view, Int(item.partition), entity)) }
@@ -109,17 +109,17 @@ struct CoreCommand: ParsableCommand {
             logTimes.append(
                 Self.seconds {
                     // Per view: entity → (per partition its tiles, the entity's distinct sets).
-                    var state = step.layouts.map { _ in
+                    var state = rules.layouts.map { _ in
                         [String: (parts: [EntityTiles], distinct: EntityDistinctCaches)]()
                     }
                     // Scratch per view, as replay keeps it (its shape follows the view's windows).
                     var features: [Double?] = []
                     var scratch: [Double?] = []
-                    var windows = step.layouts.map { _ in WindowScratch() }
+                    var windows = rules.layouts.map { _ in WindowScratch() }
                     for item in input {
-                        for view in step.layouts.indices {
-                            let entity = step.entity(of: item.event, view: view)
-                            let groups = step.layouts[view].groups.count
+                        for view in rules.layouts.indices {
+                            let entity = rules.entity(of: item.event, view: view)
+                            let groups = rules.layouts[view].groups.count
                             var entry =
                                 state[view].removeValue(forKey: entity)
                                 ?? (
@@ -127,7 +127,7 @@ struct CoreCommand: ParsableCommand {
                                     EntityDistinctCaches()
                                 )
                             features.removeAll(keepingCapacity: true)
-                            step.appendLogFeatures(
+                            rules.appendLogFeatures(
                                 view: view, of: item.event, to: &features, scratch: &scratch, windows: &windows[view],
                                 distinctCaches: &entry.distinct
                             ) { visit in
@@ -135,10 +135,10 @@ struct CoreCommand: ParsableCommand {
                             }
                             checksum += features.reduce(0) { $0 + ($1 ?? 0) }
                             if item.late & (1 << UInt64(view)) == 0 {
-                                let layout = step.layouts[view]
+                                let layout = rules.layouts[view]
                                 entry.distinct.willApply(
                                     item.event, to: entry.parts[Int(item.partition)], layout: layout)
-                                step.apply(
+                                rules.apply(
                                     item.event, to: &entry.parts[Int(item.partition)], view: view,
                                     partition: item.partition,
                                     offset: item.offset, newestEventTime: item.newest)

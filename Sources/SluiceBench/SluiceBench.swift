@@ -37,8 +37,8 @@ struct ConsumeCommand: ParsableCommand {
         var configuration = KafkaConsumerConfiguration(
             groupID: "bench-consume-\(UUID().uuidString)", client: KafkaClientConfiguration(brokerList: brokers))
         // Fetched as sluice fetches: with librdkafka's defaults a consumer faster than the
-        // broker's fetches finds its queue full, waits a whole second before the next fetch, and
-        // measured anything from 220k to 620k messages/s from one run to the next.
+        // broker's fetches finds its queue full and waits a whole second before the next fetch,
+        // which would make the baseline measure that wait (docs/operations.md).
         configuration.preferPromptFetches()
         var logger = Logger(label: "bench")
         logger.logLevel = .error

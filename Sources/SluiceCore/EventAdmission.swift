@@ -3,11 +3,11 @@
 /// against its partition's event-time clock, advancing the clock for an accepted event.
 public struct EventAdmission: Sendable {
     public let decoder: EventDecoder
-    public let step: EventStep
+    public let rules: EventRules
 
-    public init(decoder: EventDecoder, step: EventStep) {
+    public init(decoder: EventDecoder, rules: EventRules) {
         self.decoder = decoder
-        self.step = step
+        self.rules = rules
     }
 
     /// An accepted event, with what its partition's clock says about it.
@@ -30,9 +30,9 @@ public struct EventAdmission: Sendable {
         case .failure(let rejection):
             return .failure(rejection)
         case .success(let event):
-            let late = step.lateMask(eventTime: event.eventTime, clock: clock)
-            if late == step.allViewsMask {
-                let watermark = step.watermark(clock: clock)
+            let late = rules.lateMask(eventTime: event.eventTime, clock: clock)
+            if late == rules.allViewsMask {
+                let watermark = rules.watermark(clock: clock)
                 return .failure(Rejection(.late, "event time \(event.eventTime) is before the watermark \(watermark)"))
             }
             clock.advance(to: event.eventTime)

@@ -80,7 +80,7 @@ public struct FeatureAPI: Service {
     }
 
     public func run() async throws {
-        let lookups = LookupAnswering(
+        let lookups = LookupResponder(
             backend: backend, tokens: BearerTokens(configuration.tokens), serverName: "sluice")
         let application = Application(
             router: makeRouter(),

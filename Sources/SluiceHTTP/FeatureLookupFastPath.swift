@@ -21,23 +21,32 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    private let lookups: LookupAnswering
+    private let lookups: LookupResponder
 
     private struct Lookup {
         let view: String
         let entity: String
         let query: [String: String]
         let started: ContinuousClock.Instant
-        /// The request has been read in full and is being answered.
-        var answering = false
     }
 
-    /// The lookup being read or answered here.
+    /// Where the request whose parts are arriving stands.
+    private enum Current: Equatable {
+        /// Between requests.
+        case none
+        /// A lookup whose head was read; it is answered at its end.
+        case readingLookup
+        /// A lookup read in full and being answered: parts that arrive wait in `held`.
+        case answeringLookup
+        /// A request passed to the router, its parts following it.
+        case routing
+    }
+
+    private var current = Current.none
+    /// The lookup being read or answered here (`readingLookup`, `answeringLookup`).
     private var lookup: Lookup?
     /// Requests passed to the router whose response has not been written in full.
     private var routedInFlight = 0
-    /// The parts being read belong to a request passed to the router.
-    private var routingCurrent = false
     /// Parts that arrived while a lookup was answered; they are taken in order after it.
     private var held = CircularBuffer<HTTPRequestPart>()
     /// Parts were passed to the router since its last read-complete event.
@@ -47,7 +56,7 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
     /// behind it) before reaching the router.
     private var heldEvents: [Any] = []
 
-    init(_ lookups: LookupAnswering) {
+    init(_ lookups: LookupResponder) {
         self.lookups = lookups
     }
 
@@ -55,7 +64,7 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        if lookup?.answering == true || !held.isEmpty {
+        if current == .answeringLookup || !held.isEmpty {
             held.append(part)
         } else {
             take(part, context: context)
@@ -67,22 +76,25 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
         case .head(let request):
             if routedInFlight == 0, !quiescing, let lookup = Self.lookup(request, lookups: lookups) {
                 self.lookup = lookup
-                routingCurrent = false
+                current = .readingLookup
             } else {
-                routingCurrent = true
+                current = .routing
                 routedInFlight += 1
                 passOn(part, context: context)
             }
         case .body:
             // A lookup's body (a GET should have none) is ignored, as the router ignores it.
-            if routingCurrent { passOn(part, context: context) }
+            if current == .routing { passOn(part, context: context) }
         case .end:
-            if routingCurrent {
-                routingCurrent = false
+            switch current {
+            case .routing:
+                current = .none
                 passOn(part, context: context)
-            } else if lookup != nil {
-                lookup!.answering = true
+            case .readingLookup:
+                current = .answeringLookup
                 answer(context: context)
+            case .none, .answeringLookup:
+                break
             }
         }
     }
@@ -100,11 +112,11 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
     /// The lookup a request asks for, or nil for one the router should see: any other route or
     /// method, a Connection header (the router closes connections that ask for it), a refused
     /// token (the router answers 401) or malformed arguments (the router words the error).
-    private static func lookup(_ request: HTTPRequest, lookups: LookupAnswering) -> Lookup? {
+    private static func lookup(_ request: HTTPRequest, lookups: LookupResponder) -> Lookup? {
         guard request.method == .get, let path = request.path, path.hasPrefix("/v1/features/"),
             request.headerFields[.connection] == nil,
             lookups.admits(authorization: request.headerFields[.authorization]),
-            let (view, entity, query) = LookupAnswering.arguments(path: path)
+            let (view, entity, query) = LookupResponder.arguments(path: path)
         else { return nil }
         return Lookup(view: view, entity: entity, query: query, started: .now)
     }
@@ -118,6 +130,7 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
             status, body in
             self.respond(status: status, body: body, context: context)
             self.lookup = nil
+            self.current = .none
             self.takeHeld(context: context)
         }
     }
@@ -138,15 +151,18 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
 
     /// Takes the parts held during a lookup, until one of them starts another.
     private func takeHeld(context: ChannelHandlerContext) {
-        while lookup?.answering != true, let part = held.popFirst() { take(part, context: context) }
+        while current != .answeringLookup, let part = held.popFirst() { take(part, context: context) }
         // The router's channel hands reads on at read-complete, and these came after it.
         if readsPassedOn { channelReadComplete(context: context) }
-        if !heldEvents.isEmpty && lookup == nil && held.isEmpty {
+        if !heldEvents.isEmpty && !holdsLookup && held.isEmpty {
             let events = heldEvents
             heldEvents = []
             for event in events { context.fireUserInboundEventTriggered(event) }
         }
     }
+
+    /// A lookup is being read or answered here.
+    private var holdsLookup: Bool { current == .readingLookup || current == .answeringLookup }
 
     // MARK: - Responses and events
 
@@ -156,12 +172,12 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard LookupAnswering.waitsForAnswers(event) else {
+        guard LookupResponder.waitsForAnswers(event) else {
             context.fireUserInboundEventTriggered(event)
             return
         }
         if event is ChannelShouldQuiesceEvent { quiescing = true }
-        if lookup == nil && held.isEmpty && heldEvents.isEmpty {
+        if !holdsLookup && held.isEmpty && heldEvents.isEmpty {
             context.fireUserInboundEventTriggered(event)
         } else {
             heldEvents.append(event)

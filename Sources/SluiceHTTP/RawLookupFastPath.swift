@@ -6,8 +6,7 @@ import NIOCore
 
 /// Answers single lookups (GET /v1/features/{view}/{entityId}) from the connection's bytes,
 /// before HTTP decoding: on a connection that only asks for lookups (a scoring service's), a
-/// lookup then costs no HTTP parser, no conversions between HTTP types and no response encoder
-/// (together about a fifth of the server's CPU per lookup).
+/// lookup then costs no HTTP parser, no conversions between HTTP types and no response encoder.
 ///
 /// It reads only the plainest form of the request: `GET <target> HTTP/1.1`, CRLF line ends,
 /// header names that are tokens, no body and none of the headers that change how a message is
@@ -24,13 +23,20 @@ final class RawLookupFastPath: ChannelDuplexHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private let lookups: LookupAnswering
+    private let lookups: LookupResponder
+    /// What the handler does with the connection's bytes.
+    private enum Mode: Equatable {
+        /// Takes complete lookups from `pending` as they arrive.
+        case taking
+        /// A lookup is being answered; bytes that arrive meanwhile wait in `pending`.
+        case answering
+        /// The connection belongs to the HTTP pipeline from now on (or is closed).
+        case handedOver
+    }
+
+    private var mode = Mode.taking
     /// Bytes received and not taken yet.
     private var pending: ByteBuffer?
-    /// A lookup is being answered; bytes that arrive meanwhile wait in `pending`.
-    private var answering = false
-    /// The connection belongs to the HTTP pipeline from now on.
-    private var handedOver = false
     /// End-of-input and shutdown events that wait for the lookups received to be answered.
     private var heldEvents: [Any] = []
     /// A read was asked for while `pending` was over `maxPending`.
@@ -41,12 +47,12 @@ final class RawLookupFastPath: ChannelDuplexHandler {
     /// Pipelined bytes kept waiting before reads pause (backpressure).
     static let maxPending = 64 * 1024
 
-    init(_ lookups: LookupAnswering) {
+    init(_ lookups: LookupResponder) {
         self.lookups = lookups
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !handedOver else {
+        guard mode != .handedOver else {
             context.fireChannelRead(data)
             return
         }
@@ -56,14 +62,14 @@ final class RawLookupFastPath: ChannelDuplexHandler {
         } else {
             pending!.writeBuffer(&bytes)
         }
-        if !answering { takeRequests(context: context) }
+        if mode == .taking { takeRequests(context: context) }
     }
 
     /// Takes complete lookups from `pending` until one is being answered, the bytes run out, or
     /// a request that is not a plain lookup hands the connection over. Once nothing is left to
     /// answer, held events (end of input, shutdown) hand it over too.
     private func takeRequests(context: ChannelHandlerContext) {
-        requests: while !answering, !handedOver, let buffer = pending, buffer.readableBytes > 0 {
+        requests: while mode == .taking, let buffer = pending, buffer.readableBytes > 0 {
             let head = buffer.withUnsafeReadableBytes { RawRequestHead.parse($0, maxHead: Self.maxHead) }
             switch head {
             case .incomplete:
@@ -72,7 +78,7 @@ final class RawLookupFastPath: ChannelDuplexHandler {
                 handOver(context: context)
             case .lookup(let target, let authorization, let length):
                 guard lookups.admits(authorization: authorization),
-                    let (view, entity, query) = LookupAnswering.arguments(path: target)
+                    let (view, entity, query) = LookupResponder.arguments(path: target)
                 else {
                     handOver(context: context)
                     break requests
@@ -82,18 +88,18 @@ final class RawLookupFastPath: ChannelDuplexHandler {
             }
         }
         if pending?.readableBytes == 0 { pending = nil }
-        if !answering && !handedOver && !heldEvents.isEmpty { handOver(context: context) }
+        if mode == .taking && !heldEvents.isEmpty { handOver(context: context) }
         resumeReadingIfDrained(context: context)
     }
 
     private func answer(view: String, entity: String, query: [String: String], context: ChannelHandlerContext) {
-        answering = true
+        mode = .answering
         lookups.answer(view: view, entity: entity, query: query, started: .now, on: context.eventLoop) { status, body in
             var out = context.channel.allocator.buffer(capacity: body.count + 160)
             Self.writeHead(status: status, contentLength: body.count, serverName: self.lookups.serverName, into: &out)
             out.writeBytes(body)
             context.writeAndFlush(self.wrapOutboundOut(out), promise: nil)
-            self.answering = false
+            if self.mode == .answering { self.mode = .taking }
             self.takeRequests(context: context)
         }
     }
@@ -117,7 +123,7 @@ final class RawLookupFastPath: ChannelDuplexHandler {
     /// Passes the bytes not taken, then the events held, and every later one, to the HTTP
     /// pipeline.
     private func handOver(context: ChannelHandlerContext) {
-        handedOver = true
+        mode = .handedOver
         if let rest = pending, rest.readableBytes > 0 {
             context.fireChannelRead(wrapInboundOut(rest))
             // The pipeline's consumer hands reads on at read-complete.
@@ -136,7 +142,7 @@ final class RawLookupFastPath: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         // Nothing more is taken for a closed connection; its pipeline sees the close.
-        handedOver = true
+        mode = .handedOver
         pending = nil
         context.fireChannelInactive()
     }
@@ -144,7 +150,7 @@ final class RawLookupFastPath: ChannelDuplexHandler {
     // MARK: - Backpressure and events
 
     func read(context: ChannelHandlerContext) {
-        if !handedOver, let pending, pending.readableBytes > Self.maxPending {
+        if mode != .handedOver, let pending, pending.readableBytes > Self.maxPending {
             readHeld = true
         } else {
             context.read()
@@ -152,18 +158,18 @@ final class RawLookupFastPath: ChannelDuplexHandler {
     }
 
     private func resumeReadingIfDrained(context: ChannelHandlerContext) {
-        guard readHeld, handedOver || (pending?.readableBytes ?? 0) <= Self.maxPending else { return }
+        guard readHeld, mode == .handedOver || (pending?.readableBytes ?? 0) <= Self.maxPending else { return }
         readHeld = false
         context.read()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard LookupAnswering.waitsForAnswers(event), !handedOver else {
+        guard LookupResponder.waitsForAnswers(event), mode != .handedOver else {
             context.fireUserInboundEventTriggered(event)
             return
         }
         heldEvents.append(event)
-        if !answering { takeRequests(context: context) }
+        if mode == .taking { takeRequests(context: context) }
     }
 }
 
@@ -289,7 +295,7 @@ enum RawRequestHead: Equatable {
 /// Hummingbird's HTTP/1.1 child channel with `RawLookupFastPath` in front of its HTTP decoder.
 struct LookupHTTP1Channel: ServerChildChannel {
     let http1: HTTP1Channel
-    let lookups: LookupAnswering
+    let lookups: LookupResponder
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
         http1.setup(channel: channel, logger: logger).flatMapThrowing { value in

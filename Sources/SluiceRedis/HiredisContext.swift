@@ -55,8 +55,8 @@ final class HiredisContext {
 
     /// Writes `bytes` (complete RESP commands) straight to the socket, after anything queued.
     /// For large pipelines: `append(encoded:)` would first copy them into hiredis's output
-    /// buffer, which grows by reallocation (a batch of tens of megabytes was copied twice more
-    /// and faulted in fresh pages every time).
+    /// buffer, which grows by reallocation, copying a batch of tens of megabytes again into
+    /// fresh pages.
     func write(_ bytes: UnsafeRawBufferPointer) throws(RedisError) {
         try flush()
         var written = 0

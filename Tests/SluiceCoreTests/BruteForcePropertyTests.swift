@@ -141,7 +141,7 @@ struct BruteForcePropertyTests {
         // dense one whose hour tiles hold thousands of merchants (HyperLogLog tiles).
         let variant = seed % 4
         let merchants = variant == 3 ? 6_000 : [5, 60, 1_500][seed % 3]
-        let step: UInt64 =
+        let rules: UInt64 =
             [3 * Fixtures.minute / 4, 3 * Fixtures.minute / 4, 4 * Fixtures.minute, 1_500][variant].magnitude * 2
         let lateness = 2 * Fixtures.minute
         var live = (0..<partitions).map { _ in EntityTiles(groupCount: Fixtures.layout.groups.count) }
@@ -154,7 +154,7 @@ struct BruteForcePropertyTests {
         var fromSets: [Double?] = []
         for offset in 0..<Int64(variant == 3 ? 5_000 : 2_000) {
             // Mostly forward in time, sometimes back (late or not).
-            clock += Int64(random.next() % step)
+            clock += Int64(random.next() % rules)
             let jitter = random.next() % 10 == 0 ? Int64(random.next() % UInt64(4 * Fixtures.minute)) : 0
             let time = clock - jitter
             let partition = Int32(random.next() % UInt64(partitions))

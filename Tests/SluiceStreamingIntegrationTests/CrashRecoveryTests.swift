@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceKafka
 import SluiceKafkaTesting
 import SluiceOnlineStore
@@ -83,10 +84,11 @@ struct CrashRecoveryTests {
         // with a feature log (each batch one transaction) and without (entity writes and progress
         // apart: docs/storage.md).
         let redis = try RedisConnection(configuration: TestServices.redisConfiguration())
+        let seed = TestSeed.draw(for: "kill times")
+        var generator = SeededRandom(seed: seed)
         func interrupted(_ name: String, offlineDir: String?) async throws -> [String: [String: [UInt8]]] {
             let topology = try EngineTestSupport.fraudTopology(name: name, topic: topic)
             var partialProgress: [Int64] = []
-            var generator = SystemRandomNumberGenerator()
             for attempt in 0..<5 {
                 // Small batches: many commits to interrupt between, however fast the engine is.
                 let process = try sluice(
@@ -109,7 +111,7 @@ struct CrashRecoveryTests {
             }
             #expect(
                 partialProgress.contains { $0 > 0 && $0 < Int64(events) },
-                "no interruption happened mid-run: \(partialProgress)")
+                "no interruption happened mid-run: \(partialProgress) (kill times from seed \(seed))")
             let last = try sluice(
                 topology.path, group: "\(name)-g", log: "\(logDirectory)/\(name)-final.log", offlineDir: offlineDir)
             #expect(try await last.waitForExit(timeout: .seconds(120)) == 0)
@@ -117,10 +119,10 @@ struct CrashRecoveryTests {
         }
         for (name, offlineDir) in [("kill_\(suffix)", "\(logDirectory)/kill-offline"), ("killpipe_\(suffix)", nil)] {
             let afterKills = try await interrupted(name, offlineDir: offlineDir)
-            #expect(afterKills.count == expected.count, "\(name)")
+            #expect(afterKills.count == expected.count, "\(name), kill times from seed \(seed)")
             #expect(
                 afterKills == expected,
-                "\(name): state after kills differs in \(afterKills.filter { expected[$0.key] != $0.value }.count) keys"
+                "\(name): state after kills differs in \(afterKills.filter { expected[$0.key] != $0.value }.count) keys (kill times from seed \(seed))"
             )
         }
 

@@ -17,7 +17,7 @@ import Testing
 struct BatchApplierTests {
     static let compiled = CompiledTopology(
         Topology(name: "unit", source: Fixtures.source, views: [Fixtures.cardView]))
-    static let step = EventStep(topology: compiled.topology, layouts: compiled.layouts)
+    static let rules = EventRules(topology: compiled.topology, layouts: compiled.layouts)
     static let keys = OnlineStoreLayout(compiled: compiled)
     let tasks = ParallelTasks(threads: 2, name: "test.apply")
 
@@ -87,9 +87,9 @@ struct BatchApplierTests {
         var tiles: [String: [Int32: EntityTiles]] = [:]
         let layout = compiled.layouts[0]
         for item in batch.accepted {
-            let entity = step.entity(of: item.event, view: 0)
+            let entity = rules.entity(of: item.event, view: 0)
             var entityTiles = tiles[entity]?[item.partition] ?? EntityTiles(groupCount: layout.groups.count)
-            step.apply(
+            rules.apply(
                 item.event, to: &entityTiles, view: 0, partition: item.partition, offset: item.offset,
                 newestEventTime: item.newestAfter)
             tiles[entity, default: [:]][item.partition] = entityTiles
@@ -108,7 +108,7 @@ struct BatchApplierTests {
         let batch = Self.batch(count: 2_000, cards: 40, partitions: 3, seed: seed)
         var store = InMemoryHashes()
         _ = try Self.run(
-            PartitionBatchApplier(step: Self.step), batch, partitions: Self.freshPartitions(3), tasks: tasks,
+            PartitionBatchApplier(rules: Self.rules), batch, partitions: Self.freshPartitions(3), tasks: tasks,
             store: &store)
         let readTime = batch.accepted.last!.event.eventTime + 1
         for (entity, expected) in Self.directFeatures(batch, at: readTime) {
@@ -123,7 +123,7 @@ struct BatchApplierTests {
         let batch = Self.batch(count: 1_500, cards: 30, partitions: 2, seed: 11)
         var plain = InMemoryHashes()
         _ = try Self.run(
-            PartitionBatchApplier(step: Self.step), batch, partitions: Self.freshPartitions(2), tasks: tasks,
+            PartitionBatchApplier(rules: Self.rules), batch, partitions: Self.freshPartitions(2), tasks: tasks,
             store: &plain)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("applier-\(UUID().uuidString)")
             .path
@@ -131,7 +131,7 @@ struct BatchApplierTests {
         let log = try FeatureLogWriter(
             options: FeatureLogOptions(directory: directory), topology: Self.compiled.topology,
             fingerprint: Self.compiled.fingerprint, logger: .init(label: "test"))
-        let logging = FeatureLogBatchApplier(step: Self.step, log: log)
+        let logging = FeatureLogBatchApplier(rules: Self.rules, log: log)
         for partition: Int32 in 0..<2 { try logging.open(partition: partition, resumeAt: 0) }
         var logged = InMemoryHashes()
         _ = try Self.run(logging, batch, partitions: Self.freshPartitions(2), tasks: tasks, store: &logged)
@@ -149,7 +149,7 @@ struct BatchApplierTests {
         let log = try FeatureLogWriter(
             options: options, topology: Self.compiled.topology, fingerprint: Self.compiled.fingerprint,
             logger: .init(label: "test"))
-        let applier = FeatureLogBatchApplier(step: Self.step, log: log)
+        let applier = FeatureLogBatchApplier(rules: Self.rules, log: log)
         for partition: Int32 in 0..<2 { try applier.open(partition: partition, resumeAt: 0) }
         var store = InMemoryHashes()
         _ = try Self.run(applier, batch, partitions: Self.freshPartitions(2), tasks: tasks, store: &store)
@@ -164,7 +164,7 @@ struct BatchApplierTests {
         var tiles: [String: [Int32: EntityTiles]] = [:]
         let layout = Self.compiled.layouts[0]
         for item in batch.accepted {
-            let entity = Self.step.entity(of: item.event, view: 0)
+            let entity = Self.rules.entity(of: item.event, view: 0)
             let before = FeatureCalculator.compute(
                 layout, tiles: (tiles[entity] ?? [:]).flatMap { $0.value.storedTiles(partition: $0.key) },
                 at: item.event.eventTime)
@@ -172,7 +172,7 @@ struct BatchApplierTests {
             let logged = table.features.map { $0[row] }
             #expect(zip(logged, before).allSatisfy { FeatureLogRow.sameFeature($0, $1) }, "row \(row)")
             var entityTiles = tiles[entity]?[item.partition] ?? EntityTiles(groupCount: layout.groups.count)
-            Self.step.apply(
+            Self.rules.apply(
                 item.event, to: &entityTiles, view: 0, partition: item.partition, offset: item.offset,
                 newestEventTime: item.newestAfter)
             tiles[entity, default: [:]][item.partition] = entityTiles
@@ -186,10 +186,10 @@ struct BatchApplierTests {
         let partitions = Self.freshPartitions(1)
         let state = partitions[0]!
         // A crash left the entity's tiles written up to offset 29, ahead of the stored progress.
-        let entity = Self.step.entity(of: batch.accepted[0].event, view: 0)
+        let entity = Self.rules.entity(of: batch.accepted[0].event, view: 0)
         var crashed = EntityTiles(groupCount: Self.compiled.layouts[0].groups.count)
         for item in batch.accepted.prefix(30) {
-            Self.step.apply(
+            Self.rules.apply(
                 item.event, to: &crashed, view: 0, partition: 0, offset: item.offset, newestEventTime: item.newestAfter)
         }
         let stored = EntityTiles(
@@ -198,7 +198,7 @@ struct BatchApplierTests {
         _ = state.views[0].insert(stored, for: entity)
         var store = InMemoryHashes()
         let outputs = try Self.run(
-            PartitionBatchApplier(step: Self.step), batch, partitions: partitions, tasks: tasks, store: &store)
+            PartitionBatchApplier(rules: Self.rules), batch, partitions: partitions, tasks: tasks, store: &store)
         #expect(outputs.map(\.output.alreadyApplied).reduce(0, +) == 30)
         #expect(store.commands.contains { $0.first == "PEXPIRE" })
         let readTime = batch.accepted.last!.event.eventTime + 1

@@ -5,7 +5,7 @@ import SluiceKafka
 import SluiceRuntime
 
 /// Rebuilds the feature log from the topic, without touching the online store: the same decoder,
-/// lateness rule, log rows and tile updates as `sluice run` (`EventStep`), with state in memory.
+/// lateness rule, log rows and tile updates as `sluice run` (`EventRules`), with state in memory.
 ///
 /// Partitions are merged in (Kafka timestamp, partition, offset) order, an order fixed by the
 /// topic's contents, so two replays of a range give identical rows. Views keyed like the topic
@@ -16,13 +16,13 @@ public final class Replay: Sendable {
     public let compiled: CompiledTopology
     public let configuration: ReplayConfiguration
     private let logger: Logger
-    private let step: EventStep
+    private let rules: EventRules
 
     public init(compiled: CompiledTopology, configuration: ReplayConfiguration, logger: Logger) {
         self.compiled = compiled
         self.configuration = configuration
         self.logger = logger
-        self.step = EventStep(topology: compiled.topology, layouts: compiled.layouts)
+        self.rules = EventRules(topology: compiled.topology, layouts: compiled.layouts)
     }
 
     /// The event-time span before a `--from` time whose events only warm the state up: the
@@ -77,7 +77,7 @@ public final class Replay: Sendable {
         let merge = ReplayMerge(
             partitions: partitions, consumer: consumer, pollMessages: configuration.pollMessages, logger: logger,
             decoder: compiled.decoder,
-            step: step, shards: shards, end: configuration.end
+            rules: rules, shards: shards, end: configuration.end
         ) { [configuration] message in
             switch configuration.start {
             case .beginning: true
@@ -85,11 +85,11 @@ public final class Replay: Sendable {
             case .time(let time): (message.timestamp ?? .min) >= time
             }
         }
-        let outputs = step.layouts.indices.map { ReplayViewFeatures(width: step.logFeatureCount(view: $0)) }
-        let views = step.layouts.indices.flatMap { view in
-            (0..<shards).map { ReplayView(view: view, shard: $0, of: shards, step: step, output: outputs[view]) }
+        let outputs = rules.layouts.indices.map { ReplayViewFeatures(width: rules.logFeatureCount(view: $0)) }
+        let views = rules.layouts.indices.flatMap { view in
+            (0..<shards).map { ReplayView(view: view, shard: $0, of: shards, rules: rules, output: outputs[view]) }
         }
-        let rows = ReplayRows(log: log, step: step, outputs: outputs)
+        let rows = ReplayRows(log: log, rules: rules, outputs: outputs)
         let tasks = ParallelTasks(threads: configuration.threads, name: "sluice.replay")
         defer { tasks.stop() }
         var progress = ReplayProgress(interval: configuration.progressInterval)
@@ -138,7 +138,7 @@ public final class Replay: Sendable {
                 "waited for helpers": "\(tasks.waitedForHelpers.secondsText)",
                 "decode": "\(merge.time.total.secondsText)", "rows": "\(rows.time.total.secondsText)",
                 "view shards":
-                    "\(views.map { "\(step.layouts[$0.view].view.name).\($0.shard) \($0.time.total.secondsText)" }.joined(separator: ", "))",
+                    "\(views.map { "\(rules.layouts[$0.view].view.name).\($0.shard) \($0.time.total.secondsText)" }.joined(separator: ", "))",
             ])
         // Freeing millions of tiles takes a while: let another thread do it while the files close.
         BackgroundRelease.release(views.map { $0.takeEntities() })

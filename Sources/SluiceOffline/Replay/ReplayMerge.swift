@@ -17,7 +17,7 @@ final class ReplayMerge {
     /// The first error of the consumer; nothing more is read after it.
     private(set) var error: (any Error)?
     private let admission: EventAdmission
-    private let step: EventStep
+    private let rules: EventRules
     private let shards: Int
     private let end: ReplayConfiguration.End
     private let isInRowRange: (KafkaConsumerMessage) -> Bool
@@ -29,7 +29,7 @@ final class ReplayMerge {
 
     init(
         partitions: [Int32], consumer: KafkaConsumer, pollMessages: Int, logger: Logger, decoder: EventDecoder,
-        step: EventStep,
+        rules: EventRules,
         shards: Int, end: ReplayConfiguration.End, isInRowRange: @escaping (KafkaConsumerMessage) -> Bool
     ) {
         self.shards = shards
@@ -41,8 +41,8 @@ final class ReplayMerge {
             queues[partition] = ReplayMessageQueue()
         }
         clocks = Array(repeating: PartitionClock(), count: partitions.count)
-        self.admission = EventAdmission(decoder: decoder, step: step)
-        self.step = step
+        self.admission = EventAdmission(decoder: decoder, rules: rules)
+        self.rules = rules
         self.end = end
         self.isInRowRange = isInRowRange
     }
@@ -107,12 +107,12 @@ final class ReplayMerge {
     }
 
     private func shardOfViews(_ event: DecodedEvent) -> UInt64 {
-        guard shards > 1, shards <= 256, step.layouts.count <= ReplayEvent.maxPackedViews else {
+        guard shards > 1, shards <= 256, rules.layouts.count <= ReplayEvent.maxPackedViews else {
             return ReplayEvent.noShards
         }
         var packed: UInt64 = 0
-        for view in step.layouts.indices {
-            packed |= (StableHash.hash(step.entity(of: event, view: view)) % UInt64(shards)) << UInt64(8 * view)
+        for view in rules.layouts.indices {
+            packed |= (StableHash.hash(rules.entity(of: event, view: view)) % UInt64(shards)) << UInt64(8 * view)
         }
         return packed
     }

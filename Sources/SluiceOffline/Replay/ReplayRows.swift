@@ -8,16 +8,16 @@ import SluiceRuntime
 /// order, and hands them to the feature log.
 final class ReplayRows {
     private let log: FeatureLogWriter
-    private let step: EventStep
+    private let rules: EventRules
     private let outputs: [ReplayViewFeatures]
     private(set) var count = 0
     /// The first error of the feature log; nothing more is written after it.
     private(set) var error: (any Error)?
     private(set) var time = TaskTime()
 
-    init(log: FeatureLogWriter, step: EventStep, outputs: [ReplayViewFeatures]) {
+    init(log: FeatureLogWriter, rules: EventRules, outputs: [ReplayViewFeatures]) {
         self.log = log
-        self.step = step
+        self.rules = rules
         self.outputs = outputs
     }
 
@@ -27,9 +27,9 @@ final class ReplayRows {
         defer { time.record(since: started) }
         for item in batch where item.logsRow {
             var features: [Double?] = []
-            features.reserveCapacity(step.logLayout.featureNames.count)
+            features.reserveCapacity(rules.logLayout.featureNames.count)
             for output in outputs { output.append(row: item.row, parity: parity, to: &features) }
-            log.append(step.logRow(item.event, partition: item.partition, offset: item.offset, features: features))
+            log.append(rules.logRow(item.event, partition: item.partition, offset: item.offset, features: features))
             count += 1
         }
         // Into the Parquet files at once: a task of even size is easier to balance against the

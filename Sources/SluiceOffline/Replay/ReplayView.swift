@@ -12,7 +12,7 @@ final class ReplayView {
     let view: Int
     let shard: Int
     private let shards: Int
-    private let step: EventStep
+    private let rules: EventRules
     private let output: ReplayViewFeatures
     private var entities: [String: Entity] = [:]
     private var scratch: [Double?] = []
@@ -31,11 +31,11 @@ final class ReplayView {
         var tiles: EntityTiles
     }
 
-    init(view: Int, shard: Int, of shards: Int, step: EventStep, output: ReplayViewFeatures) {
+    init(view: Int, shard: Int, of shards: Int, rules: EventRules, output: ReplayViewFeatures) {
         self.view = view
         self.shard = shard
         self.shards = shards
-        self.step = step
+        self.rules = rules
         self.output = output
     }
 
@@ -51,7 +51,7 @@ final class ReplayView {
         self.entities = [:]
         self.features = []
         let bit: UInt64 = 1 << UInt64(view)
-        let groupCount = step.layouts[view].groups.count
+        let groupCount = rules.layouts[view].groups.count
         // Through a buffer pointer, which lends the events: `for item in batch` copied every
         // event of the batch (retaining its values) in every shard of every view.
         batch.withUnsafeBufferPointer { batch in
@@ -62,7 +62,7 @@ final class ReplayView {
                 {
                     continue
                 }
-                let entity = step.entity(of: item.pointee.event, view: view)
+                let entity = rules.entity(of: item.pointee.event, view: view)
                 if shards > 1 && item.pointee.shardOfViews == ReplayEvent.noShards
                     && Int(StableHash.hash(entity) % UInt64(shards)) != shard
                 {
@@ -79,7 +79,7 @@ final class ReplayView {
                         swap(&distinct, &entities.values[index].distinct)
                         swap(&parts, &entities.values[index].parts)
                     }
-                    step.appendLogFeatures(
+                    rules.appendLogFeatures(
                         view: view, of: item.pointee.event, to: &features, scratch: &scratch, windows: &windows,
                         distinctCaches: &distinct
                     ) { visit in
@@ -96,7 +96,7 @@ final class ReplayView {
                     entities[entity] = Entity()
                     index = entities.index(forKey: entity)
                 }
-                Self.apply(item.pointee, to: &entities.values[index!], step: step, view: view, groupCount: groupCount)
+                Self.apply(item.pointee, to: &entities.values[index!], rules: rules, view: view, groupCount: groupCount)
             }
         }
         self.entities = entities
@@ -113,17 +113,18 @@ final class ReplayView {
         return taken
     }
 
-    private static func apply(_ item: ReplayEvent, to entity: inout Entity, step: EventStep, view: Int, groupCount: Int)
-    {
+    private static func apply(
+        _ item: ReplayEvent, to entity: inout Entity, rules: EventRules, view: Int, groupCount: Int
+    ) {
         let position = entity.parts.firstIndex { $0.slot >= item.slot } ?? entity.parts.count
         if position == entity.parts.count || entity.parts[position].slot != item.slot {
             entity.parts.insert(
                 PartitionTiles(slot: item.slot, tiles: EntityTiles(groupCount: groupCount, tracksChanges: false)),
                 at: position)
         }
-        let layout = step.layouts[view]
+        let layout = rules.layouts[view]
         entity.distinct.willApply(item.event, to: entity.parts[position].tiles, layout: layout)
-        step.apply(
+        rules.apply(
             item.event, to: &entity.parts[position].tiles, view: view, partition: item.partition, offset: item.offset,
             newestEventTime: item.newestEventTime)
         entity.distinct.didApply(layout: layout, watermark: item.newestEventTime - layout.view.allowedLateness)

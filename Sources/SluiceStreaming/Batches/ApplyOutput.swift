@@ -30,7 +30,7 @@ class ApplyOutput {
     @inline(__always)
     final func applyOrSkip(
         _ item: AcceptedEvent, at slot: Int32, of entities: ViewEntities, view: Int, layout: ViewLayout,
-        step: EventStep,
+        rules: EventRules,
         keyPrefix: [UInt8], now: ContinuousClock.Instant
     ) -> Bool {
         if entities.inPlace(at: slot, { $0.tiles.holdsEvent(at: item.offset) }) {
@@ -44,7 +44,7 @@ class ApplyOutput {
             return false
         }
         return entities.inPlace(at: slot) {
-            step.apply(
+            rules.apply(
                 item.event, to: &$0.tiles, view: view, partition: item.partition, offset: item.offset,
                 newestEventTime: item.newestAfter)
         }

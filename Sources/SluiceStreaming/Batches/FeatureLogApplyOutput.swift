@@ -16,21 +16,21 @@ final class FeatureLogApplyOutput: ApplyOutput {
     /// Goes through every event of the batch in order: logs its features of the view, then
     /// applies it unless it is late for the view.
     func apply(
-        _ accepted: [AcceptedEvent], job: ApplyJob, step: EventStep, keys: OnlineStoreLayout,
+        _ accepted: [AcceptedEvent], job: ApplyJob, rules: EventRules, keys: OnlineStoreLayout,
         now: ContinuousClock.Instant
     ) {
         let started = beginBatch()
         dirty.removeAll(keepingCapacity: true)
         features.removeAll(keepingCapacity: true)
-        width = step.logFeatureCount(view: job.view)
-        let layout = step.layouts[job.view]
+        width = rules.logFeatureCount(view: job.view)
+        let layout = rules.layouts[job.view]
         let bit: UInt64 = 1 << UInt64(job.view)
         let keyPrefix = Array(keys.entityKeyPrefix(view: layout).utf8)
         for row in job.rows.lazy.map(Int.init) {
             let item = accepted[row]
             guard let entities = job.entities(of: item.partition) else { continue }
-            let entity = step.entity(of: item.event, view: job.view)
-            step.appendLogFeatures(view: job.view, of: item.event, to: &features, scratch: &scratch, windows: &windows)
+            let entity = rules.entity(of: item.event, view: job.view)
+            rules.appendLogFeatures(view: job.view, of: item.event, to: &features, scratch: &scratch, windows: &windows)
             {
                 visit in
                 for (_, owned) in job.partitions {
@@ -40,7 +40,8 @@ final class FeatureLogApplyOutput: ApplyOutput {
             guard item.late & bit == 0 else { continue }
             let slot = entities.slot(of: entity)!
             if applyOrSkip(
-                item, at: slot, of: entities, view: job.view, layout: layout, step: step, keyPrefix: keyPrefix, now: now
+                item, at: slot, of: entities, view: job.view, layout: layout, rules: rules, keyPrefix: keyPrefix,
+                now: now
             ) {
                 dirty.append((item.partition, entities, slot))
             }

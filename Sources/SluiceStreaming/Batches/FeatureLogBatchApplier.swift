@@ -9,12 +9,12 @@ import SluiceRuntime
 /// view is a task that goes through the whole batch in order, over the tiles of every owned
 /// partition; the rows are put together once all views are done.
 final class FeatureLogBatchApplier: BatchApplier {
-    private let step: EventStep
+    private let rules: EventRules
     private let log: FeatureLogWriter
     private var outputs: [FeatureLogApplyOutput] = []
 
-    init(step: EventStep, log: FeatureLogWriter) {
-        self.step = step
+    init(rules: EventRules, log: FeatureLogWriter) {
+        self.rules = rules
         self.log = log
     }
 
@@ -30,8 +30,8 @@ final class FeatureLogBatchApplier: BatchApplier {
         batch.entitySlots.removeAll(keepingCapacity: true)
         let owned = partitions.values.filter(\.machine.isPositioned)
         for item in batch.accepted {
-            for (viewIndex, layout) in step.layouts.enumerated() {
-                let entity = step.entity(of: item.event, view: viewIndex)
+            for (viewIndex, layout) in rules.layouts.enumerated() {
+                let entity = rules.entity(of: item.event, view: viewIndex)
                 for state in owned {
                     _ = state.cacheSlot(of: entity, view: viewIndex, groupCount: layout.groups.count, missing: &missing)
                 }
@@ -45,21 +45,21 @@ final class FeatureLogBatchApplier: BatchApplier {
     ) -> [(view: Int, output: ApplyOutput)] {
         let owned = partitions.values.filter(\.machine.isPositioned).sorted { $0.partition < $1.partition }
         let rows = Array(Int32(0)..<Int32(batch.accepted.count))
-        let jobs = step.layouts.indices.map { view in
+        let jobs = rules.layouts.indices.map { view in
             ApplyJob(view: view, partitions: owned.map { ($0.partition, $0.views[view]) }, rows: rows)
         }
         while outputs.count < jobs.count { outputs.append(FeatureLogApplyOutput()) }
         let accepted = batch.accepted
         let outputs = outputs
-        let step = step
+        let rules = rules
         tasks.run(order: ApplyOutput.longestFirst(outputs, count: jobs.count)) { index in
-            outputs[index].apply(accepted, job: jobs[index], step: step, keys: keys, now: now)
+            outputs[index].apply(accepted, job: jobs[index], rules: rules, keys: keys, now: now)
         }
         for (row, item) in accepted.enumerated() {
             var features: [Double?] = []
-            features.reserveCapacity(step.logLayout.featureNames.count)
+            features.reserveCapacity(rules.logLayout.featureNames.count)
             for index in jobs.indices { outputs[index].appendFeatures(ofRow: row, to: &features) }
-            log.append(step.logRow(item.event, partition: item.partition, offset: item.offset, features: features))
+            log.append(rules.logRow(item.event, partition: item.partition, offset: item.offset, features: features))
         }
         return jobs.indices.map { (jobs[$0].view, outputs[$0]) }
     }

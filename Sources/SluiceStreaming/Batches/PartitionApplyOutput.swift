@@ -15,13 +15,13 @@ final class PartitionApplyOutput: ApplyOutput {
     /// for the view, and writes each touched entity's changed tiles after its last event.
     /// `slots`: `AdmittedBatch.entitySlots`.
     func apply(
-        _ accepted: [AcceptedEvent], slots: [Int32], job: ApplyJob, step: EventStep, keys: OnlineStoreLayout,
+        _ accepted: [AcceptedEvent], slots: [Int32], job: ApplyJob, rules: EventRules, keys: OnlineStoreLayout,
         now: ContinuousClock.Instant
     ) {
         let started = beginBatch()
-        let layout = step.layouts[job.view]
+        let layout = rules.layouts[job.view]
         let bit: UInt64 = 1 << UInt64(job.view)
-        let viewCount = step.layouts.count
+        let viewCount = rules.layouts.count
         let keyPrefix = Array(keys.entityKeyPrefix(view: layout).utf8)
         guard let (partition, entities) = job.partitions.first else { return endBatch(started: started) }
         findLastEvents(slots: slots, job: job, entities: entities, viewCount: viewCount)
@@ -30,7 +30,8 @@ final class PartitionApplyOutput: ApplyOutput {
             guard item.late & bit == 0 else { continue }
             let slot = slots[row * viewCount + job.view]
             _ = applyOrSkip(
-                item, at: slot, of: entities, view: job.view, layout: layout, step: step, keyPrefix: keyPrefix, now: now
+                item, at: slot, of: entities, view: job.view, layout: layout, rules: rules, keyPrefix: keyPrefix,
+                now: now
             )
             if isLastOfEntity[position] {
                 encodeChanges(

@@ -6,17 +6,17 @@ import SluiceRuntime
 /// Applies batches to the online store only. Each (view, partition) pair is a task: it sees its
 /// partition's events in offset order, which is all its state depends on.
 final class PartitionBatchApplier: BatchApplier {
-    private let step: EventStep
+    private let rules: EventRules
     private var outputs: [PartitionApplyOutput] = []
 
-    init(step: EventStep) { self.step = step }
+    init(rules: EventRules) { self.rules = rules }
 
     var writesAtomically: Bool { false }
 
     func cacheEntities(
         of batch: inout AdmittedBatch, partitions: [Int32: PartitionState], missing: inout [EntityRef: Set<Int32>]
     ) {
-        let layouts = step.layouts
+        let layouts = rules.layouts
         batch.entitySlots.removeAll(keepingCapacity: true)
         batch.entitySlots.reserveCapacity(batch.accepted.count * layouts.count)
         for item in batch.accepted {
@@ -42,7 +42,7 @@ final class PartitionBatchApplier: BatchApplier {
         let indexOf = Dictionary(uniqueKeysWithValues: touched.enumerated().map { ($1, $0) })
         var rowsOf = Array(repeating: [Int32](), count: touched.count)
         for (row, item) in batch.accepted.enumerated() { rowsOf[indexOf[item.partition]!].append(Int32(row)) }
-        let jobs = step.layouts.indices.flatMap { view in
+        let jobs = rules.layouts.indices.flatMap { view in
             touched.indices.map { index in
                 ApplyJob(
                     view: view, partitions: [(touched[index], partitions[touched[index]]!.views[view])],
@@ -53,9 +53,9 @@ final class PartitionBatchApplier: BatchApplier {
         let accepted = batch.accepted
         let slots = batch.entitySlots
         let outputs = outputs
-        let step = step
+        let rules = rules
         tasks.run(order: ApplyOutput.longestFirst(outputs, count: jobs.count)) { index in
-            outputs[index].apply(accepted, slots: slots, job: jobs[index], step: step, keys: keys, now: now)
+            outputs[index].apply(accepted, slots: slots, job: jobs[index], rules: rules, keys: keys, now: now)
         }
         return jobs.indices.map { (jobs[$0].view, outputs[$0]) }
     }

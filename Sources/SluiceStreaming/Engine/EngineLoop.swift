@@ -66,14 +66,14 @@ final class EngineLoop {
         let compiled = engine.compiled
         self.compiled = compiled
         self.keys = OnlineStoreLayout(compiled: compiled)
-        let step = EventStep(topology: compiled.topology, layouts: compiled.layouts)
-        self.admission = EventAdmission(decoder: compiled.decoder, step: step)
+        let rules = EventRules(topology: compiled.topology, layouts: compiled.layouts)
+        self.admission = EventAdmission(decoder: compiled.decoder, rules: rules)
         if let options = engine.configuration.offlineLog {
             let log = try FeatureLogWriter(
                 options: options, topology: compiled.topology, fingerprint: compiled.fingerprint, logger: engine.log)
-            self.applier = FeatureLogBatchApplier(step: step, log: log)
+            self.applier = FeatureLogBatchApplier(rules: rules, log: log)
         } else {
-            self.applier = PartitionBatchApplier(step: step)
+            self.applier = PartitionBatchApplier(rules: rules)
         }
         self.redis = redis
         self.logger = engine.log

@@ -55,8 +55,8 @@ public final class StreamEngine: Sendable {
             engine: self, redis: RedisConnection(configuration: redisConfiguration, logger: logger),
             writer: RedisConnection(configuration: redisConfiguration, logger: logger), client: client)
         try state.loop()
-        // Freeing millions of tiles takes a while (0.3 s per 300k events): let another thread do
-        // it, so that a run that is done (and a process about to exit) does not wait for it.
+        // Freeing millions of tiles takes a while: let another thread do it, so that a run that
+        // is done (and a process about to exit) does not wait for it.
         var partitions: [Int32: PartitionState] = [:]
         swap(&partitions, &state.partitions)
         BackgroundRelease.release(consume partitions)

@@ -1,7 +1,7 @@
 /// The per-event decisions shared by the live engine and by replay, so that both compute the
 /// same thing from the same events: which views an event is late for, and the feature-log row
 /// that describes the state just before the event is applied.
-public struct EventStep: Sendable {
+public struct EventRules: Sendable {
     public let layouts: [ViewLayout]
     public let logLayout: FeatureLogLayout
     /// A late mask with every view's bit set.

@@ -7,7 +7,7 @@ import NIOCore
 /// `FeatureLookupFastPath` after it) share: the backend and tokens they answer with, and how a
 /// lookup's target is read, its answer made and recorded, and which events wait for it. Both
 /// answer as the router does, to the byte.
-struct LookupAnswering: Sendable {
+struct LookupResponder: Sendable {
     let backend: any FeatureBackend
     let tokens: BearerTokens
     let serverName: String?
