@@ -4,8 +4,8 @@ import SluiceKafka
 /// A direct, obviously correct re-computation of what the engine should have done with a topic's
 /// messages: the same acceptance rules (decoder, per-partition watermarks), then every feature
 /// computed straight from the raw accepted events, without tiles.
-public struct ReferenceEngine {
-    public struct Applied {
+public struct ReferenceEngine: Sendable {
+    public struct Applied: Sendable {
         public let event: DecodedEvent
         public let partition: Int32
         public let offset: Int64
@@ -122,7 +122,7 @@ public struct ReferenceEngine {
 }
 
 /// The parts of a compiled topology the reference needs.
-public struct CompiledTopologyView {
+public struct CompiledTopologyView: Sendable {
     public let layouts: [ViewLayout]
 }
 

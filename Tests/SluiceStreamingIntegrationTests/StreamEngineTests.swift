@@ -16,21 +16,53 @@ import Testing
 /// The engine end to end, through the real broker and Redis.
 @Suite("Streaming engine", .timeLimit(.minutes(5)))
 struct StreamEngineTests {
-    @Test("online features equal a direct computation over the accepted events; bad input is dead-lettered")
+    /// One engine run over 20,000 demo events with 2% malformed ones, shared by the tests that
+    /// check its results. Small batches and a tiny entity cache: many overlapped writes, and
+    /// entities evicted and reloaded from Redis mid-run, must still give exact results.
+    struct ReferenceRun: Sendable {
+        let topic: String
+        let compiled: CompiledTopology
+        let summary: DemoProducer.Summary
+        let messages: [KafkaConsumerMessage]
+        let reference: ReferenceEngine
+
+        static func make() async throws -> ReferenceRun {
+            let topic = TestServices.uniqueName("e2e")
+            let name = "e2e_" + String(topic.suffix(8))
+            let (_, compiled) = try EngineTestSupport.fraudTopology(name: name, topic: topic)
+            let summary = try await EngineTestSupport.produceDemo(topic: topic, events: 20_000, malformed: 0.02)
+            try await EngineTestSupport.runUntilEnd(compiled, maxCachedEntities: 500, batchSize: 700)
+            let messages = try await KafkaTestSupport.readAll(topic: topic, partitions: 4)
+            let reference = ReferenceEngine(layouts: compiled.layouts, decoder: compiled.decoder, messages: messages)
+            return ReferenceRun(
+                topic: topic, compiled: compiled, summary: summary, messages: messages, reference: reference)
+        }
+    }
+
+    /// The run, made by the first test that asks for it.
+    actor SharedReferenceRun {
+        static let shared = SharedReferenceRun()
+        private var run: Task<ReferenceRun, any Error>?
+
+        func get() async throws -> ReferenceRun {
+            if let run { return try await run.value }
+            let started = Task { try await ReferenceRun.make() }
+            run = started
+            return try await started.value
+        }
+    }
+
+    @Test("every message is consumed: accepted or rejected")
+    func everyMessageConsumed() async throws {
+        let run = try await SharedReferenceRun.shared.get()
+        #expect(run.messages.count == run.summary.transactions)
+        #expect(run.reference.rejected.count >= run.summary.malformed)
+    }
+
+    @Test("online features equal a direct computation over the accepted events")
     func matchesReference() async throws {
-        let topic = TestServices.uniqueName("e2e")
-        let name = "e2e_" + String(topic.suffix(8))
-        let (_, compiled) = try EngineTestSupport.fraudTopology(name: name, topic: topic)
-        let summary = try await EngineTestSupport.produceDemo(topic: topic, events: 20_000, malformed: 0.02)
-        // Small batches and a tiny entity cache: many overlapped writes, and entities evicted and
-        // reloaded from Redis mid-run, must still give exact results.
-        try await EngineTestSupport.runUntilEnd(compiled, maxCachedEntities: 500, batchSize: 700)
-
-        let messages = try await KafkaTestSupport.readAll(topic: topic, partitions: 4)
-        #expect(messages.count == summary.transactions)
-        let reference = ReferenceEngine(layouts: compiled.layouts, decoder: compiled.decoder, messages: messages)
-        #expect(reference.rejected.count >= summary.malformed)
-
+        let run = try await SharedReferenceRun.shared.get()
+        let (compiled, reference) = (run.compiled, run.reference)
         let redis = try RedisConnection(configuration: TestServices.redisConfiguration())
         let store = OnlineStoreReader(compiled: compiled)
         for readTime in [reference.newestEventTime + 1, reference.newestEventTime + 30 * 60_000] {
@@ -51,9 +83,13 @@ struct StreamEngineTests {
                 }
             }
         }
+    }
 
-        // Every rejected message is on the dead-letter topic, once, with its reason and origin.
-        let deadLetters = try await KafkaTestSupport.readAll(topic: "\(topic).dlq", partitions: 4)
+    @Test("every rejected message is on the dead-letter topic once, with its reason, origin and bytes")
+    func deadLettered() async throws {
+        let run = try await SharedReferenceRun.shared.get()
+        let reference = run.reference
+        let deadLetters = try await KafkaTestSupport.readAll(topic: "\(run.topic).dlq", partitions: 4)
         let dlqOrigins = deadLetters.map { message in
             "\(message.headers.string("sluice.source.partition") ?? "?")/\(message.headers.string("sluice.source.offset") ?? "?")/\(message.headers.string("sluice.reason") ?? "?")"
         }
@@ -67,18 +103,21 @@ struct StreamEngineTests {
             ]))
         let sample = try #require(deadLetters.first)
         let original = try #require(
-            messages.first {
+            run.messages.first {
                 "\($0.partition)" == sample.headers.string("sluice.source.partition")
                     && "\($0.offset)" == sample.headers.string("sluice.source.offset")
             })
         #expect(sample.value == original.value)
+    }
 
-        // An unknown entity reads as zeros and nulls.
-        let unknown = try store.read(
-            view: "card", entity: "no-such-card", at: reference.newestEventTime, connection: redis)
+    @Test("an unknown entity reads as zeros and nulls")
+    func unknownEntity() async throws {
+        let run = try await SharedReferenceRun.shared.get()
+        let redis = try RedisConnection(configuration: TestServices.redisConfiguration())
+        let unknown = try OnlineStoreReader(compiled: run.compiled).read(
+            view: "card", entity: "no-such-card", at: run.reference.newestEventTime, connection: redis)
         #expect(unknown["txn_count_1h"] == .some(0))
         #expect(unknown["amount_avg_24h"] == .some(nil))
-        try EngineTestSupport.clearState(topologyName: name)
     }
 
     @Test("a changed topology starts over on fresh keys: views it kept are not counted twice")
