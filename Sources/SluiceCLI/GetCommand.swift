@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Sluice
+import SluiceHTTP
 import SluiceOnlineStore
 import SluiceRedis
 import SluiceRuntime

@@ -88,7 +88,7 @@ public struct OnlineStoreReader: Sendable {
         var index = 0
         while index + 1 < items.count {
             defer { index += 2 }
-            guard let name = items[index].bytes, let partition = TileCodec.parseAppliedOffsetFieldName(name),
+            guard let name = items[index].bytes, let partition = TileFieldNames.parseAppliedOffsetFieldName(name),
                 let offset = items[index + 1].int
             else { continue }
             offsets[partition] = offset
@@ -109,9 +109,9 @@ public struct OnlineStoreReader: Sendable {
             defer { index += 2 }
             guard let name = items[index].bytes else { continue }
             let parsed: (tileSize: Int64, tile: Int64?, partition: Int32)
-            if let tile = TileCodec.parseFieldName(name) {
+            if let tile = TileFieldNames.parseFieldName(name) {
                 parsed = (tile.tileSize, tile.tile, tile.partition)
-            } else if let run = TileCodec.parseRunFieldName(name) {
+            } else if let run = TileFieldNames.parseRunFieldName(name) {
                 parsed = (run.tileSize, nil, run.partition)
             } else {
                 continue  // an applied offset

@@ -58,7 +58,7 @@ public struct TileWriteEncoder {
         pipeline.add("HSET")
         pipeline.add(bytes: key)
         field.removeAll(keepingCapacity: true)
-        TileCodec.appendAppliedOffsetFieldName(partition: partition, to: &field)
+        TileFieldNames.appendAppliedOffsetFieldName(partition: partition, to: &field)
         pipeline.add(bytes: field)
         pipeline.add(tiles.appliedOffset)
         values.withUnsafeBytes { values in
@@ -101,9 +101,9 @@ public struct TileWriteEncoder {
         field.removeAll(keepingCapacity: true)
         let tileSize = layout.groups[group].tileSize
         if let tile {
-            TileCodec.appendFieldName(tileSize: tileSize, tile: tile, partition: partition, to: &field)
+            TileFieldNames.appendFieldName(tileSize: tileSize, tile: tile, partition: partition, to: &field)
         } else {
-            TileCodec.appendRunFieldName(tileSize: tileSize, partition: partition, to: &field)
+            TileFieldNames.appendRunFieldName(tileSize: tileSize, partition: partition, to: &field)
         }
         pipeline.add(bytes: field)
     }

@@ -51,18 +51,18 @@ struct TileCodecTests {
 
     @Test("field names carry tile size, index (or * for a tile run) and partition")
     func fieldNames() {
-        let name = TileCodec.fieldName(tileSize: 60_000, tile: -12, partition: 7)
+        let name = TileFieldNames.fieldName(tileSize: 60_000, tile: -12, partition: 7)
         #expect(name == "60000:-12:7")
-        #expect(TileCodec.parseFieldName(Array(name.utf8))! == (60_000, -12, 7))
-        #expect(TileCodec.parseFieldName(Array("o:3".utf8)) == nil)
-        #expect(TileCodec.parseFieldName(Array("1:2".utf8)) == nil)
+        #expect(TileFieldNames.parseFieldName(Array(name.utf8))! == (60_000, -12, 7))
+        #expect(TileFieldNames.parseFieldName(Array("o:3".utf8)) == nil)
+        #expect(TileFieldNames.parseFieldName(Array("1:2".utf8)) == nil)
         var run: [UInt8] = []
-        TileCodec.appendRunFieldName(tileSize: 1000, partition: 3, to: &run)
+        TileFieldNames.appendRunFieldName(tileSize: 1000, partition: 3, to: &run)
         #expect(String(decoding: run, as: UTF8.self) == "1000:*:3")
-        #expect(TileCodec.parseRunFieldName(run)! == (1000, 3))
-        #expect(TileCodec.parseFieldName(run) == nil)
-        #expect(TileCodec.parseRunFieldName(Array(name.utf8)) == nil)
-        #expect(TileCodec.parseRunFieldName(Array("o:3".utf8)) == nil)
-        #expect(TileCodec.parseRunFieldName(Array("1000:*:".utf8)) == nil)
+        #expect(TileFieldNames.parseRunFieldName(run)! == (1000, 3))
+        #expect(TileFieldNames.parseFieldName(run) == nil)
+        #expect(TileFieldNames.parseRunFieldName(Array(name.utf8)) == nil)
+        #expect(TileFieldNames.parseRunFieldName(Array("o:3".utf8)) == nil)
+        #expect(TileFieldNames.parseRunFieldName(Array("1000:*:".utf8)) == nil)
     }
 }
