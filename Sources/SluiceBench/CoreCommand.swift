@@ -110,7 +110,7 @@ struct CoreCommand: ParsableCommand {
                 Self.seconds {
                     // Per view: entity → (per partition its tiles, the entity's distinct sets).
                     var state = rules.layouts.map { _ in
-                        [String: (parts: [EntityTiles], distinct: EntityDistinctCaches)]()
+                        [String: (parts: [EntityTiles], distinct: EntityDistinctCaches?)]()
                     }
                     // Scratch per view, as replay keeps it (its shape follows the view's windows).
                     var features: [Double?] = []
@@ -124,7 +124,7 @@ struct CoreCommand: ParsableCommand {
                                 state[view].removeValue(forKey: entity)
                                 ?? (
                                     (0..<partitions).map { _ in EntityTiles(groupCount: groups, tracksChanges: false) },
-                                    EntityDistinctCaches()
+                                    EntityDistinctCaches() as EntityDistinctCaches?
                                 )
                             features.removeAll(keepingCapacity: true)
                             rules.appendLogFeatures(
@@ -135,15 +135,10 @@ struct CoreCommand: ParsableCommand {
                             }
                             checksum += features.reduce(0) { $0 + ($1 ?? 0) }
                             if item.late & (1 << UInt64(view)) == 0 {
-                                let layout = rules.layouts[view]
-                                entry.distinct.willApply(
-                                    item.event, to: entry.parts[Int(item.partition)], layout: layout)
                                 rules.apply(
                                     item.event, to: &entry.parts[Int(item.partition)], view: view,
-                                    partition: item.partition,
-                                    offset: item.offset, newestEventTime: item.newest)
-                                entry.distinct.didApply(
-                                    layout: layout, watermark: item.newest - layout.view.allowedLateness)
+                                    partition: item.partition, offset: item.offset, newestEventTime: item.newest,
+                                    distinctCaches: &entry.distinct)
                             }
                             state[view][entity] = entry
                         }

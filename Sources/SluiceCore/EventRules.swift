@@ -43,30 +43,28 @@ public struct EventRules: Sendable {
     /// source partition, in ascending partition order), then its on-demand features with the
     /// event's own fields as the request inputs a scoring call would have sent. Views are
     /// independent, so replay computes them on several threads.
+    ///
+    /// The engine and replay both log through here, then `apply` the event, so that their rows
+    /// cannot differ. `distinctCaches`: the entity's distinct sets kept from event to event
+    /// (replay, which holds every partition of an entity together; see
+    /// `FeatureCalculator.compute(_:at:scratch:into:distinctCaches:sources:)`), or nil to count
+    /// distinct values from the tiles (the engine, whose partitions' tiles are kept apart). The
+    /// values are the same either way; an entity must be read and applied with the same choice.
     public func appendLogFeatures(
         view index: Int, of event: DecodedEvent, to features: inout [Double?], scratch: inout [Double?],
-        windows: inout WindowScratch,
+        windows: inout WindowScratch, distinctCaches: inout EntityDistinctCaches?,
         partitions: ((inout EntityTiles) -> Void) -> Void
     ) {
         appendLogFeatures(view: index, of: event, to: &features, scratch: &scratch, partitions: partitions) {
             layout, stored in
-            FeatureCalculator.compute(
-                layout, at: event.eventTime, scratch: &windows, into: &stored, sources: partitions)
-        }
-    }
-
-    /// The same, with the entity's distinct counts kept across partitions in `distinctCaches`
-    /// (see `FeatureCalculator.compute(_:at:scratch:into:distinctCaches:sources:)`).
-    public func appendLogFeatures(
-        view index: Int, of event: DecodedEvent, to features: inout [Double?], scratch: inout [Double?],
-        windows: inout WindowScratch,
-        distinctCaches: inout EntityDistinctCaches, partitions: ((inout EntityTiles) -> Void) -> Void
-    ) {
-        appendLogFeatures(view: index, of: event, to: &features, scratch: &scratch, partitions: partitions) {
-            layout, stored in
-            FeatureCalculator.compute(
-                layout, at: event.eventTime, scratch: &windows, into: &stored, distinctCaches: &distinctCaches,
-                sources: partitions)
+            if distinctCaches != nil {
+                FeatureCalculator.compute(
+                    layout, at: event.eventTime, scratch: &windows, into: &stored, distinctCaches: &distinctCaches!,
+                    sources: partitions)
+            } else {
+                FeatureCalculator.compute(
+                    layout, at: event.eventTime, scratch: &windows, into: &stored, sources: partitions)
+            }
         }
     }
 
@@ -101,16 +99,33 @@ public struct EventRules: Sendable {
     }
 
     /// Applies an accepted event to the entity's tiles of its partition in view `view`, pruning
-    /// with the partition's watermark after the event (`newestEventTime` includes it). Returns
-    /// whether the tiles just became dirty.
+    /// with the partition's watermark after the event (`newestEventTime` includes it), and keeps
+    /// the entity's distinct sets (`appendLogFeatures`), if any, up to date. Returns whether the
+    /// tiles just became dirty.
     @discardableResult
+    @inline(__always)
+    public func apply(
+        _ event: DecodedEvent, to tiles: inout EntityTiles, view: Int, partition: Int32, offset: Int64,
+        newestEventTime: Int64, distinctCaches: inout EntityDistinctCaches?
+    ) -> Bool {
+        let layout = layouts[view]
+        let watermark = newestEventTime - layout.view.allowedLateness
+        distinctCaches?.willApply(event, to: tiles, layout: layout)
+        let becameDirty = tiles.apply(event, partition: partition, offset: offset, layout: layout, watermark: watermark)
+        distinctCaches?.didApply(layout: layout, watermark: watermark)
+        return becameDirty
+    }
+
+    /// `apply` for an entity without distinct sets.
+    @discardableResult
+    @inline(__always)
     public func apply(
         _ event: DecodedEvent, to tiles: inout EntityTiles, view: Int, partition: Int32, offset: Int64,
         newestEventTime: Int64
     ) -> Bool {
-        let layout = layouts[view]
-        return tiles.apply(
-            event, partition: partition, offset: offset, layout: layout,
-            watermark: newestEventTime - layout.view.allowedLateness)
+        var noDistinctCaches: EntityDistinctCaches? = nil
+        return apply(
+            event, to: &tiles, view: view, partition: partition, offset: offset, newestEventTime: newestEventTime,
+            distinctCaches: &noDistinctCaches)
     }
 }

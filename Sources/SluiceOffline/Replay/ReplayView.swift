@@ -23,7 +23,8 @@ final class ReplayView {
     struct Entity {
         /// In ascending partition order.
         var parts: [PartitionTiles] = []
-        var distinct = EntityDistinctCaches()
+        /// Always present: replay reads and applies every entity with its distinct sets kept.
+        var distinct: EntityDistinctCaches? = EntityDistinctCaches()
     }
 
     struct PartitionTiles {
@@ -73,7 +74,7 @@ final class ReplayView {
                     features.removeAll(keepingCapacity: true)
                     // The tiles and distinct sets are moved out while they are read, and back after
                     // (swapped in place: reading them through `values[index]` would copy the entity).
-                    var distinct = EntityDistinctCaches()
+                    var distinct: EntityDistinctCaches? = EntityDistinctCaches()
                     var parts: [PartitionTiles] = []
                     if let index {
                         swap(&distinct, &entities.values[index].distinct)
@@ -122,11 +123,8 @@ final class ReplayView {
                 PartitionTiles(slot: item.slot, tiles: EntityTiles(groupCount: groupCount, tracksChanges: false)),
                 at: position)
         }
-        let layout = rules.layouts[view]
-        entity.distinct.willApply(item.event, to: entity.parts[position].tiles, layout: layout)
         rules.apply(
             item.event, to: &entity.parts[position].tiles, view: view, partition: item.partition, offset: item.offset,
-            newestEventTime: item.newestEventTime)
-        entity.distinct.didApply(layout: layout, watermark: item.newestEventTime - layout.view.allowedLateness)
+            newestEventTime: item.newestEventTime, distinctCaches: &entity.distinct)
     }
 }

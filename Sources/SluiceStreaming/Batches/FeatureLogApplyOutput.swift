@@ -26,13 +26,16 @@ final class FeatureLogApplyOutput: ApplyOutput {
         let layout = rules.layouts[job.view]
         let bit: UInt64 = 1 << UInt64(job.view)
         let keyPrefix = Array(keys.entityKeyPrefix(view: layout).utf8)
+        // An entity's tiles are kept per partition, apart: distinct values are counted from them.
+        var noDistinctCaches: EntityDistinctCaches? = nil
         for row in job.rows.lazy.map(Int.init) {
             let item = accepted[row]
             guard let entities = job.entities(of: item.partition) else { continue }
             let entity = rules.entity(of: item.event, view: job.view)
-            rules.appendLogFeatures(view: job.view, of: item.event, to: &features, scratch: &scratch, windows: &windows)
-            {
-                visit in
+            rules.appendLogFeatures(
+                view: job.view, of: item.event, to: &features, scratch: &scratch, windows: &windows,
+                distinctCaches: &noDistinctCaches
+            ) { visit in
                 for (_, owned) in job.partitions {
                     if let slot = owned.slot(of: entity) { owned.inPlace(at: slot) { visit(&$0.tiles) } }
                 }
