@@ -249,7 +249,9 @@ struct FreshnessCommand: AsyncParsableCommand {
 
 /// Runs `watch` on a thread of its own; it calls `seen` with each probe card as it shows up,
 /// which records the probe's latency the first time.
-final class ProbeWatcher: @unchecked Sendable {  // latencies are written by the thread, read after join
+///
+/// `@unchecked Sendable`: its latencies are written by that thread only, and read after joining it.
+final class ProbeWatcher: @unchecked Sendable {
     typealias Watch = (_ seen: (String) -> Void) throws -> Void
     private let probes: ProbeBook
     private let watch: Watch
@@ -288,7 +290,9 @@ final class ProbeWatcher: @unchecked Sendable {  // latencies are written by the
 }
 
 /// Probes sent and not yet seen.
-final class ProbeBook: @unchecked Sendable {  // every access holds the lock
+///
+/// `@unchecked Sendable`: every access to its state holds its lock.
+final class ProbeBook: @unchecked Sendable {
     private let lock = NSLock()
     private var open: [String: ContinuousClock.Instant] = [:]
     private var closed = false

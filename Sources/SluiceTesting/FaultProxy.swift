@@ -103,7 +103,9 @@ public final class FaultProxy: @unchecked Sendable {
     /// One proxied connection's two sockets, closed when both directions are done (closing one
     /// earlier could let a new connection reuse its number while the other direction still
     /// shuts it down).
-    private final class SocketPair: @unchecked Sendable {  // `finished` only under the proxy's lock
+    ///
+    /// `@unchecked Sendable`: `finished` is only touched under the proxy's lock.
+    private final class SocketPair: @unchecked Sendable {
         let client: Int32
         let server: Int32
         var finished = 0

@@ -60,7 +60,7 @@ struct FeatureLogTests {
                     let column = try dump.column(
                         FeatureLogLayout.columnName(view: layout.view.name, feature: featureName))
                     let logged = FeatureLogDump.double(row[column])
-                    if !close(logged, expected[viewIndex][featureIndex]) {
+                    if !TestNumbers.close(logged, expected[viewIndex][featureIndex]) {
                         mismatches.append(
                             "\(key) \(layout.view.name).\(featureName): logged \(String(describing: logged)), expected \(String(describing: expected[viewIndex][featureIndex]))"
                         )
@@ -70,13 +70,5 @@ struct FeatureLogTests {
         }
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first: \(mismatches.prefix(5))")
         try EngineTestSupport.clearState(topologyName: name)
-    }
-
-    private func close(_ value: Double?, _ expected: Double?) -> Bool {
-        switch (value, expected) {
-        case (nil, nil): true
-        case (let value?, let expected?): abs(value - expected) <= 1e-9 * max(1, abs(expected))
-        default: false
-        }
     }
 }

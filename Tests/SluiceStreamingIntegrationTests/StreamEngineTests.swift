@@ -76,7 +76,7 @@ struct StreamEngineTests {
                     // Stored features (on-demand ones follow, null without request inputs).
                     for (index, name) in vector.names.prefix(expected.count).enumerated() {
                         #expect(
-                            close(vector.values[index], expected[index]),
+                            TestNumbers.close(vector.values[index], expected[index]),
                             "\(layout.view.name) \(entity) \(name) at \(readTime): \(String(describing: vector.values[index])) vs \(String(describing: expected[index]))"
                         )
                     }
@@ -160,20 +160,12 @@ struct StreamEngineTests {
             let expected = reference.features(view: cardView, entity: card, at: readTime)
             for (index, name) in vector.names.prefix(expected.count).enumerated() {
                 #expect(
-                    close(vector.values[index], expected[index]),
+                    TestNumbers.close(vector.values[index], expected[index]),
                     "card \(card) \(name): \(String(describing: vector.values[index])) vs \(String(describing: expected[index]))"
                 )
             }
         }
         try EngineTestSupport.clearState(topologyName: name)
-    }
-
-    private func close(_ value: Double?, _ expected: Double?) -> Bool {
-        switch (value, expected) {
-        case (nil, nil): true
-        case (let value?, let expected?): abs(value - expected) <= 1e-9 * max(1, abs(expected))
-        default: false
-        }
     }
 }
 
