@@ -15,10 +15,10 @@ import Testing
 /// the same as one uninterrupted run.
 @Suite("Exactly-once effects across crashes and processes", .serialized, .timeLimit(.minutes(8)))
 struct CrashRecoveryTests {
-    let topic = TestServices.uniqueName("crash")
-    let events = 60_000
+    static let events = 60_000
 
-    func sluice(_ topology: String, group: String, log: String, offlineDir: String? = nil, batchSize: Int? = nil) throws
+    static func sluice(_ topology: String, group: String, log: String, offlineDir: String? = nil, batchSize: Int? = nil)
+        throws
         -> TestProcess
     {
         let offline = offlineDir.map { ["--offline-dir", $0, "--offline-roll-rows", "4000"] } ?? []
@@ -32,7 +32,7 @@ struct CrashRecoveryTests {
 
     /// The sum of the partitions' stored next offsets, read from the offsets hash alone (quick
     /// enough to poll while a run writes).
-    func storedOffsets(_ name: String, redis: RedisConnection) throws -> Int64 {
+    static func storedOffsets(_ name: String, redis: RedisConnection) throws -> Int64 {
         let keys = try redis.send("KEYS", .string("sluice:\(name):*:offsets")).array?.compactMap(\.string) ?? []
         guard let key = keys.first else { return 0 }
         let items = try redis.send("HGETALL", .string(key)).array ?? []
@@ -44,12 +44,12 @@ struct CrashRecoveryTests {
     /// Sends `signal` to `process` `delay` after the stored progress of `name` moves from `before`
     /// (at most 30 s). Watched from a thread of its own: in a full test run the task pool can be
     /// busy for seconds, long enough for a fast engine to finish before a task saw it start.
-    func interrupt(
+    static func interrupt(
         _ process: TestProcess, with signal: Int32, after delay: Duration, onceProgressLeaves before: Int64,
         of name: String
     ) async throws {
         let configuration = try TestServices.redisConfiguration()
-        let thread = Thread { [self] in
+        let thread = Thread {
             let redis = try? RedisConnection(configuration: configuration)
             let deadline = ContinuousClock.now + .seconds(30)
             while let redis, (try? storedOffsets(name, redis: redis)) == before, ContinuousClock.now < deadline {
@@ -63,77 +63,155 @@ struct CrashRecoveryTests {
         while !thread.isFinished { try await Task.sleep(for: .milliseconds(20)) }
     }
 
-    @Test(
-        "SIGTERM and repeated SIGKILL, then restarts, and two processes in one group, all equal one uninterrupted run")
-    func killRestartAndScaleOut() async throws {
-        _ = try await EngineTestSupport.produceDemo(topic: topic, events: events, seed: 11, malformed: 0.005)
-        let suffix = String(topic.suffix(8))
-        let logDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-crash-\(suffix)").path
-        try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+    /// The topic, and one uninterrupted run of it with the feature log: what every interrupted or
+    /// scaled-out run must equal. Made once, by the first test that asks for it.
+    struct Reference: Sendable {
+        let topic: String
+        let suffix: String
+        let logDirectory: String
+        let state: [String: [String: [UInt8]]]
 
-        // Reference: one uninterrupted process.
-        let reference = try EngineTestSupport.fraudTopology(name: "ref_\(suffix)", topic: topic)
-        let whole = try sluice(
-            reference.path, group: "ref-\(suffix)", log: "\(logDirectory)/reference.log",
-            offlineDir: "\(logDirectory)/ref-offline")
-        #expect(try await whole.waitForExit(timeout: .seconds(120)) == 0)
-        let expected = try EngineTestSupport.dumpState(topologyName: "ref_\(suffix)")
-        #expect(expected.count > 1000)
-
-        // Interrupted: SIGTERM once (must exit 0 after committing), then SIGKILL at random moments;
-        // with a feature log (each batch one transaction) and without (entity writes and progress
-        // apart: docs/storage.md).
-        let redis = try RedisConnection(configuration: TestServices.redisConfiguration())
-        let seed = TestSeed.draw(for: "kill times")
-        var generator = SeededRandom(seed: seed)
-        func interrupted(_ name: String, offlineDir: String?) async throws -> [String: [String: [UInt8]]] {
-            let topology = try EngineTestSupport.fraudTopology(name: name, topic: topic)
-            var partialProgress: [Int64] = []
-            for attempt in 0..<5 {
-                // Small batches: many commits to interrupt between, however fast the engine is.
-                let process = try sluice(
-                    topology.path, group: "\(name)-g", log: "\(logDirectory)/\(name)-\(attempt).log",
-                    offlineDir: offlineDir, batchSize: 500)
-                // Wait until this process wrote something new, then interrupt it mid-run.
-                let before = try storedOffsets(name, redis: redis)
-                try await interrupt(
-                    process, with: attempt == 0 ? SIGTERM : SIGKILL,
-                    after: .milliseconds(Int.random(in: 0...400, using: &generator)),
-                    onceProgressLeaves: before, of: name)
-                if attempt == 0 {
-                    #expect(
-                        try await process.waitForExit(timeout: .seconds(20)) == 0,
-                        "SIGTERM must finish the batch and exit 0")
-                } else {
-                    _ = try await process.waitForExit(timeout: .seconds(10))
-                }
-                partialProgress.append(try storedOffsets(name, redis: redis))
+        static func make() async throws -> Reference {
+            let topic = TestServices.uniqueName("crash")
+            _ = try await EngineTestSupport.produceDemo(topic: topic, events: events, seed: 11, malformed: 0.005)
+            let suffix = String(topic.suffix(8))
+            let logDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-crash-\(suffix)")
+                .path
+            try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+            let reference = try EngineTestSupport.fraudTopology(name: "ref_\(suffix)", topic: topic)
+            let whole = try sluice(
+                reference.path, group: "ref-\(suffix)", log: "\(logDirectory)/reference.log",
+                offlineDir: "\(logDirectory)/ref-offline")
+            guard try await whole.waitForExit(timeout: .seconds(120)) == 0 else {
+                throw TestFailure("the uninterrupted run failed; see \(logDirectory)/reference.log")
             }
-            #expect(
-                partialProgress.contains { $0 > 0 && $0 < Int64(events) },
-                "no interruption happened mid-run: \(partialProgress) (kill times from seed \(seed))")
-            let last = try sluice(
-                topology.path, group: "\(name)-g", log: "\(logDirectory)/\(name)-final.log", offlineDir: offlineDir)
-            #expect(try await last.waitForExit(timeout: .seconds(120)) == 0)
-            return try EngineTestSupport.dumpState(topologyName: name)
+            let state = try EngineTestSupport.dumpState(topologyName: "ref_\(suffix)")
+            guard state.count > 1000 else { throw TestFailure("the uninterrupted run stored \(state.count) keys") }
+            return Reference(topic: topic, suffix: suffix, logDirectory: logDirectory, state: state)
         }
-        for (name, offlineDir) in [("kill_\(suffix)", "\(logDirectory)/kill-offline"), ("killpipe_\(suffix)", nil)] {
-            let afterKills = try await interrupted(name, offlineDir: offlineDir)
-            #expect(afterKills.count == expected.count, "\(name), kill times from seed \(seed)")
-            #expect(
-                afterKills == expected,
-                "\(name): state after kills differs in \(afterKills.filter { expected[$0.key] != $0.value }.count) keys (kill times from seed \(seed))"
-            )
+    }
+
+    /// A run interrupted with SIGTERM once and SIGKILL four times at random moments, restarted
+    /// each time, then run to the end.
+    struct Interrupted: Sendable {
+        let name: String
+        let state: [String: [String: [UInt8]]]
+        /// Whether the SIGTERMed process exited 0.
+        let exitedCleanlyOnSIGTERM: Bool
+        /// The stored progress after each interruption.
+        let partialProgress: [Int64]
+        let seed: UInt64
+    }
+
+    actor Shared {
+        static let shared = Shared()
+        private var reference: Task<Reference, any Error>?
+        private var withLog: Task<Interrupted, any Error>?
+
+        func reference() async throws -> Reference {
+            if let reference { return try await reference.value }
+            let started = Task { try await Reference.make() }
+            reference = started
+            return try await started.value
         }
 
-        // The feature log after kills holds every accepted event once, and its card features
-        // (the topic's key, so independent of how partitions interleave) equal the reference's.
-        let referenceLog = try FeatureLogDump.read("\(logDirectory)/ref-offline")
-        let killedLog = try FeatureLogDump.read("\(logDirectory)/kill-offline")
-        #expect(referenceLog.rows.count > events * 9 / 10)
+        /// The interrupted run with the feature log, shared by the tests of its state and its log.
+        func interruptedWithLog() async throws -> Interrupted {
+            if let withLog { return try await withLog.value }
+            let reference = try await reference()
+            let started = Task {
+                try await CrashRecoveryTests.interrupted(
+                    "kill_\(reference.suffix)", offlineDir: "\(reference.logDirectory)/kill-offline",
+                    reference: reference)
+            }
+            withLog = started
+            return try await started.value
+        }
+    }
+
+    /// Runs `name`'s topology over the reference's topic, interrupting it five times (with a
+    /// feature log, each batch is one transaction; without, entity writes and progress go apart:
+    /// docs/storage.md).
+    static func interrupted(_ name: String, offlineDir: String?, reference: Reference) async throws -> Interrupted {
+        let redis = try RedisConnection(configuration: TestServices.redisConfiguration())
+        let seed = TestSeed.draw(for: "kill times of \(name)")
+        var generator = SeededRandom(seed: seed)
+        let topology = try EngineTestSupport.fraudTopology(name: name, topic: reference.topic)
+        let logDirectory = reference.logDirectory
+        var partialProgress: [Int64] = []
+        var exitedCleanly = false
+        for attempt in 0..<5 {
+            // Small batches: many commits to interrupt between, however fast the engine is.
+            let process = try sluice(
+                topology.path, group: "\(name)-g", log: "\(logDirectory)/\(name)-\(attempt).log",
+                offlineDir: offlineDir, batchSize: 500)
+            // Wait until this process wrote something new, then interrupt it mid-run.
+            let before = try storedOffsets(name, redis: redis)
+            try await interrupt(
+                process, with: attempt == 0 ? SIGTERM : SIGKILL,
+                after: .milliseconds(Int.random(in: 0...400, using: &generator)),
+                onceProgressLeaves: before, of: name)
+            if attempt == 0 {
+                exitedCleanly = try await process.waitForExit(timeout: .seconds(20)) == 0
+            } else {
+                _ = try await process.waitForExit(timeout: .seconds(10))
+            }
+            partialProgress.append(try storedOffsets(name, redis: redis))
+        }
+        let last = try sluice(
+            topology.path, group: "\(name)-g", log: "\(logDirectory)/\(name)-final.log", offlineDir: offlineDir)
+        guard try await last.waitForExit(timeout: .seconds(120)) == 0 else {
+            throw TestFailure("the final run of \(name) failed; see \(logDirectory)/\(name)-final.log")
+        }
+        return Interrupted(
+            name: name, state: try EngineTestSupport.dumpState(topologyName: name),
+            exitedCleanlyOnSIGTERM: exitedCleanly, partialProgress: partialProgress, seed: seed)
+    }
+
+    /// Checks an interrupted run against the reference.
+    static func expectEqualToReference(_ run: Interrupted, _ reference: Reference) {
+        #expect(
+            run.partialProgress.contains { $0 > 0 && $0 < Int64(events) },
+            "no interruption happened mid-run: \(run.partialProgress) (kill times from seed \(run.seed))")
+        #expect(run.state.count == reference.state.count, "\(run.name), kill times from seed \(run.seed)")
+        #expect(
+            run.state == reference.state,
+            "\(run.name): state after kills differs in \(run.state.filter { reference.state[$0.key] != $0.value }.count) keys (kill times from seed \(run.seed))"
+        )
+    }
+
+    @Test("SIGTERM finishes the batch and exits 0")
+    func sigtermExitsCleanly() async throws {
+        let run = try await Shared.shared.interruptedWithLog()
+        #expect(run.exitedCleanlyOnSIGTERM, "SIGTERM must finish the batch and exit 0 (seed \(run.seed))")
+    }
+
+    @Test("with the feature log, SIGKILL at random moments and restarts leave the uninterrupted run's state")
+    func killsWithFeatureLog() async throws {
+        let reference = try await Shared.shared.reference()
+        Self.expectEqualToReference(try await Shared.shared.interruptedWithLog(), reference)
+    }
+
+    @Test("without the feature log, SIGKILL at random moments and restarts leave the uninterrupted run's state")
+    func killsWithoutFeatureLog() async throws {
+        let reference = try await Shared.shared.reference()
+        let run = try await Self.interrupted("killpipe_\(reference.suffix)", offlineDir: nil, reference: reference)
+        Self.expectEqualToReference(run, reference)
+        #expect(run.exitedCleanlyOnSIGTERM, "SIGTERM must finish the batch and exit 0 (seed \(run.seed))")
+        try EngineTestSupport.clearState(topologyName: run.name)
+    }
+
+    @Test("after kills the feature log holds every accepted event once, with the uninterrupted run's card features")
+    func featureLogAfterKills() async throws {
+        let reference = try await Shared.shared.reference()
+        let run = try await Shared.shared.interruptedWithLog()
+        // Card features: the topic's key, so independent of how partitions interleave.
+        let referenceLog = try FeatureLogDump.read("\(reference.logDirectory)/ref-offline")
+        let killedLog = try FeatureLogDump.read("\(reference.logDirectory)/kill-offline")
+        #expect(referenceLog.rows.count > Self.events * 9 / 10)
         #expect(
             killedLog.rows.count == referenceLog.rows.count,
-            "rows after kills \(killedLog.rows.count), uninterrupted \(referenceLog.rows.count)")
+            "rows after kills \(killedLog.rows.count), uninterrupted \(referenceLog.rows.count) (seed \(run.seed))")
         let cardColumns =
             try referenceLog.columns.indices.filter { referenceLog.columns[$0].hasPrefix("card__") }
             + ["event_id", "kafka_partition", "kafka_offset"].map { try referenceLog.column($0) }
@@ -143,11 +221,15 @@ struct CrashRecoveryTests {
         #expect(
             differing.isEmpty,
             "\(differing.count) rows differ after kills; first: \(differing.first.map { "\($0.0) vs \($0.1)" } ?? "")")
+    }
 
-        // Scale-out: two processes share the partitions of one group.
-        let scaled = try EngineTestSupport.fraudTopology(name: "two_\(suffix)", topic: topic)
-        let first = try sluice(scaled.path, group: "two-\(suffix)", log: "\(logDirectory)/two-a.log")
-        let second = try sluice(scaled.path, group: "two-\(suffix)", log: "\(logDirectory)/two-b.log")
+    @Test("two processes in one group share the partitions and leave the uninterrupted run's state")
+    func scaleOut() async throws {
+        let reference = try await Shared.shared.reference()
+        let (suffix, logDirectory) = (reference.suffix, reference.logDirectory)
+        let scaled = try EngineTestSupport.fraudTopology(name: "two_\(suffix)", topic: reference.topic)
+        let first = try Self.sluice(scaled.path, group: "two-\(suffix)", log: "\(logDirectory)/two-a.log")
+        let second = try Self.sluice(scaled.path, group: "two-\(suffix)", log: "\(logDirectory)/two-b.log")
         #expect(try await first.waitForExit(timeout: .seconds(120)) == 0)
         #expect(try await second.waitForExit(timeout: .seconds(120)) == 0)
         let logs = try ["two-a", "two-b"].map {
@@ -156,12 +238,9 @@ struct CrashRecoveryTests {
         #expect(logs.allSatisfy { $0.contains("partitions positioned") }, "both processes must have owned partitions")
         let fromTwo = try EngineTestSupport.dumpState(topologyName: "two_\(suffix)")
         #expect(
-            fromTwo == expected,
-            "state from two processes differs in \(fromTwo.filter { expected[$0.key] != $0.value }.count) keys")
-
-        for name in ["ref_\(suffix)", "kill_\(suffix)", "killpipe_\(suffix)", "two_\(suffix)"] {
-            try EngineTestSupport.clearState(topologyName: name)
-        }
+            fromTwo == reference.state,
+            "state from two processes differs in \(fromTwo.filter { reference.state[$0.key] != $0.value }.count) keys")
+        try EngineTestSupport.clearState(topologyName: "two_\(suffix)")
     }
 
     /// Without a feature log a batch is not one transaction: a crash can leave some entities
