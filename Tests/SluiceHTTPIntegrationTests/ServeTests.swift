@@ -11,8 +11,60 @@ import SluiceStreamingTesting
 import SluiceTesting
 import Testing
 
+/// A `sluice serve` over an online store the engine populated from 3,000 demo events, started
+/// once for the suite (`ServedStoreScope`) and stopped after it.
+struct ServedStore: Sendable {
+    @TaskLocal static var current: ServedStore?
+
+    let topic: String
+    let name: String
+    let topologyPath: String
+    let compiled: CompiledTopology
+    let port: Int
+    let server: TestProcess
+    var base: String { "http://127.0.0.1:\(port)" }
+    static let token = "alpha-token"
+
+    static func start() async throws -> ServedStore {
+        let topic = TestServices.uniqueName("serve")
+        let name = "serve_" + String(topic.suffix(8))
+        let (topologyPath, compiled) = try EngineTestSupport.fraudTopology(name: name, topic: topic)
+        _ = try await EngineTestSupport.produceDemo(topic: topic, events: 3_000, seed: 21, malformed: 0)
+        try await EngineTestSupport.runUntilEnd(compiled)
+        let port = try TestProcess.freePort()
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(port).log").path
+        // A generous Redis time limit: other tests' engines write batches to the same Redis, and
+        // a big MULTI/EXEC holds it for a while on a loaded machine. Time-outs have a test below.
+        let server = try await ServeTests.startServer(
+            port: port, redisURL: TestServices.redisURL, tokens: "alpha-token, beta-token", log: log,
+            extra: ["--topology", topologyPath, "--redis-timeout-ms", "3000"])
+        return ServedStore(
+            topic: topic, name: name, topologyPath: topologyPath, compiled: compiled, port: port, server: server)
+    }
+
+    /// The suite's server; a test outside `ServedStoreScope` fails here.
+    static func get() throws -> ServedStore {
+        guard let current else { throw TestFailure("no served store: the suite needs the ServedStoreScope trait") }
+        return current
+    }
+}
+
+/// Starts the suite's `ServedStore` before its tests and stops it after them.
+struct ServedStoreScope: SuiteTrait, TestScoping {
+    var isRecursive: Bool { false }
+
+    func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
+        let served = try await ServedStore.start()
+        defer { served.server.stop() }
+        try await ServedStore.$current.withValue(served) { try await function() }
+        try EngineTestSupport.clearState(topologyName: served.name)
+    }
+}
+
 /// `sluice serve` as users run it, against the real Redis, judged by curl and schemathesis.
-@Suite("Serving API", .serialized, .timeLimit(.minutes(5)))
+@Suite("Serving API", .serialized, .timeLimit(.minutes(5)), ServedStoreScope())
 struct ServeTests {
     struct Reply {
         let status: Int
@@ -64,27 +116,9 @@ struct ServeTests {
         return process
     }
 
-    @Test(
-        "features equal the read path, errors are JSON with the right status, tokens are enforced, schemathesis finds no failure, SIGTERM exits 0"
-    )
-    func endToEnd() async throws {
-        // Populate the online store through the engine.
-        let topic = TestServices.uniqueName("serve")
-        let name = "serve_" + String(topic.suffix(8))
-        let (topologyPath, compiled) = try EngineTestSupport.fraudTopology(name: name, topic: topic)
-        _ = try await EngineTestSupport.produceDemo(topic: topic, events: 3_000, seed: 21, malformed: 0)
-        try await EngineTestSupport.runUntilEnd(compiled)
-
-        let port = try TestProcess.freePort()
-        let base = "http://127.0.0.1:\(port)"
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(port).log").path
-        // A generous Redis time limit: other tests' engines write batches to the same Redis, and
-        // a big MULTI/EXEC holds it for a while on a loaded machine. Time-outs have a test below.
-        let server = try await Self.startServer(
-            port: port, redisURL: TestServices.redisURL, tokens: "alpha-token, beta-token", log: log,
-            extra: ["--topology", topologyPath, "--redis-timeout-ms", "3000"])
-
-        // Open endpoints and authentication.
+    @Test("open endpoints answer without a token; the /v1 routes need one of the configured tokens")
+    func endpointsAndTokens() throws {
+        let base = try ServedStore.get().base
         #expect(try Self.request(base + "/healthz").status == 200)
         #expect(try Self.request(base + "/readyz").status == 200)
         #expect(try Self.request(base + "/openapi.json").json?["openapi"] as? String == "3.1.0")
@@ -95,30 +129,46 @@ struct ServeTests {
         #expect(views.status == 200)
         #expect(
             (views.json?["views"] as? [[String: Any]])?.map { $0["name"] as? String } == ["card", "merchant", "device"])
+    }
 
-        // Values: the same as the read path at the same time.
+    /// The read path's vectors of card-0 ... card-39 at the current time.
+    static func readPath(_ served: ServedStore) throws -> (at: Int64, entities: [String], vectors: [FeatureVector]) {
         let redis = try RedisConnection(configuration: TestServices.redisConfiguration())
-        let store = OnlineStoreReader(compiled: compiled)
         let at = Int64(Date().timeIntervalSince1970 * 1000)
         let entities = (0..<40).map { "card-\($0)" }
-        let expected = try store.read(entities.map { ("card", $0) }, at: at, connection: redis)
+        let vectors = try OnlineStoreReader(compiled: served.compiled).read(
+            entities.map { ("card", $0) }, at: at, connection: redis)
+        return (at, entities, vectors)
+    }
+
+    @Test("a single lookup's features equal the read path's at the same time, to the last digit")
+    func singleLookups() throws {
+        let served = try ServedStore.get()
+        let (at, entities, expected) = try Self.readPath(served)
         for (entity, vector) in zip(entities.prefix(10), expected) {
-            let reply = try Self.request(base + "/v1/features/card/\(entity)?at=\(at)", token: "alpha-token")
+            let reply = try Self.request(served.base + "/v1/features/card/\(entity)?at=\(at)", token: ServedStore.token)
             #expect(reply.status == 200)
             let featuresStart = reply.body.range(of: "\"features\":")?.upperBound
             for (index, name) in vector.names.enumerated() {
-                let served = reply.number(name, after: featuresStart)
+                let value = reply.number(name, after: featuresStart)
                 #expect(
-                    served == .some(vector.values[index]),
-                    "\(entity) \(name): served \(String(describing: served)), read path \(String(describing: vector.values[index]))"
+                    value == .some(vector.values[index]),
+                    "\(entity) \(name): served \(String(describing: value)), read path \(String(describing: vector.values[index]))"
                 )
             }
             #expect((reply.json?["newest_event_time"] as? NSNumber)?.int64Value == vector.newestEventTime)
         }
+    }
+
+    @Test("a batch's answers are in request order and equal the read path's")
+    func batchLookups() throws {
+        let served = try ServedStore.get()
+        let (at, entities, expected) = try Self.readPath(served)
         let batchBody =
             "{\"at\":\(at),\"requests\":["
             + entities.map { "{\"view\":\"card\",\"entity\":\"\($0)\"}" }.joined(separator: ",") + "]}"
-        let batch = try Self.request(base + "/v1/features", method: "POST", body: batchBody, token: "alpha-token")
+        let batch = try Self.request(
+            served.base + "/v1/features", method: "POST", body: batchBody, token: ServedStore.token)
         #expect(batch.status == 200)
         let results = batch.json?["results"] as? [[String: Any]] ?? []
         #expect(results.count == entities.count)
@@ -134,12 +184,23 @@ struct ServeTests {
                     batch.number(name, after: start) == .some(vector.values[index]), "batch \(vector.entity) \(name)")
             }
         }
+    }
 
-        try Self.checkOneConnection(port: port, at: at, token: "alpha-token")
+    @Test("one connection mixing lookups and other requests is answered in order, the same bytes from every path")
+    func oneConnection() throws {
+        let served = try ServedStore.get()
+        try Self.checkOneConnection(
+            port: served.port, at: Int64(Date().timeIntervalSince1970 * 1000), token: ServedStore.token)
+    }
 
-        // On-demand features from request inputs: the amount over the stored 24-hour mean, and
-        // whether the card paid at the merchant in the window (a merchant from its own events).
-        let messages = try await KafkaTestSupport.readAll(topic: topic, partitions: 4)
+    @Test("on-demand features take their inputs from the query or the batch body, and are null without them")
+    func onDemandFeatures() async throws {
+        let served = try ServedStore.get()
+        let base = served.base
+        let token = ServedStore.token
+        // The amount over the stored 24-hour mean, and whether the card paid at the merchant in
+        // the window (a merchant from its own events).
+        let messages = try await KafkaTestSupport.readAll(topic: served.topic, partitions: 4)
         let usedMerchant = messages.compactMap { message -> String? in
             guard let object = try? JSONSerialization.jsonObject(with: Data(message.value)) as? [String: Any],
                 object["card_id"] as? String == "card-1"
@@ -148,14 +209,14 @@ struct ServeTests {
         }.first
         let merchant = try #require(usedMerchant, "card-1 should have payments in the demo traffic")
         let onDemand = try Self.request(
-            base + "/v1/features/card/card-1?amount=250&merchant_id=\(merchant)", token: "alpha-token")
+            base + "/v1/features/card/card-1?amount=250&merchant_id=\(merchant)", token: token)
         let average = try #require(onDemand.number("amount_avg_24h") ?? nil)
         #expect(onDemand.number("amount_to_avg_24h") == .some(250 / average))
         #expect(onDemand.number("is_new_merchant") == .some(0))
         let newMerchant = try Self.request(
-            base + "/v1/features/card/card-1?amount=250&merchant_id=never-seen-merchant", token: "alpha-token")
+            base + "/v1/features/card/card-1?amount=250&merchant_id=never-seen-merchant", token: token)
         #expect(newMerchant.number("is_new_merchant") == .some(1))
-        let withoutInputs = try Self.request(base + "/v1/features/card/card-1", token: "alpha-token")
+        let withoutInputs = try Self.request(base + "/v1/features/card/card-1", token: token)
         #expect(
             withoutInputs.number("amount_to_avg_24h") == .some(nil)
                 && withoutInputs.number("is_new_merchant") == .some(nil))
@@ -163,12 +224,15 @@ struct ServeTests {
             base + "/v1/features", method: "POST",
             body:
                 "{\"inputs\":{\"amount\":250},\"requests\":[{\"view\":\"card\",\"entity\":\"card-1\",\"inputs\":{\"merchant_id\":\"never-seen-merchant\"}}]}",
-            token: "alpha-token")
+            token: token)
         #expect(batchInputs.number("amount_to_avg_24h") == .some(250 / average))
         #expect(batchInputs.number("is_new_merchant") == .some(1))
-        #expect(try Self.request(base + "/v1/features/card/card-1?amount=lots", token: "alpha-token").status == 400)
+        #expect(try Self.request(base + "/v1/features/card/card-1?amount=lots", token: token).status == 400)
+    }
 
-        // Bad input: clear statuses and JSON error bodies, never a 5xx.
+    @Test("bad input gets a clear status and a JSON error body, never a 5xx")
+    func badInput() throws {
+        let base = try ServedStore.get().base
         let cases: [(String, String, String?, Int)] = [
             ("GET", "/v1/features/card/bad%01id", nil, 400),
             ("GET", "/v1/features/card/" + String(repeating: "x", count: 300), nil, 400),
@@ -191,38 +255,55 @@ struct ServeTests {
             ("DELETE", "/v1/features/card/card-1", nil, 405),
         ]
         for (method, path, body, status) in cases {
-            let reply = try Self.request(base + path, method: method, body: body, token: "alpha-token")
+            let reply = try Self.request(base + path, method: method, body: body, token: ServedStore.token)
             #expect(reply.status == status, "\(method) \(path.prefix(60)): \(reply.status) \(reply.body.prefix(200))")
             let error = reply.json?["error"] as? [String: Any]
             #expect(
                 error?["code"] is String && error?["message"] is String, "\(path.prefix(60)): \(reply.body.prefix(200))"
             )
         }
+    }
 
-        // Schemathesis fuzzes every operation from the OpenAPI document: no 5xx, every response
-        // conforming to its schema (settings beside this file: 413 rejects an oversized body).
+    @Test("schemathesis, fuzzing every operation of the OpenAPI document, finds no 5xx and no response off its schema")
+    func fuzzedFromOpenAPI() throws {
+        let base = try ServedStore.get().base
+        // Settings beside this file: 413 rejects an oversized body.
         let schemathesis = TestRepository.path(".venv/bin/schemathesis")
         let settings = TestRepository.path("Tests/SluiceHTTPIntegrationTests/schemathesis.toml")
         let fuzz = try TestProcess.run(
             schemathesis,
             [
                 "--config-file", settings, "run", base + "/openapi.json", "--checks", "all", "-n", "150", "--no-color",
-                "-H", "Authorization: Bearer alpha-token",
+                "-H", "Authorization: Bearer \(ServedStore.token)",
             ])
         #expect(fuzz.status == 0, "schemathesis:\n\(fuzz.output.suffix(3000))")
+    }
 
+    @Test("lookup latencies are exported as a Prometheus histogram")
+    func latencyHistogram() throws {
+        let base = try ServedStore.get().base
+        #expect(try Self.request(base + "/v1/features/card/card-1", token: ServedStore.token).status == 200)
         let metrics = try Self.request(base + "/metrics")
         #expect(
             metrics.body.contains(
                 "sluice_http_request_duration_seconds_bucket{route=\"/v1/features/{view}/{entityId}\""))
+    }
 
+    @Test("SIGTERM lets the server finish and exit 0")
+    func sigtermExitsCleanly() async throws {
+        let served = try ServedStore.get()
+        let port = try TestProcess.freePort()
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("serve-term-\(port).log").path
+        let server = try await Self.startServer(
+            port: port, redisURL: TestServices.redisURL, tokens: nil, log: log,
+            extra: ["--topology", served.topologyPath])
+        #expect(try Self.request("http://127.0.0.1:\(port)/v1/features/card/card-1").status == 200)
         server.send(SIGTERM)
         let exitStatus = try await server.waitForExit(timeout: .seconds(15))
         let serverLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(
             exitStatus == 0,
             "exit status \(exitStatus.map(String.init) ?? "none within 15 s"); server log:\n\(serverLog.suffix(3000))")
-        try EngineTestSupport.clearState(topologyName: name)
     }
 
     struct Exchange: Decodable {
