@@ -38,34 +38,56 @@ struct OfflineStoreTests {
         ).path
     }
 
-    @Test(
-        "100k demo events: the online log and a replay agree on every feature of every row; two replays are identical")
-    func noSkew() async throws {
-        let topic = TestServices.uniqueName("skew")
-        let name = "skew_" + String(topic.suffix(8))
-        let (_, compiled) = try EngineTestSupport.fraudTopology(name: name, topic: topic)
-        // One partition: every view's entities then see one order of events, online and offline.
-        // (With several, views keyed by other fields than the topic's key depend on how the
-        // partitions interleaved; docs/offline.md.)
-        _ = try await EngineTestSupport.produceDemo(
-            topic: topic, events: 100_000, seed: 5, malformed: 0.005, partitions: 1)
-        let online = Self.temporaryFolder("online")
-        let first = Self.temporaryFolder("replay-a")
-        let second = Self.temporaryFolder("replay-b")
-        defer { for folder in [online, first, second] { try? FileManager.default.removeItem(atPath: folder) } }
-        var options = FeatureLogOptions(directory: online)
-        options.rollRows = 30_000
-        try await EngineTestSupport.runUntilEnd(compiled, offlineLog: options)
-        let summary = try await Self.replay(compiled, into: first)
-        _ = try await Self.replay(compiled, into: second)
+    /// 100k demo events on one partition, the feature log the engine wrote for them and a
+    /// replay of the topic; made once, by the first test that asks for it. One partition: every
+    /// view's entities then see one order of events, online and offline (with several, views
+    /// keyed by other fields than the topic's key depend on how the partitions interleaved;
+    /// docs/offline.md). Its folders stay under the test run's temporary directory.
+    struct SkewRun: Sendable {
+        let topic: String
+        let name: String
+        let compiled: CompiledTopology
+        let online: String
+        let replayed: String
+        let replay: ReplaySummary
 
-        let served = try FeatureLogTable.read(directory: online, topology: name)
-        let rebuilt = try FeatureLogTable.read(directory: first, topology: name)
+        static func make() async throws -> SkewRun {
+            let topic = TestServices.uniqueName("skew")
+            let name = "skew_" + String(topic.suffix(8))
+            let (_, compiled) = try EngineTestSupport.fraudTopology(name: name, topic: topic)
+            _ = try await EngineTestSupport.produceDemo(
+                topic: topic, events: 100_000, seed: 5, malformed: 0.005, partitions: 1)
+            let online = OfflineStoreTests.temporaryFolder("online")
+            let replayed = OfflineStoreTests.temporaryFolder("replay-a")
+            var options = FeatureLogOptions(directory: online)
+            options.rollRows = 30_000
+            try await EngineTestSupport.runUntilEnd(compiled, offlineLog: options)
+            let replay = try await OfflineStoreTests.replay(compiled, into: replayed)
+            try EngineTestSupport.clearState(topologyName: name)
+            return SkewRun(
+                topic: topic, name: name, compiled: compiled, online: online, replayed: replayed, replay: replay)
+        }
+    }
+
+    actor SharedSkewRun {
+        static let shared = SharedSkewRun()
+        private var run: Task<SkewRun, any Error>?
+
+        func get() async throws -> SkewRun {
+            if let run { return try await run.value }
+            let started = Task { try await SkewRun.make() }
+            run = started
+            return try await started.value
+        }
+    }
+
+    @Test("100k demo events: the engine's feature log and a replay agree on every feature of every row")
+    func noSkew() async throws {
+        let run = try await SharedSkewRun.shared.get()
+        let served = try FeatureLogTable.read(directory: run.online, topology: run.name)
+        let rebuilt = try FeatureLogTable.read(directory: run.replayed, topology: run.name)
         #expect(served.count > 95_000)
-        #expect(rebuilt.count == summary.rows)
-        #expect(
-            (summary.rejected[.late] ?? 0) > 0, "the demo's out-of-order events should include some beyond the lateness"
-        )
+        #expect(rebuilt.count == run.replay.rows)
         let report = try SkewVerifier.compare(served: served, offline: rebuilt, sample: nil)
         #expect(report.sampled == served.count)
         #expect(report.missingOffline == 0 && report.missingServed == 0)
@@ -73,28 +95,55 @@ struct OfflineStoreTests {
             report.totalMismatches == 0,
             "\(report.features.filter { $0.mismatches > 0 }.map { "\($0.name): \($0.mismatches)" })")
         #expect(report.features.allSatisfy { $0.compared == served.count })
+    }
 
+    @Test("replay rejects the events beyond the allowed lateness, as the engine does")
+    func replayRejectsLateEvents() async throws {
+        let run = try await SharedSkewRun.shared.get()
+        #expect(
+            (run.replay.rejected[.late] ?? 0) > 0,
+            "the demo's out-of-order events should include some beyond the lateness")
+    }
+
+    @Test("two replays of the same range write the same rows")
+    func replaysAreRepeatable() async throws {
+        let run = try await SharedSkewRun.shared.get()
+        let second = Self.temporaryFolder("replay-b")
+        defer { try? FileManager.default.removeItem(atPath: second) }
+        _ = try await Self.replay(run.compiled, into: second)
         let again = try SkewVerifier.compare(
-            served: rebuilt, offline: try FeatureLogTable.read(directory: second, topology: name), sample: nil)
-        #expect(again.totalMismatches == 0 && again.missingServed == 0)
+            served: try FeatureLogTable.read(directory: run.replayed, topology: run.name),
+            offline: try FeatureLogTable.read(directory: second, topology: run.name), sample: nil)
+        #expect(again.totalMismatches == 0 && again.missingServed == 0 && again.missingOffline == 0)
+    }
 
-        // The CLI reports the same, and finds skew when there is some: a log compared with a
-        // replay that started from the middle (no history) must differ.
-        let sluice = try TestProcess.sluiceExecutable()
-        let topologyPath = try EngineTestSupport.fraudTopology(name: name, topic: topic).path
+    @Test("sluice verify-skew exits 0 with 'no skew' for logs that agree")
+    func verifySkewClean() async throws {
+        let run = try await SharedSkewRun.shared.get()
+        let topologyPath = try EngineTestSupport.fraudTopology(name: run.name, topic: run.topic).path
         let clean = try TestProcess.run(
-            sluice,
-            ["verify-skew", "--topology", topologyPath, "--online", online, "--offline", first, "--sample", "5000"])
+            try TestProcess.sluiceExecutable(),
+            [
+                "verify-skew", "--topology", topologyPath, "--online", run.online, "--offline", run.replayed,
+                "--sample", "5000",
+            ])
         #expect(clean.status == 0, "\(clean.output)")
         #expect(clean.output.contains("no skew"))
+    }
+
+    @Test("sluice verify-skew exits 1 and names the skewed features against a replay started mid-topic")
+    func verifySkewFindsSkew() async throws {
+        let run = try await SharedSkewRun.shared.get()
+        let topologyPath = try EngineTestSupport.fraudTopology(name: run.name, topic: run.topic).path
+        // A replay from the middle has no history: its windows must differ.
         let partial = Self.temporaryFolder("replay-partial")
         defer { try? FileManager.default.removeItem(atPath: partial) }
-        _ = try await Self.replay(compiled, into: partial, start: .offset(50_000))
+        _ = try await Self.replay(run.compiled, into: partial, start: .offset(50_000))
         let skewed = try TestProcess.run(
-            sluice, ["verify-skew", "--topology", topologyPath, "--online", online, "--offline", partial])
+            try TestProcess.sluiceExecutable(),
+            ["verify-skew", "--topology", topologyPath, "--online", run.online, "--offline", partial])
         #expect(skewed.status == 1, "\(skewed.output)")
         #expect(skewed.output.contains("card__txn_count_24h") && skewed.output.contains("have no offline row"))
-        try EngineTestSupport.clearState(topologyName: name)
     }
 
     @Test("training set: every row kept, a label counts only if known at --as-of and within the delay")
