@@ -1,3 +1,5 @@
+import SluiceCore
+
 /// A partition's progress as stored in the offsets hash (`OnlineStoreLayout.offsetsKey`):
 /// `<next offset>:<newest event time>`.
 public struct StoredProgress: Sendable, Equatable {

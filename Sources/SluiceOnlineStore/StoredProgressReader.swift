@@ -1,3 +1,4 @@
+import SluiceCore
 import SluiceRedis
 
 /// Reads partitions' stored progress.
