@@ -64,17 +64,3 @@ extension SluiceServices {
         try await group.run()
     }
 }
-
-/// The engine as a service: its blocking loop runs on a dedicated thread; graceful shutdown asks
-/// it to finish the current batch.
-struct EngineService: Service {
-    let engine: StreamEngine
-
-    func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await engine.runOnDedicatedThread()
-        } onGracefulShutdown: {
-            engine.stop()
-        }
-    }
-}

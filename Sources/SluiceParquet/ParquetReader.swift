@@ -2,38 +2,6 @@ import CSnappy
 import CZstd
 import Foundation
 
-/// The values of one column, nulls included.
-public enum ParquetColumnValues: Sendable, Equatable {
-    case strings([String?])
-    case int32s([Int32?])
-    case int64s([Int64?])
-    case doubles([Double?])
-    case booleans([Bool?])
-
-    public var count: Int {
-        switch self {
-        case .strings(let values): values.count
-        case .int32s(let values): values.count
-        case .int64s(let values): values.count
-        case .doubles(let values): values.count
-        case .booleans(let values): values.count
-        }
-    }
-}
-
-/// A whole file (or the columns asked for), read into memory.
-public struct ParquetTable: Sendable {
-    /// The columns read, in `columns` order.
-    public var fields: [ParquetField]
-    public var columns: [ParquetColumnValues]
-    public var rowCount: Int
-    public var metadata: [String: String]
-
-    public func column(named name: String) -> ParquetColumnValues? {
-        fields.firstIndex { $0.name == name }.map { columns[$0] }
-    }
-}
-
 /// Reads flat Parquet files of the kinds `ParquetWriter` writes (and other writers' files that
 /// keep to the same subset): v1 data pages, PLAIN and RLE_DICTIONARY values, optional or required
 /// flat columns, uncompressed, SNAPPY or ZSTD pages. Sluice reads its own feature logs with it

@@ -1,15 +1,3 @@
-/// An event whose fields passed the schema's checks. `values` is indexed like the schema's fields.
-public struct DecodedEvent: Sendable, Equatable {
-    public var values: [FieldValue]
-    /// Event time in epoch milliseconds.
-    public var eventTime: Int64
-
-    public init(values: [FieldValue], eventTime: Int64) {
-        self.values = values
-        self.eventTime = eventTime
-    }
-}
-
 /// Decodes flat JSON objects into `DecodedEvent`s and checks them against the source schema.
 ///
 /// A hand-written scanner rather than Foundation's JSON: it runs once per event on the hot path,

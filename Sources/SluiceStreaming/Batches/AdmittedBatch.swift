@@ -13,20 +13,3 @@ struct AdmittedBatch {
     /// Messages taken from the partitions' positions (accepted or rejected).
     var consumed = 0
 }
-
-/// An event of a batch that passed admission.
-struct AcceptedEvent {
-    let partition: Int32
-    let offset: Int64
-    let event: DecodedEvent
-    /// Bit v set: the event is late for view v.
-    let late: UInt64
-    /// The partition's newest event time after this event: its watermark drives pruning.
-    let newestAfter: Int64
-}
-
-/// An entity of a view, as a key of the entities a batch must read from the store.
-struct EntityRef: Hashable {
-    let view: Int
-    let entity: String
-}
