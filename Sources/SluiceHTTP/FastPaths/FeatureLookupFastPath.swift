@@ -23,85 +23,51 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
 
     private let lookups: LookupResponder
 
-    private struct Lookup {
+    struct Lookup {
         let view: String
         let entity: String
         let query: [String: String]
         let started: ContinuousClock.Instant
     }
 
-    /// Where the request whose parts are arriving stands.
-    private enum Current: Equatable {
-        /// Between requests.
-        case none
-        /// A lookup whose head was read; it is answered at its end.
-        case readingLookup
-        /// A lookup read in full and being answered: parts that arrive wait in `held`.
-        case answeringLookup
-        /// A request passed to the router, its parts following it.
-        case routing
-    }
-
-    private var current = Current.none
-    /// The lookup being read or answered here (`readingLookup`, `answeringLookup`).
-    private var lookup: Lookup?
-    /// Requests passed to the router whose response has not been written in full.
-    private var routedInFlight = 0
-    /// Parts that arrived while a lookup was answered; they are taken in order after it.
-    private var held = CircularBuffer<HTTPRequestPart>()
+    private var machine: FeatureLookupStateMachine<HTTPRequestPart, Lookup, Any>
     /// Parts were passed to the router since its last read-complete event.
     private var readsPassedOn = false
-    private var quiescing = false
-    /// End-of-input and shutdown events that wait for the lookup in progress (and the parts held
-    /// behind it) before reaching the router.
-    private var heldEvents: [Any] = []
 
     init(_ lookups: LookupResponder) {
         self.lookups = lookups
+        machine = FeatureLookupStateMachine(
+            kind: { part in
+                switch part {
+                case .head: .head
+                case .body: .body
+                case .end: .end
+                }
+            },
+            lookup: { part in
+                guard case .head(let request) = part else { return nil }
+                return Self.lookup(request, lookups: lookups)
+            })
     }
 
     // MARK: - Requests
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        if current == .answeringLookup || !held.isEmpty {
-            held.append(part)
-        } else {
-            take(part, context: context)
-        }
+        if let action = machine.received(unwrapInboundIn(data)) { perform(action, context: context) }
     }
 
-    private func take(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
-        switch part {
-        case .head(let request):
-            if routedInFlight == 0, !quiescing, let lookup = Self.lookup(request, lookups: lookups) {
-                self.lookup = lookup
-                current = .readingLookup
-            } else {
-                current = .routing
-                routedInFlight += 1
-                passOn(part, context: context)
-            }
-        case .body:
-            // A lookup's body (a GET should have none) is ignored, as the router ignores it.
-            if current == .routing { passOn(part, context: context) }
-        case .end:
-            switch current {
-            case .routing:
-                current = .none
-                passOn(part, context: context)
-            case .readingLookup:
-                current = .answeringLookup
-                answer(context: context)
-            case .none, .answeringLookup:
-                break
-            }
+    private func perform(
+        _ action: FeatureLookupStateMachine<HTTPRequestPart, Lookup, Any>.Action, context: ChannelHandlerContext
+    ) {
+        switch action {
+        case .passOn(let part):
+            readsPassedOn = true
+            context.fireChannelRead(wrapInboundOut(part))
+        case .answer(let lookup):
+            answer(lookup, context: context)
+        case .fire(let events):
+            for event in events { context.fireUserInboundEventTriggered(event) }
         }
-    }
-
-    private func passOn(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
-        readsPassedOn = true
-        context.fireChannelRead(wrapInboundOut(part))
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -121,17 +87,17 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
         return Lookup(view: view, entity: entity, query: query, started: .now)
     }
 
-    private func answer(context: ChannelHandlerContext) {
-        guard let lookup else { return }
+    private func answer(_ lookup: Lookup, context: ChannelHandlerContext) {
         lookups.answer(
             view: lookup.view, entity: lookup.entity, query: lookup.query, started: lookup.started,
             on: context.eventLoop
         ) {
             status, body in
             self.respond(status: status, body: body, context: context)
-            self.lookup = nil
-            self.current = .none
-            self.takeHeld(context: context)
+            for action in self.machine.answered() { self.perform(action, context: context) }
+            // The router's channel hands reads on at read-complete, and these came after it.
+            if self.readsPassedOn { self.channelReadComplete(context: context) }
+            if let events = self.machine.eventsDue() { self.perform(events, context: context) }
         }
     }
 
@@ -149,25 +115,10 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 
-    /// Takes the parts held during a lookup, until one of them starts another.
-    private func takeHeld(context: ChannelHandlerContext) {
-        while current != .answeringLookup, let part = held.popFirst() { take(part, context: context) }
-        // The router's channel hands reads on at read-complete, and these came after it.
-        if readsPassedOn { channelReadComplete(context: context) }
-        if !heldEvents.isEmpty && !holdsLookup && held.isEmpty {
-            let events = heldEvents
-            heldEvents = []
-            for event in events { context.fireUserInboundEventTriggered(event) }
-        }
-    }
-
-    /// A lookup is being read or answered here.
-    private var holdsLookup: Bool { current == .readingLookup || current == .answeringLookup }
-
     // MARK: - Responses and events
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { routedInFlight -= 1 }
+        if case .end = unwrapOutboundIn(data) { machine.routedResponseEnded() }
         context.write(data, promise: promise)
     }
 
@@ -176,11 +127,8 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
             context.fireUserInboundEventTriggered(event)
             return
         }
-        if event is ChannelShouldQuiesceEvent { quiescing = true }
-        if !holdsLookup && held.isEmpty && heldEvents.isEmpty {
-            context.fireUserInboundEventTriggered(event)
-        } else {
-            heldEvents.append(event)
+        if let action = machine.received(event: event, quiesces: event is ChannelShouldQuiesceEvent) {
+            perform(action, context: context)
         }
     }
 }

@@ -24,23 +24,9 @@ final class RawLookupFastPath: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     private let lookups: LookupResponder
-    /// What the handler does with the connection's bytes.
-    private enum Mode: Equatable {
-        /// Takes complete lookups from `pending` as they arrive.
-        case taking
-        /// A lookup is being answered; bytes that arrive meanwhile wait in `pending`.
-        case answering
-        /// The connection belongs to the HTTP pipeline from now on (or is closed).
-        case handedOver
-    }
-
-    private var mode = Mode.taking
+    private var machine = RawLookupStateMachine<Any>()
     /// Bytes received and not taken yet.
     private var pending: ByteBuffer?
-    /// End-of-input and shutdown events that wait for the lookups received to be answered.
-    private var heldEvents: [Any] = []
-    /// A read was asked for while `pending` was over `maxPending`.
-    private var readHeld = false
 
     /// The longest request head read here; longer ones go to the HTTP pipeline.
     static let maxHead = 8192
@@ -51,8 +37,10 @@ final class RawLookupFastPath: ChannelDuplexHandler {
         self.lookups = lookups
     }
 
+    private var pendingBytes: Int { pending?.readableBytes ?? 0 }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard mode != .handedOver else {
+        guard machine.keepsBytes else {
             context.fireChannelRead(data)
             return
         }
@@ -62,44 +50,51 @@ final class RawLookupFastPath: ChannelDuplexHandler {
         } else {
             pending!.writeBuffer(&bytes)
         }
-        if mode == .taking { takeRequests(context: context) }
+        if machine.mode == .taking { takeRequests(context: context) }
     }
 
     /// Takes complete lookups from `pending` until one is being answered, the bytes run out, or
     /// a request that is not a plain lookup hands the connection over. Once nothing is left to
     /// answer, held events (end of input, shutdown) hand it over too.
     private func takeRequests(context: ChannelHandlerContext) {
-        requests: while mode == .taking, let buffer = pending, buffer.readableBytes > 0 {
-            let head = buffer.withUnsafeReadableBytes { RawRequestHead.parse($0, maxHead: Self.maxHead) }
-            switch head {
+        requests: while machine.mode == .taking, let buffer = pending, buffer.readableBytes > 0 {
+            let parsed = buffer.withUnsafeReadableBytes { RawRequestHead.parse($0, maxHead: Self.maxHead) }
+            var arguments: (view: String, entity: String, query: [String: String])?
+            let head: RawLookupStateMachine<Any>.Head
+            switch parsed {
             case .incomplete:
-                break requests
+                head = .incomplete
             case .other:
-                handOver(context: context)
-            case .lookup(let target, let authorization, let length):
-                guard lookups.admits(authorization: authorization),
-                    let (view, entity, query) = LookupResponder.arguments(path: target)
-                else {
-                    handOver(context: context)
-                    break requests
+                head = .other
+            case .lookup(let target, let authorization, _):
+                if lookups.admits(authorization: authorization) {
+                    arguments = LookupResponder.arguments(path: target)
                 }
+                head = .lookup(answerable: arguments != nil)
+            }
+            switch machine.next(head) {
+            case .wait:
+                break requests
+            case .handOver:
+                handOver(context: context)
+            case .answer:
+                guard case .lookup(_, _, let length) = parsed, let (view, entity, query) = arguments else { break }
                 pending!.moveReaderIndex(forwardBy: length)
                 answer(view: view, entity: entity, query: query, context: context)
             }
         }
         if pending?.readableBytes == 0 { pending = nil }
-        if mode == .taking && !heldEvents.isEmpty { handOver(context: context) }
+        if machine.handsOverWhenIdle { handOver(context: context) }
         resumeReadingIfDrained(context: context)
     }
 
     private func answer(view: String, entity: String, query: [String: String], context: ChannelHandlerContext) {
-        mode = .answering
         lookups.answer(view: view, entity: entity, query: query, started: .now, on: context.eventLoop) { status, body in
             var out = context.channel.allocator.buffer(capacity: body.count + 160)
             Self.writeHead(status: status, contentLength: body.count, serverName: self.lookups.serverName, into: &out)
             out.writeBytes(body)
             context.writeAndFlush(self.wrapOutboundOut(out), promise: nil)
-            if self.mode == .answering { self.mode = .taking }
+            self.machine.answered()
             self.takeRequests(context: context)
         }
     }
@@ -123,15 +118,13 @@ final class RawLookupFastPath: ChannelDuplexHandler {
     /// Passes the bytes not taken, then the events held, and every later one, to the HTTP
     /// pipeline.
     private func handOver(context: ChannelHandlerContext) {
-        mode = .handedOver
+        let events = machine.handOver()
         if let rest = pending, rest.readableBytes > 0 {
             context.fireChannelRead(wrapInboundOut(rest))
             // The pipeline's consumer hands reads on at read-complete.
             context.fireChannelReadComplete()
         }
         pending = nil
-        let events = heldEvents
-        heldEvents = []
         for event in events { context.fireUserInboundEventTriggered(event) }
         resumeReadingIfDrained(context: context)
     }
@@ -142,7 +135,7 @@ final class RawLookupFastPath: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         // Nothing more is taken for a closed connection; its pipeline sees the close.
-        mode = .handedOver
+        machine.closed()
         pending = nil
         context.fireChannelInactive()
     }
@@ -150,26 +143,20 @@ final class RawLookupFastPath: ChannelDuplexHandler {
     // MARK: - Backpressure and events
 
     func read(context: ChannelHandlerContext) {
-        if mode != .handedOver, let pending, pending.readableBytes > Self.maxPending {
-            readHeld = true
-        } else {
-            context.read()
-        }
+        if machine.readRequested(pending: pendingBytes, limit: Self.maxPending) { context.read() }
     }
 
     private func resumeReadingIfDrained(context: ChannelHandlerContext) {
-        guard readHeld, mode == .handedOver || (pending?.readableBytes ?? 0) <= Self.maxPending else { return }
-        readHeld = false
-        context.read()
+        if machine.resumesReading(pending: pendingBytes, limit: Self.maxPending) { context.read() }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard LookupResponder.waitsForAnswers(event), mode != .handedOver else {
+        switch machine.received(event: event, waitsForAnswers: LookupResponder.waitsForAnswers(event)) {
+        case .passOn:
             context.fireUserInboundEventTriggered(event)
-            return
+        case .held(let takeRequests):
+            if takeRequests { self.takeRequests(context: context) }
         }
-        heldEvents.append(event)
-        if mode == .taking { takeRequests(context: context) }
     }
 }
 
