@@ -13,9 +13,7 @@ enum HTTPDate {
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     static var now: String {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        let second = Int(time.tv_sec)
+        let second = Int(time(nil))
         return cache.withLock { cache in
             if cache.second != second { cache = (second, format(second)) }
             return cache.text
