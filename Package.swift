@@ -216,7 +216,8 @@ let package = Package(
         .target(
             name: "SluiceStreamingTesting",
             dependencies: [
-                "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis", "SluiceRuntime", "SluiceOffline",
+                "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis", "SluiceRuntime", "SluiceOnlineStore",
+                "SluiceOffline",
                 "SluiceStreaming", "SluiceDemo", "SluiceTesting", "SluiceKafkaTesting", "SluiceRedisTesting",
                 .product(name: "Logging", package: "swift-log"),
             ],
