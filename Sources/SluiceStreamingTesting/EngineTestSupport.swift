@@ -67,7 +67,7 @@ public enum EngineTestSupport {
         -> [String: [String: [UInt8]]]
     {
         let redis = try RedisConnection(configuration: configuration ?? TestServices.redisConfiguration())
-        let prefix = "sluice:\(topologyName):"
+        let prefix = OnlineStoreLayout.topologyPrefix(topologyName)
         var cursor = "0"
         var keys: [String] = []
         repeat {
@@ -94,7 +94,7 @@ public enum EngineTestSupport {
     public static func clearState(topologyName: String) throws {
         let redis = try RedisConnection(configuration: TestServices.redisConfiguration())
         for key in try dumpState(topologyName: topologyName).keys {
-            try redis.send("DEL", .string("sluice:\(topologyName):\(key)"))
+            try redis.send("DEL", .string(OnlineStoreLayout.topologyPrefix(topologyName) + key))
         }
     }
 }

@@ -200,7 +200,7 @@ struct BatchApplierTests {
         let outputs = try Self.run(
             PartitionBatchApplier(rules: Self.rules), batch, partitions: partitions, tasks: tasks, store: &store)
         #expect(outputs.map(\.output.alreadyApplied).reduce(0, +) == 30)
-        #expect(store.commands.contains { $0.first == "PEXPIRE" })
+        #expect(store.commands.contains("PEXPIRE"))
         let readTime = batch.accepted.last!.event.eventTime + 1
         let expected = Self.directFeatures(batch, at: readTime)[entity]!
         // The cache held the first 30 events' tiles already; the batch applied the rest on top.
@@ -214,7 +214,8 @@ struct BatchApplierTests {
 /// Redis hashes in memory, changed by the RESP commands of a pipeline (HSET, HDEL, PEXPIRE).
 struct InMemoryHashes {
     var hashes: [String: [String: [UInt8]]] = [:]
-    var commands: [[String]] = []
+    /// The names of the commands carried out, in order.
+    var commands: [String] = []
 
     struct UnexpectedCommand: Error, CustomStringConvertible {
         let description: String
@@ -224,7 +225,7 @@ struct InMemoryHashes {
         var reader = RESPCommandReader(bytes: bytes)
         while let command = try reader.next() {
             let name = String(decoding: command[0], as: UTF8.self)
-            commands.append([name])
+            commands.append(name)
             let key = String(decoding: command[1], as: UTF8.self)
             switch name {
             case "HSET":

@@ -153,7 +153,7 @@ public final class Replay: Sendable {
         logger.debug(
             "feature log files closed", metadata: ["seconds": "\((ContinuousClock.now - closing).secondsText)"])
         summary.files = log.filesWritten
-        summary.seconds = Double((ContinuousClock.now - started).nanoseconds) / 1e9
+        summary.seconds = (ContinuousClock.now - started).seconds
         progress.finish(summary)
         return summary
     }

@@ -19,8 +19,8 @@ struct ReplayProgress {
     ) {
         guard let interval, ContinuousClock.now - last >= interval else { return }
         last = .now
-        let seconds = Double((ContinuousClock.now - started).nanoseconds) / 1e9
-        let rate = seconds > 0 ? Double(messages) / seconds : 0
+        let seconds = (ContinuousClock.now - started).seconds
+        let rate = ProgressLine.rate(messages, seconds: seconds)
         // Remaining = high watermark (from fetch responses) minus what was read.
         var total: Int64 = 0
         var remaining: Int64 = 0
@@ -47,7 +47,7 @@ struct ReplayProgress {
 
     func finish(_ summary: ReplaySummary) {
         guard interval != nil else { return }
-        let rate = summary.seconds > 0 ? Double(summary.messages) / summary.seconds : 0
+        let rate = ProgressLine.rate(summary.messages, seconds: summary.seconds)
         var line =
             "sluice replay: \(grouped(summary.messages)) events in \(String(format: "%.1f", summary.seconds)) s (\(grouped(Int(rate))) events/s), "
         line += "\(grouped(summary.rows)) rows in \(summary.files) files"

@@ -28,8 +28,8 @@ final class ProgressReporter {
 
     func report(processed: Int, lag: Int64, partitions: [Int32: PartitionState]) {
         let now = ContinuousClock.now
-        let seconds = Double((now - last).nanoseconds) / 1e9
-        let rate = seconds > 0 ? Double(countSinceLast) / seconds : 0
+        let seconds = (now - last).seconds
+        let rate = ProgressLine.rate(countSinceLast, seconds: seconds)
         last = now
         countSinceLast = 0
         guard interval != nil else { return }
@@ -44,9 +44,9 @@ final class ProgressReporter {
     func finish(processed: Int, partitions: [Int32: PartitionState], deadLetters: [RejectionReason: Int]) {
         let now = ContinuousClock.now
         let first = firstBatchAt ?? now
-        let seconds = Double((now - first).nanoseconds) / 1e9
-        let waited = Double((first - started).nanoseconds) / 1e9
-        let rate = seconds > 0 ? Double(processed) / seconds : 0
+        let seconds = (now - first).seconds
+        let waited = (first - started).seconds
+        let rate = ProgressLine.rate(processed, seconds: seconds)
         var line =
             "sluice run: \(grouped(processed)) events in \(String(format: "%.1f", seconds)) s (\(grouped(Int(rate))) events/s) "
         line += "after \(String(format: "%.1f", waited)) s joining the group, all \(partitions.count) partitions at end"
