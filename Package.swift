@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "SluiceOffline", targets: ["SluiceOffline"]),
         .library(name: "SluiceStreaming", targets: ["SluiceStreaming"]),
         .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
+        .library(name: "SluiceRegistry", targets: ["SluiceRegistry"]),
         .library(name: "Sluice", targets: ["Sluice"]),
     ],
     dependencies: [
@@ -38,6 +39,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // MARK: - C libraries (each imported by exactly one Swift module)
@@ -91,6 +95,30 @@ let package = Package(
             name: "SluiceParquet",
             dependencies: ["CZstd", "CSnappy"],
             swiftSettings: hotPathSettings
+        ),
+
+        // MARK: - Registry
+        // Models, versions, aliases, approvals and topology versions as an append-only event log,
+        // written once as SQL plans that a `RegistryDatabase` runs; the artifact store.
+        .target(
+            name: "SluiceRegistry",
+            dependencies: ["SluiceCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        // The registry on SQLite (GRDB): the embedded default.
+        .target(
+            name: "SluiceRegistrySQLite",
+            dependencies: ["SluiceCore", "SluiceRegistry", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        // The registry on PostgreSQL (postgres-nio): shared across machines.
+        .target(
+            name: "SluiceRegistryPostgres",
+            dependencies: [
+                "SluiceCore", "SluiceRegistry", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
         ),
 
         // MARK: - Feature store
@@ -267,6 +295,14 @@ let package = Package(
         .testTarget(
             name: "SluiceHTTPTests",
             dependencies: ["SluiceHTTP"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceRegistryIntegrationTests",
+            dependencies: [
+                "SluiceCore", "SluiceRegistry", "SluiceRegistrySQLite", "SluiceRegistryPostgres", "SluiceTesting",
+                "SluiceTopology",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

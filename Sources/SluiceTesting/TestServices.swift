@@ -1,7 +1,7 @@
 import Foundation
 
 /// The real local services the integration tests use, as `scripts/stack up` starts them.
-/// `SLUICE_BROKERS` and `SLUICE_REDIS_URL` point the tests elsewhere.
+/// `SLUICE_BROKERS`, `SLUICE_REDIS_URL` and `SLUICE_POSTGRES_URL` point the tests elsewhere.
 public enum TestServices {
     public static var brokers: String {
         ProcessInfo.processInfo.environment["SLUICE_BROKERS"] ?? "127.0.0.1:9092"
@@ -9,6 +9,50 @@ public enum TestServices {
 
     public static var redisURL: String {
         ProcessInfo.processInfo.environment["SLUICE_REDIS_URL"] ?? "redis://127.0.0.1:6379/0"
+    }
+
+    /// The stack's PostgreSQL server (its `sluice` database).
+    public static var postgresURL: String {
+        ProcessInfo.processInfo.environment["SLUICE_POSTGRES_URL"] ?? "postgres://sluice@127.0.0.1:5433/sluice"
+    }
+
+    /// Creates an empty database on the stack's PostgreSQL server and returns its URL; drop it
+    /// with `dropPostgresDatabase` when done.
+    public static func freshPostgresDatabase(_ prefix: String) throws -> String {
+        let name = uniqueName(prefix).replacingOccurrences(of: "-", with: "_")
+        try postgresTool("createdb", name)
+        var database = try postgresComponents()
+        database.path = "/\(name)"
+        return database.string ?? postgresURL
+    }
+
+    public static func dropPostgresDatabase(_ url: String) throws {
+        guard let name = URLComponents(string: url)?.path.dropFirst(), !name.isEmpty else { return }
+        try postgresTool("dropdb", "--force", String(name))
+    }
+
+    private static func postgresComponents() throws -> URLComponents {
+        guard let url = URLComponents(string: postgresURL), url.host != nil else {
+            throw TestFailure("SLUICE_POSTGRES_URL '\(postgresURL)' is not a postgres:// URL")
+        }
+        return url
+    }
+
+    private static func postgresTool(_ tool: String, _ arguments: String...) throws {
+        let url = try postgresComponents()
+        let host = url.host ?? "127.0.0.1"
+        let port = url.port ?? 5432
+        guard
+            let executable = ["/usr/lib/postgresql/15/bin/\(tool)", "/usr/bin/\(tool)"].first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
+        else { throw TestFailure("\(tool) is not installed; run scripts/setup") }
+        let (status, output) = try TestProcess.run(
+            executable, ["-h", host, "-p", "\(port)", "-U", url.user ?? "sluice"] + arguments,
+            environment: url.password.map { ["PGPASSWORD": $0] } ?? [:])
+        guard status == 0 else {
+            throw TestFailure("\(tool) failed on \(host):\(port) (is PostgreSQL up? run scripts/stack up): \(output)")
+        }
     }
 
     /// A name no other test run uses, for topics, groups and keys.
