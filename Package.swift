@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "SluiceOffline", targets: ["SluiceOffline"]),
         .library(name: "SluiceStreaming", targets: ["SluiceStreaming"]),
         .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
+        .library(name: "SluiceModel", targets: ["SluiceModel"]),
         .library(name: "SluiceRegistry", targets: ["SluiceRegistry"]),
         .library(name: "Sluice", targets: ["Sluice"]),
     ],
@@ -94,6 +95,14 @@ let package = Package(
         .target(
             name: "SluiceParquet",
             dependencies: ["CZstd", "CSnappy"],
+            swiftSettings: hotPathSettings
+        ),
+
+        // MARK: - Models
+        // Model artifacts parsed and checked (XGBoost JSON); pure, no I/O.
+        .target(
+            name: "SluiceModel",
+            dependencies: ["SluiceCore"],
             swiftSettings: hotPathSettings
         ),
 
@@ -189,6 +198,7 @@ let package = Package(
             name: "Sluice",
             dependencies: [
                 "SluiceCore", "SluiceKafka", "SluiceRedis", "SluiceRuntime", "SluiceStreaming", "SluiceHTTP",
+                "SluiceModel", "SluiceOffline", "SluiceRegistry", "SluiceRegistrySQLite", "SluiceRegistryPostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -202,7 +212,7 @@ let package = Package(
             dependencies: [
                 "Sluice", "SluiceCore", "SluiceTopology", "SluiceRedis", "SluiceHTTP", "SluiceRuntime",
                 "SluiceOnlineStore",
-                "SluiceOffline", "SluiceStreaming", "SluiceDemo",
+                "SluiceOffline", "SluiceStreaming", "SluiceDemo", "SluiceRegistry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -277,6 +287,11 @@ let package = Package(
         .testTarget(
             name: "SluiceOnlineStoreTests",
             dependencies: ["SluiceCore", "SluiceCoreTesting", "SluiceOnlineStore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceModelTests",
+            dependencies: ["SluiceCore", "SluiceModel", "SluiceTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(

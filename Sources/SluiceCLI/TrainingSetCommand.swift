@@ -4,6 +4,7 @@ import Logging
 import Sluice
 import SluiceCore
 import SluiceOffline
+import SluiceRegistry
 import SluiceRuntime
 
 struct TrainingSetCommand: AsyncParsableCommand {
@@ -37,10 +38,11 @@ struct TrainingSetCommand: AsyncParsableCommand {
         guard let delay = DurationText.milliseconds(labelDelayMax), delay >= 0 else {
             throw ValidationError("--label-delay-max '\(labelDelayMax)' is not a duration such as 30d, 12h or 90m")
         }
-        let name = try topology.load().topology.name
+        let loaded = try topology.load().topology
         var configuration = TrainingSetConfiguration(
-            featuresDirectory: features, topologyName: name, output: out,
+            featuresDirectory: features, topologyName: loaded.name, output: out,
             asOf: try asOf.map(TimeArgument.parse) ?? TimeArgument.now())
+        configuration.topologyHash = Registry.document(of: loaded).contentHash
         configuration.labelDelayMax = delay
         do {
             let labels = try await LabelBook.read(

@@ -14,6 +14,8 @@ extension ModuleError.Code where Domain == OfflineDomain {
     public static let logMissing = Self("logMissing")
     /// A Parquet file is not a Sluice feature log, or its columns disagree with the others'.
     public static let notAFeatureLog = Self("notAFeatureLog")
+    /// A Parquet file given as a training set is not one.
+    public static let notATrainingSet = Self("notATrainingSet")
     /// Two logs (or a log and a topology) have different feature columns.
     public static let columnsDiffer = Self("columnsDiffer")
     /// A Kafka topic to read does not exist or has no partitions.

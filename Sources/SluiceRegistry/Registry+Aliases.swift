@@ -76,8 +76,8 @@ extension Registry {
                 throw RegistryError(
                     .notFound,
                     existed
-                        ? "alias \(alias) of model \(model) was deleted at \(time) and not set again by then"
-                        : "alias \(alias) of model \(model) did not exist yet at \(time)")
+                        ? "alias \(alias) of model \(model) was deleted by \(Self.timeText(time)) and not set again"
+                        : "alias \(alias) of model \(model) did not exist yet at \(Self.timeText(time))")
             }
             throw RegistryError(.notFound, "model \(model) has no alias \(alias)")
         }

@@ -72,6 +72,13 @@ public struct Registry: Sendable {
         var actor: String
     }
 
+    /// `2026-03-03T14:05:00.000Z (1772546700000)`: a time in a message.
+    static func timeText(_ milliseconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return "\(formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))) (\(milliseconds))"
+    }
+
     // MARK: - Reading
 
     func rows(_ query: SQLStatement) async throws(RegistryError) -> SQLRows {

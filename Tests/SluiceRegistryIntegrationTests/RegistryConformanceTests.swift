@@ -93,7 +93,7 @@ struct RegistryConformanceTests {
                         try await registry.resolve("fraud-model", "champion", at: time)
                     }
                     #expect(error?.code == .notFound)
-                    #expect(error?.message.contains(time < 1_000 ? "did not exist yet" : "was deleted") == true)
+                    #expect(error?.message.contains(time < 1_000 ? "did not exist yet" : "was deleted by") == true)
                 }
             }
             #expect(try await registry.resolve("fraud-model", "champion").version == 3)

@@ -51,6 +51,7 @@ public enum TrainingSetBuilder {
                 ("sluice.labels.delay_max_ms", String(configuration.labelDelayMax)),
                 ("sluice.version", SluiceVersion.current),
             ]
+            if let hash = configuration.topologyHash { options.metadata.append(("sluice.topology.hash", hash)) }
             options.createdBy = "sluice version \(SluiceVersion.current)"
             writer = try ParquetWriter(
                 path: temporary,

@@ -10,6 +10,9 @@ public struct TrainingSetConfiguration: Sendable {
     /// Root of the feature log (`--features`), holding `<topology>/date=.../*.parquet`.
     public var featuresDirectory: String
     public var topologyName: String
+    /// The topology's content hash (the registry's), written to the file's metadata as
+    /// `sluice.topology.hash` so that a model trained on it records which topology version made it.
+    public var topologyHash: String?
     public var output: String
     /// Labels known after this time (epoch ms) are ignored.
     public var asOf: Int64

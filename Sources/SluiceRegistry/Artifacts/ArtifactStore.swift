@@ -17,11 +17,14 @@ public struct ArtifactStore: Sendable {
 
     /// Copies `file` into the store (a no-op for bytes already there) and returns its reference.
     public func put(file: String) throws(RegistryError) -> ArtifactReference {
-        let bytes = try Self.read(file, what: "artifact")
+        try put(data: try Self.read(file, what: "artifact"), originalName: (file as NSString).lastPathComponent)
+    }
+
+    /// Stores `bytes` (a no-op when they are already there) and returns their reference.
+    public func put(data bytes: Data, originalName: String) throws(RegistryError) -> ArtifactReference {
         let hash = Self.sha256(bytes)
         let target = path(of: hash)
-        let reference = ArtifactReference(
-            sha256: hash, bytes: Int64(bytes.count), originalName: (file as NSString).lastPathComponent)
+        let reference = ArtifactReference(sha256: hash, bytes: Int64(bytes.count), originalName: originalName)
         if FileManager.default.fileExists(atPath: target), (try? load(reference)) != nil { return reference }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -21,6 +21,8 @@ public struct TopologyPlan: Sendable, Equatable {
     public var topology: String
     /// The version the plan compares with; nil when the name is new.
     public var current: TopologyReference?
+    /// The content hash of the topology being applied.
+    public var contentHash: String
     /// False when the document's hash equals the current version's: applying registers nothing.
     public var changesAnything: Bool
     public var viewsAdded: [String]
@@ -35,6 +37,7 @@ public struct TopologyPlan: Sendable, Equatable {
     public init(topology: String, current: TopologyVersion?, proposed: TopologyDocument, proposedHash: String) {
         self.topology = topology
         self.current = current?.reference
+        contentHash = proposedHash
         changesAnything = current?.contentHash != proposedHash
         let old = current?.document
         let oldViews = Set(old?.views.map(\.name) ?? [])
