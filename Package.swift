@@ -224,7 +224,7 @@ let package = Package(
             name: "SluiceBench",
             dependencies: [
                 "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis", "SluiceRuntime", "SluiceOnlineStore",
-                "SluiceOffline", "SluiceStreaming", "SluiceDemo", "SluiceHTTP",
+                "SluiceOffline", "SluiceStreaming", "SluiceDemo", "SluiceHTTP", "Sluice", "SluiceRegistry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -316,7 +316,7 @@ let package = Package(
             name: "SluiceRegistryIntegrationTests",
             dependencies: [
                 "SluiceCore", "SluiceRegistry", "SluiceRegistrySQLite", "SluiceRegistryPostgres", "SluiceTesting",
-                "SluiceTopology",
+                "SluiceTopology", "SluiceCLI", "SluiceBench",
             ],
             swiftSettings: strictSettings
         ),

@@ -14,5 +14,8 @@ struct SluiceBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice-bench",
         abstract: "Measurement helpers for scripts/bench-*.",
-        subcommands: [ConsumeCommand.self, FreshnessCommand.self, CoreCommand.self, ReadCommand.self])
+        subcommands: [
+            ConsumeCommand.self, FreshnessCommand.self, CoreCommand.self, ReadCommand.self, AliasRaceCommand.self,
+            RegistryCommand.self,
+        ])
 }

@@ -84,6 +84,22 @@ extension Registry {
         return try Self.decodeVersion(row)
     }
 
+    /// Every alias of `model` with the version it points to now, in one read: what a deployment
+    /// loads when it starts or when the change feed says an alias moved.
+    public func aliasedVersions(_ model: String) async throws(RegistryError) -> [String: ModelVersion] {
+        let rows = try await self.rows(
+            SQLStatement(
+                """
+                SELECT v.body, v.approval, a.alias FROM registry_aliases a
+                JOIN registry_model_versions v ON v.model = a.model AND v.version = a.version
+                WHERE a.model = ?
+                """, [.text(model)]))
+        var versions: [String: ModelVersion] = [:]
+        for row in rows { versions[row[2].text ?? ""] = try Self.decodeVersion(row) }
+        if versions.isEmpty { try await requireModel(model) }
+        return versions
+    }
+
     /// Where each alias of `model` points now.
     public func aliases(_ model: String) async throws(RegistryError) -> [String: Int] {
         try await self.model(model).aliases

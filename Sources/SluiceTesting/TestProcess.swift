@@ -115,12 +115,16 @@ public final class TestProcess: Sendable {
 
     /// The `sluice` executable, which the test targets that run it declare as a dependency: the
     /// build puts it in the products folder, next to the test bundle.
-    public static func sluiceExecutable() throws -> String {
+    public static func sluiceExecutable() throws -> String { try productExecutable("sluice", target: "SluiceCLI") }
+
+    /// An executable product of the package (`sluice-bench`), built beside the test bundle when
+    /// the test target depends on its `target`.
+    public static func productExecutable(_ name: String, target: String) throws -> String {
         let bundle = URL(
             fileURLWithPath: CommandLine.arguments.first { $0.contains(".xctest") } ?? CommandLine.arguments[0])
-        let candidate = bundle.deletingLastPathComponent().appendingPathComponent("sluice").path
+        let candidate = bundle.deletingLastPathComponent().appendingPathComponent(name).path
         guard FileManager.default.isExecutableFile(atPath: candidate) else {
-            throw TestFailure("no sluice executable at \(candidate); the test target must depend on SluiceCLI")
+            throw TestFailure("no \(name) executable at \(candidate); the test target must depend on \(target)")
         }
         return candidate
     }

@@ -123,4 +123,24 @@ struct XGBoostModelTests {
         #expect(error?.code == .malformed)
         #expect(error?.message.contains("trees[3] node 0 has children 9999") == true, "\(error?.message ?? "")")
     }
+
+    @Test("Thresholds of exactly 0 and 1 are numbers, not booleans")
+    func integralThresholds() throws {
+        let (path, _) = try Self.train()
+        let model = try Self.parseEdited(path) { object in
+            var learner = object["learner"] as! [String: Any]
+            var booster = learner["gradient_booster"] as! [String: Any]
+            var inner = booster["model"] as! [String: Any]
+            var trees = inner["trees"] as! [[String: Any]]
+            var conditions = trees[0]["split_conditions"] as! [Double]
+            conditions[0] = 0
+            conditions[1] = 1
+            trees[0]["split_conditions"] = conditions
+            inner["trees"] = trees
+            booster["model"] = inner
+            learner["gradient_booster"] = booster
+            object["learner"] = learner
+        }
+        #expect(model.trees[0].splitConditions.prefix(2) == [0, 1])
+    }
 }

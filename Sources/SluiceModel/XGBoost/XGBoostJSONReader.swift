@@ -88,7 +88,8 @@ struct XGBoostJSONReader {
             throw malformed("\(path).split_conditions has \(conditionValues.count) entries for \(nodeCount) nodes")
         }
         let conditions = try conditionValues.map { value throws(ModelError) in
-            guard let number = value as? NSNumber, !(value is Bool) else {
+            // Foundation bridges 0 and 1 to Bool too, so a Bool check would refuse real thresholds.
+            guard let number = value as? NSNumber else {
                 throw malformed("\(path).split_conditions holds a non-number")
             }
             return number.floatValue

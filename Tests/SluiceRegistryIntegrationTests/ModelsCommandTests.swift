@@ -1,0 +1,247 @@
+import Foundation
+import SluiceCore
+import SluiceRegistry
+import SluiceTesting
+import Testing
+
+/// `sluice models` and `sluice features` as users run them, on a SQLite registry in a fresh folder.
+@Suite("sluice models and features", .timeLimit(.minutes(6)))
+struct ModelsCommandTests {
+    struct Workspace {
+        let folder: String
+        var registry: [String] { ["--registry", folder + "/registry.sqlite", "--artifacts", folder + "/artifacts"] }
+
+        init() throws {
+            folder =
+                FileManager.default.temporaryDirectory.appendingPathComponent(TestServices.uniqueName("models")).path
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+
+        @discardableResult
+        func sluice(
+            _ arguments: [String], expect status: Int32 = 0, registry: Bool = true,
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) throws -> String {
+            let result = try TestProcess.run(
+                try TestProcess.sluiceExecutable(), arguments + (registry ? self.registry : []))
+            #expect(
+                result.status == status, "sluice \(arguments.joined(separator: " ")):\n\(result.output)",
+                sourceLocation: sourceLocation)
+            return result.output
+        }
+
+        func versions(_ model: String) throws -> [ModelVersion] {
+            let result = try TestProcess.run(
+                try TestProcess.sluiceExecutable(), ["models", "show", model, "--json"] + registry)
+            guard result.status == 0 else { return [] }
+            struct Shown: Decodable { var versions: [ModelVersion] }
+            return try JSONDecoder().decode(Shown.self, from: Data(result.output.utf8)).versions
+        }
+    }
+
+    struct Profile: Decodable {
+        struct Partition: Decodable, Equatable {
+            var partition: Int32
+            var firstOffset: Int64
+            var lastOffset: Int64
+            var rows: Int
+        }
+        var rows, labeled, positives, unlabeled, expired: Int
+        var partitions: [Partition]
+        var firstEventTime, lastEventTime: Int64
+        var sha256: String
+        var bytes: Int64
+        var metadata: [String: String]
+    }
+
+    @Test("A version registered from a real training set records the lineage pyarrow computes")
+    func lineageFromTrainingSet() async throws {
+        let work = try Workspace()
+        let topic = TestServices.uniqueName("lineage")
+        let name = "lineage_" + String(topic.suffix(8))
+        var text = try String(contentsOfFile: TestRepository.path("topologies/fraud.yaml"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "name: fraud", with: "name: \(name)")
+            .replacingOccurrences(of: "topic: transactions\n", with: "topic: \(topic)\n")
+        let topology = work.folder + "/topology.yaml"
+        try text.write(toFile: topology, atomically: true, encoding: .utf8)
+        let kafka = ["--brokers", TestServices.brokers]
+        try work.sluice(
+            [
+                "produce-demo", "--events", "4000", "--seed", "3", "--topic", topic, "--labels-topic",
+                topic + ".labels",
+                "--partitions", "2", "--span", "3d",
+            ] + kafka, registry: false)
+        try work.sluice(
+            ["replay", "--topology", topology, "--out", work.folder + "/log", "--quiet"] + kafka, registry: false)
+        let set = work.folder + "/set.parquet"
+        try work.sluice(
+            [
+                "training-set", "--topology", topology, "--features", work.folder + "/log", "--labels-topic",
+                topic + ".labels", "--out", set,
+            ] + kafka, registry: false)
+        let model = work.folder + "/model.json"
+        let columns = [
+            "card__txn_count_1h", "card__amount_to_avg_24h", "merchant__txn_count_1h", "device__distinct_cards_24h",
+        ]
+        _ = try PythonTools.run(
+            "train_xgboost.py",
+            ["--out", model, "--training-set", set, "--features", columns.joined(separator: ","), "--trees", "15"])
+        let applied = try work.sluice(["features", "apply", topology])
+        #expect(applied.contains("applied \(name) version 1"))
+
+        let output = try work.sluice(
+            [
+                "models", "register", "lineage-model", "--artifact", model, "--training-set", set, "--metric",
+                "auc=0.91",
+                "--tag", "team=risk", "--actor", "ana", "--json",
+            ])
+        let version = try JSONDecoder().decode(ModelVersion.self, from: Data(output.utf8))
+        let expected = try PythonTools.runJSON("training_set_profile.py", [set], as: Profile.self)
+        let lineage = try #require(version.lineage.trainingSet)
+        #expect(version.version == 1 && version.signature == columns && version.registeredBy == "ana")
+        #expect(version.metrics == ["auc": 0.91] && version.tags == ["team": "risk"])
+        #expect(lineage.rows == expected.rows && lineage.labeled == expected.labeled)
+        #expect(lineage.positives == expected.positives && expected.positives > 0)
+        #expect(lineage.unlabeled == expected.unlabeled && lineage.expired == expected.expired)
+        #expect(lineage.sha256 == expected.sha256 && lineage.bytes == expected.bytes)
+        #expect(
+            lineage.firstEventTime == expected.firstEventTime && lineage.lastEventTime == expected.lastEventTime)
+        #expect(lineage.partitions.count == 2)
+        #expect(
+            lineage.partitions.map {
+                Profile.Partition(
+                    partition: $0.partition, firstOffset: $0.firstOffset, lastOffset: $0.lastOffset, rows: $0.rows)
+            } == expected.partitions)
+        #expect(lineage.topic == topic)
+        #expect(lineage.labelsAsOf.map(String.init) == expected.metadata["sluice.labels.as_of"])
+        #expect(lineage.topologyName == name)
+        #expect(lineage.topologyHash == expected.metadata["sluice.topology.hash"])
+        #expect(version.lineage.topology?.contentHash == lineage.topologyHash, "the training set's topology version")
+        let stored = try Data(contentsOf: URL(fileURLWithPath: work.folder + "/artifacts/" + version.artifact.sha256))
+        #expect(stored == (try Data(contentsOf: URL(fileURLWithPath: model))))
+        let shown = try work.sluice(["models", "show", "lineage-model/1"])
+        #expect(shown.contains("topic \(topic), offsets 0:"))
+    }
+
+    @Test("Bad artifacts, columns, names and values register nothing and say why")
+    func badInput() throws {
+        let work = try Workspace()
+        try work.sluice(["features", "apply", TestRepository.path("topologies/fraud.yaml")])
+        let model = try RegistryCLI.trainModel()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
+        let truncated = work.folder + "/truncated.json"
+        try bytes.prefix(bytes.count / 3).write(to: URL(fileURLWithPath: truncated))
+        #expect(try work.sluice(["models", "register", "m", "--artifact", truncated], expect: 1).contains("not JSON"))
+        let foreign = work.folder + "/foreign.bin"
+        try Data([0x50, 0x41, 0x52, 0x31, 0, 1, 2, 3]).write(to: URL(fileURLWithPath: foreign))
+        #expect(try work.sluice(["models", "register", "m", "--artifact", foreign], expect: 1).contains("not JSON"))
+        #expect(
+            try work.sluice(["models", "register", "m", "--artifact", work.folder + "/missing.json"], expect: 1)
+                .contains("cannot read"))
+
+        let unnamed = try RegistryCLI.trainModel(names: false)
+        let unknown = try work.sluice(
+            [
+                "models", "register", "m", "--artifact", unnamed, "--features",
+                "card__txn_count_1h,card__nope,merchant__zip",
+            ],
+            expect: 1)
+        #expect(unknown.contains("2 input columns are in no registered topology: card__nope, merchant__zip"))
+        #expect(
+            try work.sluice(["models", "register", "m", "--artifact", unnamed], expect: 1).contains(
+                "without feature names"))
+        let disagree = try work.sluice(
+            [
+                "models", "register", "m", "--artifact", model, "--features",
+                "card__amount_sum_1h,card__txn_count_1h,merchant__txn_count_1h",
+            ], expect: 1)
+        #expect(disagree.contains("disagrees with the model's feature names at position 1"))
+        #expect(
+            try work.sluice(["models", "register", "has space", "--artifact", model], expect: 1).contains(
+                "model name 'has space'"))
+        #expect(
+            try work.sluice(["models", "register", "m", "--artifact", model, "--metric", "auc=high"], expect: 64)
+                .contains("not a finite number"))
+        #expect(
+            try work.sluice(["models", "register", "m", "--artifact", model, "--tag", "team"], expect: 64).contains(
+                "not KEY=VALUE"))
+        #expect(try work.sluice(["models", "list"]).contains("no models are registered"))
+        #expect(try work.sluice(["models", "history", "m"], expect: 1).contains("no model named m is registered"))
+
+        try work.sluice(["models", "register", "m", "--artifact", model])
+        #expect(try work.sluice(["models", "alias", "m", "champion", "7"], expect: 1).contains("has no version 7"))
+        #expect(try work.sluice(["models", "alias", "m", "1st", "1"], expect: 1).contains("must start with a letter"))
+        #expect(try work.sluice(["models", "resolve", "m"], expect: 64).contains("is not NAME@ALIAS"))
+        #expect(
+            try work.sluice(["models", "resolve", "m@champion", "--at", "yesterday"], expect: 64).contains(
+                "neither epoch milliseconds"))
+        #expect(try work.versions("m").count == 1)
+    }
+
+    @Test("A registry that cannot be reached or is locked fails clearly, within its timeout")
+    func unavailableStore() async throws {
+        let work = try Workspace()
+        let unreachable = try TestProcess.run(
+            try TestProcess.sluiceExecutable(),
+            ["models", "list", "--registry", "postgres://sluice@127.0.0.1:\(TestServices.closedPort)/sluice"])
+        #expect(unreachable.status == 1)
+        #expect(
+            unreachable.output.contains(
+                "could not connect to the registry at postgres://127.0.0.1:\(TestServices.closedPort)/sluice"))
+        try work.sluice(["features", "apply", TestRepository.path("topologies/fraud.yaml")])
+        let model = try RegistryCLI.trainModel()
+        try work.sluice(["models", "register", "m", "--artifact", model])
+        // Another process holds SQLite's write lock for longer than the 5 s busy timeout.
+        let holder = try TestProcess(
+            try PythonTools.python(),
+            [
+                "-c",
+                "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(20)",
+                work.folder + "/registry.sqlite",
+            ])
+        defer { holder.stop() }
+        try await Task.sleep(for: .milliseconds(800))
+        let clock = ContinuousClock()
+        let started = clock.now
+        let locked = try work.sluice(["models", "alias", "m", "champion", "1"], expect: 1)
+        #expect(locked.contains("another process holds its write lock"))
+        #expect(clock.now - started < .seconds(15))
+        #expect(
+            try work.sluice(["models", "show", "m/1"]).contains("m version 1: pending"),
+            "reads go on under a write lock")
+        holder.stop()
+        try work.sluice(["models", "alias", "m", "champion", "1"])
+    }
+
+    @Test("Killing register at random moments leaves each version whole or absent")
+    func killedRegistrations() async throws {
+        let work = try Workspace()
+        try work.sluice(["features", "apply", TestRepository.path("topologies/fraud.yaml")])
+        let large = try RegistryCLI.trainModel(trees: 250, depth: 8)
+        var random = SeededRandom(seed: TestSeed.draw(for: "killed registrations"))
+        var finished = 0
+        let attempts = 16
+        for _ in 0..<attempts {
+            let process = try TestProcess(
+                try TestProcess.sluiceExecutable(),
+                ["models", "register", "killed", "--artifact", large] + work.registry)
+            try await Task.sleep(for: .milliseconds(random.below(300)))
+            process.send(SIGKILL)
+            if try await process.waitForExit(timeout: .seconds(10)) == 0 { finished += 1 }
+        }
+        let versions = try work.versions("killed")
+        #expect(versions.map(\.version) == Array(stride(from: 1, through: versions.count, by: 1)))
+        #expect(versions.count >= finished)
+        let store = ArtifactStore(directory: work.folder + "/artifacts")
+        for version in versions {
+            #expect(version.signature == RegistryCLI.features)
+            #expect(version.lineage.topology?.name == "fraud")
+            #expect(throws: Never.self) { _ = try store.load(version.artifact) }
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: work.folder + "/artifacts").filter {
+            $0.count != 64
+        }
+        #expect(leftovers.allSatisfy { $0.contains(".tmp-") }, "only temporary files of killed writes: \(leftovers)")
+        print("killed registrations: \(versions.count) of \(attempts) committed, \(finished) finished before the kill")
+    }
+}
