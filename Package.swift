@@ -316,7 +316,8 @@ let package = Package(
             name: "SluiceRegistryIntegrationTests",
             dependencies: [
                 "SluiceCore", "SluiceRegistry", "SluiceRegistrySQLite", "SluiceRegistryPostgres", "SluiceTesting",
-                "SluiceTopology", "SluiceCLI", "SluiceBench",
+                "SluiceTopology", "SluiceCLI", "SluiceBench", "Sluice", "SluiceKafka",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

@@ -12,7 +12,8 @@ struct SluiceCommand: AsyncParsableCommand {
         version: SluiceVersion.current,
         subcommands: [
             RunCommand.self, ServeCommand.self, ReplayCommand.self, VerifySkewCommand.self, TrainingSetCommand.self,
-            GetCommand.self, ModelsCommand.self, FeaturesCommand.self, ProduceDemoCommand.self, ValidateCommand.self,
+            GetCommand.self, ModelsCommand.self, FeaturesCommand.self, RegistryCommand.self, ProduceDemoCommand.self,
+            ValidateCommand.self,
             DoctorCommand.self,
         ]
     )

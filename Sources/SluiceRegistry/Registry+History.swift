@@ -28,3 +28,27 @@ extension Registry {
         try RegistryJSON.decode(RegistryEvent.self, row[0].text, what: "a stored registry event")
     }
 }
+
+// MARK: - Change feed position
+
+extension Registry {
+    /// The sequence up to which events are known to be on the change feed topic: the
+    /// transactional outbox's cursor (the log itself is the outbox).
+    public func feedPosition() async throws(RegistryError) -> Int64 {
+        try await rows(SQLStatement("SELECT published_sequence FROM registry_feed WHERE id = 1")).first?.first?.integer
+            ?? 0
+    }
+
+    /// Records that every event up to `sequence` is on the feed. Never moves the cursor back, so
+    /// two publishers racing cannot undo each other.
+    public func advanceFeed(to sequence: Int64) async throws(RegistryError) {
+        try await database.write(reads: []) { _ throws(RegistryError) in
+            WritePlan(
+                statements: [
+                    SQLStatement(
+                        "UPDATE registry_feed SET published_sequence = ? WHERE id = 1 AND published_sequence < ?",
+                        [.integer(sequence), .integer(sequence)])
+                ], result: ())
+        }
+    }
+}

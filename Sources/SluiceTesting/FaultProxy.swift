@@ -22,12 +22,13 @@ public final class FaultProxy: @unchecked Sendable {
     private var stopped = false
     private let listener: Int32
 
-    /// How many times the proxy broke (0 or 1).
+    /// How many times the proxy broke.
     public var cuts: Int { lock.withLock { cutCount } }
 
-    public init(targetPort: Int, trigger: String, outage: Duration) throws {
+    /// A proxy that breaks when it sees `trigger`, or (with nil) only when told to by `cut()`.
+    public init(targetPort: Int, trigger: String?, outage: Duration) throws {
         self.targetPort = targetPort
-        self.trigger = Array(trigger.utf8)
+        self.trigger = trigger.map { Array($0.utf8) }
         self.outage = outage
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard listener >= 0 else { throw TestFailure("socket() failed: errno \(errno)") }
@@ -61,6 +62,22 @@ public final class FaultProxy: @unchecked Sendable {
         for socket in sockets { shutdown(socket, Int32(SHUT_RDWR)) }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
+    }
+
+    /// Drops every connection and refuses new ones until `restore()`: the server seems down,
+    /// while it keeps running with all its data.
+    public func cut() {
+        let sockets = lock.withLock {
+            cutCount += 1
+            refusingUntil = ContinuousClock.now + .seconds(86_400)
+            return open
+        }
+        for socket in sockets { shutdown(socket, Int32(SHUT_RDWR)) }
+    }
+
+    /// Ends an outage `cut()` started.
+    public func restore() {
+        lock.withLock { refusingUntil = nil }
     }
 
     private func acceptLoop() {

@@ -21,7 +21,7 @@ struct AliasRaceTests {
         defer { try? backend.remove(location) }
         let sluice = try TestProcess.sluiceExecutable()
         let model = try RegistryCLI.trainModel()
-        let registry = ["--registry", location, "--artifacts", location + ".artifacts"]
+        let registry = ["--registry", location, "--artifacts", location + ".artifacts", "--no-publish"]
         for arguments in [
             ["features", "apply", TestRepository.path("topologies/fraud.yaml")],
             ["models", "register", "race-model", "--artifact", model],

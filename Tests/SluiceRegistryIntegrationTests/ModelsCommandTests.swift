@@ -9,7 +9,10 @@ import Testing
 struct ModelsCommandTests {
     struct Workspace {
         let folder: String
-        var registry: [String] { ["--registry", folder + "/registry.sqlite", "--artifacts", folder + "/artifacts"] }
+        /// The workspace's registry; its changes stay off the shared broker's feed topic.
+        var registry: [String] {
+            ["--registry", folder + "/registry.sqlite", "--artifacts", folder + "/artifacts", "--no-publish"]
+        }
 
         init() throws {
             folder =

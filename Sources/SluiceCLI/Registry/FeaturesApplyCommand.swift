@@ -31,7 +31,7 @@ struct FeaturesApplyCommand: AsyncParsableCommand {
                 throw ValidationError("invalid topology \(file):\n\(error)")
             }
         }
-        try await registryOptions.withRegistry { registry in
+        try await registryOptions.withRegistry(publish: true) { registry in
             for topology in topologies {
                 let plan = try await registry.plan(topology)
                 print(Self.describe(plan))

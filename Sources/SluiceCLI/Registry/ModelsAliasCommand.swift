@@ -40,7 +40,7 @@ struct ModelsAliasCommand: AsyncParsableCommand {
             case "none": .absent
             case let text?: .version(Int(text) ?? 0)
             }
-        let move = try await registryOptions.withRegistry { registry in
+        let move = try await registryOptions.withRegistry(publish: true) { registry in
             try await registry.moveAlias(
                 name, alias, to: delete ? nil : version, expecting: expectation, reason: reason,
                 actor: registryOptions.actorName)

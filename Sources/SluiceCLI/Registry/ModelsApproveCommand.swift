@@ -19,7 +19,7 @@ struct ModelsApproveCommand: AsyncParsableCommand {
     @OptionGroup var registryOptions: RegistryOptions
 
     func run() async throws {
-        let change = try await registryOptions.withRegistry { registry in
+        let change = try await registryOptions.withRegistry(publish: true) { registry in
             try await registry.setApproval(
                 name, version, to: reject ? .rejected : .approved, reason: reason, actor: registryOptions.actorName)
         }

@@ -41,7 +41,7 @@ struct ModelsRegisterCommand: AsyncParsableCommand {
             features: features.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
             trainingSetPath: trainingSet, metrics: try KeyValueArgument.metrics(metric),
             tags: try KeyValueArgument.pairs(tag, option: "tag"), description: description)
-        let version = try await registryOptions.withRegistry { registry in
+        let version = try await registryOptions.withRegistry(publish: true) { registry in
             try await ModelRegistration.register(
                 request, registry: registry, artifacts: registryOptions.artifactStore, actor: registryOptions.actorName)
         }

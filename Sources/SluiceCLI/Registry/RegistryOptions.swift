@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Sluice
 import SluiceCore
 import SluiceRegistry
+import SluiceRuntime
 
 /// Where the registry and its artifacts are, and who is acting.
 struct RegistryOptions: ParsableArguments {
@@ -17,6 +19,15 @@ struct RegistryOptions: ParsableArguments {
     var artifacts: String?
     @Option(help: "Who is acting, recorded in every event. (env: SLUICE_ACTOR; default: the user name)")
     var actor: String?
+    @Option(help: "The change-feed topic. (env: SLUICE_REGISTRY_TOPIC; default: sluice.registry)")
+    var feedTopic: String?
+    @Flag(help: "Do not publish this change to the change feed now (`sluice serve` or `sluice registry publish` will).")
+    var noPublish = false
+    @OptionGroup var connection: ConnectionOptions
+
+    var topic: String {
+        feedTopic ?? ProcessInfo.processInfo.environment["SLUICE_REGISTRY_TOPIC"] ?? RegistryFeedPublisher.defaultTopic
+    }
 
     var location: RegistryLocation { RegistryLocation(registry) }
 
@@ -31,9 +42,11 @@ struct RegistryOptions: ParsableArguments {
             ?? String(cString: getpwuid(getuid())?.pointee.pw_name ?? strdup("unknown"))
     }
 
-    /// Opens the registry, runs `body`, closes it. A registry error is printed as one line on
-    /// standard error and exits 3 for a lost `--expect-version` race, 1 otherwise.
-    func withRegistry<Value>(_ body: (Registry) async throws -> Value) async throws -> Value {
+    /// Opens the registry, runs `body`, closes it. After a write (`publish`), the new events go to
+    /// the change feed unless --no-publish; a broker that does not answer only earns a warning, as
+    /// the store has committed and the feed catches up later. A registry error is printed as one
+    /// line on standard error and exits 3 for a lost `--expect-version` race, 1 otherwise.
+    func withRegistry<Value>(publish: Bool = false, _ body: (Registry) async throws -> Value) async throws -> Value {
         let registry: Registry
         do {
             registry = try await location.open()
@@ -42,6 +55,7 @@ struct RegistryOptions: ParsableArguments {
         }
         do {
             let value = try await body(registry)
+            if publish && !noPublish { await publishFeed(registry) }
             await registry.database.close()
             return value
         } catch let error as RegistryError {
@@ -51,6 +65,31 @@ struct RegistryOptions: ParsableArguments {
             await registry.database.close()
             throw error
         }
+    }
+
+    private func publishFeed(_ registry: Registry) async {
+        var logger = Logger(label: "sluice.registry.feed")
+        logger.logLevel = .critical
+        var failure: (any Error)?
+        do {
+            let publisher = try RegistryFeedPublisher(
+                registry: registry, client: connection.settings.kafkaClient, topic: topic, logger: logger)
+            do {
+                _ = try await publisher.publishPending(timeout: .seconds(3))
+            } catch {
+                failure = error
+            }
+            await publisher.close(flushTimeout: failure == nil ? .seconds(2) : .zero)
+        } catch {
+            failure = error
+        }
+        guard let failure else { return }
+        let behind = ((try? await registry.headSequence()) ?? 0) - ((try? await registry.feedPosition()) ?? 0)
+        FileHandle.standardError.write(
+            Data(
+                ("warning: committed, but the change feed \(topic) is \(behind) event\(behind == 1 ? "" : "s") behind "
+                    + "(\(failure)); `sluice serve` or `sluice registry publish` publishes them when the broker is back\n")
+                    .utf8))
     }
 
     static func exit(_ error: RegistryError) -> ExitCode {

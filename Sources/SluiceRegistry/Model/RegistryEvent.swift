@@ -58,3 +58,12 @@ extension RegistryEvent: Codable {
         }
     }
 }
+
+extension RegistryEvent {
+    /// The event as one line of JSON with sorted keys: how the log stores it and the feed carries it.
+    public var jsonText: String { RegistryJSON.encode(self) }
+
+    public init(jsonText: String) throws(RegistryError) {
+        self = try RegistryJSON.decode(RegistryEvent.self, jsonText, what: "a registry event")
+    }
+}
