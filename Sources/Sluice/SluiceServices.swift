@@ -4,6 +4,7 @@ import Prometheus
 import ServiceLifecycle
 import SluiceHTTP
 import SluiceRedis
+import SluiceRegistry
 import SluiceStreaming
 import UnixSignals
 
@@ -52,15 +53,23 @@ public enum SluiceServices {
 extension SluiceServices {
     /// Runs the serving API until SIGTERM/SIGINT, then lets requests in flight finish and closes
     /// the Redis pool.
+    /// Runs the serving API until SIGTERM or SIGINT; with a model registry, its routes too, and
+    /// with a feed publisher, the relay of the registry's change feed beside it.
     public static func serve(
-        backend: OnlineFeatureBackend, configuration: FeatureAPIConfiguration, registry: PrometheusCollectorRegistry,
-        logger: Logger
+        backend: OnlineFeatureBackend, models: Registry? = nil, feed: RegistryFeedPublisher? = nil,
+        configuration: FeatureAPIConfiguration, registry: PrometheusCollectorRegistry, logger: Logger
     ) async throws {
-        let api = FeatureAPI(backend: backend, configuration: configuration, registry: registry, logger: logger)
+        let api = FeatureAPI(
+            backend: backend, models: models.map(RegistryHTTPBackend.init(registry:)), configuration: configuration,
+            registry: registry, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: api)]
+        if let feed { services.append(.init(service: RegistryFeedService(publisher: feed))) }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: api)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         defer { backend.pool.shutdown() }
         try await group.run()
+        await feed?.close()
+        await models?.database.close()
     }
 }

@@ -5,6 +5,7 @@ import Sluice
 import SluiceCore
 import SluiceHTTP
 import SluiceRedis
+import SluiceRegistry
 import SluiceRuntime
 
 struct ServeCommand: AsyncParsableCommand {
@@ -16,7 +17,11 @@ struct ServeCommand: AsyncParsableCommand {
             Features are computed at request time from the online store, in one Redis round trip per request. \
             /healthz, /readyz (Redis answers), /metrics (Prometheus) and /openapi.json (OpenAPI 3.1) are open; the /v1 \
             endpoints require 'Authorization: Bearer <token>' when tokens are given (SLUICE_API_TOKENS, comma-separated, \
-            or --tokens-file, one per line). SIGTERM stops accepting requests and finishes those in flight.
+            or --tokens-file, one per line). The model registry is served too: GET /v1/models, /v1/models/{name}, \
+            .../versions/{version}, .../aliases/{alias}?at=TIME, .../history and /v1/features; alias moves and \
+            approvals (POST) need an admin token (SLUICE_ADMIN_TOKENS or --admin-tokens-file), a set apart from the \
+            lookup tokens. The registry's change feed is published from here (--no-feed-relay to leave it to another \
+            process). SIGTERM stops accepting requests and finishes those in flight.
             """)
 
     @OptionGroup var topology: TopologyOption
@@ -29,6 +34,13 @@ struct ServeCommand: AsyncParsableCommand {
     var redisTimeoutMs: Int = 250
     @Option(help: "File with accepted API tokens, one per line.")
     var tokensFile: String?
+    @Option(help: "File with admin tokens (registry changes over HTTP), one per line.")
+    var adminTokensFile: String?
+    @OptionGroup var registryStore: RegistryStoreOptions
+    @Flag(help: "Serve features only: no /v1/models routes and no change-feed relay.")
+    var noRegistry = false
+    @Flag(help: "Do not publish the registry's change feed from this process.")
+    var noFeedRelay = false
     @Option(help: "Most entities in one batch request.")
     var maxBatch: Int = 1000
     @Option(help: "Largest request body in bytes.")
@@ -46,16 +58,12 @@ struct ServeCommand: AsyncParsableCommand {
         FeatureAPI.runConcurrencyOnEventLoops()
         let registry = SluiceServices.bootstrapMetrics()
         let logger = Logger(label: "sluice.serve")
-        var tokens = (ProcessInfo.processInfo.environment["SLUICE_API_TOKENS"] ?? "").split(separator: ",").map {
-            $0.trimmingCharacters(in: .whitespaces)
+        let tokens = try Self.tokens(variable: "SLUICE_API_TOKENS", file: tokensFile, option: "--tokens-file")
+        let adminTokens = try Self.tokens(
+            variable: "SLUICE_ADMIN_TOKENS", file: adminTokensFile, option: "--admin-tokens-file")
+        if !Set(tokens).isDisjoint(with: adminTokens) {
+            throw ValidationError("a token is both a lookup token and an admin token; keep the two sets apart")
         }
-        if let tokensFile {
-            guard let text = try? String(contentsOfFile: tokensFile, encoding: .utf8) else {
-                throw ValidationError("cannot read --tokens-file \(tokensFile)")
-            }
-            tokens += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-        }
-        tokens = tokens.filter { !$0.isEmpty }
         let redis = OnlineFeatureBackend.servingConfiguration(
             try RedisConfiguration(url: connection.settings.redisURL), timeout: .milliseconds(redisTimeoutMs))
         let pool = RedisEventLoopPool(configuration: redis, logger: logger)
@@ -64,18 +72,49 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.tokens = tokens
+        configuration.adminTokens = adminTokens
         configuration.maxBodyBytes = maxBodyBytes
         configuration.openAPIDocument = try OpenAPIDocument.json(
-            entityLengthLimit: backend.entityLengthLimit, inputs: backend.inputFields)
+            entityLengthLimit: backend.entityLengthLimit, inputs: backend.inputFields, registry: !noRegistry)
         if tokens.isEmpty {
             logger.notice("no API tokens configured: /v1 endpoints are open (set SLUICE_API_TOKENS or --tokens-file)")
         }
+        var models: Registry?
+        var feed: RegistryFeedPublisher?
+        if !noRegistry {
+            do {
+                models = try await registryStore.location.open(logger: logger)
+            } catch {
+                logger.error("cannot open the registry at \(registryStore.location): \(error.message)")
+                throw ExitCode(1)
+            }
+            if !noFeedRelay, let models {
+                feed = try RegistryFeedPublisher(
+                    registry: models, client: connection.settings.kafkaClient, topic: registryStore.topic,
+                    logger: Logger(label: "sluice.registry.feed"))
+            }
+        }
         do {
             try await SluiceServices.serve(
-                backend: backend, configuration: configuration, registry: registry, logger: logger)
+                backend: backend, models: models, feed: feed, configuration: configuration, registry: registry,
+                logger: logger)
         } catch {
             logger.error("sluice serve failed: \(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// Tokens from a comma-separated environment variable and a file of one per line.
+    static func tokens(variable: String, file: String?, option: String) throws -> [String] {
+        var tokens = (ProcessInfo.processInfo.environment[variable] ?? "").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        if let file {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ValidationError("cannot read \(option) \(file)")
+            }
+            tokens += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        return tokens.filter { !$0.isEmpty }
     }
 }

@@ -26,6 +26,12 @@ public struct APIProblem: Error, Sendable {
     public static func unavailable(_ message: String) -> APIProblem {
         APIProblem(.serviceUnavailable, "unavailable", message)
     }
+    public static func conflict(_ code: String, _ message: String) -> APIProblem {
+        APIProblem(.conflict, code, message)
+    }
+    public static func internalError(_ message: String) -> APIProblem {
+        APIProblem(.internalServerError, "internal", message)
+    }
     public static func tooLarge(_ code: String, _ message: String) -> APIProblem {
         APIProblem(.contentTooLarge, code, message)
     }

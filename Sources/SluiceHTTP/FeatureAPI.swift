@@ -13,15 +13,19 @@ import ServiceLifecycle
 /// SIGTERM stops accepting connections and lets requests in flight finish.
 public struct FeatureAPI: Service {
     let backend: any FeatureBackend
+    let models: (any ModelRegistryBackend)?
     let configuration: FeatureAPIConfiguration
     let registry: PrometheusCollectorRegistry
     let logger: Logger
 
+    /// - Parameter models: the model registry's routes (/v1/models..., /v1/features); nil to
+    ///   serve features only.
     public init(
-        backend: any FeatureBackend, configuration: FeatureAPIConfiguration, registry: PrometheusCollectorRegistry,
-        logger: Logger
+        backend: any FeatureBackend, models: (any ModelRegistryBackend)? = nil, configuration: FeatureAPIConfiguration,
+        registry: PrometheusCollectorRegistry, logger: Logger
     ) {
         self.backend = backend
+        self.models = models
         self.configuration = configuration
         self.registry = registry
         self.logger = logger
@@ -58,7 +62,9 @@ public struct FeatureAPI: Service {
         let configuration = self.configuration
         let registry = self.registry
         let router = Router()
-        router.add(middleware: ProblemMiddleware(tokens: configuration.tokens))
+        router.add(
+            middleware: ProblemMiddleware(
+                tokens: configuration.tokens, adminTokens: configuration.adminTokens, registryRoutes: models != nil))
 
         // The fast path answers most of these; the router gets those it passes on (after another
         // request still in flight on the connection, or with a Connection header).
@@ -97,6 +103,7 @@ public struct FeatureAPI: Service {
         }
         router.get("/metrics") { _, _ -> Response in .prometheus(registry) }
         router.get("/openapi.json") { _, _ -> Response in Self.json(configuration.openAPIDocument) }
+        if let models { addRegistryRoutes(to: router, models: models, configuration: configuration) }
         return router
     }
 

@@ -15,6 +15,9 @@ public struct FeatureAPIConfiguration: Sendable {
     public var port = 8080
     /// Accepted bearer tokens; empty: no authentication.
     public var tokens: [String] = []
+    /// Tokens that may change the registry (POST /v1/models/...), a set apart from `tokens`;
+    /// they also read everything. Empty: registry changes over HTTP are refused.
+    public var adminTokens: [String] = []
     /// Largest request body accepted. Default 1 MiB.
     public var maxBodyBytes = 1 << 20
     /// The OpenAPI document served at /openapi.json.

@@ -5,8 +5,9 @@ import SluiceCore
 /// The OpenAPI 3.1 document of the serving API (Sources/SluiceHTTP/Resources/openapi.json).
 public enum OpenAPIDocument {
     /// The document with the entity id length limit and the request inputs of the served
-    /// topology filled in, as JSON with sorted keys.
-    public static func json(entityLengthLimit: Int, inputs: [FieldSpec] = []) throws -> [UInt8] {
+    /// topology filled in, as JSON with sorted keys; without `registry`, the model registry's
+    /// operations are left out.
+    public static func json(entityLengthLimit: Int, inputs: [FieldSpec] = [], registry: Bool = true) throws -> [UInt8] {
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
             let data = try? Data(contentsOf: url),
             var document = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
@@ -41,6 +42,14 @@ public enum OpenAPIDocument {
             get["parameters"] = parameters
             path["get"] = get
             paths["/v1/features/{view}/{entityId}"] = path
+            document["paths"] = paths
+        }
+        if !registry, var paths = document["paths"] as? [String: Any] {
+            for key in paths.keys where key.hasPrefix("/v1/models") { paths[key] = nil }
+            if var features = paths["/v1/features"] as? [String: Any] {
+                features["get"] = nil
+                paths["/v1/features"] = features
+            }
             document["paths"] = paths
         }
         return [UInt8](try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys]))

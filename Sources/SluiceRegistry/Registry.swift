@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 
 /// The model and feature registry over any `RegistryDatabase`: every change is an event appended
 /// to the log in a serialized transaction that also updates the derived tables, and every query
@@ -48,6 +49,7 @@ public struct Registry: Sendable {
                 changes: [RegistryChange], result: Result
             )
     ) async throws(RegistryError) -> Result {
+        try Self.validateActor(actor)
         let now = clock()
         return try await database.write(reads: [Self.headQuery] + reads) { rows throws(RegistryError) in
             let head = rows[0].first ?? []
@@ -62,6 +64,17 @@ public struct Registry: Sendable {
                 statements += RegistryProjection.statements(for: event)
             }
             return WritePlan(statements: statements, result: result)
+        }
+    }
+
+    /// Who acts: 1 to 200 characters without control characters.
+    static func validateActor(_ actor: String) throws(RegistryError) {
+        guard !actor.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw RegistryError(.invalidArgument, "the actor is empty; say who is acting (--actor or SLUICE_ACTOR)")
+        }
+        try RegistryName.validateFreeText(actor, as: "the actor", maximumLength: 200)
+        if actor.contains("\n") || actor.contains("\t") {
+            throw RegistryError(.invalidArgument, "the actor contains a line break or tab")
         }
     }
 

@@ -109,9 +109,11 @@ struct ServeTests {
     {
         var environment = ["SLUICE_REDIS_URL": redisURL]
         if let tokens { environment["SLUICE_API_TOKENS"] = tokens }
+        // These tests serve features; the registry's routes have their own suite.
+        let registry = extra.contains("--registry") ? [] : ["--no-registry"]
         let process = try TestProcess(
-            TestProcess.sluiceExecutable(), ["serve", "--port", String(port)] + extra, environment: environment,
-            logFile: log)
+            TestProcess.sluiceExecutable(), ["serve", "--port", String(port)] + registry + extra,
+            environment: environment, logFile: log)
         try await TestProcess.waitForPort(port)
         return process
     }

@@ -6,8 +6,8 @@ import SluiceCore
 import SluiceRegistry
 import SluiceRuntime
 
-/// Where the registry and its artifacts are, and who is acting.
-struct RegistryOptions: ParsableArguments {
+/// Where the registry, its artifacts and its change feed are.
+struct RegistryStoreOptions: ParsableArguments {
     @Option(
         help: """
             The registry: a SQLite file path, or postgres://user:password@host:port/db to share one. \
@@ -17,13 +17,8 @@ struct RegistryOptions: ParsableArguments {
     @Option(
         help: "Folder of the content-addressed artifact store. (env: SLUICE_ARTIFACTS_DIR; default: .sluice/artifacts)")
     var artifacts: String?
-    @Option(help: "Who is acting, recorded in every event. (env: SLUICE_ACTOR; default: the user name)")
-    var actor: String?
     @Option(help: "The change-feed topic. (env: SLUICE_REGISTRY_TOPIC; default: sluice.registry)")
     var feedTopic: String?
-    @Flag(help: "Do not publish this change to the change feed now (`sluice serve` or `sluice registry publish` will).")
-    var noPublish = false
-    @OptionGroup var connection: ConnectionOptions
 
     var topic: String {
         feedTopic ?? ProcessInfo.processInfo.environment["SLUICE_REGISTRY_TOPIC"] ?? RegistryFeedPublisher.defaultTopic
@@ -35,6 +30,20 @@ struct RegistryOptions: ParsableArguments {
         ArtifactStore(
             directory: artifacts ?? ProcessInfo.processInfo.environment["SLUICE_ARTIFACTS_DIR"] ?? ".sluice/artifacts")
     }
+}
+
+/// The registry commands' options: the store, the broker of its change feed, and who is acting.
+struct RegistryOptions: ParsableArguments {
+    @OptionGroup var store: RegistryStoreOptions
+    @Option(help: "Who is acting, recorded in every event. (env: SLUICE_ACTOR; default: the user name)")
+    var actor: String?
+    @Flag(help: "Do not publish this change to the change feed now (`sluice serve` or `sluice registry publish` will).")
+    var noPublish = false
+    @OptionGroup var connection: ConnectionOptions
+
+    var topic: String { store.topic }
+    var location: RegistryLocation { store.location }
+    var artifactStore: ArtifactStore { store.artifactStore }
 
     var actorName: String {
         let environment = ProcessInfo.processInfo.environment

@@ -29,8 +29,9 @@ public enum RegistryName {
     }
 
     public static func validateFreeText(_ text: String, as what: String, maximumLength: Int) throws(RegistryError) {
-        guard text.count <= maximumLength else {
-            throw RegistryError(.invalidArgument, "\(what) is \(text.count) characters long; at most \(maximumLength)")
+        let length = text.unicodeScalars.count
+        guard length <= maximumLength else {
+            throw RegistryError(.invalidArgument, "\(what) is \(length) characters long; at most \(maximumLength)")
         }
         if let bad = text.unicodeScalars.first(where: {
             $0.value < 0x20 && $0 != "\n" && $0 != "\t" || $0.value == 0x7F
