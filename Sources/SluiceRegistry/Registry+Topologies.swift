@@ -113,7 +113,8 @@ extension Registry {
                         topology: version.name, view: column.view.name, feature: column.feature.name,
                         column: column.name,
                         aggregation: "", field: nil, window: nil, tile: nil, description: "", viewDescription: "",
-                        topologyVersions: [], firstRegistered: version.appliedAt, usedBy: usages[key] ?? [])
+                        owner: "", tags: [:], topologyVersions: [], firstRegistered: version.appliedAt,
+                        usedBy: usages[key] ?? [])
                 if entries[key] == nil { order.append(key) }
                 entry.aggregation = column.feature.aggregation
                 entry.field = column.feature.field
@@ -121,6 +122,8 @@ extension Registry {
                 entry.tile = column.feature.tile
                 entry.description = column.feature.description
                 entry.viewDescription = column.view.description
+                entry.owner = column.view.owner
+                entry.tags = version.document.tags.merging(column.view.tags) { _, view in view }
                 entry.topologyVersions.append(version.version)
                 entries[key] = entry
             }

@@ -156,9 +156,17 @@ private struct Reader {
         var source: SourceSpec?
         var sourceNode: Node?
         var viewsNode: Node?
-        for (key, _, value) in entries(root, "the topology", allowed: ["name", "description", "source", "views"]) {
+        var description = ""
+        var owner = ""
+        var tags: [String: String] = [:]
+        for (key, _, value) in entries(
+            root, "the topology", allowed: ["name", "description", "owner", "tags", "source", "views"])
+        {
             switch key {
             case "name": name = self.name(value, "the topology name")
+            case "description": description = value.string ?? ""
+            case "owner": owner = string(value, "the topology owner") ?? ""
+            case "tags": tags = self.tags(value, "the topology's tags")
             case "source":
                 source = self.source(value)
                 sourceNode = value
@@ -180,7 +188,26 @@ private struct Reader {
         }
         if views.isEmpty && issues.isEmpty { fail(viewsNode, "'views' needs at least one view") }
         guard let name, issues.isEmpty else { return nil }
-        return Topology(name: name, source: source, views: views)
+        return Topology(
+            name: name, source: source,
+            views: views.map { view in
+                var view = view
+                if view.owner.isEmpty { view.owner = owner }
+                return view
+            }, description: description, owner: owner, tags: tags)
+    }
+
+    /// `tags: {team: risk, tier: gold}`: plain text keys and values.
+    mutating func tags(_ node: Node, _ what: String) -> [String: String] {
+        var tags: [String: String] = [:]
+        for (key, _, value) in entries(node, what) {
+            guard case .scalar(let scalar) = value else {
+                fail(value, "tag '\(key)' of \(what) must be a plain text value")
+                continue
+            }
+            tags[key] = scalar.string
+        }
+        return tags
     }
 
     mutating func source(_ node: Node) -> SourceSpec? {
@@ -306,14 +333,19 @@ private struct Reader {
         var features: [FeatureSpec] = []
         var featuresNode: Node?
         var onDemandEntries: [(key: String, keyNode: Node, value: Node)] = []
+        var owner = ""
+        var tags: [String: String] = [:]
         for (entry, _, value) in entries(
-            node, what, allowed: ["key", "description", "allowed_lateness", "ttl", "features", "on_demand"])
+            node, what,
+            allowed: ["key", "description", "owner", "tags", "allowed_lateness", "ttl", "features", "on_demand"])
         {
             switch entry {
             case "key":
                 key = string(value, "\(what).key")
                 keyNode = value
             case "description": description = value.string ?? ""
+            case "owner": owner = string(value, "\(what).owner") ?? ""
+            case "tags": tags = self.tags(value, "\(what).tags")
             case "allowed_lateness": lateness = duration(value, "\(what).allowed_lateness", positive: false)
             case "ttl":
                 ttl = duration(value, "\(what).ttl")
@@ -369,8 +401,7 @@ private struct Reader {
         }
         return ViewSpec(
             name: name, keyField: key, description: description, features: features, allowedLateness: allowedLateness,
-            ttl: ttl,
-            onDemand: onDemand)
+            ttl: ttl, onDemand: onDemand, owner: owner, tags: tags)
     }
 
     mutating func onDemandFeature(

@@ -10,6 +10,8 @@ struct TopologyLoaderTests {
     func fraudTopology() throws {
         let topology = try TopologyLoader.load(file: TestRepository.path("topologies/fraud.yaml"))
         #expect(topology.name == "fraud")
+        #expect(topology.owner == "risk-engineering" && topology.tags == ["domain": "payments", "tier": "critical"])
+        #expect(topology.views.allSatisfy { $0.owner == "risk-engineering" }, "views default to the topology's owner")
         #expect(topology.source.topic == "transactions")
         #expect(topology.source.deadLetterTopic == "transactions.dlq")
         #expect(topology.views.map(\.name) == ["card", "merchant", "device"])
@@ -111,6 +113,11 @@ struct TopologyLoaderTests {
                 + [1, 2, 3, 4, 5, 6, 10, 12, 15].map { "      n\($0): { agg: count, window: 1m, tile: \($0)s }\n" }
                 .joined(), line: 17,
             message: "its features use 9 different tile sizes; at most 8 are allowed"),
+        Mistake(
+            yaml: base.replacingOccurrences(
+                of: "allowed_lateness: 2m", with: "allowed_lateness: 2m\n    tags: { pii: [a, b] }")
+                + "      n: { agg: count, window: 1h, tile: 1m }\n", line: 16,
+            message: "tag 'pii' of view 'card'.tags must be a plain text value"),
         Mistake(
             yaml: base.replacingOccurrences(of: "allowed_lateness: 2m", with: "allowed_lateness: 2m\n    ttl: 10m")
                 + "      n: { agg: count, window: 1h, tile: 1m }\n", line: 16, message: "ttl 10m is shorter than"),

@@ -19,11 +19,11 @@ struct FeaturesListCommand: AsyncParsableCommand {
 
     static func table(_ features: [FeatureEntry]) -> String {
         RegistryOutput.table(
-            ["TOPOLOGY", "COLUMN", "AGGREGATION", "FIELD", "WINDOW", "VERSIONS", "USED BY"],
+            ["TOPOLOGY", "COLUMN", "AGGREGATION", "FIELD", "WINDOW", "OWNER", "VERSIONS", "USED BY"],
             features.map { feature in
                 [
                     feature.topology, feature.column, feature.aggregation, feature.field ?? "-",
-                    feature.window.map(DurationText.format) ?? "-",
+                    feature.window.map(DurationText.format) ?? "-", feature.owner.isEmpty ? "-" : feature.owner,
                     feature.topologyVersions.map(String.init).joined(separator: ","),
                     feature.usedBy.map { "\($0.model)/\($0.version)" }.joined(separator: " "),
                 ]

@@ -34,6 +34,13 @@ struct FeaturesShowCommand: AsyncParsableCommand {
             }
             lines.append("  computes     \(definition)")
             if !feature.viewDescription.isEmpty { lines.append("  view         \(feature.viewDescription)") }
+            if !feature.owner.isEmpty { lines.append("  owner        \(feature.owner)") }
+            if !feature.tags.isEmpty {
+                lines.append(
+                    "  tags         "
+                        + feature.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                )
+            }
             lines.append(
                 "  versions     \(feature.topologyVersions.map(String.init).joined(separator: ", ")) (first registered \(RegistryOutput.time(feature.firstRegistered)))"
             )

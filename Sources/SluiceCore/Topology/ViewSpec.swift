@@ -10,12 +10,17 @@ public struct ViewSpec: Sendable, Equatable {
     public var ttl: Int64
     /// Features computed at request time from request inputs and the stored features.
     public var onDemand: [OnDemandSpec]
+    /// Who owns the view (default: the topology's owner) and labels to find it by.
+    public var owner: String
+    public var tags: [String: String]
 
     public init(
         name: String, keyField: String, description: String = "", features: [FeatureSpec], allowedLateness: Int64,
-        ttl: Int64? = nil, onDemand: [OnDemandSpec] = []
+        ttl: Int64? = nil, onDemand: [OnDemandSpec] = [], owner: String = "", tags: [String: String] = [:]
     ) {
         self.onDemand = onDemand
+        self.owner = owner
+        self.tags = tags
         self.name = name
         self.keyField = keyField
         self.description = description

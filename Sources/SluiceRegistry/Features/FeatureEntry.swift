@@ -12,6 +12,10 @@ public struct FeatureEntry: Sendable, Equatable, Codable {
     public var tile: Int64?
     public var description: String
     public var viewDescription: String
+    /// The view's owner (the topology's when the view names none).
+    public var owner: String
+    /// The topology's tags with the view's over them.
+    public var tags: [String: String]
     /// Versions of the topology that define this column, oldest first.
     public var topologyVersions: [Int]
     /// Epoch milliseconds of the first topology version that defined it.
@@ -19,7 +23,7 @@ public struct FeatureEntry: Sendable, Equatable, Codable {
     public var usedBy: [FeatureUsage]
 
     enum CodingKeys: String, CodingKey {
-        case topology, view, feature, column, aggregation, field, description
+        case topology, view, feature, column, aggregation, field, description, owner, tags
         case window = "window_ms"
         case tile = "tile_ms"
         case viewDescription = "view_description"

@@ -62,23 +62,31 @@ public struct TopologyDocument: Sendable, Equatable, Codable {
         public var name: String
         public var key: String
         public var description: String
+        public var owner: String
+        public var tags: [String: String]
         public var allowedLateness: Int64
         public var ttl: Int64
         public var features: [Feature]
 
         enum CodingKeys: String, CodingKey {
-            case name, key, description, features
+            case name, key, description, owner, tags, features
             case allowedLateness = "allowed_lateness_ms"
             case ttl = "ttl_ms"
         }
     }
 
     public var name: String
+    public var description: String
+    public var owner: String
+    public var tags: [String: String]
     public var source: Source
     public var views: [View]
 
     public init(_ topology: Topology) {
         name = topology.name
+        description = topology.description
+        owner = topology.owner
+        tags = topology.tags
         source = Source(
             topic: topology.source.topic, deadLetterTopic: topology.source.deadLetterTopic,
             eventTime: topology.source.eventTimeField, eventId: topology.source.eventIdField,
@@ -102,7 +110,7 @@ public struct TopologyDocument: Sendable, Equatable, Codable {
                     feature: $0.feature, description: $0.description)
             }
             return View(
-                name: view.name, key: view.keyField, description: view.description,
+                name: view.name, key: view.keyField, description: view.description, owner: view.owner, tags: view.tags,
                 allowedLateness: view.allowedLateness, ttl: view.ttl, features: stored + onDemand)
         }
     }

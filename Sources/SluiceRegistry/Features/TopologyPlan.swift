@@ -65,7 +65,14 @@ public struct TopologyPlan: Sendable, Equatable {
             guard let before = old.views.first(where: { $0.name == view.name }) else { continue }
             if before.description != view.description { otherChanges.append("view \(view.name): description") }
             if before.ttl != view.ttl { otherChanges.append("view \(view.name): ttl") }
+            if before.owner != view.owner {
+                otherChanges.append("view \(view.name): owner \(before.owner) -> \(view.owner)")
+            }
+            if before.tags != view.tags { otherChanges.append("view \(view.name): tags") }
         }
+        if old.description != proposed.description { otherChanges.append("description") }
+        if old.owner != proposed.owner { otherChanges.append("owner \(old.owner) -> \(proposed.owner)") }
+        if old.tags != proposed.tags { otherChanges.append("tags") }
         if old.source != proposed.source {
             otherChanges.append("source: \(Self.sourceChanges(old.source, proposed.source))")
         }
