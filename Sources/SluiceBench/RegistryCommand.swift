@@ -28,6 +28,8 @@ struct RegistryCommand: AsyncParsableCommand {
         var resolveMicroseconds: Percentiles
         var resolveAtMicroseconds: Percentiles
         var aliasedVersionsMicroseconds: Percentiles
+        /// A read transaction running `SELECT 1`: the store's fixed cost per read.
+        var roundTripMicroseconds: Percentiles
         var registerMilliseconds: Percentiles
         var largeArtifactBytes: Int64
     }
@@ -67,6 +69,7 @@ struct RegistryCommand: AsyncParsableCommand {
             _ = try await registry.resolve("bench-model", "champion", at: pastTime)
         }
         let aliased = try await time(iterations) { _ = try await registry.aliasedVersions("bench-model") }
+        let roundTrip = try await time(iterations) { _ = try await registry.database.read([SQLStatement("SELECT 1")]) }
         let register = try await time(registrations) {
             _ = try await ModelRegistration.register(
                 ModelRegistrationRequest(model: "large-model", artifactPath: largeModel), registry: registry,
@@ -77,6 +80,7 @@ struct RegistryCommand: AsyncParsableCommand {
         let figures = Figures(
             backend: location.description, resolveMicroseconds: Percentiles(resolve),
             resolveAtMicroseconds: Percentiles(resolveAt), aliasedVersionsMicroseconds: Percentiles(aliased),
+            roundTripMicroseconds: Percentiles(roundTrip),
             registerMilliseconds: Percentiles(register.map { $0 / 1000 }), largeArtifactBytes: bytes ?? 0)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

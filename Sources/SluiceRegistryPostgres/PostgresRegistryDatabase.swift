@@ -56,7 +56,7 @@ public actor PostgresRegistryDatabase: RegistryDatabase {
     }
 
     public func write<Result: Sendable>(
-        reads: [SQLStatement], decide: @Sendable ([SQLRows]) throws(RegistryError) -> WritePlan<Result>
+        reads: [SQLStatement], decide: @escaping @Sendable ([SQLRows]) throws(RegistryError) -> WritePlan<Result>
     ) async throws(RegistryError) -> Result {
         try await transaction(begin: "BEGIN", doing: "write to the registry") { connection in
             _ = try await self.fetch(

