@@ -111,7 +111,7 @@ let package = Package(
         // written once as SQL plans that a `RegistryDatabase` runs; the artifact store.
         .target(
             name: "SluiceRegistry",
-            dependencies: ["SluiceCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["SluiceCore", "SluiceModel", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         // The registry on SQLite (GRDB): the embedded default.
@@ -149,7 +149,7 @@ let package = Package(
         .target(
             name: "SluiceOffline",
             dependencies: [
-                "SluiceCore", "SluiceKafka", "SluiceParquet", "SluiceRuntime",
+                "SluiceCore", "SluiceKafka", "SluiceParquet", "SluiceRuntime", "SluiceModel",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -212,7 +212,7 @@ let package = Package(
             dependencies: [
                 "Sluice", "SluiceCore", "SluiceTopology", "SluiceRedis", "SluiceHTTP", "SluiceRuntime",
                 "SluiceOnlineStore",
-                "SluiceOffline", "SluiceStreaming", "SluiceDemo", "SluiceRegistry",
+                "SluiceOffline", "SluiceStreaming", "SluiceDemo", "SluiceRegistry", "SluiceModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -225,6 +225,7 @@ let package = Package(
             dependencies: [
                 "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis", "SluiceRuntime", "SluiceOnlineStore",
                 "SluiceOffline", "SluiceStreaming", "SluiceDemo", "SluiceHTTP", "Sluice", "SluiceRegistry",
+                "SluiceModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -316,7 +317,7 @@ let package = Package(
             name: "SluiceRegistryIntegrationTests",
             dependencies: [
                 "SluiceCore", "SluiceRegistry", "SluiceRegistrySQLite", "SluiceRegistryPostgres", "SluiceTesting",
-                "SluiceTopology", "SluiceCLI", "SluiceBench", "Sluice", "SluiceKafka",
+                "SluiceTopology", "SluiceCLI", "SluiceBench", "Sluice", "SluiceKafka", "SluiceModel",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

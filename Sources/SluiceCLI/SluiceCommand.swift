@@ -12,7 +12,8 @@ struct SluiceCommand: AsyncParsableCommand {
         version: SluiceVersion.current,
         subcommands: [
             RunCommand.self, ServeCommand.self, ReplayCommand.self, VerifySkewCommand.self, TrainingSetCommand.self,
-            GetCommand.self, ModelsCommand.self, FeaturesCommand.self, RegistryCommand.self, ProduceDemoCommand.self,
+            GetCommand.self, ModelsCommand.self, FeaturesCommand.self, RegistryCommand.self, DeployCommand.self,
+            ScoreCommand.self, ProduceDemoCommand.self,
             ValidateCommand.self,
             DoctorCommand.self,
         ]

@@ -10,9 +10,9 @@ struct ModelsCommandTests {
     struct Workspace {
         let folder: String
         /// The workspace's registry; its changes stay off the shared broker's feed topic.
-        var registry: [String] {
-            ["--registry", folder + "/registry.sqlite", "--artifacts", folder + "/artifacts", "--no-publish"]
-        }
+        var registry: [String] { store + ["--no-publish"] }
+        /// The registry for commands that only read it (`sluice score`).
+        var store: [String] { ["--registry", folder + "/registry.sqlite", "--artifacts", folder + "/artifacts"] }
 
         init() throws {
             folder =
@@ -124,6 +124,23 @@ struct ModelsCommandTests {
         #expect(stored == (try Data(contentsOf: URL(fileURLWithPath: model))))
         let shown = try work.sluice(["models", "show", "lineage-model/1"])
         #expect(shown.contains("topic \(topic), offsets 0:"))
+
+        // The registered model scores its training set as xgboost does.
+        let scored = work.folder + "/scored.parquet"
+        let summary = try work.sluice(
+            ["score", "--model", "lineage-model/1", "--input", set, "--out", scored] + work.store, registry: false)
+        #expect(summary.contains("scored \(expected.rows) rows") && summary.contains("ROC-AUC"), "\(summary)")
+        struct Check: Decodable {
+            var rows: Int
+            var maxDifference: Double
+            var sameIds: Bool
+            var columns: [String]
+        }
+        let check = try PythonTools.runJSON(
+            "check_scores.py", [model, set, scored, columns.joined(separator: ",")], as: Check.self)
+        #expect(check.rows == expected.rows && check.sameIds)
+        #expect(check.maxDifference <= 1e-6, "sluice score vs xgboost predict: \(check.maxDifference)")
+        #expect(check.columns == ["event_id", "label", "label_time", "label_status", "score"])
     }
 
     @Test("Bad artifacts, columns, names and values register nothing and say why")
@@ -175,6 +192,12 @@ struct ModelsCommandTests {
         #expect(try work.sluice(["models", "alias", "m", "champion", "7"], expect: 1).contains("has no version 7"))
         #expect(try work.sluice(["models", "alias", "m", "1st", "1"], expect: 1).contains("must start with a letter"))
         #expect(try work.sluice(["models", "resolve", "m"], expect: 64).contains("is not NAME@ALIAS"))
+        let noAlias = try work.sluice(
+            ["score", "--model", "m@champion", "--input", model] + work.store, expect: 1, registry: false)
+        #expect(noAlias.contains("has no alias champion"))
+        let notParquet = try work.sluice(
+            ["score", "--model", "m/1", "--input", truncated] + work.store, expect: 1, registry: false)
+        #expect(notParquet.contains("cannot read"))
         #expect(
             try work.sluice(["models", "resolve", "m@champion", "--at", "yesterday"], expect: 64).contains(
                 "neither epoch milliseconds"))

@@ -52,6 +52,10 @@ enum RegistryOutput {
                 + (change.reason.isEmpty ? "" : "  \"\(change.reason)\"")
         case .topologyApplied(let topology):
             what = "topology \(topology.name) version \(topology.version) (\(topology.contentHash.prefix(12)))"
+        case .deploymentChanged(let change):
+            what =
+                "deployment: \(DeployCommand.describe(change.from)) -> \(DeployCommand.describe(change.to))"
+                + (change.reason.isEmpty ? "" : "  \"\(change.reason)\"")
         }
         return "#\(event.sequence)  \(time(event.time))  \(event.actor)  \(what)"
     }

@@ -15,10 +15,23 @@ struct XGBoostJSONReader {
         let learner = try object(top["learner"], at: "learner")
         let booster = try object(learner["gradient_booster"], at: "learner.gradient_booster")
         let boosterName = try string(booster["name"], at: "learner.gradient_booster.name")
-        guard boosterName == "gbtree" else {
+        guard boosterName == "gbtree" || boosterName == "dart" else {
             throw ModelError(
-                .unsupported, "booster \(boosterName) is not supported; Sluice evaluates gbtree models")
+                .unsupported, "booster \(boosterName) is not supported; Sluice evaluates gbtree and dart models")
         }
+        // A dart booster wraps a gbtree one and weighs its trees.
+        let treeBooster =
+            boosterName == "dart"
+            ? try object(booster["gbtree"], at: "learner.gradient_booster.gbtree") : booster
+        let treeWeights =
+            boosterName == "dart"
+            ? try array(booster["weight_drop"], at: "learner.gradient_booster.weight_drop").map {
+                value throws(ModelError) in
+                guard let number = value as? NSNumber else {
+                    throw malformed("learner.gradient_booster.weight_drop holds a non-number")
+                }
+                return number.floatValue
+            } : nil
         let objective = try string(
             try object(learner["objective"], at: "learner.objective")["name"], at: "learner.objective.name")
         guard XGBoostModel.supportedObjectives.contains(objective) else {
@@ -45,7 +58,7 @@ struct XGBoostJSONReader {
         if let types = learner["feature_types"] as? [Any], types.contains(where: { ($0 as? String) == "c" }) {
             throw ModelError(.unsupported, "categorical features are not supported; encode them as numbers")
         }
-        let model = try object(booster["model"], at: "learner.gradient_booster.model")
+        let model = try object(treeBooster["model"], at: "learner.gradient_booster.model")
         let treeValues = try array(model["trees"], at: "learner.gradient_booster.model.trees")
         var trees: [XGBoostTree] = []
         trees.reserveCapacity(treeValues.count)
@@ -59,9 +72,12 @@ struct XGBoostJSONReader {
                 throw malformed("gbtree_model_param.num_trees is \(count) but the model has \(trees.count) trees")
             }
         }
+        if let treeWeights, treeWeights.count != trees.count {
+            throw malformed("weight_drop has \(treeWeights.count) weights for \(trees.count) trees")
+        }
         return XGBoostModel(
             featureNames: names, featureCount: featureCount, objective: objective, baseScore: baseScore, trees: trees,
-            xgboostVersion: version)
+            treeWeights: treeWeights, xgboostVersion: version)
     }
 
     private func tree(_ value: Any, at path: String, featureCount: Int) throws(ModelError) -> XGBoostTree {

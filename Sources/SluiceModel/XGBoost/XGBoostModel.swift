@@ -14,6 +14,9 @@ public struct XGBoostModel: Sendable, Equatable {
     /// `base_score` as saved, in probability space for the logistic objectives.
     public var baseScore: Float
     public var trees: [XGBoostTree]
+    /// A dart booster's weight per tree (its `weight_drop`); nil for gbtree, whose trees all
+    /// weigh 1.
+    public var treeWeights: [Float]?
     /// The XGBoost version that saved it, e.g. `[2, 1, 4]`.
     public var xgboostVersion: [Int]
 
@@ -23,8 +26,9 @@ public struct XGBoostModel: Sendable, Equatable {
 
     public init(
         featureNames: [String], featureCount: Int, objective: String, baseScore: Float, trees: [XGBoostTree],
-        xgboostVersion: [Int]
+        treeWeights: [Float]? = nil, xgboostVersion: [Int]
     ) {
+        self.treeWeights = treeWeights
         self.featureNames = featureNames
         self.featureCount = featureCount
         self.objective = objective

@@ -4,6 +4,7 @@ public enum RegistryChange: Sendable, Equatable {
     case aliasMoved(AliasMove)
     case approvalChanged(ApprovalChange)
     case topologyApplied(TopologyVersion)
+    case deploymentChanged(DeploymentChange)
 
     /// The event's type as written in the log and the change feed.
     public var type: String {
@@ -12,6 +13,7 @@ public enum RegistryChange: Sendable, Equatable {
         case .aliasMoved: "alias_moved"
         case .approvalChanged: "approval_changed"
         case .topologyApplied: "topology_applied"
+        case .deploymentChanged: "deployment_changed"
         }
     }
 
@@ -22,6 +24,7 @@ public enum RegistryChange: Sendable, Equatable {
         case .aliasMoved(let move): move.model
         case .approvalChanged(let change): change.model
         case .topologyApplied(let topology): topology.name
+        case .deploymentChanged(let change): change.model
         }
     }
 

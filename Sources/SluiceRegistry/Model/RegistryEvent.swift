@@ -37,6 +37,8 @@ extension RegistryEvent: Codable {
         case "alias_moved": change = .aliasMoved(try container.decode(AliasMove.self, forKey: .change))
         case "approval_changed": change = .approvalChanged(try container.decode(ApprovalChange.self, forKey: .change))
         case "topology_applied": change = .topologyApplied(try container.decode(TopologyVersion.self, forKey: .change))
+        case "deployment_changed":
+            change = .deploymentChanged(try container.decode(DeploymentChange.self, forKey: .change))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .type, in: container, debugDescription: "unknown registry event type '\(type)'")
@@ -55,6 +57,7 @@ extension RegistryEvent: Codable {
         case .aliasMoved(let move): try container.encode(move, forKey: .change)
         case .approvalChanged(let approval): try container.encode(approval, forKey: .change)
         case .topologyApplied(let topology): try container.encode(topology, forKey: .change)
+        case .deploymentChanged(let deployment): try container.encode(deployment, forKey: .change)
         }
     }
 }

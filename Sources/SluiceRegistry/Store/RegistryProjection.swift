@@ -52,6 +52,23 @@ enum RegistryProjection {
                     [.text(change.to.rawValue), .text(change.model), SQLValue(change.version)]),
                 approvalRow(model: change.model, version: change.version, approval: change.to, event: event),
             ]
+        case .deploymentChanged(let change):
+            if let deployment = change.to {
+                statements.append(
+                    SQLStatement(
+                        """
+                        INSERT INTO registry_deployments (model, body, sequence, time_ms) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (model) DO UPDATE
+                        SET body = excluded.body, sequence = excluded.sequence, time_ms = excluded.time_ms
+                        """,
+                        [
+                            .text(change.model), .text(RegistryJSON.encode(deployment)), .integer(event.sequence),
+                            .integer(event.time),
+                        ]))
+            } else {
+                statements.append(
+                    SQLStatement("DELETE FROM registry_deployments WHERE model = ?", [.text(change.model)]))
+            }
         case .topologyApplied(let topology):
             statements.append(
                 SQLStatement(

@@ -80,7 +80,15 @@ public enum RegistrySchema {
                 "CREATE INDEX registry_topology_columns_by_column ON registry_topology_columns (column_name)",
                 "CREATE TABLE registry_feed (id BIGINT PRIMARY KEY, published_sequence BIGINT NOT NULL)",
                 "INSERT INTO registry_feed (id, published_sequence) VALUES (1, 0)",
-            ])
+            ]),
+        Migration(
+            version: 2, summary: "deployments: how each model's scoring traffic goes to its versions",
+            statements: [
+                """
+                CREATE TABLE registry_deployments (
+                    model TEXT PRIMARY KEY, body TEXT NOT NULL, sequence BIGINT NOT NULL, time_ms BIGINT NOT NULL)
+                """
+            ]),
     ]
 
     public static var currentVersion: Int { migrations.last?.version ?? 0 }

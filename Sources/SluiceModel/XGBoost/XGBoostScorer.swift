@@ -1,0 +1,163 @@
+import Foundation
+
+/// An XGBoost model compiled for scoring: every tree's nodes in one flat array, walked as
+/// xgboost walks them, so that scores equal xgboost's `predict`.
+///
+/// Semantics, as xgboost's CPU predictor: inputs are float32 (a Double feature is rounded to
+/// Float first); at an inner node a value below the split condition goes left, a missing value
+/// (NaN) goes where `default_left` says; a leaf's value is its split condition; the margin starts
+/// at the base score (for `binary:logistic` and `reg:logistic` its logit, `-log(1/base - 1)` in
+/// float32; `binary:logitraw` keeps its base score in margin space, as xgboost does) and
+/// adds each tree's leaf in tree order in float32 (dart: the leaf times the tree's weight);
+/// `binary:logistic` and `reg:logistic` answer `1 / (1 + exp(-margin))`, the others the margin.
+///
+/// Scoring allocates nothing: callers pass rows as buffers of Float in signature order.
+public struct XGBoostScorer: Sendable {
+    /// One node. `left < 0` marks a leaf, whose output is `value`; an inner node splits on
+    /// feature `split & 0x7FFF_FFFF` at `value`, and sends missing values left when the high bit
+    /// of `split` is set. Children are indexes into the flat node array.
+    @usableFromInline
+    struct Node: Sendable {
+        @usableFromInline var left: Int32
+        @usableFromInline var right: Int32
+        @usableFromInline var split: UInt32
+        @usableFromInline var value: Float
+    }
+
+    @usableFromInline
+    enum Output: Sendable {
+        case margin
+        case sigmoid
+    }
+
+    @usableFromInline let nodes: [Node]
+    @usableFromInline let roots: [Int32]
+    @usableFromInline let weights: [Float]?
+    @usableFromInline let baseMargin: Float
+    @usableFromInline let output: Output
+    public let featureCount: Int
+    public let treeCount: Int
+
+    public init(_ model: XGBoostModel) {
+        var nodes: [Node] = []
+        nodes.reserveCapacity(model.trees.reduce(0) { $0 + $1.nodeCount })
+        var roots: [Int32] = []
+        for tree in model.trees {
+            let offset = Int32(nodes.count)
+            roots.append(offset)
+            for index in 0..<tree.nodeCount {
+                let isLeaf = tree.leftChildren[index] < 0
+                nodes.append(
+                    Node(
+                        left: isLeaf ? -1 : offset + tree.leftChildren[index],
+                        right: isLeaf ? -1 : offset + tree.rightChildren[index],
+                        split: UInt32(max(0, tree.splitIndices[index])) | (tree.defaultLeft[index] ? 0x8000_0000 : 0),
+                        value: tree.splitConditions[index]))
+            }
+        }
+        self.nodes = nodes
+        self.roots = roots
+        self.weights = model.treeWeights
+        self.featureCount = model.featureCount
+        self.treeCount = model.trees.count
+        switch model.objective {
+        case "binary:logistic", "reg:logistic":
+            output = .sigmoid
+            baseMargin = Self.logit(model.baseScore)
+        default:
+            output = .margin
+            baseMargin = model.baseScore
+        }
+    }
+
+    /// The score of one row: `row[i]` is input column `i` of the signature, NaN when missing.
+    /// - Precondition: `row.count >= featureCount`.
+    @inlinable
+    public func score(_ row: UnsafeBufferPointer<Float>) -> Float {
+        finish(margin(row))
+    }
+
+    /// The raw margin (sum of the base and the trees' leaves) of one row.
+    @inlinable
+    public func margin(_ row: UnsafeBufferPointer<Float>) -> Float {
+        precondition(row.count >= featureCount, "a row needs \(featureCount) features, got \(row.count)")
+        return nodes.withUnsafeBufferPointer { nodes in
+            roots.withUnsafeBufferPointer { roots in
+                var margin = baseMargin
+                if let weights {
+                    for tree in 0..<roots.count {
+                        margin += weights[tree] * Self.leaf(nodes, from: roots[tree], row)
+                    }
+                } else {
+                    for root in roots { margin += Self.leaf(nodes, from: root, row) }
+                }
+                return margin
+            }
+        }
+    }
+
+    /// Scores `rowCount` rows stored one after another in `matrix` (`featureCount` Floats each)
+    /// into `scores`. Rows go through the trees in blocks, so a tree's nodes stay in the cache
+    /// while a block passes; each row still adds its trees in order, so every score equals
+    /// `score(_:)`'s bit for bit.
+    public func score(
+        matrix: UnsafeBufferPointer<Float>, rowCount: Int, into scores: UnsafeMutableBufferPointer<Float>
+    ) {
+        precondition(matrix.count >= rowCount * featureCount && scores.count >= rowCount)
+        let block = 64
+        nodes.withUnsafeBufferPointer { nodes in
+            roots.withUnsafeBufferPointer { roots in
+                var start = 0
+                while start < rowCount {
+                    let end = min(start + block, rowCount)
+                    for row in start..<end { scores[row] = baseMargin }
+                    for tree in 0..<roots.count {
+                        let root = roots[tree]
+                        let weight = weights?[tree]
+                        for row in start..<end {
+                            let values = UnsafeBufferPointer(
+                                rebasing: matrix[(row * featureCount)..<((row + 1) * featureCount)])
+                            let leaf = Self.leaf(nodes, from: root, values)
+                            scores[row] += weight.map { $0 * leaf } ?? leaf
+                        }
+                    }
+                    for row in start..<end { scores[row] = finish(scores[row]) }
+                    start = end
+                }
+            }
+        }
+    }
+
+    /// Convenience for one row of Doubles, nil or NaN for missing (allocates; not for hot paths).
+    public func score(_ row: [Double?]) -> Double {
+        let values = row.map { $0.map(Float.init) ?? .nan }
+        return Double(values.withUnsafeBufferPointer { score($0) })
+    }
+
+    // MARK: - Walking a tree
+
+    @inlinable @inline(__always)
+    static func leaf(_ nodes: UnsafeBufferPointer<Node>, from root: Int32, _ row: UnsafeBufferPointer<Float>) -> Float {
+        var index = Int(root)
+        while true {
+            let node = nodes[index]
+            guard node.left >= 0 else { return node.value }
+            let value = row[Int(node.split & 0x7FFF_FFFF)]
+            let goLeft = value.isNaN ? node.split & 0x8000_0000 != 0 : value < node.value
+            index = Int(goLeft ? node.left : node.right)
+        }
+    }
+
+    @inlinable @inline(__always)
+    func finish(_ margin: Float) -> Float {
+        switch output {
+        case .margin: margin
+        case .sigmoid: 1 / (1 + Foundation.exp(-margin))
+        }
+    }
+
+    /// xgboost's `ProbToMargin` for the logistic objectives, in float32.
+    static func logit(_ probability: Float) -> Float {
+        -Foundation.log(1 / probability - 1)
+    }
+}
