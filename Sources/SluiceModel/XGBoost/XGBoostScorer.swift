@@ -13,9 +13,11 @@ import Foundation
 ///
 /// Scoring allocates nothing: callers pass rows as buffers of Float in signature order.
 public struct XGBoostScorer: Sendable {
-    /// One node. `left < 0` marks a leaf, whose output is `value`; an inner node splits on
-    /// feature `split & 0x7FFF_FFFF` at `value`, and sends missing values left when the high bit
-    /// of `split` is set. Children are indexes into the flat node array.
+    /// One node. An inner node splits on feature `split & 0x7FFF_FFFF` at `value`, and sends
+    /// missing values left when the high bit of `split` is set; children are indexes into the flat
+    /// node array. A leaf's output is `value`, and both its children are itself: a walk of exactly
+    /// the tree's depth ends on the row's leaf whatever the path's length, with no test for
+    /// leaves in the loop (so many rows can walk a tree side by side without branches).
     @usableFromInline
     struct Node: Sendable {
         @usableFromInline var left: Int32
@@ -32,6 +34,8 @@ public struct XGBoostScorer: Sendable {
 
     @usableFromInline let nodes: [Node]
     @usableFromInline let roots: [Int32]
+    /// Each tree's depth: the steps from its root to its deepest leaf.
+    @usableFromInline let depths: [Int32]
     @usableFromInline let weights: [Float]?
     @usableFromInline let baseMargin: Float
     @usableFromInline let output: Output
@@ -42,21 +46,33 @@ public struct XGBoostScorer: Sendable {
         var nodes: [Node] = []
         nodes.reserveCapacity(model.trees.reduce(0) { $0 + $1.nodeCount })
         var roots: [Int32] = []
+        var depths: [Int32] = []
         for tree in model.trees {
             let offset = Int32(nodes.count)
             roots.append(offset)
+            // Children have larger ids than their parent (the parser checks it), so one pass in
+            // id order knows every node's depth before its children's.
+            var nodeDepths = [Int32](repeating: 0, count: tree.nodeCount)
             for index in 0..<tree.nodeCount {
                 let isLeaf = tree.leftChildren[index] < 0
+                let me = offset + Int32(index)
+                if !isLeaf {
+                    nodeDepths[Int(tree.leftChildren[index])] = nodeDepths[index] + 1
+                    nodeDepths[Int(tree.rightChildren[index])] = nodeDepths[index] + 1
+                }
                 nodes.append(
                     Node(
-                        left: isLeaf ? -1 : offset + tree.leftChildren[index],
-                        right: isLeaf ? -1 : offset + tree.rightChildren[index],
-                        split: UInt32(max(0, tree.splitIndices[index])) | (tree.defaultLeft[index] ? 0x8000_0000 : 0),
+                        left: isLeaf ? me : offset + tree.leftChildren[index],
+                        right: isLeaf ? me : offset + tree.rightChildren[index],
+                        split: isLeaf
+                            ? 0 : UInt32(tree.splitIndices[index]) | (tree.defaultLeft[index] ? 0x8000_0000 : 0),
                         value: tree.splitConditions[index]))
             }
+            depths.append(nodeDepths.max() ?? 0)
         }
         self.nodes = nodes
         self.roots = roots
+        self.depths = depths
         self.weights = model.treeWeights
         self.featureCount = model.featureCount
         self.treeCount = model.trees.count
@@ -83,15 +99,19 @@ public struct XGBoostScorer: Sendable {
         precondition(row.count >= featureCount, "a row needs \(featureCount) features, got \(row.count)")
         return nodes.withUnsafeBufferPointer { nodes in
             roots.withUnsafeBufferPointer { roots in
-                var margin = baseMargin
-                if let weights {
-                    for tree in 0..<roots.count {
-                        margin += weights[tree] * Self.leaf(nodes, from: roots[tree], row)
+                depths.withUnsafeBufferPointer { depths in
+                    var margin = baseMargin
+                    if let weights {
+                        for tree in 0..<roots.count {
+                            margin += weights[tree] * Self.leaf(nodes, from: roots[tree], depth: depths[tree], row)
+                        }
+                    } else {
+                        for tree in 0..<roots.count {
+                            margin += Self.leaf(nodes, from: roots[tree], depth: depths[tree], row)
+                        }
                     }
-                } else {
-                    for root in roots { margin += Self.leaf(nodes, from: root, row) }
+                    return margin
                 }
-                return margin
             }
         }
     }
@@ -104,29 +124,46 @@ public struct XGBoostScorer: Sendable {
         matrix: UnsafeBufferPointer<Float>, rowCount: Int, into scores: UnsafeMutableBufferPointer<Float>
     ) {
         precondition(matrix.count >= rowCount * featureCount && scores.count >= rowCount)
-        let block = 64
+        let block = Self.block
+        let features = featureCount
         nodes.withUnsafeBufferPointer { nodes in
             roots.withUnsafeBufferPointer { roots in
-                var start = 0
-                while start < rowCount {
-                    let end = min(start + block, rowCount)
-                    for row in start..<end { scores[row] = baseMargin }
-                    for tree in 0..<roots.count {
-                        let root = roots[tree]
-                        let weight = weights?[tree]
-                        for row in start..<end {
-                            let values = UnsafeBufferPointer(
-                                rebasing: matrix[(row * featureCount)..<((row + 1) * featureCount)])
-                            let leaf = Self.leaf(nodes, from: root, values)
-                            scores[row] += weight.map { $0 * leaf } ?? leaf
+                depths.withUnsafeBufferPointer { depths in
+                    withUnsafeTemporaryAllocation(of: Int32.self, capacity: block) { positions in
+                        var start = 0
+                        while start < rowCount {
+                            let count = min(block, rowCount - start)
+                            for row in 0..<count { scores[start + row] = baseMargin }
+                            for tree in 0..<roots.count {
+                                for row in 0..<count { positions[row] = roots[tree] }
+                                // The block's rows walk the tree side by side, one level at a time.
+                                for _ in 0..<depths[tree] {
+                                    for row in 0..<count {
+                                        let node = nodes[Int(positions[row])]
+                                        let value = matrix[(start + row) * features + Int(node.split & 0x7FFF_FFFF)]
+                                        positions[row] = Self.goesLeft(value, node) ? node.left : node.right
+                                    }
+                                }
+                                if let weights {
+                                    let weight = weights[tree]
+                                    for row in 0..<count {
+                                        scores[start + row] += weight * nodes[Int(positions[row])].value
+                                    }
+                                } else {
+                                    for row in 0..<count { scores[start + row] += nodes[Int(positions[row])].value }
+                                }
+                            }
+                            for row in 0..<count { scores[start + row] = finish(scores[start + row]) }
+                            start += count
                         }
                     }
-                    for row in start..<end { scores[row] = finish(scores[row]) }
-                    start = end
                 }
             }
         }
     }
+
+    /// Rows per block of `score(matrix:rowCount:into:)`.
+    static let block = 256
 
     /// Convenience for one row of Doubles, nil or NaN for missing (allocates; not for hot paths).
     public func score(_ row: [Double?]) -> Double {
@@ -137,15 +174,23 @@ public struct XGBoostScorer: Sendable {
     // MARK: - Walking a tree
 
     @inlinable @inline(__always)
-    static func leaf(_ nodes: UnsafeBufferPointer<Node>, from root: Int32, _ row: UnsafeBufferPointer<Float>) -> Float {
+    static func leaf(
+        _ nodes: UnsafeBufferPointer<Node>, from root: Int32, depth: Int32, _ row: UnsafeBufferPointer<Float>
+    ) -> Float {
         var index = Int(root)
-        while true {
+        for _ in 0..<depth {
             let node = nodes[index]
-            guard node.left >= 0 else { return node.value }
-            let value = row[Int(node.split & 0x7FFF_FFFF)]
-            let goLeft = value.isNaN ? node.split & 0x8000_0000 != 0 : value < node.value
-            index = Int(goLeft ? node.left : node.right)
+            index = Int(goesLeft(row[Int(node.split & 0x7FFF_FFFF)], node) ? node.left : node.right)
         }
+        return nodes[index].value
+    }
+
+    /// xgboost's rule: below the condition goes left; a missing value goes where the node says.
+    @inlinable @inline(__always)
+    static func goesLeft(_ value: Float, _ node: Node) -> Bool {
+        let below = value < node.value
+        let missingLeft = value.isNaN && node.split & 0x8000_0000 != 0
+        return below || missingLeft
     }
 
     @inlinable @inline(__always)
