@@ -199,6 +199,7 @@ let package = Package(
             dependencies: [
                 "SluiceCore", "SluiceKafka", "SluiceRedis", "SluiceRuntime", "SluiceStreaming", "SluiceHTTP",
                 "SluiceModel", "SluiceOffline", "SluiceRegistry", "SluiceRegistrySQLite", "SluiceRegistryPostgres",
+                "SluiceOnlineStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -3,6 +3,7 @@ import Metrics
 import Prometheus
 import ServiceLifecycle
 import SluiceHTTP
+import SluiceKafka
 import SluiceRedis
 import SluiceRegistry
 import SluiceStreaming
@@ -51,25 +52,66 @@ public enum SluiceServices {
 }
 
 extension SluiceServices {
-    /// Runs the serving API until SIGTERM/SIGINT, then lets requests in flight finish and closes
-    /// the Redis pool.
-    /// Runs the serving API until SIGTERM or SIGINT; with a model registry, its routes too, and
-    /// with a feed publisher, the relay of the registry's change feed beside it.
+    /// The model registry as `sluice serve` uses it: its routes, scoring by its deployments (kept
+    /// current from the change feed at `feedClient`), and the feed's relay unless `relayFeed` is off.
+    public struct ServedRegistry: Sendable {
+        public var registry: Registry
+        public var artifacts: ArtifactStore
+        public var feedClient: KafkaClientConfiguration
+        public var feedTopic: String
+        public var relayFeed: Bool
+
+        public init(
+            registry: Registry, artifacts: ArtifactStore, feedClient: KafkaClientConfiguration, feedTopic: String,
+            relayFeed: Bool
+        ) {
+            self.registry = registry
+            self.artifacts = artifacts
+            self.feedClient = feedClient
+            self.feedTopic = feedTopic
+            self.relayFeed = relayFeed
+        }
+    }
+
+    /// Runs the serving API until SIGTERM or SIGINT; with a registry, its routes, POST /v1/score
+    /// and the services that keep deployments current and relay the change feed.
     public static func serve(
-        backend: OnlineFeatureBackend, models: Registry? = nil, feed: RegistryFeedPublisher? = nil,
-        configuration: FeatureAPIConfiguration, registry: PrometheusCollectorRegistry, logger: Logger
+        backend: OnlineFeatureBackend, served: ServedRegistry? = nil, configuration: FeatureAPIConfiguration,
+        registry: PrometheusCollectorRegistry, logger: Logger
     ) async throws {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var scoring: ScoringHTTPBackend?
+        var feed: RegistryFeedPublisher?
+        if let served {
+            let deployments = LiveDeployments(
+                registry: served.registry, artifacts: served.artifacts, logger: Logger(label: "sluice.scoring"))
+            let head = try await deployments.loadAll()
+            scoring = ScoringHTTPBackend(features: backend, deployments: deployments, registry: served.registry)
+            let reader = RegistryFeedReader(
+                client: served.feedClient, topic: served.feedTopic, logger: Logger(label: "sluice.registry.feed"))
+            services.append(
+                .init(
+                    service: DeploymentFollower(
+                        deployments: deployments, reader: reader, after: head, resync: .seconds(10),
+                        logger: Logger(label: "sluice.scoring"))))
+            if served.relayFeed {
+                let publisher = try RegistryFeedPublisher(
+                    registry: served.registry, client: served.feedClient, topic: served.feedTopic,
+                    logger: Logger(label: "sluice.registry.feed"))
+                services.append(.init(service: RegistryFeedService(publisher: publisher)))
+                feed = publisher
+            }
+        }
         let api = FeatureAPI(
-            backend: backend, models: models.map(RegistryHTTPBackend.init(registry:)), configuration: configuration,
-            registry: registry, logger: logger)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: api)]
-        if let feed { services.append(.init(service: RegistryFeedService(publisher: feed))) }
+            backend: backend, models: served.map { RegistryHTTPBackend(registry: $0.registry) }, scoring: scoring,
+            configuration: configuration, registry: registry, logger: logger)
+        services.insert(.init(service: api), at: 0)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         defer { backend.pool.shutdown() }
         try await group.run()
         await feed?.close()
-        await models?.database.close()
+        await served?.registry.database.close()
     }
 }

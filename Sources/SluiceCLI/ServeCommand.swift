@@ -79,25 +79,21 @@ struct ServeCommand: AsyncParsableCommand {
         if tokens.isEmpty {
             logger.notice("no API tokens configured: /v1 endpoints are open (set SLUICE_API_TOKENS or --tokens-file)")
         }
-        var models: Registry?
-        var feed: RegistryFeedPublisher?
+        var served: SluiceServices.ServedRegistry?
         if !noRegistry {
             do {
-                models = try await registryStore.location.open(logger: logger)
+                served = SluiceServices.ServedRegistry(
+                    registry: try await registryStore.location.open(logger: logger),
+                    artifacts: registryStore.artifactStore, feedClient: connection.settings.kafkaClient,
+                    feedTopic: registryStore.topic, relayFeed: !noFeedRelay)
             } catch {
                 logger.error("cannot open the registry at \(registryStore.location): \(error.message)")
                 throw ExitCode(1)
             }
-            if !noFeedRelay, let models {
-                feed = try RegistryFeedPublisher(
-                    registry: models, client: connection.settings.kafkaClient, topic: registryStore.topic,
-                    logger: Logger(label: "sluice.registry.feed"))
-            }
         }
         do {
             try await SluiceServices.serve(
-                backend: backend, models: models, feed: feed, configuration: configuration, registry: registry,
-                logger: logger)
+                backend: backend, served: served, configuration: configuration, registry: registry, logger: logger)
         } catch {
             logger.error("sluice serve failed: \(error)")
             throw ExitCode(1)

@@ -14,6 +14,7 @@ import ServiceLifecycle
 public struct FeatureAPI: Service {
     let backend: any FeatureBackend
     let models: (any ModelRegistryBackend)?
+    let scoring: (any ScoringBackend)?
     let configuration: FeatureAPIConfiguration
     let registry: PrometheusCollectorRegistry
     let logger: Logger
@@ -21,11 +22,12 @@ public struct FeatureAPI: Service {
     /// - Parameter models: the model registry's routes (/v1/models..., /v1/features); nil to
     ///   serve features only.
     public init(
-        backend: any FeatureBackend, models: (any ModelRegistryBackend)? = nil, configuration: FeatureAPIConfiguration,
-        registry: PrometheusCollectorRegistry, logger: Logger
+        backend: any FeatureBackend, models: (any ModelRegistryBackend)? = nil, scoring: (any ScoringBackend)? = nil,
+        configuration: FeatureAPIConfiguration, registry: PrometheusCollectorRegistry, logger: Logger
     ) {
         self.backend = backend
         self.models = models
+        self.scoring = scoring
         self.configuration = configuration
         self.registry = registry
         self.logger = logger
@@ -104,6 +106,12 @@ public struct FeatureAPI: Service {
         router.get("/metrics") { _, _ -> Response in .prometheus(registry) }
         router.get("/openapi.json") { _, _ -> Response in Self.json(configuration.openAPIDocument) }
         if let models { addRegistryRoutes(to: router, models: models, configuration: configuration) }
+        if let scoring {
+            router.post("/v1/score") { request, _ -> Response in
+                Self.json(
+                    try await scoring.score(body: try await Self.body(request, limit: configuration.maxBodyBytes)))
+            }
+        }
         return router
     }
 

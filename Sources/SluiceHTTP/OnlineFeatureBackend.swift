@@ -152,6 +152,18 @@ public final class OnlineFeatureBackend: FeatureBackend {
         return out
     }
 
+    /// The vectors of `requests` at `time` in one Redis round trip, with `inputs` feeding every
+    /// view's on-demand features: what scoring reads for one payment.
+    public func vectors(
+        _ requests: [(view: String, entity: String)], at time: Int64, inputs: [String: FieldValue]
+    ) async throws(APIProblem) -> [FeatureVector] {
+        do {
+            return try await read(requests, at: time, inputs: [inputs], on: pool.anyEventLoop()).get()
+        } catch {
+            throw error as? APIProblem ?? APIProblem.internalError("\(error)")
+        }
+    }
+
     public func ready() async -> (ok: Bool, detail: String) {
         do {
             var ping = RedisPipeline(reservingCapacity: 16)

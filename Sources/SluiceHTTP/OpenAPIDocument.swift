@@ -45,7 +45,7 @@ public enum OpenAPIDocument {
             document["paths"] = paths
         }
         if !registry, var paths = document["paths"] as? [String: Any] {
-            for key in paths.keys where key.hasPrefix("/v1/models") { paths[key] = nil }
+            for key in paths.keys where key.hasPrefix("/v1/models") || key == "/v1/score" { paths[key] = nil }
             if var features = paths["/v1/features"] as? [String: Any] {
                 features["get"] = nil
                 paths["/v1/features"] = features

@@ -78,7 +78,7 @@ struct ProblemMiddleware: RouterMiddleware {
 
     static let allowedMethods = [
         "/v1/features": "GET, POST", "/v1/models/{name}/aliases/{alias}": "GET, POST",
-        "/v1/models/{name}/versions/{version}/approval": "POST",
+        "/v1/models/{name}/versions/{version}/approval": "POST", "/v1/score": "POST",
     ]
 
     static func route(of path: String) -> String {

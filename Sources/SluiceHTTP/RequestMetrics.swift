@@ -8,7 +8,7 @@ enum RequestMetrics {
     static let routes = [
         lookupRoute, "/v1/features", "/v1/views", "/healthz", "/readyz", "/metrics", "/openapi.json",
         "/v1/models", "/v1/models/{name}", "/v1/models/{name}/versions/{version}", "/v1/models/{name}/aliases/{alias}",
-        "/v1/models/{name}/history", "/v1/models/{name}/versions/{version}/approval", "other",
+        "/v1/models/{name}/history", "/v1/models/{name}/versions/{version}/approval", "/v1/score", "other",
     ]
 
     /// One latency histogram per route, made once rather than looked up in the registry per request.

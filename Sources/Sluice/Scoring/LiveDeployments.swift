@@ -1,0 +1,69 @@
+import Logging
+import SluiceCore
+import SluiceModel
+import SluiceRegistry
+import Synchronization
+
+/// The deployments a scoring server answers with: per model, its router and a compiled scorer
+/// for every version it uses. A change replaces a model's whole entry at once, so a request sees
+/// either the old deployment or the new one, never a mix.
+public final class LiveDeployments: Sendable {
+    /// One model's deployment, ready to score.
+    public struct Live: Sendable {
+        public let deployment: Deployment
+        public let router: DeploymentRouter
+        /// Scorer and input columns of every version the deployment uses.
+        public let versions: [Int: (scorer: XGBoostScorer, signature: [String])]
+    }
+
+    private let state = Mutex<[String: Live]>([:])
+    private let registry: Registry
+    private let artifacts: ArtifactStore
+    private let logger: Logger
+
+    public init(registry: Registry, artifacts: ArtifactStore, logger: Logger) {
+        self.registry = registry
+        self.artifacts = artifacts
+        self.logger = logger
+    }
+
+    public func live(_ model: String) -> Live? { state.withLock { $0[model] } }
+
+    /// Loads every current deployment.
+    /// - Returns: the registry's head sequence read before loading: follow the feed after it.
+    @discardableResult
+    public func loadAll() async throws(RegistryError) -> Int64 {
+        let head = try await registry.headSequence()
+        var loaded: [String: Live] = [:]
+        for deployment in try await registry.deployments() {
+            loaded[deployment.model] = try await compile(deployment)
+        }
+        state.withLock { $0 = loaded }
+        return head
+    }
+
+    /// Reloads one model's deployment from the store (after a `deployment_changed` event).
+    public func reload(model: String) async throws(RegistryError) {
+        var live: Live?
+        if let deployment = try await registry.deployment(model) { live = try await compile(deployment) }
+        let previous = state.withLock { state in
+            let previous = state[model]?.deployment
+            state[model] = live
+            return previous
+        }
+        if previous != live?.deployment {
+            logger.notice(
+                "deployment applied",
+                metadata: ["model": "\(model)", "versions": "\(live?.deployment.versions ?? [])"])
+        }
+    }
+
+    private func compile(_ deployment: Deployment) async throws(RegistryError) -> Live {
+        var versions: [Int: (scorer: XGBoostScorer, signature: [String])] = [:]
+        for number in deployment.versions {
+            let version = try await registry.version(deployment.model, number)
+            versions[number] = (try ModelLoader.scorer(for: version, artifacts: artifacts), version.signature)
+        }
+        return Live(deployment: deployment, router: DeploymentRouter(deployment), versions: versions)
+    }
+}

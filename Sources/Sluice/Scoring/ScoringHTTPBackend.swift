@@ -1,0 +1,132 @@
+import Foundation
+import SluiceCore
+import SluiceHTTP
+import SluiceModel
+import SluiceOnlineStore
+import SluiceRegistry
+
+/// POST /v1/score: one payment scored by its model's deployment. The event is checked as the
+/// topology's source declares it; each view's entity comes from the event's key fields, all views
+/// are read in one Redis round trip at the event's time (so the vector is the one the feature log
+/// and training sets hold for it), on-demand features come from the event's own fields, and the
+/// version the routing key routes to scores the vector in its signature's order.
+public struct ScoringHTTPBackend: ScoringBackend {
+    let features: OnlineFeatureBackend
+    let deployments: LiveDeployments
+    let registry: Registry
+
+    public init(features: OnlineFeatureBackend, deployments: LiveDeployments, registry: Registry) {
+        self.features = features
+        self.deployments = deployments
+        self.registry = registry
+    }
+
+    public func score(body: [UInt8]) async throws(APIProblem) -> [UInt8] {
+        let request = try Self.request(body)
+        guard let live = deployments.live(request.model) else {
+            if (try? await registry.model(request.model)) == nil {
+                throw APIProblem.badRequest("unknown model '\(request.model)'")
+            }
+            throw APIProblem.conflict(
+                "not_deployed",
+                "model \(request.model) has no deployment; deploy it with `sluice deploy \(request.model)`")
+        }
+        let compiled = features.compiled
+        let event: DecodedEvent
+        switch compiled.decoder.decode(request.eventBytes, messageTimestamp: nil) {
+        case .success(let decoded): event = decoded
+        case .failure(let rejection):
+            throw APIProblem.badRequest("event: \(rejection.detail) (\(rejection.reason.rawValue))")
+        }
+        let fields = compiled.topology.source.fields
+        var inputs: [String: FieldValue] = [:]
+        for (index, field) in fields.enumerated() { inputs[field.name] = event.values[index] }
+        let views = compiled.topology.views.compactMap { view -> (view: String, entity: String)? in
+            guard case .string(let entity)? = inputs[view.keyField] else { return nil }
+            return (view.name, entity)
+        }
+        let vectors = try await features.vectors(views, at: event.eventTime, inputs: inputs)
+        let route = live.router.route(key: inputs[live.deployment.routingKey].flatMap(Self.keyText))
+        guard let (scorer, signature) = live.versions[route.version] else {
+            throw APIProblem.internalError(
+                "the deployment of \(request.model) routes to version \(route.version), which is not loaded")
+        }
+        let row = Self.row(signature, vectors: vectors)
+        let score = row.withUnsafeBufferPointer { scorer.score($0) }
+        var answer: [String: Any] = [
+            "request_id": request.id, "model": request.model, "version": route.version, "variant": route.variant,
+            "score": Double(score), "served_at": Registry.wallClock(),
+        ]
+        if request.includeFeatures {
+            var vector: [String: Any] = [:]
+            for (column, value) in zip(signature, row) { vector[column] = value.isNaN ? NSNull() : Double(value) }
+            answer["features"] = vector
+        }
+        guard let json = try? JSONSerialization.data(withJSONObject: answer, options: [.sortedKeys]) else {
+            throw APIProblem.internalError("the answer did not encode as JSON")
+        }
+        return Array(json)
+    }
+
+    // MARK: - Helpers
+
+    struct Request {
+        var model: String
+        var eventBytes: [UInt8]
+        var id: String
+        var includeFeatures: Bool
+    }
+
+    static func request(_ body: [UInt8]) throws(APIProblem) -> Request {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+            throw APIProblem.badRequest(
+                "the body must be a JSON object {\"model\": ..., \"event\": {...}, \"request_id\"?: ..., \"include_features\"?: ...}"
+            )
+        }
+        guard let model = object["model"] as? String, !model.isEmpty else {
+            throw APIProblem.badRequest("\"model\" must be the model's name")
+        }
+        guard let event = object["event"] as? [String: Any],
+            let eventBytes = try? JSONSerialization.data(withJSONObject: event)
+        else {
+            throw APIProblem.badRequest(
+                "\"event\" must be the transaction as a JSON object, with its fields as on the topic")
+        }
+        var id = UUID().uuidString.lowercased()
+        switch object["request_id"] {
+        case nil: break
+        case let given as String where !given.isEmpty && given.unicodeScalars.count <= 128: id = given
+        default: throw APIProblem.badRequest("\"request_id\" must be a string of 1 to 128 characters")
+        }
+        var includeFeatures = false
+        switch object["include_features"] {
+        case nil: break
+        case let flag as Bool: includeFeatures = flag
+        default: throw APIProblem.badRequest("\"include_features\" must be true or false")
+        }
+        return Request(model: model, eventBytes: Array(eventBytes), id: id, includeFeatures: includeFeatures)
+    }
+
+    /// The row in signature order: column `<view>__<feature>` from that view's vector; NaN when
+    /// the value is null or the column is unknown.
+    static func row(_ signature: [String], vectors: [FeatureVector]) -> [Float] {
+        signature.map { column in
+            guard let separator = column.range(of: "__") else { return .nan }
+            let view = column[..<separator.lowerBound]
+            let feature = String(column[separator.upperBound...])
+            guard let vector = vectors.first(where: { $0.view == view }), let value = vector[feature] ?? nil
+            else { return .nan }
+            return Float(value)
+        }
+    }
+
+    static func keyText(_ value: FieldValue) -> String? {
+        switch value {
+        case .string(let text): text
+        case .int(let number): String(number)
+        case .double(let number): String(number)
+        case .bool(let flag): String(flag)
+        case .null: nil
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import SluiceCore
+import SluiceKafkaTesting
+import SluiceStreamingTesting
+import SluiceTesting
+import Synchronization
+import Testing
+
+/// POST /v1/score on `sluice serve` over an online store the engine populated, with a model
+/// deployed from the registry: scores equal xgboost's on the served vectors, and a deployment
+/// switch reaches the server through the change feed while requests keep succeeding.
+@Suite("Scoring API", .serialized, .timeLimit(.minutes(5)))
+struct ScoreAPITests {
+    static let columns = [
+        "card__txn_count_1h", "card__amount_sum_24h", "card__amount_to_avg_24h", "card__is_new_merchant",
+        "merchant__txn_count_1h", "device__distinct_cards_24h",
+    ]
+
+    @Test("Scores equal xgboost's on the vectors served; a switch applies within seconds with no failed request")
+    func scoresAndSwitches() async throws {
+        let topic = TestServices.uniqueName("score")
+        let name = "score_" + String(topic.suffix(8))
+        let (topologyPath, compiled) = try EngineTestSupport.fraudTopology(name: name, topic: topic)
+        _ = try await EngineTestSupport.produceDemo(topic: topic, events: 3_000, seed: 31, malformed: 0)
+        try await EngineTestSupport.runUntilEnd(compiled)
+        defer { try? EngineTestSupport.clearState(topologyName: name) }
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(TestServices.uniqueName("scoring"))
+            .path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let options = [
+            "--registry", folder + "/registry.sqlite", "--artifacts", folder + "/artifacts", "--feed-topic",
+            topic + ".registry",
+            "--brokers", TestServices.brokers,
+        ]
+        let sluice = try TestProcess.sluiceExecutable()
+        func run(_ arguments: [String]) throws -> String {
+            let result = try TestProcess.run(sluice, arguments + options)
+            guard result.status == 0 else {
+                throw TestFailure("sluice \(arguments.joined(separator: " ")): \(result.output)")
+            }
+            return result.output
+        }
+        var models: [String] = []
+        for seed in [1, 2] {
+            let model = folder + "/model-\(seed).json"
+            _ = try PythonTools.run(
+                "train_xgboost.py",
+                [
+                    "--out", model, "--features", Self.columns.joined(separator: ","), "--synthetic", "3000", "--seed",
+                    String(seed),
+                ])
+            models.append(model)
+        }
+        _ = try run(["features", "apply", topologyPath])
+        for (index, model) in models.enumerated() {
+            _ = try run(["models", "register", "fraud-model", "--artifact", model])
+            _ = try run(["models", "approve", "fraud-model", String(index + 1)])
+        }
+        _ = try run(["deploy", "fraud-model", "--champion", "1"])
+
+        let port = try TestProcess.freePort()
+        let server = try TestProcess(
+            sluice, ["serve", "--port", String(port), "--topology", topologyPath] + options,
+            environment: ["SLUICE_REDIS_URL": TestServices.redisURL], logFile: folder + "/serve.log")
+        defer { server.stop() }
+        try await TestProcess.waitForPort(port)
+        let base = "http://127.0.0.1:\(port)"
+
+        // Payments of the demo's cards at the current time, scored with their served vectors.
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var rows: [[Double?]] = []
+        var served: [Double] = []
+        for index in 0..<20 {
+            let event = Self.event(index: index, time: now)
+            let reply = try ServeTests.request(
+                base + "/v1/score", method: "POST",
+                body: "{\"model\":\"fraud-model\",\"event\":\(event),\"include_features\":true}")
+            #expect(reply.status == 200, "\(reply.body)")
+            let json = try #require(reply.json)
+            #expect(json["version"] as? Int == 1 && json["variant"] as? String == "champion")
+            let features = try #require(json["features"] as? [String: Any])
+            rows.append(Self.columns.map { features[$0] as? Double })
+            served.append(try #require(json["score"] as? Double))
+        }
+        #expect(rows.contains { $0[0].map { $0 > 0 } ?? false }, "some cards must have stored features")
+        let file = folder + "/rows.json"
+        try JSONSerialization.data(withJSONObject: [
+            "columns": Self.columns, "rows": rows.map { $0.map { $0 ?? NSNull() as Any } },
+        ])
+        .write(to: URL(fileURLWithPath: file))
+        struct Reference: Decodable { var scores: [Double] }
+        let expected = try PythonTools.runJSON("xgboost_predict_rows.py", [models[0], file], as: Reference.self).scores
+        for (index, score) in served.enumerated() {
+            #expect(
+                abs(score - expected[index]) <= 1e-6, "payment \(index): served \(score), xgboost \(expected[index])")
+        }
+
+        // Errors say what is wrong.
+        #expect(
+            try ServeTests.request(
+                base + "/v1/score", method: "POST",
+                body: "{\"model\":\"nope\",\"event\":\(Self.event(index: 0, time: now))}"
+            ).status == 400)
+        let missing = try ServeTests.request(
+            base + "/v1/score", method: "POST", body: "{\"model\":\"fraud-model\",\"event\":{\"card_id\":\"c\"}}")
+        #expect(missing.status == 400 && missing.body.contains("required field"))
+
+        // Blue/green to version 2 while requests keep coming: none fails, and the switch applies fast.
+        let failures = Failures()
+        let load = Task.detached {
+            var index = 0
+            while !Task.isCancelled {
+                index += 1
+                let reply = try? ServeTests.request(
+                    base + "/v1/score", method: "POST",
+                    body: "{\"model\":\"fraud-model\",\"event\":\(Self.event(index: index, time: now))}")
+                if reply?.status != 200 { failures.add() }
+            }
+        }
+        _ = try run(["deploy", "fraud-model", "--champion", "2", "--reason", "blue/green"])
+        let switched = ContinuousClock.now
+        var applied: Duration?
+        while ContinuousClock.now - switched < .seconds(10) {
+            let reply = try ServeTests.request(
+                base + "/v1/score", method: "POST",
+                body: "{\"model\":\"fraud-model\",\"event\":\(Self.event(index: 1, time: now))}")
+            if reply.json?["version"] as? Int == 2 {
+                applied = ContinuousClock.now - switched
+                break
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        load.cancel()
+        _ = await load.result
+        let delay = try #require(applied, "the switch did not reach the server within 10 s")
+        print("deployment switch applied \(delay) after `sluice deploy` returned")
+        #expect(delay < .seconds(2))
+        #expect(failures.count == 0, "requests failed during the switch")
+        _ = try run(["deploy", "fraud-model", "--undeploy"])
+        try await Task.sleep(for: .seconds(2))
+        let undeployed = try ServeTests.request(
+            base + "/v1/score", method: "POST",
+            body: "{\"model\":\"fraud-model\",\"event\":\(Self.event(index: 0, time: now))}")
+        #expect(undeployed.status == 409 && undeployed.body.contains("has no deployment"))
+    }
+
+    static func event(index: Int, time: Int64) -> String {
+        """
+        {"txn_id":"score-\(index)","card_id":"card-\(index % 50)","merchant_id":"m-\(index % 7)","device_id":"d-\(index % 9)",\
+        "amount":\(20 + index % 90).5,"currency":"EUR","country":"FR","mcc":5411,"channel":"web","ts":\(time)}
+        """
+    }
+
+    final class Failures: Sendable {
+        private let value = Atomic<Int>(0)
+        func add() { value.add(1, ordering: .relaxed) }
+        var count: Int { value.load(ordering: .relaxed) }
+    }
+}
