@@ -60,11 +60,15 @@ extension SluiceServices {
         public var feedClient: KafkaClientConfiguration
         public var feedTopic: String
         public var relayFeed: Bool
+        /// The predictions topic, or nil for no prediction log.
+        public var predictionsTopic: String?
+        public var predictionBuffer = 100_000
 
         public init(
             registry: Registry, artifacts: ArtifactStore, feedClient: KafkaClientConfiguration, feedTopic: String,
-            relayFeed: Bool
+            relayFeed: Bool, predictionsTopic: String? = PredictionLog.defaultTopic
         ) {
+            self.predictionsTopic = predictionsTopic
             self.registry = registry
             self.artifacts = artifacts
             self.feedClient = feedClient
@@ -86,7 +90,14 @@ extension SluiceServices {
             let deployments = LiveDeployments(
                 registry: served.registry, artifacts: served.artifacts, logger: Logger(label: "sluice.scoring"))
             let head = try await deployments.loadAll()
-            scoring = ScoringHTTPBackend(features: backend, deployments: deployments, registry: served.registry)
+            let predictions = try served.predictionsTopic.map { topic in
+                try PredictionLog(
+                    client: served.feedClient, topic: topic, capacity: served.predictionBuffer,
+                    logger: Logger(label: "sluice.predictions"))
+            }
+            if let predictions { services.append(.init(service: PredictionLogService(log: predictions))) }
+            scoring = ScoringHTTPBackend(
+                features: backend, deployments: deployments, registry: served.registry, predictions: predictions)
             let reader = RegistryFeedReader(
                 client: served.feedClient, topic: served.feedTopic, logger: Logger(label: "sluice.registry.feed"))
             services.append(

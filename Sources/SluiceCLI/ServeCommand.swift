@@ -41,6 +41,12 @@ struct ServeCommand: AsyncParsableCommand {
     var noRegistry = false
     @Flag(help: "Do not publish the registry's change feed from this process.")
     var noFeedRelay = false
+    @Option(help: "Topic of the prediction log. (env: SLUICE_PREDICTIONS_TOPIC; default: sluice.predictions)")
+    var predictionsTopic: String?
+    @Flag(help: "Keep no prediction log.")
+    var noPredictionLog = false
+    @Option(help: "Prediction records buffered while the broker is slow or away, before they are dropped.")
+    var predictionBuffer = 100_000
     @Option(help: "Most entities in one batch request.")
     var maxBatch: Int = 1000
     @Option(help: "Largest request body in bytes.")
@@ -48,7 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        guard redisTimeoutMs > 0, maxBatch > 0, maxBodyBytes > 0 else {
+        guard redisTimeoutMs > 0, maxBatch > 0, maxBodyBytes > 0, predictionBuffer > 0 else {
             throw ValidationError("--redis-timeout-ms, --max-batch and --max-body-bytes must be positive")
         }
     }
@@ -85,7 +91,12 @@ struct ServeCommand: AsyncParsableCommand {
                 served = SluiceServices.ServedRegistry(
                     registry: try await registryStore.location.open(logger: logger),
                     artifacts: registryStore.artifactStore, feedClient: connection.settings.kafkaClient,
-                    feedTopic: registryStore.topic, relayFeed: !noFeedRelay)
+                    feedTopic: registryStore.topic, relayFeed: !noFeedRelay,
+                    predictionsTopic: noPredictionLog
+                        ? nil
+                        : predictionsTopic ?? ProcessInfo.processInfo.environment["SLUICE_PREDICTIONS_TOPIC"]
+                            ?? PredictionLog.defaultTopic)
+                served?.predictionBuffer = predictionBuffer
             } catch {
                 logger.error("cannot open the registry at \(registryStore.location): \(error.message)")
                 throw ExitCode(1)

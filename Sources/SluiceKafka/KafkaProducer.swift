@@ -59,6 +59,12 @@ public final class KafkaProducer: Sendable {
         try produce(message, opaque: nil, waitWhenFull: true)
     }
 
+    /// Enqueues `message` if librdkafka's local queue has room, else throws `.queueFull` at once:
+    /// for producers that must never block (a buffer of their own absorbs the wait).
+    public func tryEnqueue(_ message: KafkaProducerMessage) throws(KafkaError) {
+        try produce(message, opaque: nil, waitWhenFull: false)
+    }
+
     /// Messages enqueued and not yet delivered or failed.
     public var outstandingCount: Int {
         Int(client.withHandle { rd_kafka_outq_len($0) })

@@ -16,6 +16,9 @@ public enum SluiceMetrics {
     public static let assignedPartitions = "sluice_assigned_partitions"
     public static let featureLogRows = "sluice_feature_log_rows_total"
     public static let featureLogFiles = "sluice_feature_log_files_total"
+    public static let predictionsLogged = "sluice_predictions_logged_total"
+    public static let predictionsDropped = "sluice_predictions_dropped_total"
+    public static let scores = "sluice_scores_total"
 
     public enum Label {
         public static let reason = "reason"

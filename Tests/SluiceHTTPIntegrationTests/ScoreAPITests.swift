@@ -57,11 +57,14 @@ struct ScoreAPITests {
             _ = try run(["models", "register", "fraud-model", "--artifact", model])
             _ = try run(["models", "approve", "fraud-model", String(index + 1)])
         }
-        _ = try run(["deploy", "fraud-model", "--champion", "1"])
+        _ = try run(["deploy", "fraud-model", "--champion", "1", "--shadow", "2"])
+        let predictionsTopic = try await KafkaTestSupport.makeTopic("predictions")
 
         let port = try TestProcess.freePort()
         let server = try TestProcess(
-            sluice, ["serve", "--port", String(port), "--topology", topologyPath] + options,
+            sluice,
+            ["serve", "--port", String(port), "--topology", topologyPath, "--predictions-topic", predictionsTopic]
+                + options,
             environment: ["SLUICE_REDIS_URL": TestServices.redisURL], logFile: folder + "/serve.log")
         defer { server.stop() }
         try await TestProcess.waitForPort(port)
@@ -137,6 +140,34 @@ struct ScoreAPITests {
         print("deployment switch applied \(delay) after `sluice deploy` returned")
         #expect(delay < .seconds(2))
         #expect(failures.count == 0, "requests failed during the switch")
+        // With the broker away, scoring goes on; the log's bounded buffer drops and counts.
+        let awayPort = try TestProcess.freePort()
+        let away = try TestProcess(
+            sluice,
+            [
+                "serve", "--port", String(awayPort), "--topology", topologyPath, "--prediction-buffer", "5",
+                "--no-feed-relay",
+            ]
+                + options.dropLast(2) + ["--brokers", "127.0.0.1:\(TestServices.closedPort)"],
+            environment: ["SLUICE_REDIS_URL": TestServices.redisURL], logFile: folder + "/serve-away.log")
+        defer { away.stop() }
+        try await TestProcess.waitForPort(awayPort)
+        let awayStarted = ContinuousClock.now
+        for index in 0..<60 {
+            let reply = try ServeTests.request(
+                "http://127.0.0.1:\(awayPort)/v1/score", method: "POST",
+                body: "{\"model\":\"fraud-model\",\"event\":\(Self.event(index: index, time: now))}")
+            #expect(reply.status == 200, "with the broker away: \(reply.body)")
+        }
+        #expect(ContinuousClock.now - awayStarted < .seconds(20))
+        try await Task.sleep(for: .milliseconds(500))
+        let metrics = try ServeTests.request("http://127.0.0.1:\(awayPort)/metrics").body
+        let dropped = metrics.split(separator: "\n").first { $0.hasPrefix("sluice_predictions_dropped_total") }
+        #expect(
+            dropped.flatMap { Double($0.split(separator: " ").last ?? "") }.map { $0 >= 40 } == true,
+            "\(dropped ?? "no counter")")
+        away.stop()
+
         _ = try run(["deploy", "fraud-model", "--undeploy"])
         try await Task.sleep(for: .seconds(2))
         let undeployed = try ServeTests.request(

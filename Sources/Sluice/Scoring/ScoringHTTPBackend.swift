@@ -14,14 +14,21 @@ public struct ScoringHTTPBackend: ScoringBackend {
     let features: OnlineFeatureBackend
     let deployments: LiveDeployments
     let registry: Registry
+    let predictions: PredictionLog?
 
-    public init(features: OnlineFeatureBackend, deployments: LiveDeployments, registry: Registry) {
+    /// - Parameter predictions: where every scored request goes (served and shadow); nil: nowhere.
+    public init(
+        features: OnlineFeatureBackend, deployments: LiveDeployments, registry: Registry,
+        predictions: PredictionLog? = nil
+    ) {
         self.features = features
         self.deployments = deployments
         self.registry = registry
+        self.predictions = predictions
     }
 
     public func score(body: [UInt8]) async throws(APIProblem) -> [UInt8] {
+        let started = ContinuousClock.now
         let request = try Self.request(body)
         guard let live = deployments.live(request.model) else {
             if (try? await registry.model(request.model)) == nil {
@@ -65,10 +72,70 @@ public struct ScoringHTTPBackend: ScoringBackend {
         guard let json = try? JSONSerialization.data(withJSONObject: answer, options: [.sortedKeys]) else {
             throw APIProblem.internalError("the answer did not encode as JSON")
         }
+        if let predictions {
+            let served = Prediction(
+                requestID: request.id, eventID: inputs[compiled.topology.source.eventIdField].flatMap(Self.keyText),
+                model: request.model, routingKey: inputs[live.deployment.routingKey].flatMap(Self.keyText),
+                servedAt: answer["served_at"] as? Int64 ?? Registry.wallClock(),
+                latency: ContinuousClock.now - started)
+            // Shadows and the records are made after the answer, off the response path.
+            Task.detached {
+                served.log(
+                    route: route, score: score, row: row, signature: signature, vectors: vectors, live: live,
+                    to: predictions)
+            }
+        }
         return Array(json)
     }
 
     // MARK: - Helpers
+
+    /// What the prediction log records of one request, besides each version's score.
+    struct Prediction: Sendable {
+        var requestID: String
+        var eventID: String?
+        var model: String
+        var routingKey: String?
+        var servedAt: Int64
+        var latency: Duration
+
+        /// Appends the served record and one record per shadow version (scored here).
+        func log(
+            route: DeploymentRouter.Route, score: Float, row: [Float], signature: [String], vectors: [FeatureVector],
+            live: LiveDeployments.Live, to log: PredictionLog
+        ) {
+            append(
+                version: route.version, variant: route.variant, served: true, score: score, row: row,
+                signature: signature,
+                vectors: vectors, to: log)
+            for shadow in live.deployment.shadows {
+                guard let (scorer, shadowSignature) = live.versions[shadow] else { continue }
+                let shadowRow = ScoringHTTPBackend.row(shadowSignature, vectors: vectors)
+                let shadowScore = shadowRow.withUnsafeBufferPointer { scorer.score($0) }
+                append(
+                    version: shadow, variant: "shadow", served: false, score: shadowScore, row: shadowRow,
+                    signature: shadowSignature, vectors: vectors, to: log)
+            }
+        }
+
+        private func append(
+            version: Int, variant: String, served: Bool, score: Float, row: [Float], signature: [String],
+            vectors: [FeatureVector], to log: PredictionLog
+        ) {
+            var features: [String: Any] = [:]
+            for (column, value) in zip(signature, row) { features[column] = value.isNaN ? NSNull() : Double(value) }
+            var newest: [String: Any] = [:]
+            for vector in vectors { newest[vector.view] = vector.newestEventTime.map { $0 as Any } ?? NSNull() }
+            let record: [String: Any] = [
+                "request_id": requestID, "event_id": eventID.map { $0 as Any } ?? NSNull(), "model": model,
+                "version": version, "variant": variant, "served": served, "score": Double(score), "features": features,
+                "newest_event_time": newest, "served_at": servedAt,
+                "latency_us": Double(latency.components.seconds) * 1e6 + Double(latency.components.attoseconds) / 1e12,
+            ]
+            guard let json = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) else { return }
+            log.append(key: routingKey, json: Array(json))
+        }
+    }
 
     struct Request {
         var model: String
