@@ -81,7 +81,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.adminTokens = adminTokens
         configuration.maxBodyBytes = maxBodyBytes
         configuration.openAPIDocument = try OpenAPIDocument.json(
-            entityLengthLimit: backend.entityLengthLimit, inputs: backend.inputFields, registry: !noRegistry)
+            entityLengthLimit: backend.entityLengthLimit, inputs: backend.inputFields,
+            eventFields: backend.compiled.topology.source.fields, registry: !noRegistry)
         if tokens.isEmpty {
             logger.notice("no API tokens configured: /v1 endpoints are open (set SLUICE_API_TOKENS or --tokens-file)")
         }
