@@ -259,10 +259,20 @@ public struct ScoringHTTPBackend: ScoringBackend {
     /// the value is null or the column is unknown.
     static func row(_ signature: [String], vectors: [FeatureVector]) -> [Float] {
         signature.map { column in
-            guard let separator = column.range(of: "__") else { return .nan }
-            let view = column[..<separator.lowerBound]
-            let feature = String(column[separator.upperBound...])
-            guard let vector = vectors.first(where: { $0.view == view }), let value = vector[feature] ?? nil
+            // `<view>__<feature>`, split on the first "__" by bytes (Foundation's range(of:) is
+            // locale-aware and was 5% of a request).
+            let bytes = column.utf8
+            guard
+                let separator = bytes.indices.first(where: { index in
+                    bytes[index] == UInt8(ascii: "_") && bytes.index(after: index) < bytes.endIndex
+                        && bytes[bytes.index(after: index)] == UInt8(ascii: "_")
+                })
+            else { return .nan }
+            let view = column[..<separator]
+            let feature = column[bytes.index(separator, offsetBy: 2)...]
+            guard let vector = vectors.first(where: { $0.view == view }),
+                let position = vector.names.firstIndex(where: { $0 == feature }),
+                let value = vector.values[position]
             else { return .nan }
             return Float(value)
         }
