@@ -79,6 +79,17 @@ public final class ParquetWriter {
         if let value { columns[column].append(integer: value ? 1 : 0) }
     }
 
+    /// Appends `row` of a column read by `ParquetReader` (copying rows between files).
+    public func append(_ values: ParquetColumnValues, row: Int) throws(ParquetError) {
+        switch values {
+        case .strings(let column): try append(column[row])
+        case .int32s(let column): try append(column[row])
+        case .int64s(let column): try append(column[row])
+        case .doubles(let column): try append(column[row])
+        case .booleans(let column): try append(column[row])
+        }
+    }
+
     /// Appends null to the next column, whatever its type.
     public func appendNull() throws(ParquetError) {
         _ = try next(true, accepting: nil)

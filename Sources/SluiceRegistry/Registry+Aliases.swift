@@ -100,11 +100,6 @@ extension Registry {
         return versions
     }
 
-    /// Where each alias of `model` points now.
-    public func aliases(_ model: String) async throws(RegistryError) -> [String: Int] {
-        try await self.model(model).aliases
-    }
-
     private static func conflict(_ model: String, _ alias: String, current: Int?, expecting: AliasExpectation)
         -> RegistryError
     {

@@ -40,6 +40,23 @@ struct XGBoostModelTests {
         return try XGBoostModel.parse((try? JSONSerialization.data(withJSONObject: object)) ?? Data())
     }
 
+    /// `parseEdited` with `edit` applied to the array at learner.gradient_booster.model.trees.
+    static func parseWithTrees(_ path: String, _ edit: (inout [[String: Any]]) -> Void) throws(ModelError)
+        -> XGBoostModel
+    {
+        try parseEdited(path) { object in
+            var learner = object["learner"] as! [String: Any]
+            var booster = learner["gradient_booster"] as! [String: Any]
+            var model = booster["model"] as! [String: Any]
+            var trees = model["trees"] as! [[String: Any]]
+            edit(&trees)
+            model["trees"] = trees
+            booster["model"] = model
+            learner["gradient_booster"] = booster
+            object["learner"] = learner
+        }
+    }
+
     @Test("A model xgboost saved parses with its trees, names and base score")
     func parsesTrainedModel() throws {
         let (path, trained) = try Self.train()
@@ -106,18 +123,10 @@ struct XGBoostModelTests {
     func brokenTree() throws {
         let (path, _) = try Self.train()
         let error = #expect(throws: ModelError.self) {
-            try Self.parseEdited(path) { object in
-                var learner = object["learner"] as! [String: Any]
-                var booster = learner["gradient_booster"] as! [String: Any]
-                var model = booster["model"] as! [String: Any]
-                var trees = model["trees"] as! [[String: Any]]
+            try Self.parseWithTrees(path) { trees in
                 var left = trees[3]["left_children"] as! [Int]
                 left[0] = 9_999
                 trees[3]["left_children"] = left
-                model["trees"] = trees
-                booster["model"] = model
-                learner["gradient_booster"] = booster
-                object["learner"] = learner
             }
         }
         #expect(error?.code == .malformed)
@@ -127,19 +136,11 @@ struct XGBoostModelTests {
     @Test("Thresholds of exactly 0 and 1 are numbers, not booleans")
     func integralThresholds() throws {
         let (path, _) = try Self.train()
-        let model = try Self.parseEdited(path) { object in
-            var learner = object["learner"] as! [String: Any]
-            var booster = learner["gradient_booster"] as! [String: Any]
-            var inner = booster["model"] as! [String: Any]
-            var trees = inner["trees"] as! [[String: Any]]
+        let model = try Self.parseWithTrees(path) { trees in
             var conditions = trees[0]["split_conditions"] as! [Double]
             conditions[0] = 0
             conditions[1] = 1
             trees[0]["split_conditions"] = conditions
-            inner["trees"] = trees
-            booster["model"] = inner
-            learner["gradient_booster"] = booster
-            object["learner"] = learner
         }
         #expect(model.trees[0].splitConditions.prefix(2) == [0, 1])
     }

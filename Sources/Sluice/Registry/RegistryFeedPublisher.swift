@@ -23,6 +23,8 @@ public final class RegistryFeedPublisher: Sendable {
     private let producer: KafkaProducer
     private let admin: KafkaAdmin
     private let failures: Failures
+    /// Whether the topic is known to exist (created, or found, by an earlier round).
+    private let topicReady = Atomic<Bool>(false)
     private let logger: Logger
 
     /// Counts delivery failures reported by librdkafka's delivery thread.
@@ -62,13 +64,12 @@ public final class RegistryFeedPublisher: Sendable {
         if producer.outstandingCount > 0 { try await producer.flush(timeout: timeout) }
         var position = try await registry.feedPosition()
         var published = 0
-        var createdTopic = false
         while true {
             let events = try await registry.events(after: position, limit: batchSize)
             guard let last = events.last else { return (published, position) }
-            if !createdTopic {
+            if !topicReady.load(ordering: .relaxed) {
                 try await admin.createTopic(topic, partitions: 1, ifNotExists: true, timeout: timeout)
-                createdTopic = true
+                topicReady.store(true, ordering: .relaxed)
             }
             let failedBefore = failures.count.load(ordering: .relaxed)
             for event in events { try producer.enqueue(Self.message(event, topic: topic)) }

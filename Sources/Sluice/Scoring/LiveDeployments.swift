@@ -29,14 +29,15 @@ public final class LiveDeployments: Sendable {
 
     public func live(_ model: String) -> Live? { state.withLock { $0[model] } }
 
-    /// Loads every current deployment.
+    /// Loads every current deployment; a model whose deployment did not change keeps its
+    /// compiled scorers (artifacts are read and parsed only for what changed).
     /// - Returns: the registry's head sequence read before loading: follow the feed after it.
     @discardableResult
     public func loadAll() async throws(RegistryError) -> Int64 {
         let head = try await registry.headSequence()
         var loaded: [String: Live] = [:]
         for deployment in try await registry.deployments() {
-            loaded[deployment.model] = try await compile(deployment)
+            loaded[deployment.model] = try await compiled(deployment)
         }
         state.withLock { $0 = loaded }
         return head
@@ -45,7 +46,7 @@ public final class LiveDeployments: Sendable {
     /// Reloads one model's deployment from the store (after a `deployment_changed` event).
     public func reload(model: String) async throws(RegistryError) {
         var live: Live?
-        if let deployment = try await registry.deployment(model) { live = try await compile(deployment) }
+        if let deployment = try await registry.deployment(model) { live = try await compiled(deployment) }
         let previous = state.withLock { state in
             let previous = state[model]?.deployment
             state[model] = live
@@ -58,7 +59,9 @@ public final class LiveDeployments: Sendable {
         }
     }
 
-    private func compile(_ deployment: Deployment) async throws(RegistryError) -> Live {
+    /// The live form of `deployment`: the current one when it is the same deployment.
+    private func compiled(_ deployment: Deployment) async throws(RegistryError) -> Live {
+        if let current = live(deployment.model), current.deployment == deployment { return current }
         var versions: [Int: (scorer: XGBoostScorer, signature: [String])] = [:]
         for number in deployment.versions {
             let version = try await registry.version(deployment.model, number)

@@ -8,14 +8,19 @@ import Synchronization
 /// `sluice.predictions`) off the response path: scoring only appends to a bounded in-memory
 /// buffer, and `run()` moves the buffer into the producer in batches. When the broker is away,
 /// librdkafka's queue fills, then this buffer; beyond it records are dropped and counted
-/// (`sluice_predictions_dropped_total`, and a log line at most every 10 s). A score never waits
-/// for the log and never fails because of it.
+/// (`sluice_predictions_dropped_total`, and a log line at most every 10 s), as are records the
+/// producer took but could not deliver within its message timeout. A score never waits for the
+/// log and never fails because of it.
 public final class PredictionLog: Sendable {
     public static let defaultTopic = "sluice.predictions"
 
     struct Record: Sendable {
         var key: String?
         var json: [UInt8]
+    }
+
+    private final class Undelivered: Sendable {
+        let count = Atomic<Int>(0)
     }
 
     private struct Buffer {
@@ -26,10 +31,12 @@ public final class PredictionLog: Sendable {
     public let topic: String
     public let capacity: Int
     private let buffer = Mutex(Buffer())
+    /// Records the producer took but could not deliver, counted on its delivery thread.
+    private let undelivered: Undelivered
     private let producer: KafkaProducer
     private let logger: Logger
     private let logged = Counter(label: SluiceMetrics.predictionsLogged)
-    private let droppedCounter = Counter(label: SluiceMetrics.predictionsDropped)
+    private let droppedCounter: Counter
 
     public init(
         client: KafkaClientConfiguration, topic: String = defaultTopic, capacity: Int = 100_000, logger: Logger
@@ -38,7 +45,16 @@ public final class PredictionLog: Sendable {
         configuration.linger = .milliseconds(20)
         configuration.messageTimeout = .seconds(60)
         configuration.queueMaxMessages = capacity
-        producer = try KafkaProducer(configuration: configuration, logger: logger)
+        let undelivered = Undelivered()
+        let dropped = Counter(label: SluiceMetrics.predictionsDropped)
+        producer = try KafkaProducer(
+            configuration: configuration, logger: logger,
+            deliveryFailureHandler: { _ in
+                undelivered.count.add(1, ordering: .relaxed)
+                dropped.increment()
+            })
+        self.undelivered = undelivered
+        self.droppedCounter = dropped
         self.topic = topic
         self.capacity = capacity
         self.logger = logger
@@ -83,10 +99,11 @@ public final class PredictionLog: Sendable {
             }
             if handed < pending.count { requeue(Array(pending[handed...])) }
             if handed > 0 { logged.increment(by: handed) }
-            let dropped = buffer.withLock { buffer in
-                defer { buffer.dropped = 0 }
-                return buffer.dropped
-            }
+            let dropped =
+                buffer.withLock { buffer in
+                    defer { buffer.dropped = 0 }
+                    return buffer.dropped
+                } + undelivered.count.exchange(0, ordering: .relaxed)
             if dropped > 0 && ContinuousClock.now - lastReport > .seconds(10) {
                 logger.warning(
                     "prediction log is full; records dropped (the broker is slow or away)",

@@ -81,15 +81,7 @@ public enum ParquetScoring {
             do {
                 let columns = kept.map { table.column(named: $0.name)! }
                 for row in 0..<table.rowCount {
-                    for column in columns {
-                        switch column {
-                        case .strings(let values): try writer.append(values[row])
-                        case .int32s(let values): try writer.append(values[row])
-                        case .int64s(let values): try writer.append(values[row])
-                        case .doubles(let values): try writer.append(values[row])
-                        case .booleans(let values): try writer.append(values[row])
-                        }
-                    }
+                    for column in columns { try writer.append(column, row: row) }
                     try writer.append(Double(scores[row]))
                     try writer.endRow()
                 }

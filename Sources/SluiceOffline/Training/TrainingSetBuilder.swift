@@ -71,7 +71,7 @@ public enum TrainingSetBuilder {
                 }
                 for row in 0..<table.rowCount {
                     for column in columns {
-                        if let column { try append(column, row: row, to: writer!) } else { try writer!.appendNull() }
+                        if let column { try writer!.append(column, row: row) } else { try writer!.appendNull() }
                     }
                     let eventTime = times[row] ?? 0
                     let label = labels.label(
@@ -105,15 +105,5 @@ public enum TrainingSetBuilder {
                 "cannot rename \(temporary) to \(configuration.output): \(String(cString: strerror(errno)))")
         }
         return summary
-    }
-
-    private static func append(_ column: ParquetColumnValues, row: Int, to writer: ParquetWriter) throws {
-        switch column {
-        case .strings(let values): try writer.append(values[row])
-        case .int32s(let values): try writer.append(values[row])
-        case .int64s(let values): try writer.append(values[row])
-        case .doubles(let values): try writer.append(values[row])
-        case .booleans(let values): try writer.append(values[row])
-        }
     }
 }

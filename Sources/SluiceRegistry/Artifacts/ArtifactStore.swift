@@ -15,11 +15,6 @@ public struct ArtifactStore: Sendable {
         self.directory = directory
     }
 
-    /// Copies `file` into the store (a no-op for bytes already there) and returns its reference.
-    public func put(file: String) throws(RegistryError) -> ArtifactReference {
-        try put(data: try Self.read(file, what: "artifact"), originalName: (file as NSString).lastPathComponent)
-    }
-
     /// Stores `bytes` (a no-op when they are already there) and returns their reference.
     public func put(data bytes: Data, originalName: String) throws(RegistryError) -> ArtifactReference {
         let hash = Self.sha256(bytes)

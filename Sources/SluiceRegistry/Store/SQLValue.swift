@@ -14,18 +14,8 @@ public enum SQLValue: Sendable, Hashable {
         if case .text(let value) = self { return value }
         return nil
     }
-
-    public var real: Double? {
-        switch self {
-        case .real(let value): value
-        case .integer(let value): Double(value)
-        default: nil
-        }
-    }
 }
 
 extension SQLValue {
     public init(_ value: Int) { self = .integer(Int64(value)) }
-    public init(_ value: Int64?) { self = value.map(SQLValue.integer) ?? .null }
-    public init(_ value: String?) { self = value.map(SQLValue.text) ?? .null }
 }
