@@ -21,7 +21,11 @@ struct AliasRaceTests {
         defer { try? backend.remove(location) }
         let sluice = try TestProcess.sluiceExecutable()
         let model = try RegistryCLI.trainModel()
-        let registry = ["--registry", location, "--artifacts", location + ".artifacts", "--no-publish"]
+        let registry = [
+            "--registry", location, "--artifacts",
+            FileManager.default.temporaryDirectory.appendingPathComponent(TestServices.uniqueName("artifacts")).path,
+            "--no-publish",
+        ]
         for arguments in [
             ["features", "apply", TestRepository.path("topologies/fraud.yaml")],
             ["models", "register", "race-model", "--artifact", model],

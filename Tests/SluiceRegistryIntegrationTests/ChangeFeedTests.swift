@@ -53,7 +53,9 @@ struct ChangeFeedTests {
         let topic = TestServices.uniqueName("feed")
         let sluice = try TestProcess.sluiceExecutable()
         let options = [
-            "--registry", location, "--artifacts", location + ".artifacts", "--brokers", broker.brokers, "--feed-topic",
+            "--registry", location, "--artifacts",
+            FileManager.default.temporaryDirectory.appendingPathComponent(TestServices.uniqueName("artifacts")).path,
+            "--brokers", broker.brokers, "--feed-topic",
             topic,
         ]
         let model = try RegistryCLI.trainModel()
