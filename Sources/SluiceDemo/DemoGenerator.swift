@@ -7,11 +7,15 @@ import SluiceRuntime
 ///
 /// Realism: card and merchant popularity follow Zipf laws; each card has a home device and
 /// country; amounts are log-normal per MCC; some events arrive out of order (mostly within the
-/// allowed lateness, a few beyond it). Fraud patterns: card-testing bursts (many small online
-/// payments at different merchants within a minute), device farms (one device used by many cards
-/// within minutes) and account take-overs (large payments from an unusual country on a new
-/// device). Fraud is labelled 1 on the labels topic; a sample of legitimate payments is labelled 0;
-/// the rest stays unlabelled. Label times are the event time plus a delay of minutes to days.
+/// allowed lateness, a few beyond it). Fraud is about 0.5% of payments, in three patterns the
+/// fraud topology's features can catch: card-testing bursts (many small online payments at
+/// different merchants within a minute), device farms (one device used by many cards within
+/// minutes) and account take-overs (large payments from an unusual country on a new device).
+///
+/// Labels, as a fraud team receives them: every fraud payment is labelled 1 when its chargeback
+/// arrives, 1 to 7 days after the event (`fraudLabelDelay`); 5% of legitimate payments are
+/// labelled 0 by a manual review within 3 days; the rest are never labelled, which is why a
+/// payment past the label delay without a label counts as legitimate.
 public struct DemoGenerator {
     public struct Options: Sendable {
         public var events: Int
@@ -53,6 +57,11 @@ public struct DemoGenerator {
 
         public var json: String { "{\"txn_id\":\"\(txnID)\",\"label\":\(isFraud ? 1 : 0),\"ts\":\(time)}" }
     }
+
+    /// Time from a fraud payment to its chargeback label (ms): 1 to 7 days.
+    public static let fraudLabelDelay: Range<Int64> = 86_400_000..<(7 * 86_400_000)
+    /// Share of legitimate payments that a manual review labels 0.
+    static let reviewedFraction = 0.05
 
     private let options: Options
     private var random: SeededRandom
@@ -110,10 +119,12 @@ public struct DemoGenerator {
                 label: nil)
         }
         var label: Label?
-        if event.isFraud || random.unit() < 0.3 {
+        if event.isFraud || random.unit() < Self.reviewedFraction {
             let delay =
                 event.isFraud
-                ? 60_000 + Int64(random.below(3 * 86_400_000)) : 3_600_000 + Int64(random.below(7 * 86_400_000))
+                ? Self.fraudLabelDelay.lowerBound
+                    + Int64(random.below(Int(Self.fraudLabelDelay.upperBound - Self.fraudLabelDelay.lowerBound)))
+                : 3_600_000 + Int64(random.below(3 * 86_400_000))
             label = Label(txnID: txnID, isFraud: event.isFraud, time: event.time + delay)
         }
         return Record(
@@ -197,7 +208,7 @@ public struct DemoGenerator {
     private mutating func schedule(at baseTime: Int64) -> PendingEvent {
         var burst: [PendingEvent] = []
         let roll = random.unit()
-        if roll < 0.002 {
+        if roll < 0.000_2 {
             // Card testing: a stolen card number tried with small online payments at many merchants.
             let card = cardName(random.below(cardCount))
             for step in 0..<(8 + random.below(13)) {
@@ -210,7 +221,7 @@ public struct DemoGenerator {
                 event.isFraud = true
                 burst.append(event)
             }
-        } else if roll < 0.003 {
+        } else if roll < 0.000_25 {
             // Device farm: one device pays with many cards within minutes.
             farmCounter += 1
             let device = "farm-\(options.seed)-\(farmCounter)"
@@ -222,7 +233,7 @@ public struct DemoGenerator {
                 event.isFraud = true
                 burst.append(event)
             }
-        } else if roll < 0.004 {
+        } else if roll < 0.000_75 {
             // Account take-over: large payments from a new country on a new device.
             let card = cardName(random.below(cardCount))
             let country = Self.countries[random.below(Self.countries.count)]

@@ -35,4 +35,33 @@ struct DemoGeneratorTests {
         let keys = Set(Self.records(everyCard: false).map(\.key))
         #expect(keys.count < 500)
     }
+
+    @Test("fraud is 0.1% to 1% of payments, every fraud is labelled 1 to 7 days later, 5% of the rest 0")
+    func fraudRateAndLabels() {
+        var options = DemoGenerator.Options(events: 200_000, startTime: 1_790_000_000_000, span: 14 * 86_400_000)
+        options.seed = 4
+        var generator = DemoGenerator(options)
+        var fraud = 0
+        var reviewed = 0
+        var legitimate = 0
+        while let record = generator.next() {
+            guard let label = record.label else {
+                legitimate += 1
+                continue
+            }
+            let delay = label.time - record.eventTime
+            if label.isFraud {
+                fraud += 1
+                #expect(DemoGenerator.fraudLabelDelay.contains(delay))
+            } else {
+                reviewed += 1
+                legitimate += 1
+                #expect(delay > 0 && delay <= 3 * 86_400_000 + 3_600_000)
+            }
+        }
+        let rate = Double(fraud) / 200_000
+        #expect(rate > 0.001 && rate < 0.01, "fraud rate \(rate)")
+        let reviewedShare = Double(reviewed) / Double(legitimate)
+        #expect(abs(reviewedShare - 0.05) < 0.005, "reviewed share \(reviewedShare)")
+    }
 }
