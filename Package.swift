@@ -318,8 +318,8 @@ let package = Package(
             name: "SluiceRegistryIntegrationTests",
             dependencies: [
                 "SluiceCore", "SluiceRegistry", "SluiceRegistrySQLite", "SluiceRegistryPostgres", "SluiceTesting",
-                "SluiceTopology", "SluiceCLI", "SluiceBench", "Sluice", "SluiceKafka", "SluiceModel",
-                .product(name: "Logging", package: "swift-log"),
+                "SluiceTopology", "SluiceCLI", "SluiceBench", "Sluice", "SluiceKafka", "SluiceModel", "SluiceOffline",
+                "SluiceKafkaTesting", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

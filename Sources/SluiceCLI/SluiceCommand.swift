@@ -13,7 +13,7 @@ struct SluiceCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, ServeCommand.self, ReplayCommand.self, VerifySkewCommand.self, TrainingSetCommand.self,
             GetCommand.self, ModelsCommand.self, FeaturesCommand.self, RegistryCommand.self, DeployCommand.self,
-            ScoreCommand.self, ProduceDemoCommand.self,
+            ScoreCommand.self, OutcomesCommand.self, ExperimentCommand.self, ProduceDemoCommand.self,
             ValidateCommand.self,
             DoctorCommand.self,
         ]

@@ -70,9 +70,9 @@ struct ModelsCommandTests {
         let kafka = ["--brokers", TestServices.brokers]
         try work.sluice(
             [
-                "produce-demo", "--events", "4000", "--seed", "3", "--topic", topic, "--labels-topic",
+                "produce-demo", "--events", "6000", "--seed", "3", "--topic", topic, "--labels-topic",
                 topic + ".labels",
-                "--partitions", "2", "--span", "3d",
+                "--partitions", "2", "--span", "10d",
             ] + kafka, registry: false)
         try work.sluice(
             ["replay", "--topology", topology, "--out", work.folder + "/log", "--quiet"] + kafka, registry: false)

@@ -75,7 +75,7 @@ public struct ScoringHTTPBackend: ScoringBackend {
             let served = Prediction(
                 requestID: request.id, eventID: inputs[compiled.topology.source.eventIdField].flatMap(Self.keyText),
                 model: request.model, routingKey: inputs[live.deployment.routingKey].flatMap(Self.keyText),
-                servedAt: servedAt,
+                eventTime: event.eventTime, servedAt: servedAt,
                 latency: ContinuousClock.now - started)
             // Shadows and the records are made after the answer, off the response path.
             Task.detached {
@@ -95,6 +95,7 @@ public struct ScoringHTTPBackend: ScoringBackend {
         var eventID: String?
         var model: String
         var routingKey: String?
+        var eventTime: Int64
         var servedAt: Int64
         var latency: Duration
 
@@ -134,6 +135,7 @@ public struct ScoringHTTPBackend: ScoringBackend {
             record.beginObject("newest_event_time")
             for vector in vectors { record.integer(vector.view, vector.newestEventTime) }
             record.endObject()
+            record.integer("event_time", eventTime)
             record.integer("served_at", servedAt)
             record.number(
                 "latency_us", Double(latency.components.seconds) * 1e6 + Double(latency.components.attoseconds) / 1e12)

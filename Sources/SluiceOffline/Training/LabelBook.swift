@@ -47,36 +47,11 @@ public struct LabelBook: Sendable {
     /// Reads every message of `topic` from the beginning to the end of each partition.
     public static func read(
         topic: String, client: KafkaClientConfiguration, logger: Logger, timeout: Duration = .seconds(120)
-    ) async throws
-        -> LabelBook
-    {
-        let admin = try KafkaAdmin(configuration: client, logger: logger)
-        guard let partitions = try await admin.metadata().topic(topic)?.partitions, !partitions.isEmpty else {
-            throw OfflineError(.topicMissing, "the labels topic '\(topic)' does not exist")
-        }
-        var configuration = KafkaConsumerConfiguration(
-            groupID: "sluice-labels-\(UUID().uuidString.prefix(8))", client: client)
-        configuration.reportPartitionEnd = true
-        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-        defer { try? consumer.close() }
-        let wanted = Set(partitions.map { KafkaTopicPartition(topic, $0) })
-        try consumer.assign(Dictionary(uniqueKeysWithValues: wanted.map { ($0, KafkaOffset.beginning) }))
+    ) async throws -> LabelBook {
         var book = LabelBook()
-        var ended = Set<KafkaTopicPartition>()
-        let deadline = ContinuousClock.now + timeout
-        while !wanted.isSubset(of: ended) {
-            guard ContinuousClock.now < deadline else {
-                throw OfflineError(
-                    .timedOut,
-                    "the labels topic '\(topic)' did not reach its end within \(timeout) (read \(book.messages) labels)"
-                )
-            }
-            let batch = try await consumer.nextBatch(maxMessages: 10_000, timeout: .milliseconds(200))
-            for message in batch.messages {
-                book.add(json: message.value)
-                ended.remove(message.topicPartition)
-            }
-            for partition in batch.reachedEnd.keys { ended.insert(partition) }
+        _ = try await TopicSnapshot.read(topic: topic, role: "labels", client: client, logger: logger, timeout: timeout)
+        { message in
+            book.add(json: message.value)
         }
         return book
     }
