@@ -35,12 +35,13 @@ public struct FeatureAPI: Service {
 
     public func run() async throws {
         let lookups = LookupResponder(
-            backend: backend, tokens: BearerTokens(configuration.tokens), serverName: "sluice")
+            backend: backend, scoring: scoring, tokens: BearerTokens(configuration.tokens), serverName: "sluice",
+            maxBodyBytes: configuration.maxBodyBytes)
         let application = Application(
             router: makeRouter(),
-            // Single lookups, the hot route, are answered on the event loop: from the raw bytes
-            // while a connection asks only for plain lookups, then after HTTP decoding by the
-            // fast path; everything else reaches the router.
+            // Single lookups and scores, the hot routes, are answered on the event loop: lookups
+            // from the raw bytes while a connection asks only for plain lookups, then both after
+            // HTTP decoding by the fast path; everything else reaches the router.
             server: HTTPServerBuilder { responder in
                 LookupHTTP1Channel(
                     http1: HTTP1Channel(

@@ -154,14 +154,13 @@ public final class OnlineFeatureBackend: FeatureBackend {
 
     /// The vectors of `requests` at `time` in one Redis round trip, with `inputs` feeding every
     /// view's on-demand features: what scoring reads for one payment.
+    /// The vectors of `requests` at `time` in one Redis round trip, completed on `eventLoop`;
+    /// fails with an `APIProblem`.
     public func vectors(
-        _ requests: [(view: String, entity: String)], at time: Int64, inputs: [String: FieldValue]
-    ) async throws(APIProblem) -> [FeatureVector] {
-        do {
-            return try await read(requests, at: time, inputs: [inputs], on: pool.anyEventLoop()).get()
-        } catch {
-            throw error as? APIProblem ?? APIProblem.internalError("\(error)")
-        }
+        _ requests: [(view: String, entity: String)], at time: Int64, inputs: [String: FieldValue],
+        on eventLoop: any EventLoop
+    ) -> EventLoopFuture<[FeatureVector]> {
+        read(requests, at: time, inputs: [inputs], on: eventLoop)
     }
 
     public func ready() async -> (ok: Bool, detail: String) {

@@ -4,11 +4,12 @@ import Synchronization
 /// The per-route request metrics: a latency histogram and a counter per (route, status).
 enum RequestMetrics {
     static let lookupRoute = "/v1/features/{view}/{entityId}"
+    static let scoreRoute = "/v1/score"
 
     static let routes = [
         lookupRoute, "/v1/features", "/v1/views", "/healthz", "/readyz", "/metrics", "/openapi.json",
         "/v1/models", "/v1/models/{name}", "/v1/models/{name}/versions/{version}", "/v1/models/{name}/aliases/{alias}",
-        "/v1/models/{name}/history", "/v1/models/{name}/versions/{version}/approval", "/v1/score", "other",
+        "/v1/models/{name}/history", "/v1/models/{name}/versions/{version}/approval", scoreRoute, "other",
     ]
 
     /// One latency histogram per route, made once rather than looked up in the registry per request.

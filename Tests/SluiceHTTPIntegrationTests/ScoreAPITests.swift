@@ -109,6 +109,8 @@ struct ScoreAPITests {
             base + "/v1/score", method: "POST", body: "{\"model\":\"fraud-model\",\"event\":{\"card_id\":\"c\"}}")
         #expect(missing.status == 400 && missing.body.contains("required field"))
 
+        try Self.checkOneConnection(port: port, event: Self.event(index: 3, time: now))
+
         // Blue/green to version 2 while requests keep coming: none fails, and the switch applies fast.
         let failures = Failures()
         let load = Task.detached {
@@ -174,6 +176,50 @@ struct ScoreAPITests {
             base + "/v1/score", method: "POST",
             body: "{\"model\":\"fraud-model\",\"event\":\(Self.event(index: 0, time: now))}")
         #expect(undeployed.status == 409 && undeployed.body.contains("has no deployment"))
+    }
+
+    /// Scores are answered on the event loop unless a request the router handles is still
+    /// unanswered on the connection (or the request asks for what only the router does, such as a
+    /// Connection header). Sent pipelined and one by one, a mix must come back in order, and an
+    /// answer (status, headers but Date, body but served_at) must be the same whichever side gave it.
+    static func checkOneConnection(port: Int, event: String) throws {
+        func post(_ body: String, headers: String = "") -> String {
+            "POST /v1/score HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\(headers)"
+                + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        }
+        let score = "{\"model\":\"fraud-model\",\"request_id\":\"same\",\"event\":\(event),\"include_features\":true}"
+        let invalid = "{\"model\":\"fraud-model\",\"event\":{\"card_id\":\"c\"}}"
+        let requests = [
+            post(score),
+            post(score, headers: "Connection: keep-alive\r\n"),  // the router's
+            "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+            post(score),
+            post(invalid),
+            post(invalid, headers: "Connection: keep-alive\r\n"),
+            post("{\"model\":\"nope\",\"event\":\(event)}"),
+            post("{\"model\":\"nope\",\"event\":\(event)}", headers: "Connection: keep-alive\r\n"),
+            post("{\"model\":"),
+        ]
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("score-exchange-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try JSONSerialization.data(withJSONObject: requests).write(to: file)
+        func exchange(_ mode: String) throws -> [ServeTests.Exchange] {
+            try PythonTools.runJSON(
+                "http_exchange.py", ["127.0.0.1", String(port), file.path, mode], as: [ServeTests.Exchange].self)
+        }
+        func withoutServedAt(_ body: String) -> String {
+            body.replacing(/"served_at":[0-9]+/, with: "\"served_at\":0")
+        }
+        for mode in ["pipelined", "sequential"] {
+            let answers = try exchange(mode)
+            #expect(answers.map(\.status) == [200, 200, 200, 200, 400, 400, 400, 400, 400], "\(mode)")
+            #expect(withoutServedAt(answers[0].body) == withoutServedAt(answers[1].body), "\(mode)")
+            #expect(withoutServedAt(answers[0].body) == withoutServedAt(answers[3].body), "\(mode)")
+            #expect(answers[0].headers == answers[1].headers, "\(mode): \(answers[0].headers) vs \(answers[1].headers)")
+            #expect(answers[0].headers["content-type"] == "application/json" && answers[0].headers["server"] == "sluice")
+            #expect(answers[4].body == answers[5].body && answers[4].headers == answers[5].headers, "\(mode)")
+            #expect(answers[6].body == answers[7].body && answers[6].body.contains("unknown model"), "\(mode)")
+        }
     }
 
     static func event(index: Int, time: Int64) -> String {

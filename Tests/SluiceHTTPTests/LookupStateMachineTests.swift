@@ -14,6 +14,7 @@ private struct FeatureMachineDriver {
         switch action {
         case nil: "-"
         case .passOn(let part)?: "pass \(part.kind)"
+        case .absorb(let lookup, let part)?: "absorb \(part.kind) into \(lookup)"
         case .answer(let lookup)?: "answer \(lookup)"
         case .fire(let events)?: "fire \(events.joined(separator: ","))"
         }
@@ -37,6 +38,13 @@ struct LookupStateMachineTests {
         let steps =
             [driver.head("card-1"), driver.end()] + driver.answered() + [driver.head(), driver.body(), driver.end()]
         #expect(steps == ["-", "answer card-1", "pass head", "pass body", "pass end"])
+    }
+
+    @Test("a taken request's body parts are handed over for it (a score's JSON); it is answered at its end")
+    func bodyAbsorbed() {
+        var driver = FeatureMachineDriver()
+        let steps = [driver.head("score-1"), driver.body(), driver.body(), driver.end()]
+        #expect(steps == ["-", "absorb body into score-1", "absorb body into score-1", "answer score-1"])
     }
 
     @Test("while a routed request is unanswered, a lookup goes to the router too (answers stay in order)")

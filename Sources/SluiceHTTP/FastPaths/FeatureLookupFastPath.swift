@@ -4,8 +4,8 @@ import HummingbirdCore
 import NIOCore
 import NIOHTTPTypes
 
-/// Answers GET /v1/features/{view}/{entityId}, the route scoring services call per payment, on the
-/// connection's event loop; every other request passes on to the router.
+/// Answers GET /v1/features/{view}/{entityId}, the route scoring services call per payment, and
+/// POST /v1/score on the connection's event loop; every other request passes on to the router.
 ///
 /// The router runs each request as Swift concurrency work, which costs thread hops and task
 /// switches that dwarf a lookup's own cost. Here a lookup is parsed, sent to Redis on the same
@@ -23,11 +23,22 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
 
     private let lookups: LookupResponder
 
+    /// A request taken here: a feature lookup, or a score whose body is read into `ScoreBody`.
     struct Lookup {
-        let view: String
-        let entity: String
-        let query: [String: String]
+        enum Target {
+            case features(view: String, entity: String, query: [String: String])
+            case score(ScoreBody)
+        }
+
+        let target: Target
         let started: ContinuousClock.Instant
+    }
+
+    /// A score request's body as it arrives (the head's Content-Length bounds it).
+    final class ScoreBody {
+        var bytes: [UInt8] = []
+
+        init(length: Int) { bytes.reserveCapacity(length) }
     }
 
     private var machine: FeatureLookupStateMachine<HTTPRequestPart, Lookup, Any>
@@ -63,6 +74,10 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
         case .passOn(let part):
             readsPassedOn = true
             context.fireChannelRead(wrapInboundOut(part))
+        case .absorb(let lookup, let part):
+            if case .score(let body) = lookup.target, case .body(let buffer) = part {
+                body.bytes.append(contentsOf: buffer.readableBytesView)
+            }
         case .answer(let lookup):
             answer(lookup, context: context)
         case .fire(let events):
@@ -75,29 +90,45 @@ final class FeatureLookupFastPath: ChannelDuplexHandler, RemovableChannelHandler
         context.fireChannelReadComplete()
     }
 
-    /// The lookup a request asks for, or nil for one the router should see: any other route or
-    /// method, a Connection header (the router closes connections that ask for it), a refused
-    /// token (the router answers 401) or malformed arguments (the router words the error).
+    /// The lookup or score a request asks for, or nil for one the router should see: any other
+    /// route or method, a Connection header (the router closes connections that ask for it), a
+    /// refused token (the router answers 401), malformed lookup arguments (the router words the
+    /// error), a score without a Content-Length within the body limit, or with Expect or
+    /// Transfer-Encoding.
     private static func lookup(_ request: HTTPRequest, lookups: LookupResponder) -> Lookup? {
-        guard request.method == .get, let path = request.path, path.hasPrefix("/v1/features/"),
-            request.headerFields[.connection] == nil,
-            lookups.admits(authorization: request.headerFields[.authorization]),
-            let (view, entity, query) = LookupResponder.arguments(path: path)
+        guard let path = request.path, request.headerFields[.connection] == nil,
+            lookups.admits(authorization: request.headerFields[.authorization])
         else { return nil }
-        return Lookup(view: view, entity: entity, query: query, started: .now)
+        if request.method == .get, path.hasPrefix("/v1/features/"),
+            let (view, entity, query) = LookupResponder.arguments(path: path)
+        {
+            return Lookup(target: .features(view: view, entity: entity, query: query), started: .now)
+        }
+        if request.method == .post, path == "/v1/score", lookups.scoring != nil,
+            request.headerFields[.expect] == nil, request.headerFields[.transferEncoding] == nil,
+            let length = request.headerFields[.contentLength].flatMap({ Int($0) }),
+            length <= lookups.maxBodyBytes
+        {
+            return Lookup(target: .score(ScoreBody(length: length)), started: .now)
+        }
+        return nil
     }
 
     private func answer(_ lookup: Lookup, context: ChannelHandlerContext) {
-        lookups.answer(
-            view: lookup.view, entity: lookup.entity, query: lookup.query, started: lookup.started,
-            on: context.eventLoop
-        ) {
-            status, body in
+        let respond = { (status: HTTPResponse.Status, body: [UInt8]) in
             self.respond(status: status, body: body, context: context)
             for action in self.machine.answered() { self.perform(action, context: context) }
             // The router's channel hands reads on at read-complete, and these came after it.
             if self.readsPassedOn { self.channelReadComplete(context: context) }
             if let events = self.machine.eventsDue() { self.perform(events, context: context) }
+        }
+        switch lookup.target {
+        case .features(let view, let entity, let query):
+            lookups.answer(
+                view: view, entity: entity, query: query, started: lookup.started, on: context.eventLoop,
+                respond: respond)
+        case .score(let body):
+            lookups.score(body: body.bytes, started: lookup.started, on: context.eventLoop, respond: respond)
         }
     }
 

@@ -23,6 +23,8 @@ struct FeatureLookupStateMachine<Part, Lookup, Event> {
     enum Action {
         /// Pass the part on to the router.
         case passOn(Part)
+        /// A body part of the lookup being read (a score request's JSON; a GET's is ignored).
+        case absorb(Lookup, Part)
         /// Answer the lookup, then report `answered()`.
         case answer(Lookup)
         /// Pass the events on, in order.
@@ -118,9 +120,11 @@ struct FeatureLookupStateMachine<Part, Lookup, Event> {
             routedInFlight += 1
             return .passOn(part)
         case .body:
-            // A lookup's body (a GET should have none) is ignored, as the router ignores it.
-            if case .routing = current { return .passOn(part) }
-            return nil
+            switch current {
+            case .routing: return .passOn(part)
+            case .readingLookup(let lookup): return .absorb(lookup, part)
+            case .none, .answeringLookup: return nil
+            }
         case .end:
             switch current {
             case .routing:

@@ -4,13 +4,27 @@ import HummingbirdCore
 import NIOCore
 
 /// What the two lookup fast paths (`RawLookupFastPath` before HTTP decoding,
-/// `FeatureLookupFastPath` after it) share: the backend and tokens they answer with, and how a
-/// lookup's target is read, its answer made and recorded, and which events wait for it. Both
-/// answer as the router does, to the byte.
+/// `FeatureLookupFastPath` after it) share: the backends and tokens they answer with, and how a
+/// lookup's target is read, its answer (or a score's) made and recorded, and which events wait
+/// for it. Both answer as the router does, to the byte.
 struct LookupResponder: Sendable {
     let backend: any FeatureBackend
+    let scoring: (any ScoringBackend)?
     let tokens: BearerTokens
     let serverName: String?
+    /// The largest score body taken (the router's limit for bodies).
+    let maxBodyBytes: Int
+
+    init(
+        backend: any FeatureBackend, scoring: (any ScoringBackend)? = nil, tokens: BearerTokens, serverName: String?,
+        maxBodyBytes: Int = 1 << 20
+    ) {
+        self.backend = backend
+        self.scoring = scoring
+        self.tokens = tokens
+        self.serverName = serverName
+        self.maxBodyBytes = maxBodyBytes
+    }
 
     /// Whether a request with this Authorization header is answered here; a refused one goes to
     /// the router, which answers 401.
@@ -34,8 +48,27 @@ struct LookupResponder: Sendable {
         on eventLoop: any EventLoop,
         respond: @escaping (HTTPResponse.Status, [UInt8]) -> Void
     ) {
-        backend.lookup(view: view, entity: entity, query: query, on: eventLoop).assumeIsolated().whenComplete {
-            result in
+        complete(
+            backend.lookup(view: view, entity: entity, query: query, on: eventLoop), route: RequestMetrics.lookupRoute,
+            started: started, on: eventLoop, respond: respond)
+    }
+
+    /// Scores a POST /v1/score body on `eventLoop`, answering as `answer` does.
+    func score(
+        body: [UInt8], started: ContinuousClock.Instant, on eventLoop: any EventLoop,
+        respond: @escaping (HTTPResponse.Status, [UInt8]) -> Void
+    ) {
+        guard let scoring else { preconditionFailure("a score is taken only with a scoring backend") }
+        complete(
+            scoring.score(body: body, on: eventLoop), route: RequestMetrics.scoreRoute, started: started,
+            on: eventLoop, respond: respond)
+    }
+
+    private func complete(
+        _ answer: EventLoopFuture<[UInt8]>, route: String, started: ContinuousClock.Instant,
+        on eventLoop: any EventLoop, respond: @escaping (HTTPResponse.Status, [UInt8]) -> Void
+    ) {
+        answer.hop(to: eventLoop).assumeIsolated().whenComplete { result in
             let status: HTTPResponse.Status
             let body: [UInt8]
             switch result {
@@ -46,7 +79,7 @@ struct LookupResponder: Sendable {
                 (status, body) = (problem.status, ProblemMiddleware.problemBody(problem))
             }
             respond(status, body)
-            RequestMetrics.record(route: RequestMetrics.lookupRoute, status: status.code, since: started)
+            RequestMetrics.record(route: route, status: status.code, since: started)
         }
     }
 
