@@ -2,7 +2,8 @@ import Testing
 
 @testable import SluiceHTTP
 
-/// The request heads `RawLookupFastPath` answers itself: exactly the plainest form of a lookup.
+/// The request heads `RawLookupFastPath` answers itself: exactly the plainest form of a lookup or
+/// a score.
 /// Everything else must go to the HTTP pipeline (`.other`), and no prefix of a request may be
 /// mistaken for a whole one.
 @Suite("Raw lookup request heads")
@@ -27,6 +28,38 @@ struct RawRequestHeadTests {
         #expect(
             Self.parse("GET /v1/features/card/x HTTP/1.1\r\n\r\n")
                 == .lookup(target: "/v1/features/card/x", authorization: nil, length: 36))
+    }
+
+    @Test("a plain score is taken once its whole body has arrived; every prefix of it is incomplete")
+    func plainScore() {
+        let body = "{\"model\":\"m\",\"event\":{}}"
+        let head =
+            "POST /v1/score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer abc\r\n"
+            + "content-length: \(body.utf8.count)\r\n\r\n"
+        let request = head + body
+        let expected = RawRequestHead.score(
+            authorization: "Bearer abc", headLength: head.utf8.count, bodyLength: body.utf8.count)
+        #expect(Self.parse(request) == expected)
+        #expect(Self.parse(request + "POST /v1/score HTTP/1.1\r\n") == expected)
+        let bytes = Array(request.utf8)
+        for cut in 0..<bytes.count {
+            let prefix = Array(bytes[..<cut]).withUnsafeBytes { RawRequestHead.parse($0, maxHead: 8192) }
+            #expect(prefix == .incomplete, "prefix of \(cut) bytes")
+        }
+        let large = RawRequestHead.maxScoreBody + 1
+        let others = [
+            "POST /v1/score HTTP/1.1\r\n\r\n",  // no Content-Length
+            "POST /v1/score?x=1 HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}",
+            "POST /v1/scores HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}",
+            "POST /v1/score HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}",
+            "POST /v1/score HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+            "POST /v1/score HTTP/1.1\r\nContent-Length: +2\r\n\r\n{}",
+            "POST /v1/score HTTP/1.1\r\nContent-Length: \(large)\r\n\r\n",
+            "POST /v1/score HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "POST /v1/score HTTP/1.1\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n",
+            "POST /v1/score HTTP/1.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+        ]
+        for text in others { #expect(Self.parse(text) == .other, "\(text.debugDescription)") }
     }
 
     @Test(

@@ -2,6 +2,7 @@ import Logging
 import SluiceCore
 import SluiceModel
 import SluiceRegistry
+import SluiceRuntime
 import Synchronization
 
 /// The deployments a scoring server answers with: per model, its router and a compiled scorer
@@ -59,13 +60,29 @@ public final class LiveDeployments: Sendable {
         }
     }
 
+    /// Reads, checks and compiles a version's artifact on a thread of its own: Swift concurrency's
+    /// jobs run on the serving event loops, and a large model held one of them (and every request
+    /// on its connections) for as long as it took.
+    private static func load(_ version: ModelVersion, artifacts: ArtifactStore) async throws(RegistryError)
+        -> XGBoostScorer
+    {
+        do {
+            return try await DedicatedThread.run(name: "sluice-model-load") {
+                try ModelLoader.scorer(for: version, artifacts: artifacts)
+            }
+        } catch {
+            throw error as? RegistryError
+                ?? RegistryError(.invalidArtifact, "\(version.model)/\(version.version): \(error)")
+        }
+    }
+
     /// The live form of `deployment`: the current one when it is the same deployment.
     private func compiled(_ deployment: Deployment) async throws(RegistryError) -> Live {
         if let current = live(deployment.model), current.deployment == deployment { return current }
         var versions: [Int: (scorer: XGBoostScorer, signature: [String])] = [:]
         for number in deployment.versions {
             let version = try await registry.version(deployment.model, number)
-            versions[number] = (try ModelLoader.scorer(for: version, artifacts: artifacts), version.signature)
+            versions[number] = (try await Self.load(version, artifacts: artifacts), version.signature)
         }
         return Live(deployment: deployment, router: DeploymentRouter(deployment), versions: versions)
     }

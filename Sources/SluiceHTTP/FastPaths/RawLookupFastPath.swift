@@ -4,19 +4,21 @@ import HummingbirdCore
 import Logging
 import NIOCore
 
-/// Answers single lookups (GET /v1/features/{view}/{entityId}) from the connection's bytes,
-/// before HTTP decoding: on a connection that only asks for lookups (a scoring service's), a
-/// lookup then costs no HTTP parser, no conversions between HTTP types and no response encoder.
+/// Answers single lookups (GET /v1/features/{view}/{entityId}) and scores (POST /v1/score) from
+/// the connection's bytes, before HTTP decoding: on a connection that only asks for these (a
+/// payment service's), a request then costs no HTTP parser, no conversions between HTTP types and
+/// no response encoder.
 ///
-/// It reads only the plainest form of the request: `GET <target> HTTP/1.1`, CRLF line ends,
-/// header names that are tokens, no body and none of the headers that change how a message is
-/// framed or a connection is handled (Content-Length, Transfer-Encoding, Connection, Upgrade,
-/// Expect, TE). At the first request that is anything else (another route, another form, a
+/// It reads only the plainest form of the request: `GET <target> HTTP/1.1` or
+/// `POST /v1/score HTTP/1.1`, CRLF line ends, header names that are tokens, and none of the
+/// headers that change how a message is framed or a connection is handled (Transfer-Encoding,
+/// Connection, Upgrade, Expect, TE; Content-Length too, except one of plain digits on a score, at
+/// most 16 KiB). At the first request that is anything else (another route, another form, a
 /// refused token, arguments the router words an error for, more than 8 KiB of head) the
 /// connection turns over for good to the HTTP pipeline behind it, starting with that request's
-/// bytes, in order; there `FeatureLookupFastPath` still answers lookups on the event loop. Only
-/// complete requests without a body are ever taken here, so both sides agree where every request
-/// ends. Answers are the router's to the byte, errors included (same backend, same encoding).
+/// bytes, in order; there `FeatureLookupFastPath` still answers lookups and scores on the event
+/// loop. Only complete requests are ever taken here (a score once its whole body has arrived), so
+/// both sides agree where every request ends. Answers are the router's to the byte, errors included (same backend, same encoding).
 final class RawLookupFastPath: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -71,6 +73,10 @@ final class RawLookupFastPath: ChannelDuplexHandler {
                     arguments = LookupResponder.arguments(path: target)
                 }
                 head = .lookup(answerable: arguments != nil)
+            case .score(let authorization, _, let bodyLength):
+                head = .lookup(
+                    answerable: lookups.scoring != nil && lookups.admits(authorization: authorization)
+                        && bodyLength <= lookups.maxBodyBytes)
             }
             switch machine.next(head) {
             case .wait:
@@ -78,9 +84,18 @@ final class RawLookupFastPath: ChannelDuplexHandler {
             case .handOver:
                 handOver(context: context)
             case .answer:
-                guard case .lookup(_, _, let length) = parsed, let (view, entity, query) = arguments else { break }
-                pending!.moveReaderIndex(forwardBy: length)
-                answer(view: view, entity: entity, query: query, context: context)
+                switch parsed {
+                case .lookup(_, _, let length):
+                    guard let (view, entity, query) = arguments else { break }
+                    pending!.moveReaderIndex(forwardBy: length)
+                    answer(view: view, entity: entity, query: query, context: context)
+                case .score(_, let headLength, let bodyLength):
+                    pending!.moveReaderIndex(forwardBy: headLength)
+                    let body = pending!.readBytes(length: bodyLength) ?? []
+                    score(body: body, context: context)
+                case .incomplete, .other:
+                    break
+                }
             }
         }
         if pending?.readableBytes == 0 { pending = nil }
@@ -90,13 +105,23 @@ final class RawLookupFastPath: ChannelDuplexHandler {
 
     private func answer(view: String, entity: String, query: [String: String], context: ChannelHandlerContext) {
         lookups.answer(view: view, entity: entity, query: query, started: .now, on: context.eventLoop) { status, body in
-            var out = context.channel.allocator.buffer(capacity: body.count + 160)
-            Self.writeHead(status: status, contentLength: body.count, serverName: self.lookups.serverName, into: &out)
-            out.writeBytes(body)
-            context.writeAndFlush(self.wrapOutboundOut(out), promise: nil)
-            self.machine.answered()
-            self.takeRequests(context: context)
+            self.respond(status: status, body: body, context: context)
         }
+    }
+
+    private func score(body: [UInt8], context: ChannelHandlerContext) {
+        lookups.score(body: body, started: .now, on: context.eventLoop) { status, answer in
+            self.respond(status: status, body: answer, context: context)
+        }
+    }
+
+    private func respond(status: HTTPResponse.Status, body: [UInt8], context: ChannelHandlerContext) {
+        var out = context.channel.allocator.buffer(capacity: body.count + 160)
+        Self.writeHead(status: status, contentLength: body.count, serverName: lookups.serverName, into: &out)
+        out.writeBytes(body)
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        machine.answered()
+        takeRequests(context: context)
     }
 
     /// The response head as the HTTP pipeline writes it for the same answer.
@@ -168,6 +193,12 @@ enum RawRequestHead: Equatable {
     case other
     /// A plain `GET /v1/features/...` of `length` bytes, with its Authorization header if any.
     case lookup(target: String, authorization: String?, length: Int)
+    /// A plain `POST /v1/score` whose head (`headLength` bytes) and whole body (its
+    /// Content-Length, at most `maxScoreBody`) have arrived.
+    case score(authorization: String?, headLength: Int, bodyLength: Int)
+
+    /// The largest score body read here: it must fit the bytes kept before reads pause.
+    static let maxScoreBody = 16 * 1024
 
     /// Headers that change how a message is framed or the connection is handled: the HTTP
     /// pipeline deals with those.
@@ -177,18 +208,22 @@ enum RawRequestHead: Equatable {
         Array($0.utf8)
     }
     private static let authorizationHeader = Array("authorization".utf8)
+    private static let contentLengthHeader = Array("content-length".utf8)
     private static let lookupPrefix = Array("GET /v1/features/".utf8)
+    private static let scorePrefix = Array("POST /v1/score HTTP/1.1\r\n".utf8)
     private static let requestLineEnd = Array(" HTTP/1.1\r\n".utf8)
 
     static func parse(_ bytes: UnsafeRawBufferPointer, maxHead: Int) -> RawRequestHead {
-        let prefix = lookupPrefix
+        let isScore = bytes.count > 0 && bytes[0] == UInt8(ascii: "P")
+        let prefix = isScore ? scorePrefix : lookupPrefix
         for index in 0..<min(bytes.count, prefix.count) where bytes[index] != prefix[index] { return .other }
         guard bytes.count > prefix.count else { return .incomplete }
-        // Request line: "GET <target> HTTP/1.1", the target visible ASCII. Checked as soon as it
-        // is complete, so that another form (HTTP/1.0, a bare LF) is handed over at once rather
-        // than waited on for a head end that never comes in this form.
-        var position = 4
-        while position < bytes.count, bytes[position] > 0x20, bytes[position] < 0x7F { position += 1 }
+        // Request line: "GET <target> HTTP/1.1", the target visible ASCII, or exactly
+        // "POST /v1/score HTTP/1.1". Checked as soon as it is complete, so that another form
+        // (HTTP/1.0, a bare LF) is handed over at once rather than waited on for a head end that
+        // never comes in this form.
+        var position = isScore ? prefix.count - requestLineEnd.count : 4
+        while !isScore, position < bytes.count, bytes[position] > 0x20, bytes[position] < 0x7F { position += 1 }
         let targetEnd = position
         for byte in requestLineEnd {
             guard position < bytes.count else { return bytes.count >= maxHead ? .other : .incomplete }
@@ -201,9 +236,9 @@ enum RawRequestHead: Equatable {
         case .notYet: return bytes.count >= maxHead ? .other : .incomplete
         case .bareLineFeed: return .other
         }
-        let target = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[4..<targetEnd]), as: UTF8.self)
         // Header lines up to the empty one that ends the head at `end`.
         var authorization: String?
+        var contentLength: Int?
         while position < end - 2 {
             let nameStart = position
             while position < end, isTokenCharacter(bytes[position]) { position += 1 }
@@ -219,6 +254,17 @@ enum RawRequestHead: Equatable {
             while valueEnd > valueStart, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
             guard position + 1 < end, bytes[position] == 0x0D, bytes[position + 1] == 0x0A else { return .other }
             position += 2
+            if isScore, equalsLowercased(name, contentLengthHeader) {
+                // One Content-Length of plain digits; anything else is the HTTP pipeline's.
+                guard contentLength == nil, valueEnd > valueStart, valueEnd - valueStart <= 9 else { return .other }
+                var length = 0
+                for index in valueStart..<valueEnd {
+                    guard bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") else { return .other }
+                    length = length * 10 + Int(bytes[index] - UInt8(ascii: "0"))
+                }
+                contentLength = length
+                continue
+            }
             if framingHeaders.contains(where: { equalsLowercased(name, $0) }) { return .other }
             if equalsLowercased(name, authorizationHeader) {
                 guard authorization == nil else { return .other }
@@ -226,7 +272,13 @@ enum RawRequestHead: Equatable {
                     decoding: UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd]), as: UTF8.self)
             }
         }
-        return .lookup(target: target, authorization: authorization, length: end)
+        guard isScore else {
+            let target = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[4..<targetEnd]), as: UTF8.self)
+            return .lookup(target: target, authorization: authorization, length: end)
+        }
+        guard let contentLength, contentLength <= maxScoreBody else { return .other }
+        guard bytes.count >= end + contentLength else { return .incomplete }
+        return .score(authorization: authorization, headLength: end, bodyLength: contentLength)
     }
 
     private enum HeadEnd {
