@@ -36,6 +36,27 @@ struct DemoGeneratorTests {
         #expect(keys.count < 500)
     }
 
+    @Test("over a span of days, no record's time is ahead of the traffic unless it lies past the run's end")
+    func malformedTimesStayBehindOrFuture() throws {
+        let start: Int64 = 1_790_000_000_000
+        let span: Int64 = 14 * 86_400_000
+        var options = DemoGenerator.Options(events: 50_000, startTime: start, span: span)
+        options.malformedFraction = 0.05
+        var generator = DemoGenerator(options)
+        var future = 0
+        while let record = generator.next() {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(record.value)) as? [String: Any],
+                let time = (object["ts"] as? NSNumber)?.int64Value
+            else { continue }
+            if time > record.eventTime {
+                // Meant to be rejected as from the future: past the producer's clock at any point of the run.
+                #expect(time > start + span + 86_400_000, "ts \(time) ahead of its event time \(record.eventTime)")
+                future += 1
+            }
+        }
+        #expect(future > 0)
+    }
+
     @Test("fraud is 0.1% to 1% of payments, every fraud is labelled 1 to 7 days later, 5% of the rest 0")
     func fraudRateAndLabels() {
         var options = DemoGenerator.Options(events: 200_000, startTime: 1_790_000_000_000, span: 14 * 86_400_000)
