@@ -298,10 +298,10 @@ public struct DemoGenerator {
         case 5: return Array(json(event, txnID: txnID, cardID: "").utf8)
         case 6: return Array(json(event, txnID: txnID, cardID: String(repeating: "9", count: 100)).utf8)
         case 7:
-            // Two days past the end of the run: past any message timestamp it is produced with
-            // (the producer's clock), so rejected as from the future however far back the span
-            // starts. Relative to its own event time alone, an old event stayed in the past, was
-            // accepted, and moved its partition's clock two days ahead of the traffic after it.
+            // Two days past the end of the run, so past any message timestamp it is produced with
+            // (the producer's clock) and rejected as from the future however far back the span
+            // starts. Two days past its own event time may still be in the past: accepted, it
+            // would move its partition's clock ahead of the traffic after it.
             let end = options.startTime + options.span
             return Array(json(event, txnID: txnID, time: max(event.time, end) + 2 * 86_400_000).utf8)
         case 8: return Array(json(event, txnID: txnID, amount: "1e400").utf8)

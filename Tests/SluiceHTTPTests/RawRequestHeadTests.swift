@@ -12,6 +12,15 @@ struct RawRequestHeadTests {
         Array(text.utf8).withUnsafeBytes { RawRequestHead.parse($0, maxHead: maxHead) }
     }
 
+    /// No proper prefix of a request may be read as a whole one.
+    static func expectPrefixesIncomplete(_ text: String) {
+        let bytes = Array(text.utf8)
+        for cut in 0..<bytes.count {
+            let prefix = Array(bytes[..<cut]).withUnsafeBytes { RawRequestHead.parse($0, maxHead: 8192) }
+            #expect(prefix == .incomplete, "prefix of \(cut) bytes")
+        }
+    }
+
     @Test("a plain lookup is read with its target, token and length; every prefix of it is incomplete")
     func plainLookup() {
         let head =
@@ -20,11 +29,7 @@ struct RawRequestHeadTests {
             target: "/v1/features/card/card-1?at=5", authorization: "Bearer abc", length: head.utf8.count)
         #expect(Self.parse(head) == expected)
         #expect(Self.parse(head + "GET /v1/features/card/card-2 HTTP/1.1\r\n\r\n") == expected)
-        let bytes = Array(head.utf8)
-        for cut in 0..<bytes.count {
-            let prefix = Array(bytes[..<cut]).withUnsafeBytes { RawRequestHead.parse($0, maxHead: 8192) }
-            #expect(prefix == .incomplete, "prefix of \(cut) bytes")
-        }
+        Self.expectPrefixesIncomplete(head)
         #expect(
             Self.parse("GET /v1/features/card/x HTTP/1.1\r\n\r\n")
                 == .lookup(target: "/v1/features/card/x", authorization: nil, length: 36))
@@ -41,11 +46,7 @@ struct RawRequestHeadTests {
             authorization: "Bearer abc", headLength: head.utf8.count, bodyLength: body.utf8.count)
         #expect(Self.parse(request) == expected)
         #expect(Self.parse(request + "POST /v1/score HTTP/1.1\r\n") == expected)
-        let bytes = Array(request.utf8)
-        for cut in 0..<bytes.count {
-            let prefix = Array(bytes[..<cut]).withUnsafeBytes { RawRequestHead.parse($0, maxHead: 8192) }
-            #expect(prefix == .incomplete, "prefix of \(cut) bytes")
-        }
+        Self.expectPrefixesIncomplete(request)
         let large = RawRequestHead.maxScoreBody + 1
         let others = [
             "POST /v1/score HTTP/1.1\r\n\r\n",  // no Content-Length

@@ -61,8 +61,8 @@ public final class LiveDeployments: Sendable {
     }
 
     /// Reads, checks and compiles a version's artifact on a thread of its own: Swift concurrency's
-    /// jobs run on the serving event loops, and a large model held one of them (and every request
-    /// on its connections) for as long as it took.
+    /// jobs run on the serving event loops, and a large model would hold one of them (and every
+    /// request on its connections) for as long as it takes.
     private static func load(_ version: ModelVersion, artifacts: ArtifactStore) async throws(RegistryError)
         -> XGBoostScorer
     {

@@ -2,8 +2,8 @@ import Synchronization
 
 /// Request ids for score requests that bring none: UUID-shaped (version 4 layout) strings from a
 /// per-process random seed and a counter, mixed by SplitMix64. Unique within a process by the
-/// counter, and across processes with the chance of two 64-bit seeds colliding. Foundation's
-/// `UUID()` opens /dev/urandom on every call, which showed in the score path's profile.
+/// counter, and across processes with the chance of two 64-bit seeds colliding. Not Foundation's
+/// `UUID()`: it opens /dev/urandom on every call, a system call per score request.
 final class RequestIDs: Sendable {
     private let seed: UInt64
     private let counter = Atomic<UInt64>(0)

@@ -15,49 +15,39 @@ struct ScoreRequest: Sendable {
 
     static let shape =
         "the body must be a JSON object {\"model\": ..., \"event\": {...}, \"request_id\"?: ..., \"include_features\"?: ...}"
+    static let modelProblem = APIProblem.badRequest("\"model\" must be the model's name")
+    static let eventProblem = APIProblem.badRequest(
+        "\"event\" must be the transaction as a JSON object, with its fields as on the topic")
+    static let requestIDProblem = APIProblem.badRequest("\"request_id\" must be a string of 1 to 128 characters")
+    static let includeFeaturesProblem = APIProblem.badRequest("\"include_features\" must be true or false")
 
     static func parse(_ body: UnsafeRawBufferPointer) throws(APIProblem) -> ScoreRequest {
         var model: String?
         var event: Range<Int>?
         var id: String?
-        var includeFeatures: Bool?
+        var includeFeatures = false
+        // The first member of the wrong type; the body is still scanned to the end, so that
+        // malformed JSON is reported as such.
         var problem: APIProblem?
         var scanner = JSONScanner(body)
         do {
             try scanner.scanObject("the body") { scanner, key in
+                let first = try scanner.peek()
                 switch Member(key) {
-                case .model:
-                    guard try scanner.peek() == UInt8(ascii: "\"") else {
-                        problem = problem ?? .badRequest("\"model\" must be the model's name")
-                        return try scanner.skipValue()
-                    }
-                    model = try scanner.scanString()
-                case .event:
+                case .model where first == UInt8(ascii: "\""): model = try scanner.scanString()
+                case .requestID where first == UInt8(ascii: "\""): id = try scanner.scanString()
+                case .includeFeatures where first == UInt8(ascii: "t"):
+                    _ = try scanner.scanLiteral("true")
+                    includeFeatures = true
+                case .includeFeatures where first == UInt8(ascii: "f"):
+                    _ = try scanner.scanLiteral("false")
+                case .event where first == UInt8(ascii: "{"):
                     let start = scanner.position
-                    let isObject = try scanner.peek() == UInt8(ascii: "{")
                     try scanner.skipValue()
-                    guard isObject else {
-                        problem =
-                            problem
-                            ?? .badRequest(
-                                "\"event\" must be the transaction as a JSON object, with its fields as on the topic")
-                        return
-                    }
                     event = start..<scanner.position
-                case .requestID:
-                    guard try scanner.peek() == UInt8(ascii: "\"") else {
-                        problem = problem ?? .badRequest("\"request_id\" must be a string of 1 to 128 characters")
-                        return try scanner.skipValue()
-                    }
-                    id = try scanner.scanString()
-                case .includeFeatures:
-                    switch try scanner.peek() {
-                    case UInt8(ascii: "t"): includeFeatures = try scanner.scanLiteral("true") == "true"
-                    case UInt8(ascii: "f"): includeFeatures = try scanner.scanLiteral("false") == "true"
-                    default:
-                        problem = problem ?? .badRequest("\"include_features\" must be true or false")
-                        try scanner.skipValue()
-                    }
+                case let member?:
+                    problem = problem ?? member.problem
+                    try scanner.skipValue()
                 case nil:
                     try scanner.skipValue()
                 }
@@ -66,17 +56,10 @@ struct ScoreRequest: Sendable {
             throw APIProblem.badRequest("the body is not valid JSON: \(error). \(shape)")
         }
         if let problem { throw problem }
-        guard let model, !model.isEmpty else { throw APIProblem.badRequest("\"model\" must be the model's name") }
-        guard let event else {
-            throw APIProblem.badRequest(
-                "\"event\" must be the transaction as a JSON object, with its fields as on the topic")
-        }
-        if let id, id.isEmpty || id.unicodeScalars.count > 128 {
-            throw APIProblem.badRequest("\"request_id\" must be a string of 1 to 128 characters")
-        }
-        return ScoreRequest(
-            model: model, event: event, id: id,
-            includeFeatures: includeFeatures ?? false)
+        guard let model, !model.isEmpty else { throw modelProblem }
+        guard let event else { throw eventProblem }
+        if let id, id.isEmpty || id.unicodeScalars.count > 128 { throw requestIDProblem }
+        return ScoreRequest(model: model, event: event, id: id, includeFeatures: includeFeatures)
     }
 
     private enum Member {
@@ -89,6 +72,16 @@ struct ScoreRequest: Sendable {
             case 10 where key.elementsEqual("request_id".utf8): self = .requestID
             case 16 where key.elementsEqual("include_features".utf8): self = .includeFeatures
             default: return nil
+            }
+        }
+
+        /// What is wrong when the member's value has another JSON type.
+        var problem: APIProblem {
+            switch self {
+            case .model: ScoreRequest.modelProblem
+            case .event: ScoreRequest.eventProblem
+            case .requestID: ScoreRequest.requestIDProblem
+            case .includeFeatures: ScoreRequest.includeFeaturesProblem
             }
         }
     }
