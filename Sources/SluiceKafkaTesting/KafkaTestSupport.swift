@@ -18,31 +18,39 @@ public enum KafkaTestSupport {
     }
 
     /// Reads `partitions` of `topic` from the beginning (manual assignment) until every partition
-    /// reported its end, failing after `timeout`.
+    /// reported its end, failing when `stallTimeout` passes without a message or an end.
     public static func readAll(
-        topic: String, partitions: Int, timeout: Duration = .seconds(30)
+        topic: String, partitions: Int, stallTimeout: Duration = .seconds(30)
     ) async throws -> [KafkaConsumerMessage] {
         let consumer = try KafkaConsumer(configuration: consumerConfiguration())
         var positions: [KafkaTopicPartition: KafkaOffset] = [:]
         for partition in 0..<partitions { positions[KafkaTopicPartition(topic, Int32(partition))] = .beginning }
         try consumer.assign(positions)
-        return try await readUntilEnd(consumer, partitions: Set(positions.keys), timeout: timeout)
+        return try await readUntilEnd(consumer, partitions: Set(positions.keys), stallTimeout: stallTimeout)
     }
 
     /// Polls `consumer` until each of `partitions` reported its end.
+    ///
+    /// The limit is on a stall, not on the whole read: under the full parallel suite the broker and
+    /// this process share two cores with everything else, and a large topic can take longer than
+    /// any fixed total while still moving. A read that stops moving fails with the last error seen.
     public static func readUntilEnd(
-        _ consumer: KafkaConsumer, partitions: Set<KafkaTopicPartition>, timeout: Duration = .seconds(30)
+        _ consumer: KafkaConsumer, partitions: Set<KafkaTopicPartition>, stallTimeout: Duration = .seconds(30)
     ) async throws -> [KafkaConsumerMessage] {
         var messages: [KafkaConsumerMessage] = []
         var ended = Set<KafkaTopicPartition>()
-        let deadline = ContinuousClock.now + timeout
+        var lastError: KafkaError?
+        var deadline = ContinuousClock.now + stallTimeout
         while !partitions.isSubset(of: ended) {
             guard ContinuousClock.now < deadline else {
                 throw TestFailure(
-                    "partitions \(partitions.subtracting(ended).sorted()) did not reach their end within \(timeout); "
-                        + "read \(messages.count) messages")
+                    "partitions \(partitions.subtracting(ended).sorted()) did not reach their end: nothing arrived "
+                        + "for \(stallTimeout) after \(messages.count) messages"
+                        + (lastError.map { "; last error: \($0)" } ?? ""))
             }
-            let batch = try await consumer.nextBatch(maxMessages: 500, timeout: .milliseconds(200))
+            let batch = try await consumer.nextBatch(maxMessages: 5_000, timeout: .milliseconds(200))
+            if !batch.messages.isEmpty || !batch.reachedEnd.isEmpty { deadline = ContinuousClock.now + stallTimeout }
+            lastError = batch.errors.last ?? lastError
             messages += batch.messages
             for partition in batch.reachedEnd.keys { ended.insert(partition) }
             // A partition that delivers more messages after its end has not really ended.

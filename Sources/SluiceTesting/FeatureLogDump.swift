@@ -8,8 +8,8 @@ public struct FeatureLogDump: Decodable {
     /// Rows sorted by (kafka_partition, kafka_offset); doubles as IEEE bit patterns in decimal.
     public let rows: [[String?]]
 
-    public static func read(_ folder: String) throws -> FeatureLogDump {
-        try PythonTools.runJSON("dump_feature_log.py", [folder], as: FeatureLogDump.self)
+    public static func read(_ folder: String) async throws -> FeatureLogDump {
+        try await PythonTools.runJSON("dump_feature_log.py", [folder], as: FeatureLogDump.self)
     }
 
     public func column(_ name: String) throws -> Int {

@@ -13,9 +13,9 @@ public enum PythonTools {
 
     /// Runs scripts/py/`script` with `arguments` and returns its standard output; a non-zero exit
     /// fails with everything the script printed.
-    public static func run(_ script: String, _ arguments: [String]) throws -> String {
+    public static func run(_ script: String, _ arguments: [String]) async throws -> String {
         let scriptPath = TestRepository.path("scripts/py/\(script)")
-        let (status, output) = try TestProcess.run(try python(), [scriptPath] + arguments)
+        let (status, output) = try await TestProcess.run(try python(), [scriptPath] + arguments)
         guard status == 0 else {
             throw TestFailure("\(script) \(arguments.joined(separator: " ")) exited \(status):\n\(output)")
         }
@@ -23,8 +23,9 @@ public enum PythonTools {
     }
 
     /// Runs a helper that prints one JSON object on its last line, and decodes it.
-    public static func runJSON<T: Decodable>(_ script: String, _ arguments: [String], as type: T.Type) throws -> T {
-        let output = try run(script, arguments)
+    public static func runJSON<T: Decodable>(_ script: String, _ arguments: [String], as type: T.Type) async throws -> T
+    {
+        let output = try await run(script, arguments)
         guard let line = output.split(separator: "\n").last, let data = line.data(using: .utf8) else {
             throw TestFailure("\(script) printed nothing")
         }

@@ -92,7 +92,25 @@ public final class TestProcess: Sendable {
     deinit { stop() }
 
     /// Runs a command to completion and returns its exit status and combined stdout and stderr.
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws
+    /// The waiting happens on a thread of its own: a test blocking one of the cooperative pool's
+    /// few threads for a whole subprocess would stall every other test's awaits meanwhile.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:])
+        async throws -> (status: Int32, output: String)
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                do {
+                    continuation.resume(returning: try runBlocking(executable, arguments, environment: environment))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "test.process"
+            thread.start()
+        }
+    }
+
+    private static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String]) throws
         -> (status: Int32, output: String)
     {
         var fds: [Int32] = [0, 0]

@@ -18,17 +18,17 @@ public enum TestServices {
 
     /// Creates an empty database on the stack's PostgreSQL server and returns its URL; drop it
     /// with `dropPostgresDatabase` when done.
-    public static func freshPostgresDatabase(_ prefix: String) throws -> String {
+    public static func freshPostgresDatabase(_ prefix: String) async throws -> String {
         let name = uniqueName(prefix).replacingOccurrences(of: "-", with: "_")
-        try postgresTool("createdb", name)
+        try await postgresTool("createdb", name)
         var database = try postgresComponents()
         database.path = "/\(name)"
         return database.string ?? postgresURL
     }
 
-    public static func dropPostgresDatabase(_ url: String) throws {
+    public static func dropPostgresDatabase(_ url: String) async throws {
         guard let name = URLComponents(string: url)?.path.dropFirst(), !name.isEmpty else { return }
-        try postgresTool("dropdb", "--force", String(name))
+        try await postgresTool("dropdb", "--force", String(name))
     }
 
     private static func postgresComponents() throws -> URLComponents {
@@ -38,7 +38,7 @@ public enum TestServices {
         return url
     }
 
-    private static func postgresTool(_ tool: String, _ arguments: String...) throws {
+    private static func postgresTool(_ tool: String, _ arguments: String...) async throws {
         let url = try postgresComponents()
         let host = url.host ?? "127.0.0.1"
         let port = url.port ?? 5432
@@ -47,7 +47,7 @@ public enum TestServices {
                 FileManager.default.isExecutableFile(atPath: $0)
             })
         else { throw TestFailure("\(tool) is not installed; run scripts/setup") }
-        let (status, output) = try TestProcess.run(
+        let (status, output) = try await TestProcess.run(
             executable, ["-h", host, "-p", "\(port)", "-U", url.user ?? "sluice"] + arguments,
             environment: url.password.map { ["PGPASSWORD": $0] } ?? [:])
         guard status == 0 else {

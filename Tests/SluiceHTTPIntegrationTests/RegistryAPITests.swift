@@ -27,7 +27,7 @@ struct RegistryAPITests {
             TestServices.uniqueName("api-feed"),
         ]
         let model = folder + "/model.json"
-        _ = try PythonTools.run(
+        _ = try await PythonTools.run(
             "train_xgboost.py",
             [
                 "--out", model, "--features", "card__txn_count_1h,card__amount_sum_1h,merchant__txn_count_1h",
@@ -40,7 +40,7 @@ struct RegistryAPITests {
             ["models", "register", "fraud-model", "--artifact", model],
             ["models", "alias", "fraud-model", "champion", "1"],
         ] {
-            let result = try TestProcess.run(sluice, arguments + options + ["--no-publish"])
+            let result = try await TestProcess.run(sluice, arguments + options + ["--no-publish"])
             guard result.status == 0 else { throw TestFailure("sluice \(arguments): \(result.output)") }
         }
         let port = try TestProcess.freePort()
@@ -59,54 +59,54 @@ struct RegistryAPITests {
         let registry = try await Self.start()
         defer { registry.server.stop() }
         let base = registry.base
-        func get(_ path: String, token: String? = RegistryAPITests.lookupToken) throws -> ServeTests.Reply {
-            try ServeTests.request(base + path, token: token)
+        func get(_ path: String, token: String? = RegistryAPITests.lookupToken) async throws -> ServeTests.Reply {
+            try await ServeTests.request(base + path, token: token)
         }
-        func post(_ path: String, _ body: String, token: String? = RegistryAPITests.adminToken) throws
+        func post(_ path: String, _ body: String, token: String? = RegistryAPITests.adminToken) async throws
             -> ServeTests.Reply
         {
-            try ServeTests.request(base + path, method: "POST", body: body, token: token)
+            try await ServeTests.request(base + path, method: "POST", body: body, token: token)
         }
-        #expect(try get("/v1/models", token: nil).status == 401)
-        let models = try get("/v1/models")
+        #expect(try await get("/v1/models", token: nil).status == 401)
+        let models = try await get("/v1/models")
         #expect(models.status == 200 && models.body.contains("\"aliases\":{\"champion\":1}"), "\(models.body)")
-        #expect(try get("/v1/models", token: Self.adminToken).status == 200)
-        #expect(try get("/v1/models/fraud-model").json?["versions"] as? [Any] != nil)
-        #expect(try get("/v1/models/fraud-model/versions/2").json?["version"] as? Int == 2)
-        #expect(try get("/v1/models/fraud-model/versions/9").status == 404)
-        #expect(try get("/v1/models/fraud-model/versions/x").status == 400)
-        #expect(try get("/v1/models/nope").status == 404)
-        #expect(try get("/v1/models/fraud-model/aliases/champion").json?["version"] as? Int == 1)
-        #expect(try get("/v1/models/fraud-model/aliases/champion?at=2001-01-01T00:00:00Z").status == 404)
-        #expect(try get("/v1/models/fraud-model/aliases/champion?at=soon").status == 400)
-        #expect(
+        #expect(try await get("/v1/models", token: Self.adminToken).status == 200)
+        #expect(try await get("/v1/models/fraud-model").json?["versions"] as? [Any] != nil)
+        #expect(try await get("/v1/models/fraud-model/versions/2").json?["version"] as? Int == 2)
+        #expect(try await get("/v1/models/fraud-model/versions/9").status == 404)
+        #expect(try await get("/v1/models/fraud-model/versions/x").status == 400)
+        #expect(try await get("/v1/models/nope").status == 404)
+        #expect(try await get("/v1/models/fraud-model/aliases/champion").json?["version"] as? Int == 1)
+        #expect(try await get("/v1/models/fraud-model/aliases/champion?at=2001-01-01T00:00:00Z").status == 404)
+        #expect(try await get("/v1/models/fraud-model/aliases/champion?at=soon").status == 400)
+        await #expect(
             try get("/v1/features").body.contains("\"used_by\":[{\"aliases\":[\"champion\"],\"model\":\"fraud-model\""))
 
         let before = Int64(Date().timeIntervalSince1970 * 1000)
         try await Task.sleep(for: .milliseconds(20))
         let move = "{\"version\":2,\"expect_version\":1,\"reason\":\"better\"}"
-        #expect(try post("/v1/models/fraud-model/aliases/champion", move, token: Self.lookupToken).status == 403)
-        #expect(try post("/v1/models/fraud-model/aliases/champion", move, token: nil).status == 401)
-        let moved = try ServeTests.request(
+        #expect(try await post("/v1/models/fraud-model/aliases/champion", move, token: Self.lookupToken).status == 403)
+        #expect(try await post("/v1/models/fraud-model/aliases/champion", move, token: nil).status == 401)
+        let moved = try await ServeTests.request(
             base + "/v1/models/fraud-model/aliases/champion", method: "POST", body: move, token: Self.adminToken)
         #expect(
             moved.status == 200 && moved.json?["from"] as? Int == 1 && moved.json?["to"] as? Int == 2, "\(moved.body)")
-        let stale = try post("/v1/models/fraud-model/aliases/champion", move)
+        let stale = try await post("/v1/models/fraud-model/aliases/champion", move)
         #expect(stale.status == 409 && stale.body.contains("points to version 2, expected version 1"))
-        #expect(try post("/v1/models/fraud-model/aliases/champion", "{\"version\":7}").status == 404)
-        #expect(try post("/v1/models/fraud-model/aliases/champion", "{\"reason\":\"x\"}").status == 400)
-        #expect(try post("/v1/models/fraud-model/aliases/champion", "not json").status == 400)
-        #expect(try post("/v1/models/fraud-model/aliases/1st", "{\"version\":1}").status == 400)
-        #expect(try get("/v1/models/fraud-model/aliases/champion?at=\(before)").json?["version"] as? Int == 1)
-        #expect(try get("/v1/models/fraud-model/aliases/champion").json?["version"] as? Int == 2)
-        let approved = try post(
+        #expect(try await post("/v1/models/fraud-model/aliases/champion", "{\"version\":7}").status == 404)
+        #expect(try await post("/v1/models/fraud-model/aliases/champion", "{\"reason\":\"x\"}").status == 400)
+        #expect(try await post("/v1/models/fraud-model/aliases/champion", "not json").status == 400)
+        #expect(try await post("/v1/models/fraud-model/aliases/1st", "{\"version\":1}").status == 400)
+        #expect(try await get("/v1/models/fraud-model/aliases/champion?at=\(before)").json?["version"] as? Int == 1)
+        #expect(try await get("/v1/models/fraud-model/aliases/champion").json?["version"] as? Int == 2)
+        let approved = try await post(
             "/v1/models/fraud-model/versions/2/approval", "{\"approval\":\"approved\",\"reason\":\"ok\"}")
         #expect(approved.status == 200 && approved.json?["to"] as? String == "approved")
-        #expect(try post("/v1/models/fraud-model/versions/2/approval", "{\"approval\":\"maybe\"}").status == 400)
-        #expect(try get("/v1/models/fraud-model/versions/2/approval").status == 405)
+        #expect(try await post("/v1/models/fraud-model/versions/2/approval", "{\"approval\":\"maybe\"}").status == 400)
+        #expect(try await get("/v1/models/fraud-model/versions/2/approval").status == 405)
 
-        let history = try get("/v1/models/fraud-model/history")
-        let cli = try TestProcess.run(
+        let history = try await get("/v1/models/fraud-model/history")
+        let cli = try await TestProcess.run(
             try TestProcess.sluiceExecutable(), ["models", "history", "fraud-model", "--json"] + registry.options)
         let httpEvents = try JSONSerialization.jsonObject(with: Data(history.body.utf8)) as? [[String: Any]]
         let cliEvents = try JSONSerialization.jsonObject(with: Data(cli.output.utf8)) as? [[String: Any]]
@@ -119,7 +119,7 @@ struct RegistryAPITests {
     func changesOff() async throws {
         let registry = try await Self.start(adminTokens: nil)
         defer { registry.server.stop() }
-        let reply = try ServeTests.request(
+        let reply = try await ServeTests.request(
             registry.base + "/v1/models/fraud-model/aliases/champion", method: "POST", body: "{\"version\":2}",
             token: Self.lookupToken)
         #expect(reply.status == 403 && reply.body.contains("registry changes over HTTP are off"))
@@ -129,7 +129,7 @@ struct RegistryAPITests {
     func fuzzed() async throws {
         let registry = try await Self.start()
         defer { registry.server.stop() }
-        let fuzz = try TestProcess.run(
+        let fuzz = try await TestProcess.run(
             TestRepository.path(".venv/bin/schemathesis"),
             [
                 "--config-file", TestRepository.path("Tests/SluiceHTTPIntegrationTests/schemathesis.toml"), "run",

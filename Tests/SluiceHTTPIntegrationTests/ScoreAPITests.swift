@@ -34,8 +34,8 @@ struct ScoreAPITests {
             "--brokers", TestServices.brokers,
         ]
         let sluice = try TestProcess.sluiceExecutable()
-        func run(_ arguments: [String]) throws -> String {
-            let result = try TestProcess.run(sluice, arguments + options)
+        func run(_ arguments: [String]) async throws -> String {
+            let result = try await TestProcess.run(sluice, arguments + options)
             guard result.status == 0 else {
                 throw TestFailure("sluice \(arguments.joined(separator: " ")): \(result.output)")
             }
@@ -44,7 +44,7 @@ struct ScoreAPITests {
         var models: [String] = []
         for seed in [1, 2] {
             let model = folder + "/model-\(seed).json"
-            _ = try PythonTools.run(
+            _ = try await PythonTools.run(
                 "train_xgboost.py",
                 [
                     "--out", model, "--features", Self.columns.joined(separator: ","), "--synthetic", "3000", "--seed",
@@ -52,12 +52,12 @@ struct ScoreAPITests {
                 ])
             models.append(model)
         }
-        _ = try run(["features", "apply", topologyPath])
+        _ = try await run(["features", "apply", topologyPath])
         for (index, model) in models.enumerated() {
-            _ = try run(["models", "register", "fraud-model", "--artifact", model])
-            _ = try run(["models", "approve", "fraud-model", String(index + 1)])
+            _ = try await run(["models", "register", "fraud-model", "--artifact", model])
+            _ = try await run(["models", "approve", "fraud-model", String(index + 1)])
         }
-        _ = try run(["deploy", "fraud-model", "--champion", "1", "--shadow", "2"])
+        _ = try await run(["deploy", "fraud-model", "--champion", "1", "--shadow", "2"])
         let predictionsTopic = try await KafkaTestSupport.makeTopic("predictions")
 
         let port = try TestProcess.freePort()
@@ -76,7 +76,7 @@ struct ScoreAPITests {
         var served: [Double] = []
         for index in 0..<20 {
             let event = Self.event(index: index, time: now)
-            let reply = try ServeTests.request(
+            let reply = try await ServeTests.request(
                 base + "/v1/score", method: "POST",
                 body: "{\"model\":\"fraud-model\",\"event\":\(event),\"include_features\":true}")
             #expect(reply.status == 200, "\(reply.body)")
@@ -93,23 +93,24 @@ struct ScoreAPITests {
         ])
         .write(to: URL(fileURLWithPath: file))
         struct Reference: Decodable { var scores: [Double] }
-        let expected = try PythonTools.runJSON("xgboost_predict_rows.py", [models[0], file], as: Reference.self).scores
+        let expected = try await PythonTools.runJSON("xgboost_predict_rows.py", [models[0], file], as: Reference.self)
+            .scores
         for (index, score) in served.enumerated() {
             #expect(
                 abs(score - expected[index]) <= 1e-6, "payment \(index): served \(score), xgboost \(expected[index])")
         }
 
         // Errors say what is wrong.
-        #expect(
+        await #expect(
             try ServeTests.request(
                 base + "/v1/score", method: "POST",
                 body: "{\"model\":\"nope\",\"event\":\(Self.event(index: 0, time: now))}"
             ).status == 400)
-        let missing = try ServeTests.request(
+        let missing = try await ServeTests.request(
             base + "/v1/score", method: "POST", body: "{\"model\":\"fraud-model\",\"event\":{\"card_id\":\"c\"}}")
         #expect(missing.status == 400 && missing.body.contains("required field"))
 
-        try Self.checkOneConnection(port: port, event: Self.event(index: 3, time: now))
+        try await Self.checkOneConnection(port: port, event: Self.event(index: 3, time: now))
 
         // Blue/green to version 2 while requests keep coming: none fails, and the switch applies fast.
         let failures = Failures()
@@ -117,17 +118,17 @@ struct ScoreAPITests {
             var index = 0
             while !Task.isCancelled {
                 index += 1
-                let reply = try? ServeTests.request(
+                let reply = try? await ServeTests.request(
                     base + "/v1/score", method: "POST",
                     body: "{\"model\":\"fraud-model\",\"event\":\(Self.event(index: index, time: now))}")
                 if reply?.status != 200 { failures.add() }
             }
         }
-        _ = try run(["deploy", "fraud-model", "--champion", "2", "--reason", "blue/green"])
+        _ = try await run(["deploy", "fraud-model", "--champion", "2", "--reason", "blue/green"])
         let switched = ContinuousClock.now
         var applied: Duration?
         while ContinuousClock.now - switched < .seconds(10) {
-            let reply = try ServeTests.request(
+            let reply = try await ServeTests.request(
                 base + "/v1/score", method: "POST",
                 body: "{\"model\":\"fraud-model\",\"event\":\(Self.event(index: 1, time: now))}")
             if reply.json?["version"] as? Int == 2 {
@@ -158,23 +159,23 @@ struct ScoreAPITests {
         try await TestProcess.waitForPort(awayPort)
         let awayStarted = ContinuousClock.now
         for index in 0..<60 {
-            let reply = try ServeTests.request(
+            let reply = try await ServeTests.request(
                 "http://127.0.0.1:\(awayPort)/v1/score", method: "POST",
                 body: "{\"model\":\"fraud-model\",\"event\":\(Self.event(index: index, time: now))}")
             #expect(reply.status == 200, "with the broker away: \(reply.body)")
         }
         #expect(ContinuousClock.now - awayStarted < .seconds(20))
         try await Task.sleep(for: .milliseconds(500))
-        let metrics = try ServeTests.request("http://127.0.0.1:\(awayPort)/metrics").body
+        let metrics = try await ServeTests.request("http://127.0.0.1:\(awayPort)/metrics").body
         let dropped = metrics.split(separator: "\n").first { $0.hasPrefix("sluice_predictions_dropped_total") }
         #expect(
             dropped.flatMap { Double($0.split(separator: " ").last ?? "") }.map { $0 >= 40 } == true,
             "\(dropped ?? "no counter")")
         away.stop()
 
-        _ = try run(["deploy", "fraud-model", "--undeploy"])
+        _ = try await run(["deploy", "fraud-model", "--undeploy"])
         try await Task.sleep(for: .seconds(2))
-        let undeployed = try ServeTests.request(
+        let undeployed = try await ServeTests.request(
             base + "/v1/score", method: "POST",
             body: "{\"model\":\"fraud-model\",\"event\":\(Self.event(index: 0, time: now))}")
         #expect(undeployed.status == 409 && undeployed.body.contains("has no deployment"))
@@ -184,7 +185,7 @@ struct ScoreAPITests {
     /// unanswered on the connection (or the request asks for what only the router does, such as a
     /// Connection header). Sent pipelined and one by one, a mix must come back in order, and an
     /// answer (status, headers but Date, body but served_at) must be the same whichever side gave it.
-    static func checkOneConnection(port: Int, event: String) throws {
+    static func checkOneConnection(port: Int, event: String) async throws {
         func post(_ body: String, headers: String = "") -> String {
             "POST /v1/score HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\(headers)"
                 + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
@@ -206,18 +207,18 @@ struct ScoreAPITests {
             "score-exchange-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
         try JSONSerialization.data(withJSONObject: requests).write(to: file)
-        func exchange(_ mode: String) throws -> [ServeTests.Exchange] {
-            try PythonTools.runJSON(
+        func exchange(_ mode: String) async throws -> [ServeTests.Exchange] {
+            try await PythonTools.runJSON(
                 "http_exchange.py", ["127.0.0.1", String(port), file.path, mode], as: [ServeTests.Exchange].self)
         }
-        func withoutServedAt(_ body: String) -> String {
+        func withoutServedAt(_ body: String) async -> String {
             body.replacing(/"served_at":[0-9]+/, with: "\"served_at\":0")
         }
         for mode in ["pipelined", "sequential"] {
-            let answers = try exchange(mode)
+            let answers = try await exchange(mode)
             #expect(answers.map(\.status) == [200, 200, 200, 200, 400, 400, 400, 400, 400], "\(mode)")
-            #expect(withoutServedAt(answers[0].body) == withoutServedAt(answers[1].body), "\(mode)")
-            #expect(withoutServedAt(answers[0].body) == withoutServedAt(answers[3].body), "\(mode)")
+            await #expect(withoutServedAt(answers[0].body) == withoutServedAt(answers[1].body), "\(mode)")
+            await #expect(withoutServedAt(answers[0].body) == withoutServedAt(answers[3].body), "\(mode)")
             #expect(answers[0].headers == answers[1].headers, "\(mode): \(answers[0].headers) vs \(answers[1].headers)")
             #expect(
                 answers[0].headers["content-type"] == "application/json" && answers[0].headers["server"] == "sluice")

@@ -83,7 +83,7 @@ struct ServeTests {
     }
 
     /// One HTTP request through curl: (status, body).
-    static func request(_ url: String, method: String = "GET", body: String? = nil, token: String? = nil) throws
+    static func request(_ url: String, method: String = "GET", body: String? = nil, token: String? = nil) async throws
         -> Reply
     {
         var arguments = ["-s", "-S", "--max-time", "10", "-X", method, "-o", "-", "-w", "\n%{http_code}"]
@@ -95,7 +95,7 @@ struct ServeTests {
             try body.write(toFile: bodyFile, atomically: false, encoding: .utf8)
             arguments += ["-H", "Content-Type: application/json", "--data-binary", "@" + bodyFile]
         }
-        let (status, output) = try TestProcess.run(try TestProcess.which("curl"), arguments + [url])
+        let (status, output) = try await TestProcess.run(try TestProcess.which("curl"), arguments + [url])
         guard status == 0, let newline = output.lastIndex(of: "\n"),
             let code = Int(output[output.index(after: newline)...])
         else {
@@ -119,15 +119,15 @@ struct ServeTests {
     }
 
     @Test("open endpoints answer without a token; the /v1 routes need one of the configured tokens")
-    func endpointsAndTokens() throws {
+    func endpointsAndTokens() async throws {
         let base = try ServedStore.get().base
-        #expect(try Self.request(base + "/healthz").status == 200)
-        #expect(try Self.request(base + "/readyz").status == 200)
-        #expect(try Self.request(base + "/openapi.json").json?["openapi"] as? String == "3.1.0")
-        #expect(try Self.request(base + "/v1/views").status == 401)
-        #expect(try Self.request(base + "/v1/views", token: "alpha-tokeN").status == 401)
-        #expect(try Self.request(base + "/v1/views", token: "alpha-token-longer").status == 401)
-        let views = try Self.request(base + "/v1/views", token: "beta-token")
+        #expect(try await Self.request(base + "/healthz").status == 200)
+        #expect(try await Self.request(base + "/readyz").status == 200)
+        #expect(try await Self.request(base + "/openapi.json").json?["openapi"] as? String == "3.1.0")
+        #expect(try await Self.request(base + "/v1/views").status == 401)
+        #expect(try await Self.request(base + "/v1/views", token: "alpha-tokeN").status == 401)
+        #expect(try await Self.request(base + "/v1/views", token: "alpha-token-longer").status == 401)
+        let views = try await Self.request(base + "/v1/views", token: "beta-token")
         #expect(views.status == 200)
         #expect(
             (views.json?["views"] as? [[String: Any]])?.map { $0["name"] as? String } == ["card", "merchant", "device"])
@@ -144,11 +144,12 @@ struct ServeTests {
     }
 
     @Test("a single lookup's features equal the read path's at the same time, to the last digit")
-    func singleLookups() throws {
+    func singleLookups() async throws {
         let served = try ServedStore.get()
         let (at, entities, expected) = try Self.readPath(served)
         for (entity, vector) in zip(entities.prefix(10), expected) {
-            let reply = try Self.request(served.base + "/v1/features/card/\(entity)?at=\(at)", token: ServedStore.token)
+            let reply = try await Self.request(
+                served.base + "/v1/features/card/\(entity)?at=\(at)", token: ServedStore.token)
             #expect(reply.status == 200)
             let featuresStart = reply.body.range(of: "\"features\":")?.upperBound
             for (index, name) in vector.names.enumerated() {
@@ -163,13 +164,13 @@ struct ServeTests {
     }
 
     @Test("a batch's answers are in request order and equal the read path's")
-    func batchLookups() throws {
+    func batchLookups() async throws {
         let served = try ServedStore.get()
         let (at, entities, expected) = try Self.readPath(served)
         let batchBody =
             "{\"at\":\(at),\"requests\":["
             + entities.map { "{\"view\":\"card\",\"entity\":\"\($0)\"}" }.joined(separator: ",") + "]}"
-        let batch = try Self.request(
+        let batch = try await Self.request(
             served.base + "/v1/features", method: "POST", body: batchBody, token: ServedStore.token)
         #expect(batch.status == 200)
         let results = batch.json?["results"] as? [[String: Any]] ?? []
@@ -189,9 +190,9 @@ struct ServeTests {
     }
 
     @Test("one connection mixing lookups and other requests is answered in order, the same bytes from every path")
-    func oneConnection() throws {
+    func oneConnection() async throws {
         let served = try ServedStore.get()
-        try Self.checkOneConnection(
+        try await Self.checkOneConnection(
             port: served.port, at: Int64(Date().timeIntervalSince1970 * 1000), token: ServedStore.token)
     }
 
@@ -210,30 +211,30 @@ struct ServeTests {
             return object["merchant_id"] as? String
         }.first
         let merchant = try #require(usedMerchant, "card-1 should have payments in the demo traffic")
-        let onDemand = try Self.request(
+        let onDemand = try await Self.request(
             base + "/v1/features/card/card-1?amount=250&merchant_id=\(merchant)", token: token)
         let average = try #require(onDemand.number("amount_avg_24h") ?? nil)
         #expect(onDemand.number("amount_to_avg_24h") == .some(250 / average))
         #expect(onDemand.number("is_new_merchant") == .some(0))
-        let newMerchant = try Self.request(
+        let newMerchant = try await Self.request(
             base + "/v1/features/card/card-1?amount=250&merchant_id=never-seen-merchant", token: token)
         #expect(newMerchant.number("is_new_merchant") == .some(1))
-        let withoutInputs = try Self.request(base + "/v1/features/card/card-1", token: token)
+        let withoutInputs = try await Self.request(base + "/v1/features/card/card-1", token: token)
         #expect(
             withoutInputs.number("amount_to_avg_24h") == .some(nil)
                 && withoutInputs.number("is_new_merchant") == .some(nil))
-        let batchInputs = try Self.request(
+        let batchInputs = try await Self.request(
             base + "/v1/features", method: "POST",
             body:
                 "{\"inputs\":{\"amount\":250},\"requests\":[{\"view\":\"card\",\"entity\":\"card-1\",\"inputs\":{\"merchant_id\":\"never-seen-merchant\"}}]}",
             token: token)
         #expect(batchInputs.number("amount_to_avg_24h") == .some(250 / average))
         #expect(batchInputs.number("is_new_merchant") == .some(1))
-        #expect(try Self.request(base + "/v1/features/card/card-1?amount=lots", token: token).status == 400)
+        #expect(try await Self.request(base + "/v1/features/card/card-1?amount=lots", token: token).status == 400)
     }
 
     @Test("bad input gets a clear status and a JSON error body, never a 5xx")
-    func badInput() throws {
+    func badInput() async throws {
         let base = try ServedStore.get().base
         let cases: [(String, String, String?, Int)] = [
             ("GET", "/v1/features/card/bad%01id", nil, 400),
@@ -257,7 +258,7 @@ struct ServeTests {
             ("DELETE", "/v1/features/card/card-1", nil, 405),
         ]
         for (method, path, body, status) in cases {
-            let reply = try Self.request(base + path, method: method, body: body, token: ServedStore.token)
+            let reply = try await Self.request(base + path, method: method, body: body, token: ServedStore.token)
             #expect(reply.status == status, "\(method) \(path.prefix(60)): \(reply.status) \(reply.body.prefix(200))")
             let error = reply.json?["error"] as? [String: Any]
             #expect(
@@ -267,12 +268,12 @@ struct ServeTests {
     }
 
     @Test("schemathesis, fuzzing every operation of the OpenAPI document, finds no 5xx and no response off its schema")
-    func fuzzedFromOpenAPI() throws {
+    func fuzzedFromOpenAPI() async throws {
         let base = try ServedStore.get().base
         // Settings beside this file: 413 rejects an oversized body.
         let schemathesis = TestRepository.path(".venv/bin/schemathesis")
         let settings = TestRepository.path("Tests/SluiceHTTPIntegrationTests/schemathesis.toml")
-        let fuzz = try TestProcess.run(
+        let fuzz = try await TestProcess.run(
             schemathesis,
             [
                 "--config-file", settings, "run", base + "/openapi.json", "--checks", "all", "-n", "150", "--no-color",
@@ -282,10 +283,10 @@ struct ServeTests {
     }
 
     @Test("lookup latencies are exported as a Prometheus histogram")
-    func latencyHistogram() throws {
+    func latencyHistogram() async throws {
         let base = try ServedStore.get().base
-        #expect(try Self.request(base + "/v1/features/card/card-1", token: ServedStore.token).status == 200)
-        let metrics = try Self.request(base + "/metrics")
+        #expect(try await Self.request(base + "/v1/features/card/card-1", token: ServedStore.token).status == 200)
+        let metrics = try await Self.request(base + "/metrics")
         #expect(
             metrics.body.contains(
                 "sluice_http_request_duration_seconds_bucket{route=\"/v1/features/{view}/{entityId}\""))
@@ -299,7 +300,7 @@ struct ServeTests {
         let server = try await Self.startServer(
             port: port, redisURL: TestServices.redisURL, tokens: nil, log: log,
             extra: ["--topology", served.topologyPath])
-        #expect(try Self.request("http://127.0.0.1:\(port)/v1/features/card/card-1").status == 200)
+        #expect(try await Self.request("http://127.0.0.1:\(port)/v1/features/card/card-1").status == 200)
         server.send(SIGTERM)
         let exitStatus = try await server.waitForExit(timeout: .seconds(15))
         let serverLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
@@ -318,7 +319,7 @@ struct ServeTests {
     /// then on the event loop unless a request the router handles is still unanswered on the
     /// connection. Sent pipelined, in one write, a mix of all three must come back in order, and a
     /// lookup's answer (status, headers but Date, body) must be the same whichever side gave it.
-    static func checkOneConnection(port: Int, at: Int64, token: String) throws {
+    static func checkOneConnection(port: Int, at: Int64, token: String) async throws {
         func get(_ path: String, headers: String = "") -> String {
             "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n\(headers)\r\n"
         }
@@ -337,16 +338,16 @@ struct ServeTests {
             get("/v1/features/card/card-6?at=\(at)&at=1"),
             get("/v1/features/merchant/m%20x?at=\(at)"),
         ]
-        func exchange(_ requests: [String], _ mode: String) throws -> [Exchange] {
+        func exchange(_ requests: [String], _ mode: String) async throws -> [Exchange] {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent(
                 "exchange-\(UUID().uuidString).json")
             defer { try? FileManager.default.removeItem(at: file) }
             try JSONSerialization.data(withJSONObject: requests).write(to: file)
-            return try PythonTools.runJSON(
+            return try await PythonTools.runJSON(
                 "http_exchange.py", ["127.0.0.1", String(port), file.path, mode], as: [Exchange].self)
         }
-        let pipelined = try exchange(requests, "pipelined")
-        let sequential = try exchange(requests, "sequential")
+        let pipelined = try await exchange(requests, "pipelined")
+        let sequential = try await exchange(requests, "sequential")
         #expect(pipelined.map(\.status) == [200, 200, 200, 200, 404, 200, 200, 401, 400, 400, 200])
         #expect(pipelined.map(\.status) == sequential.map(\.status))
         // The first lookup is answered from the raw bytes, the fourth by the router.
@@ -368,11 +369,11 @@ struct ServeTests {
         ]
         // A client may shut its side down after its last request: that answer is still owed,
         // from the raw bytes and after the hand-over alike.
-        #expect(try exchange(requests, "halfclosed").map(\.status) == pipelined.map(\.status))
-        #expect(try exchange(Array(plain.prefix(4)), "halfclosed").map(\.status) == [200, 404, 200, 200])
+        #expect(try await exchange(requests, "halfclosed").map(\.status) == pipelined.map(\.status))
+        #expect(try await exchange(Array(plain.prefix(4)), "halfclosed").map(\.status) == [200, 404, 200, 200])
 
         for mode in ["bytewise", "pipelined"] {
-            let answers = try exchange(plain, mode)
+            let answers = try await exchange(plain, mode)
             #expect(answers.map(\.status) == [200, 404, 200, 200, 200, 200], "\(mode)")
             #expect(answers[0].headers == pipelined[3].headers && answers[0].body == pipelined[0].body, "\(mode)")
             #expect(
@@ -423,7 +424,7 @@ struct ServeTests {
             extra: ["--redis-timeout-ms", "200"])
         for path in ["/v1/features/card/card-1", "/readyz"] {
             let started = ContinuousClock.now
-            let reply = try Self.request("http://127.0.0.1:\(port)" + path)
+            let reply = try await Self.request("http://127.0.0.1:\(port)" + path)
             let elapsed = ContinuousClock.now - started
             #expect(reply.status == 503, "\(path): \(reply.status) \(reply.body)")
             #expect(elapsed < .seconds(2), "\(path) took \(elapsed)")

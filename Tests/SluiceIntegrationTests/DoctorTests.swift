@@ -29,16 +29,16 @@ struct DoctorTests {
     }
 
     @Test("`sluice doctor` prints versions and exits 1 naming what does not answer")
-    func cliReportsFailures() throws {
+    func cliReportsFailures() async throws {
         let sluice = try TestProcess.sluiceExecutable()
-        let healthy = try TestProcess.run(
+        let healthy = try await TestProcess.run(
             sluice, ["doctor"],
             environment: ["SLUICE_BROKERS": TestServices.brokers, "SLUICE_REDIS_URL": TestServices.redisURL])
         #expect(healthy.status == 0, "\(healthy.output)")
         #expect(healthy.output.contains("librdkafka"))
         #expect(healthy.output.contains("hiredis"))
 
-        let broken = try TestProcess.run(
+        let broken = try await TestProcess.run(
             sluice,
             ["doctor", "--brokers", "127.0.0.1:\(TestServices.closedPort)", "--timeout", "1"],
             environment: ["SLUICE_REDIS_URL": "redis://127.0.0.1:\(TestServices.closedPort)/0"])
@@ -46,22 +46,22 @@ struct DoctorTests {
         #expect(broken.output.contains("FAIL kafka 127.0.0.1:\(TestServices.closedPort)"))
         #expect(broken.output.contains("FAIL redis redis://127.0.0.1:\(TestServices.closedPort)/0"))
 
-        let version = try TestProcess.run(sluice, ["--version"])
+        let version = try await TestProcess.run(sluice, ["--version"])
         #expect(version.output.trimmingCharacters(in: .whitespacesAndNewlines) == SluiceVersion.current)
     }
 
     @Test("--kafka-property reaches librdkafka, and a malformed one is refused")
-    func kafkaProperties() throws {
+    func kafkaProperties() async throws {
         let sluice = try TestProcess.sluiceExecutable()
         let environment = ["SLUICE_BROKERS": TestServices.brokers, "SLUICE_REDIS_URL": TestServices.redisURL]
-        let applied = try TestProcess.run(
+        let applied = try await TestProcess.run(
             sluice, ["doctor", "--kafka-property", "client.id=doctor-test"], environment: environment)
         #expect(applied.status == 0, "\(applied.output)")
         // librdkafka itself rejects an unknown property: proof that the value reached it.
-        let unknown = try TestProcess.run(
+        let unknown = try await TestProcess.run(
             sluice, ["doctor", "--kafka-property", "no.such.property=1"], environment: environment)
         #expect(unknown.status != 0 && unknown.output.contains("no.such.property"), "\(unknown.output)")
-        let malformed = try TestProcess.run(
+        let malformed = try await TestProcess.run(
             sluice, ["doctor", "--kafka-property", "fetch.wait.max.ms"], environment: environment)
         #expect(malformed.status != 0 && malformed.output.contains("KEY=VALUE"), "\(malformed.output)")
     }

@@ -21,7 +21,7 @@ struct ClassificationMetricsTests {
         var recallInterval: [Double]?
     }
 
-    static func reference(scores: [Double], labels: [Bool], threshold: Double, latencies: [Double]) throws
+    static func reference(scores: [Double], labels: [Bool], threshold: Double, latencies: [Double]) async throws
         -> Reference
     {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent(TestServices.uniqueName("metrics"))
@@ -31,7 +31,7 @@ struct ClassificationMetricsTests {
             "scores": scores, "labels": labels.map { $0 ? 1 : 0 }, "threshold": threshold, "latencies": latencies,
         ])
         try json.write(to: URL(fileURLWithPath: file))
-        return try PythonTools.runJSON("classification_reference.py", ["arrays", file], as: Reference.self)
+        return try await PythonTools.runJSON("classification_reference.py", ["arrays", file], as: Reference.self)
     }
 
     static func close(_ a: Double?, _ b: Double?, _ tolerance: Double = 1e-12) -> Bool {
@@ -45,7 +45,7 @@ struct ClassificationMetricsTests {
     }
 
     @Test("ROC-AUC, DeLong variance, PR-AUC, precision, recall, recall at 1% FPR, Wilson, p99 equal the references")
-    func againstReferences() throws {
+    func againstReferences() async throws {
         var random = SeededRandom(seed: TestSeed.draw(for: "classification-metrics"))
         for (round, count) in [40, 700, 3_000, 6_000].enumerated() {
             let fraudRate = [0.3, 0.05, 0.01, 0.005][round]
@@ -61,7 +61,7 @@ struct ClassificationMetricsTests {
                 latencies.append(200 + 3_000 * random.unit() * random.unit())
             }
             let threshold = 0.6
-            let expected = try Self.reference(
+            let expected = try await Self.reference(
                 scores: scores, labels: labels, threshold: threshold, latencies: latencies)
             let auc = RankMetrics.auc(scores: scores, labels: labels)
             let curve = ScoreCurve(scores: scores, labels: labels)

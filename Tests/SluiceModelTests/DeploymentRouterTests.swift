@@ -67,9 +67,9 @@ struct DeploymentRouterTests {
     }
 
     @Test("Buckets are the documented hash, computed again in Python: FNV-1a then SplitMix64, modulo 10,000")
-    func documentedBuckets() throws {
+    func documentedBuckets() async throws {
         let keys = ["card-1", "card-42", "ünïcode-card", "", "m-7"]
-        let expected = try PythonTools.runJSON("routing_bucket.py", ["salt-9"] + keys, as: [String: Int].self)
+        let expected = try await PythonTools.runJSON("routing_bucket.py", ["salt-9"] + keys, as: [String: Int].self)
         for key in keys {
             #expect(DeploymentRouter.bucket(salt: "salt-9", key: key) == expected[key], "\(key)")
         }

@@ -7,7 +7,7 @@ import Testing
 @Suite("Rank metrics")
 struct RankMetricsTests {
     @Test("ROC-AUC equals scipy's Mann-Whitney U / (n1 n0), ties included")
-    func rocAUCAgainstScipy() throws {
+    func rocAUCAgainstScipy() async throws {
         var random = SeededRandom(seed: TestSeed.draw(for: "roc-auc"))
         for round in 0..<4 {
             let count = [50, 1_000, 5_000, 20_000][round]
@@ -28,7 +28,7 @@ struct RankMetricsTests {
             ])
             try json.write(to: URL(fileURLWithPath: file))
             struct Reference: Decodable { var auc: Double }
-            let expected = try PythonTools.runJSON("roc_auc.py", [file], as: Reference.self).auc
+            let expected = try await PythonTools.runJSON("roc_auc.py", [file], as: Reference.self).auc
             let auc = try #require(RankMetrics.rocAUC(scores: scores, labels: labels))
             #expect(abs(auc - expected) <= 1e-12, "\(count) rows: \(auc) vs scipy \(expected)")
         }

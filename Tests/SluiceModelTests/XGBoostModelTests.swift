@@ -20,11 +20,11 @@ struct XGBoostModelTests {
 
     static let features = ["card__txn_count_1h", "card__amount_sum_1h", "merchant__txn_count_1h"]
 
-    static func train(_ extra: [String] = []) throws -> (path: String, trained: Trained) {
+    static func train(_ extra: [String] = []) async throws -> (path: String, trained: Trained) {
         let path =
             FileManager.default.temporaryDirectory.appendingPathComponent(TestServices.uniqueName("model"))
             .path + ".json"
-        let trained = try PythonTools.runJSON(
+        let trained = try await PythonTools.runJSON(
             "train_xgboost.py",
             ["--out", path, "--features", features.joined(separator: ","), "--synthetic", "2000", "--trees", "12"]
                 + extra, as: Trained.self)
@@ -58,8 +58,8 @@ struct XGBoostModelTests {
     }
 
     @Test("A model xgboost saved parses with its trees, names and base score")
-    func parsesTrainedModel() throws {
-        let (path, trained) = try Self.train()
+    func parsesTrainedModel() async throws {
+        let (path, trained) = try await Self.train()
         let model = try XGBoostModel.parse(try Data(contentsOf: URL(fileURLWithPath: path)))
         #expect(model.trees.count == trained.trees)
         #expect(model.featureNames == Self.features && trained.features == Self.features)
@@ -71,15 +71,15 @@ struct XGBoostModelTests {
     }
 
     @Test("A model saved without feature names parses with none")
-    func noNames() throws {
-        let (path, _) = try Self.train(["--no-names"])
+    func noNames() async throws {
+        let (path, _) = try await Self.train(["--no-names"])
         let model = try XGBoostModel.parse(try Data(contentsOf: URL(fileURLWithPath: path)))
         #expect(model.featureNames.isEmpty && model.featureCount == 3)
     }
 
     @Test("Truncated files, other formats and other JSON are refused, saying why")
-    func malformed() throws {
-        let (path, _) = try Self.train()
+    func malformed() async throws {
+        let (path, _) = try await Self.train()
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         for (data, message) in [
             (bytes.prefix(bytes.count / 2), "not JSON"),
@@ -94,8 +94,8 @@ struct XGBoostModelTests {
     }
 
     @Test("Boosters, objectives and splits Sluice does not evaluate are refused by name")
-    func unsupported() throws {
-        let (path, _) = try Self.train()
+    func unsupported() async throws {
+        let (path, _) = try await Self.train()
         func learner(_ object: inout [String: Any], _ edit: (inout [String: Any]) -> Void) {
             var learner = object["learner"] as! [String: Any]
             edit(&learner)
@@ -120,8 +120,8 @@ struct XGBoostModelTests {
     }
 
     @Test("A tree whose children point outside it is refused with its path")
-    func brokenTree() throws {
-        let (path, _) = try Self.train()
+    func brokenTree() async throws {
+        let (path, _) = try await Self.train()
         let error = #expect(throws: ModelError.self) {
             try Self.parseWithTrees(path) { trees in
                 var left = trees[3]["left_children"] as! [Int]
@@ -134,8 +134,8 @@ struct XGBoostModelTests {
     }
 
     @Test("Thresholds of exactly 0 and 1 are numbers, not booleans")
-    func integralThresholds() throws {
-        let (path, _) = try Self.train()
+    func integralThresholds() async throws {
+        let (path, _) = try await Self.train()
         let model = try Self.parseWithTrees(path) { trees in
             var conditions = trees[0]["split_conditions"] as! [Double]
             conditions[0] = 0

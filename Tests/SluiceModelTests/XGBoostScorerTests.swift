@@ -36,10 +36,10 @@ struct XGBoostScorerTests {
     }
 
     @Test("Scores equal xgboost's predict within 1e-6 on 10,000 rows with 10% missing", arguments: cases)
-    func matchesXGBoost(_ testCase: Case) throws {
+    func matchesXGBoost(_ testCase: Case) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent(TestServices.uniqueName("xgb")).path
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        _ = try PythonTools.run("xgboost_reference.py", ["--out-dir", folder] + testCase.arguments)
+        _ = try await PythonTools.run("xgboost_reference.py", ["--out-dir", folder] + testCase.arguments)
         let model = try XGBoostModel.parse(try Data(contentsOf: URL(fileURLWithPath: folder + "/model.json")))
         let scorer = XGBoostScorer(model)
         let rows = try Self.floats(folder + "/rows.f32")

@@ -32,7 +32,7 @@ struct FeatureLogTests {
         #expect(messages.count == summary.transactions)
         let reference = ReferenceEngine(
             layouts: compiled.layouts, decoder: compiled.decoder, messages: messages, pointInTime: true)
-        let dump = try FeatureLogDump.read(folder)
+        let dump = try await FeatureLogDump.read(folder)
         #expect(dump.files >= 4_000 / 700)
         #expect(
             dump.rows.count == reference.pointInTime.count,

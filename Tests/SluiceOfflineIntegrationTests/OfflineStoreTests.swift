@@ -121,7 +121,7 @@ struct OfflineStoreTests {
     func verifySkewClean() async throws {
         let run = try await SharedSkewRun.shared.get()
         let topologyPath = try EngineTestSupport.fraudTopology(name: run.name, topic: run.topic).path
-        let clean = try TestProcess.run(
+        let clean = try await TestProcess.run(
             try TestProcess.sluiceExecutable(),
             [
                 "verify-skew", "--topology", topologyPath, "--online", run.online, "--offline", run.replayed,
@@ -139,7 +139,7 @@ struct OfflineStoreTests {
         let partial = Self.temporaryFolder("replay-partial")
         defer { try? FileManager.default.removeItem(atPath: partial) }
         _ = try await Self.replay(run.compiled, into: partial, start: .offset(50_000))
-        let skewed = try TestProcess.run(
+        let skewed = try await TestProcess.run(
             try TestProcess.sluiceExecutable(),
             ["verify-skew", "--topology", topologyPath, "--online", run.online, "--offline", partial])
         #expect(skewed.status == 1, "\(skewed.output)")
@@ -177,7 +177,7 @@ struct OfflineStoreTests {
         _ = try await Self.replay(compiled, into: folder)
         let asOf = now - 86_400_000 / 2
         let out = outFolder + "/train.parquet"
-        let result = try TestProcess.run(
+        let result = try await TestProcess.run(
             try TestProcess.sluiceExecutable(),
             [
                 "training-set", "--topology", path, "--features", folder, "--labels-topic", labelsTopic, "--out", out,
@@ -197,7 +197,7 @@ struct OfflineStoreTests {
             labels[id, default: []].append((value, time))
         }
         let log = try FeatureLogTable.read(directory: folder, topology: name)
-        let dump = try FeatureLogDump.read(outFolder)
+        let dump = try await FeatureLogDump.read(outFolder)
         #expect(dump.rows.count == log.count, "every feature row must be in the training set")
         let idColumn = try dump.column("event_id")
         let timeColumn = try dump.column("event_time")

@@ -10,7 +10,7 @@ import Testing
 @Suite("Parquet files read back by pyarrow, DuckDB and pandas")
 struct ParquetReadBackTests {
     @Test("every type, nulls and edge values, with each codec", arguments: ParquetCompression.allCases)
-    func everyTypeAndCodec(compression: ParquetCompression) throws {
+    func everyTypeAndCodec(compression: ParquetCompression) async throws {
         var table = ExpectedTable(fields: [
             ParquetField("txn_id", .string, optional: false),
             ParquetField("note", .string),
@@ -40,11 +40,11 @@ struct ParquetReadBackTests {
         var options = ParquetWriterOptions()
         options.compression = compression
         options.metadata = [("sluice.topology", "fraud"), ("sluice.note", "ünïcødé")]
-        try table.writeAndCheck(options: options, codec: compression)
+        try await table.writeAndCheck(options: options, codec: compression)
     }
 
     @Test("dictionary for repetitive columns, PLAIN for distinct ones, across pages and row groups")
-    func dictionaryAndPlainAcrossGroups() throws {
+    func dictionaryAndPlainAcrossGroups() async throws {
         var table = ExpectedTable(fields: [
             ParquetField("currency", .string), ParquetField("txn_id", .string), ParquetField("mcc", .int32),
             ParquetField("amount", .double),
@@ -60,19 +60,19 @@ struct ParquetReadBackTests {
         var options = ParquetWriterOptions()
         options.rowGroupBytes = 300_000
         options.pageBytes = 16_384
-        let summary = try table.writeAndCheck(options: options, codec: .zstd)
+        let summary = try await table.writeAndCheck(options: options, codec: .zstd)
         #expect(summary.rowGroupCount > 3, "small row groups should split 40k rows; got \(summary.rowGroupCount)")
     }
 
     @Test("an empty file with a schema is readable")
-    func emptyFile() throws {
+    func emptyFile() async throws {
         let table = ExpectedTable(fields: [ParquetField("a", .string), ParquetField("b", .int64, optional: false)])
-        let summary = try table.writeAndCheck(options: ParquetWriterOptions(), codec: nil)
+        let summary = try await table.writeAndCheck(options: ParquetWriterOptions(), codec: nil)
         #expect(summary.rowCount == 0)
     }
 
     @Test("random schemas and values round-trip", arguments: 1...12)
-    func randomRoundTrip(seed: Int) throws {
+    func randomRoundTrip(seed: Int) async throws {
         var random = SeededRandom(seed: UInt64(seed) * 7_919)
         let columnCount = Int.random(in: 1...10, using: &random)
         let fields = (0..<columnCount).map { index in
@@ -98,7 +98,7 @@ struct ParquetReadBackTests {
         options.pageBytes = [512, 8_192, 1 << 20].randomElement(using: &random)!
         options.dictionaryPageLimit = [256, 1 << 20].randomElement(using: &random)!
         options.metadata = [("seed", String(seed))]
-        try table.writeAndCheck(options: options, codec: options.compression)
+        try await table.writeAndCheck(options: options, codec: options.compression)
     }
 }
 
@@ -240,7 +240,7 @@ struct ExpectedTable {
 
     /// Writes the rows, runs the checker, and fails the test on any mismatch it reports.
     @discardableResult
-    func writeAndCheck(options: ParquetWriterOptions, codec: ParquetCompression?) throws -> ParquetFileSummary {
+    func writeAndCheck(options: ParquetWriterOptions, codec: ParquetCompression?) async throws -> ParquetFileSummary {
         let path = Self.temporaryPath("data") + ".parquet"
         let expectedPath = path + ".expected.json"
         defer {
@@ -289,7 +289,7 @@ struct ExpectedTable {
                 "ParquetReader: column \(field.name) row \(wrong?.offset ?? -1): \(String(describing: wrong?.element))")
         }
 
-        let report = try PythonTools.runJSON("parquet_check.py", [path, expectedPath], as: CheckReport.self)
+        let report = try await PythonTools.runJSON("parquet_check.py", [path, expectedPath], as: CheckReport.self)
         #expect(report.mismatches.isEmpty, "\(report.mismatches.joined(separator: "\n"))")
         #expect(report.rows == ["pyarrow": rows.count, "duckdb": rows.count, "pandas": rows.count])
         return summary

@@ -17,54 +17,56 @@ struct AliasRaceTests {
         "Every successful move is in the history, in order, and the final state is the last event's",
         arguments: RegistryBackend.allCases)
     func race(backend: RegistryBackend) async throws {
-        let location = try backend.location()
-        defer { try? backend.remove(location) }
-        let sluice = try TestProcess.sluiceExecutable()
-        let model = try RegistryCLI.trainModel()
-        let registry = [
-            "--registry", location, "--artifacts",
-            FileManager.default.temporaryDirectory.appendingPathComponent(TestServices.uniqueName("artifacts")).path,
-            "--no-publish",
-        ]
-        for arguments in [
-            ["features", "apply", TestRepository.path("topologies/fraud.yaml")],
-            ["models", "register", "race-model", "--artifact", model],
-            ["models", "register", "race-model", "--artifact", model],
-        ] {
-            let result = try TestProcess.run(sluice, arguments + registry)
-            #expect(result.status == 0, "\(result.output)")
-        }
-        let bench = try TestProcess.productExecutable("sluice-bench", target: "SluiceBench")
-        let attempts = 500
-        async let first = Self.contend(bench, location: location, actor: "racer-a", attempts: attempts)
-        async let second = Self.contend(bench, location: location, actor: "racer-b", attempts: attempts)
-        let outcomes = try await [first, second]
+        try await backend.withLocation { location in
+            let sluice = try TestProcess.sluiceExecutable()
+            let model = try await RegistryCLI.trainModel()
+            let registry = [
+                "--registry", location, "--artifacts",
+                FileManager.default.temporaryDirectory.appendingPathComponent(TestServices.uniqueName("artifacts"))
+                    .path,
+                "--no-publish",
+            ]
+            for arguments in [
+                ["features", "apply", TestRepository.path("topologies/fraud.yaml")],
+                ["models", "register", "race-model", "--artifact", model],
+                ["models", "register", "race-model", "--artifact", model],
+            ] {
+                let result = try await TestProcess.run(sluice, arguments + registry)
+                #expect(result.status == 0, "\(result.output)")
+            }
+            let bench = try TestProcess.productExecutable("sluice-bench", target: "SluiceBench")
+            let attempts = 500
+            async let first = Self.contend(bench, location: location, actor: "racer-a", attempts: attempts)
+            async let second = Self.contend(bench, location: location, actor: "racer-b", attempts: attempts)
+            let outcomes = try await [first, second]
 
-        let database = try backend.database(at: location)
-        let opened = try await Registry.open(database)
-        let moves = try await opened.history("race-model").compactMap { event -> (actor: String, move: AliasMove)? in
-            if case .aliasMoved(let move) = event.change { return (event.actor, move) }
-            return nil
-        }
-        let final = try await opened.resolve("race-model", "champion").version
-        await database.close()
+            let database = try backend.database(at: location)
+            let opened = try await Registry.open(database)
+            let moves = try await opened.history("race-model").compactMap {
+                event -> (actor: String, move: AliasMove)? in
+                if case .aliasMoved(let move) = event.change { return (event.actor, move) }
+                return nil
+            }
+            let final = try await opened.resolve("race-model", "champion").version
+            await database.close()
 
-        for outcome in outcomes {
-            #expect(outcome.successes.count + outcome.conflicts == attempts)
-            let recorded = moves.filter { $0.actor == outcome.actor }.map { [$0.move.from, $0.move.to] }
-            #expect(recorded == outcome.successes, "\(outcome.actor)'s successes must be its history, in order")
+            for outcome in outcomes {
+                #expect(outcome.successes.count + outcome.conflicts == attempts)
+                let recorded = moves.filter { $0.actor == outcome.actor }.map { [$0.move.from, $0.move.to] }
+                #expect(recorded == outcome.successes, "\(outcome.actor)'s successes must be its history, in order")
+            }
+            #expect(moves.count == outcomes.reduce(0) { $0 + $1.successes.count })
+            for (previous, next) in zip(moves, moves.dropFirst()) {
+                #expect(next.move.from == previous.move.to, "a move must start where the one before it ended")
+            }
+            #expect(moves.first?.move.from == nil)
+            #expect(final == moves.last?.move.to)
         }
-        #expect(moves.count == outcomes.reduce(0) { $0 + $1.successes.count })
-        for (previous, next) in zip(moves, moves.dropFirst()) {
-            #expect(next.move.from == previous.move.to, "a move must start where the one before it ended")
-        }
-        #expect(moves.first?.move.from == nil)
-        #expect(final == moves.last?.move.to)
     }
 
     static func contend(_ bench: String, location: String, actor: String, attempts: Int) async throws -> Outcome {
         let output = try await Task.detached {
-            try TestProcess.run(
+            try await TestProcess.run(
                 bench,
                 [
                     "alias-race", "--registry", location, "--model", "race-model", "--actor", actor, "--attempts",

@@ -101,15 +101,15 @@ struct ExperimentReportTests {
         let labelsTopic = try await KafkaTestSupport.makeTopic("labels", partitions: 2)
         // The deployment as of the report: champion v1, canary v2 (30%), shadow v3, threshold 0.6.
         let draft = work.folder + "/model.json"
-        _ = try PythonTools.run(
+        _ = try await PythonTools.run(
             "train_xgboost.py",
             ["--out", draft, "--synthetic", "500", "--features", "card__txn_count_1h,merchant__txn_count_1h"])
-        try work.sluice(["features", "apply", TestRepository.path("topologies/fraud.yaml")])
+        try await work.sluice(["features", "apply", TestRepository.path("topologies/fraud.yaml")])
         for version in 1...3 {
-            try work.sluice(["models", "register", "report-model", "--artifact", draft])
-            try work.sluice(["models", "approve", "report-model", String(version)])
+            try await work.sluice(["models", "register", "report-model", "--artifact", draft])
+            try await work.sluice(["models", "approve", "report-model", String(version)])
         }
-        try work.sluice(
+        try await work.sluice(
             [
                 "deploy", "report-model", "--champion", "1", "--canary", "2", "--weight", "30", "--shadow", "3",
                 "--threshold", "0.6",
@@ -134,7 +134,7 @@ struct ExperimentReportTests {
         let topics = ["--predictions-topic", predictionsTopic, "--labels-topic", labelsTopic]
         let rules = ["--as-of", String(asOf), "--label-delay-max", "20d"]
         let out = work.folder + "/outcomes.parquet"
-        let written = try work.sluice(["outcomes", "--out", out] + topics + rules + kafka, registry: false)
+        let written = try await work.sluice(["outcomes", "--out", out] + topics + rules + kafka, registry: false)
         #expect(written.contains("1 messages not prediction records"), "\(written)")
 
         // Expected, row by row, from the rules; a shadow record meets the label of its request's event.
@@ -153,7 +153,7 @@ struct ExperimentReportTests {
                 expected[key] = (matured ? "legitimate" : "pending", matured ? 0 : nil, nil, matured)
             }
         }
-        let file = try PythonTools.runJSON("classification_reference.py", ["rows", out], as: Rows.self)
+        let file = try await PythonTools.runJSON("classification_reference.py", ["rows", out], as: Rows.self)
         #expect(file.metadata["sluice.labels.as_of"] == String(asOf))
         #expect(file.rows.count == expected.count, "predictions served after --as-of are left out")
         var statuses: [String: Int] = [:]
@@ -174,7 +174,7 @@ struct ExperimentReportTests {
         #expect(statuses.count == 3, "labeled, legitimate and pending rows: \(statuses)")
 
         // The report, against the references on the outcomes file.
-        let output = try work.sluice(
+        let output = try await work.sluice(
             ["experiment", "report", "report-model", "--json"] + topics + rules + kafka + work.store, registry: false)
         // The output holds the note on what was read (standard error), then the JSON.
         let json = output.split(separator: "\n").drop { !$0.hasPrefix("{") }.joined(separator: "\n")
@@ -193,7 +193,7 @@ struct ExperimentReportTests {
             }
             var variants: [Variant]
         }
-        let references = try PythonTools.runJSON(
+        let references = try await PythonTools.runJSON(
             "classification_reference.py", ["outcomes", out, "0.6"], as: References.self)
         for variant in report.variants {
             let reference = try #require(
@@ -227,7 +227,7 @@ struct ExperimentReportTests {
         #expect(report.variants.first { $0.variant == "shadow" }?.comparison == nil)
         #expect(report.variants.first { $0.variant == "shadow" }?.latencyP99Microseconds.value == nil)
 
-        let text = try work.sluice(
+        let text = try await work.sluice(
             ["experiment", "report", "report-model"] + topics + rules + kafka + work.store, registry: false)
         #expect(text.contains("canary v2: ") && text.contains("always-valid p = "), "\(text)")
     }

@@ -17,13 +17,13 @@ enum RegistryBackend: String, CaseIterable, CustomTestStringConvertible {
     var testDescription: String { rawValue }
 
     /// A fresh store: a SQLite file in a new folder, or a new PostgreSQL database.
-    func location() throws -> String {
+    func location() async throws -> String {
         switch self {
         case .sqlite:
             FileManager.default.temporaryDirectory.appendingPathComponent(TestServices.uniqueName("registry"))
                 .appendingPathComponent("registry.sqlite").path
         case .postgres:
-            try TestServices.freshPostgresDatabase("registry")
+            try await TestServices.freshPostgresDatabase("registry")
         }
     }
 
@@ -34,26 +34,37 @@ enum RegistryBackend: String, CaseIterable, CustomTestStringConvertible {
         }
     }
 
-    func remove(_ location: String) throws {
+    func remove(_ location: String) async throws {
         switch self {
         case .sqlite: try? FileManager.default.removeItem(atPath: (location as NSString).deletingLastPathComponent)
-        case .postgres: try TestServices.dropPostgresDatabase(location)
+        case .postgres: try await TestServices.dropPostgresDatabase(location)
         }
+    }
+
+    /// Runs `body` with a fresh store's location, then removes the store.
+    func withLocation(_ body: (String) async throws -> Void) async throws {
+        let location = try await location()
+        do {
+            try await body(location)
+        } catch {
+            try? await remove(location)
+            throw error
+        }
+        try await remove(location)
     }
 
     /// Runs `body` on a fresh store's database, then closes and removes the store.
     func withDatabase(_ body: (any RegistryDatabase) async throws -> Void) async throws {
-        let location = try location()
-        let database = try database(at: location)
-        do {
-            try await body(database)
-        } catch {
+        try await withLocation { location in
+            let database = try database(at: location)
+            do {
+                try await body(database)
+            } catch {
+                await database.close()
+                throw error
+            }
             await database.close()
-            try? remove(location)
-            throw error
         }
-        await database.close()
-        try remove(location)
     }
 
     /// Runs `body` on a registry over a fresh store, then closes and removes the store.

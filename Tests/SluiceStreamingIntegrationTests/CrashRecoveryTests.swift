@@ -206,8 +206,8 @@ struct CrashRecoveryTests {
         let reference = try await Shared.shared.reference()
         let run = try await Shared.shared.interruptedWithLog()
         // Card features: the topic's key, so independent of how partitions interleave.
-        let referenceLog = try FeatureLogDump.read("\(reference.logDirectory)/ref-offline")
-        let killedLog = try FeatureLogDump.read("\(reference.logDirectory)/kill-offline")
+        let referenceLog = try await FeatureLogDump.read("\(reference.logDirectory)/ref-offline")
+        let killedLog = try await FeatureLogDump.read("\(reference.logDirectory)/kill-offline")
         #expect(referenceLog.rows.count > Self.events * 9 / 10)
         #expect(
             killedLog.rows.count == referenceLog.rows.count,
