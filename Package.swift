@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "SluiceStreaming", targets: ["SluiceStreaming"]),
         .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
         .library(name: "SluiceModel", targets: ["SluiceModel"]),
+        .library(name: "SluiceDrift", targets: ["SluiceDrift"]),
         .library(name: "SluiceRegistry", targets: ["SluiceRegistry"]),
         .library(name: "Sluice", targets: ["Sluice"]),
     ],
@@ -106,6 +107,13 @@ let package = Package(
             swiftSettings: hotPathSettings
         ),
 
+        // MARK: - Drift
+        // Drift statistics (KS, chi-square, Wasserstein, PSI, KL, Jensen-Shannon) and decisions; pure.
+        .target(
+            name: "SluiceDrift",
+            swiftSettings: hotPathSettings
+        ),
+
         // MARK: - Registry
         // Models, versions, aliases, approvals and topology versions as an append-only event log,
         // written once as SQL plans that a `RegistryDatabase` runs; the artifact store.
@@ -149,7 +157,7 @@ let package = Package(
         .target(
             name: "SluiceOffline",
             dependencies: [
-                "SluiceCore", "SluiceKafka", "SluiceParquet", "SluiceRuntime", "SluiceModel",
+                "SluiceCore", "SluiceKafka", "SluiceParquet", "SluiceRuntime", "SluiceModel", "SluiceDrift",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -214,7 +222,7 @@ let package = Package(
             dependencies: [
                 "Sluice", "SluiceCore", "SluiceTopology", "SluiceRedis", "SluiceHTTP", "SluiceRuntime",
                 "SluiceOnlineStore",
-                "SluiceOffline", "SluiceStreaming", "SluiceDemo", "SluiceRegistry", "SluiceModel",
+                "SluiceOffline", "SluiceStreaming", "SluiceDemo", "SluiceRegistry", "SluiceModel", "SluiceDrift",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -295,6 +303,11 @@ let package = Package(
         .testTarget(
             name: "SluiceModelTests",
             dependencies: ["SluiceCore", "SluiceModel", "SluiceTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceDriftTests",
+            dependencies: ["SluiceCore", "SluiceDrift", "SluiceOffline", "SluiceTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(

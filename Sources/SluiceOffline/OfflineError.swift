@@ -20,6 +20,8 @@ extension ModuleError.Code where Domain == OfflineDomain {
     public static let columnsDiffer = Self("columnsDiffer")
     /// A Kafka topic to read does not exist or has no partitions.
     public static let topicMissing = Self("topicMissing")
+    /// An input file is not a Parquet file this reader understands, or lacks a column asked for.
+    public static let unreadableInput = Self("unreadableInput")
     /// A topic did not reach its end in time.
     public static let timedOut = Self("timedOut")
 }

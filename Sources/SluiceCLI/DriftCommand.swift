@@ -1,0 +1,8 @@
+import ArgumentParser
+
+struct DriftCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drift",
+        abstract: "Data drift: compare a current dataset with its reference, column by column.",
+        subcommands: [DriftCompareCommand.self])
+}

@@ -1,0 +1,140 @@
+import Foundation
+
+/// Every drift statistic of one column, reference against current, with the decision the policy
+/// takes on them and the problems that kept any from being computed. Statistics that do not
+/// apply or could not be computed are nil, never NaN.
+public struct ColumnComparison: Sendable, Equatable {
+    public var column: String
+    public var kind: ColumnKind
+    public var reference: SideSummary
+    public var current: SideSummary
+    /// Numeric columns.
+    public var kolmogorovSmirnov: KolmogorovSmirnovTest?
+    public var wasserstein: Double?
+    /// `wasserstein` over max(the reference's population standard deviation, 0.001).
+    public var wassersteinNormalised: Double?
+    public var bins: QuantileBins?
+    /// Categorical columns: the union of both sides' categories, sorted; those the reference lacks.
+    public var categories: [String]?
+    public var unseenCategories: [String] = []
+    public var chiSquare: ChiSquareTest?
+    /// Per bin or category, smoothed (see `Divergence`).
+    public var referenceProportions: [Double]?
+    public var currentProportions: [Double]?
+    public var psi: Double?
+    public var kl: Double?
+    public var js: Double?
+    public var decision: DriftDecision?
+    public var problems: [String] = []
+
+    /// The smallest standard deviation `wassersteinNormalised` divides by.
+    public static let smallestDeviation = 0.001
+
+    /// Compares one column. `bins` is the number of quantile bins for numeric columns.
+    public static func compare(
+        column: String, reference: ColumnSample, current: ColumnSample, bins: Int, policy: DriftPolicy
+    ) -> ColumnComparison {
+        var comparison = ColumnComparison(
+            column: column, kind: reference.kind, reference: SideSummary(rows: reference.rowCount, values: 0),
+            current: SideSummary(rows: current.rowCount, values: 0))
+        switch (reference, current) {
+        case (.numeric(let referenceValues), .numeric(let currentValues)):
+            let first = referenceValues.compactMap { $0.flatMap { $0.isNaN ? nil : $0 } }.sorted()
+            let second = currentValues.compactMap { $0.flatMap { $0.isNaN ? nil : $0 } }.sorted()
+            comparison.reference.values = first.count
+            comparison.current.values = second.count
+            guard comparison.checkBothSidesHaveValues() else { return comparison }
+            comparison.compareNumeric(first, second, bins: bins)
+        case (.categorical(let referenceValues), .categorical(let currentValues)):
+            let first = referenceValues.compactMap { $0 }
+            let second = currentValues.compactMap { $0 }
+            comparison.reference.values = first.count
+            comparison.current.values = second.count
+            guard comparison.checkBothSidesHaveValues() else { return comparison }
+            comparison.compareCategorical(first, second)
+        default:
+            comparison.problems.append(
+                "the reference's values are \(reference.kind.rawValue) and the current ones \(current.kind.rawValue)")
+            return comparison
+        }
+        comparison.decide(policy)
+        return comparison
+    }
+
+    private mutating func checkBothSidesHaveValues() -> Bool {
+        for (side, summary) in [("reference", reference), ("current", current)] where summary.values == 0 {
+            problems.append(
+                summary.rows == 0 ? "the \(side) has no rows" : "the \(side)'s \(summary.rows) rows are all null")
+        }
+        return problems.isEmpty
+    }
+
+    private mutating func compareNumeric(_ first: [Double], _ second: [Double], bins binCount: Int) {
+        kolmogorovSmirnov = KolmogorovSmirnovTest.twoSample(sortedReference: first, sortedCurrent: second)
+        let distance = WassersteinDistance.between(sortedReference: first, sortedCurrent: second)
+        wasserstein = distance
+        wassersteinNormalised = distance / max(Self.populationDeviation(first), Self.smallestDeviation)
+        guard first.count >= binCount else {
+            problems.append(
+                "the reference has \(first.count) values, fewer than \(binCount) bins: PSI, KL and JS are left out")
+            return
+        }
+        let edges = QuantileBins(sortedReference: first, bins: binCount)
+        bins = edges
+        setDivergences(edges.counts(first), edges.counts(second))
+    }
+
+    private mutating func compareCategorical(_ first: [String], _ second: [String]) {
+        var counts: [String: (reference: Int, current: Int)] = [:]
+        for value in first { counts[value, default: (0, 0)].reference += 1 }
+        for value in second { counts[value, default: (0, 0)].current += 1 }
+        let names = counts.keys.sorted()
+        categories = names
+        unseenCategories = names.filter { counts[$0]?.reference == 0 }
+        let referenceCounts = names.map { counts[$0]?.reference ?? 0 }
+        let currentCounts = names.map { counts[$0]?.current ?? 0 }
+        chiSquare = ChiSquareTest.homogeneity(referenceCounts, currentCounts)
+        setDivergences(referenceCounts, currentCounts)
+    }
+
+    private mutating func setDivergences(_ referenceCounts: [Int], _ currentCounts: [Int]) {
+        let (expected, actual) = (Divergence.proportions(referenceCounts), Divergence.proportions(currentCounts))
+        referenceProportions = expected
+        currentProportions = actual
+        psi = Divergence.populationStability(reference: expected, current: actual)
+        kl = Divergence.kullbackLeibler(reference: expected, current: actual)
+        js = Divergence.jensenShannon(reference: expected, current: actual)
+    }
+
+    private mutating func decide(_ policy: DriftPolicy) {
+        let rule = policy.rule(column: column, kind: kind, smallerCount: min(reference.values, current.values))
+        guard rule.method.applies(to: kind) else {
+            problems.append("\(rule.method.rawValue) does not apply to a \(kind.rawValue) column")
+            return
+        }
+        let value: Double? =
+            switch rule.method {
+            case .ks: kolmogorovSmirnov?.pValue
+            case .chi2: chiSquare?.pValue
+            case .psi: psi
+            case .kl: kl
+            case .js: js
+            case .wasserstein: wassersteinNormalised
+            }
+        guard let value, !value.isNaN else {
+            problems.append("no decision: \(rule.method.rawValue) could not be computed")
+            return
+        }
+        decision = DriftDecision(method: rule.method, value: value, threshold: rule.threshold)
+    }
+
+    /// numpy.std with ddof 0, the mean and the squared deviations summed with compensation.
+    static func populationDeviation(_ values: [Double]) -> Double {
+        var sum = CompensatedSum()
+        for value in values { sum.add(value) }
+        let mean = sum.value / Double(values.count)
+        var squares = CompensatedSum()
+        for value in values { squares.add((value - mean) * (value - mean)) }
+        return (squares.value / Double(values.count)).squareRoot()
+    }
+}

@@ -1,0 +1,52 @@
+import SluiceCore
+import SluiceDrift
+import SluiceParquet
+
+/// `sluice drift compare`: two Parquet files read column by column and compared by SluiceDrift.
+/// Numbers (integers, doubles, timestamps) are numeric columns; strings and booleans are
+/// categorical. NaN and ±infinity count as nulls: no distance is defined on them.
+public enum ParquetDriftComparison {
+    public static func compare(
+        reference: String, current: String, columns: [String]? = nil, bins: Int = 10,
+        policy: DriftPolicy = DriftPolicy()
+    ) throws(OfflineError) -> DatasetComparison {
+        guard bins >= 2 else {
+            throw OfflineError(.unreadableInput, "the number of bins must be at least 2, not \(bins)")
+        }
+        let first = try samples(reference, columns: columns)
+        let second = try samples(current, columns: columns)
+        return DatasetComparison.compare(
+            reference: first, current: second, columns: columns ?? first.map(\.name), bins: bins, policy: policy)
+    }
+
+    /// The file's columns as samples; with `columns`, only those it has of them.
+    static func samples(_ path: String, columns: [String]?) throws(OfflineError) -> [(
+        name: String, sample: ColumnSample
+    )] {
+        let fields: [ParquetField]
+        do {
+            fields = try ParquetReader.fields(path: path)
+        } catch {
+            throw OfflineError(.unreadableInput, "cannot read \(path): \(error)")
+        }
+        let wanted = columns.map { names in names.filter { name in fields.contains { $0.name == name } } }
+        let table: ParquetTable
+        do {
+            table = try ParquetReader.read(path: path, columns: wanted)
+        } catch {
+            throw OfflineError(.unreadableInput, "cannot read \(path): \(error)")
+        }
+        return zip(table.fields, table.columns).map { field, values in (field.name, sample(values)) }
+    }
+
+    static func sample(_ values: ParquetColumnValues) -> ColumnSample {
+        func finite(_ value: Double?) -> Double? { value.flatMap { $0.isFinite ? $0 : nil } }
+        return switch values {
+        case .doubles(let values): .numeric(values.map(finite))
+        case .int64s(let values): .numeric(values.map { $0.map(Double.init) })
+        case .int32s(let values): .numeric(values.map { $0.map(Double.init) })
+        case .strings(let values): .categorical(values)
+        case .booleans(let values): .categorical(values.map { $0.map { $0 ? "true" : "false" } })
+        }
+    }
+}
