@@ -1,0 +1,56 @@
+import Foundation
+import SluiceTesting
+import Testing
+
+@Suite("sluice drift compare, the executable", .timeLimit(.minutes(2)))
+struct DriftCompareCommandTests {
+    @Test("a table by severity, JSON, exit 3 with --fail-on-drift, exit 1 naming an unreadable file")
+    func executable() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(TestServices.uniqueName("drift"))
+            .path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let pairs = try await PythonTools.runJSON(
+            "drift_reference.py", ["make", folder, "3"], as: [String: [String: String]].self)
+        let pair = try #require(pairs["asymptotic_far"])
+        let (reference, current) = (pair["reference"]!, pair["current"]!)
+        let sluice = try TestProcess.sluiceExecutable()
+
+        let table = try await TestProcess.run(
+            sluice, ["drift", "compare", "--reference", reference, "--current", current])
+        #expect(table.status == 0, "\(table.output)")
+        let lines = table.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.first?.contains("columns drifted") == true)
+        let rows = lines.drop { !$0.hasPrefix("column") }.dropFirst().prefix { !$0.isEmpty }
+        #expect(rows.count == 7, "\(table.output)")
+        #expect(
+            rows.first?.contains("DRIFT") == true && rows.contains { $0.hasPrefix("constant") && $0.contains("ok") })
+        #expect(table.output.contains("empty: the reference's 25000 rows are all null"))
+        #expect(table.output.contains("channel: atm"))
+
+        let json = try await TestProcess.run(
+            sluice,
+            [
+                "drift", "compare", "--reference", reference, "--current", current, "--json", "--columns",
+                "amount,channel",
+            ])
+        #expect(json.status == 0, "\(json.output)")
+        let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
+        let columns = try #require(object?["columns"] as? [[String: Any]])
+        #expect(Set(columns.compactMap { $0["column"] as? String }) == ["amount", "channel"])
+
+        let failing = try await TestProcess.run(
+            sluice, ["drift", "compare", "--reference", reference, "--current", current, "--fail-on-drift"])
+        #expect(failing.status == 3)
+        let calm = try await TestProcess.run(
+            sluice, ["drift", "compare", "--reference", reference, "--current", reference, "--fail-on-drift"])
+        #expect(calm.status == 0, "\(calm.output)")
+
+        let bogus = folder + "/not.parquet"
+        try Data("no".utf8).write(to: URL(fileURLWithPath: bogus))
+        let unreadable = try await TestProcess.run(
+            sluice, ["drift", "compare", "--reference", bogus, "--current", current])
+        #expect(unreadable.status == 1)
+        #expect(unreadable.output.contains("error: cannot read \(bogus)"), "\(unreadable.output)")
+    }
+}
