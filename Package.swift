@@ -77,7 +77,7 @@ let package = Package(
         // MARK: - Adapters (each owns one library's C or I/O)
         .target(
             name: "SluiceTopology",
-            dependencies: ["SluiceCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["SluiceCore", "SluiceDrift", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -282,7 +282,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceTopologyTests",
-            dependencies: ["SluiceCore", "SluiceTopology", "SluiceTesting"],
+            dependencies: ["SluiceCore", "SluiceDrift", "SluiceTopology", "SluiceTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(

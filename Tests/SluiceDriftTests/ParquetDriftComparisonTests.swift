@@ -19,7 +19,7 @@ struct ParquetDriftComparisonTests {
         #expect(manifest.count == 8)
         for (name, pair) in manifest.sorted(by: { $0.key < $1.key }) {
             let (reference, current) = (pair["reference"]!, pair["current"]!)
-            let comparison = try ParquetDriftComparison.compare(reference: reference, current: current, bins: 10)
+            let comparison = try ParquetDriftComparison.compare(reference: reference, current: current)
             let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(comparison)) as! [String: Any]
             let columns = Dictionary(
                 uniqueKeysWithValues: (json["columns"] as! [[String: Any]]).map { ($0["column"] as! String, $0) })

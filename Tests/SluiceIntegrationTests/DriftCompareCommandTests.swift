@@ -46,6 +46,26 @@ struct DriftCompareCommandTests {
             sluice, ["drift", "compare", "--reference", reference, "--current", reference, "--fail-on-drift"])
         #expect(calm.status == 0, "\(calm.output)")
 
+        // A monitor file: a column ignored, another judged by its own method and threshold.
+        let monitor = folder + "/monitor.yaml"
+        try Data("columns:\n  empty: {ignore: true}\n  count: {method: js, threshold: 0.9}\n".utf8).write(
+            to: URL(fileURLWithPath: monitor))
+        let monitored = try await TestProcess.run(
+            sluice,
+            ["drift", "compare", "--reference", reference, "--current", current, "--monitor", monitor, "--json"])
+        let monitoredColumns =
+            (try JSONSerialization.jsonObject(with: Data(monitored.output.utf8)) as? [String: Any])?["columns"]
+            as? [[String: Any]] ?? []
+        #expect(monitoredColumns.count == 6 && !monitoredColumns.contains { $0["column"] as? String == "empty" })
+        let count = monitoredColumns.first { $0["column"] as? String == "count" }?["decision"] as? [String: Any]
+        #expect(count?["method"] as? String == "js" && count?["threshold"] as? Double == 0.9)
+        try Data("columns:\n  count: {method: chi2}\nbins: 1\n".utf8).write(to: URL(fileURLWithPath: monitor))
+        let badMonitor = try await TestProcess.run(
+            sluice, ["drift", "compare", "--reference", reference, "--current", current, "--monitor", monitor])
+        #expect(badMonitor.status == 1)
+        #expect(
+            badMonitor.output.contains("\(monitor):3:7: bins must be an integer in 2...1000"), "\(badMonitor.output)")
+
         let bogus = folder + "/not.parquet"
         try Data("no".utf8).write(to: URL(fileURLWithPath: bogus))
         let unreadable = try await TestProcess.run(

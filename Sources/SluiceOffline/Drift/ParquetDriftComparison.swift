@@ -6,17 +6,21 @@ import SluiceParquet
 /// Numbers (integers, doubles, timestamps) are numeric columns; strings and booleans are
 /// categorical. NaN and ±infinity count as nulls: no distance is defined on them.
 public enum ParquetDriftComparison {
+    /// - Parameter columns: the columns to compare; nil: the reference's, without those the
+    ///   settings ignore.
     public static func compare(
-        reference: String, current: String, columns: [String]? = nil, bins: Int = 10,
-        policy: DriftPolicy = DriftPolicy()
+        reference: String, current: String, columns: [String]? = nil,
+        settings: DriftMonitorSettings = DriftMonitorSettings()
     ) throws(OfflineError) -> DatasetComparison {
-        guard bins >= 2 else {
-            throw OfflineError(.unreadableInput, "the number of bins must be at least 2, not \(bins)")
+        guard settings.bins >= 2 else {
+            throw OfflineError(.unreadableInput, "the number of bins must be at least 2, not \(settings.bins)")
         }
         let first = try samples(reference, columns: columns)
         let second = try samples(current, columns: columns)
         return DatasetComparison.compare(
-            reference: first, current: second, columns: columns ?? first.map(\.name), bins: bins, policy: policy)
+            reference: first, current: second,
+            columns: settings.columns(wanted: columns, reference: first.map(\.name)), bins: settings.bins,
+            policy: settings.policy)
     }
 
     /// The file's columns as samples; with `columns`, only those it has of them.
