@@ -4,5 +4,5 @@ struct DriftCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drift",
         abstract: "Data drift: compare a current dataset with its reference, column by column.",
-        subcommands: [DriftCompareCommand.self])
+        subcommands: [DriftCompareCommand.self, DriftReportCommand.self])
 }

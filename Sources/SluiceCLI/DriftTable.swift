@@ -39,13 +39,7 @@ enum DriftTable {
         return lines.joined(separator: "\n")
     }
 
-    static func number(_ value: Double?) -> String {
-        guard let value else { return "-" }
-        if value != 0 && (abs(value) < 1e-3 || abs(value) >= 1e6) { return String(format: "%.3g", value) }
-        return String(format: "%.4f", value)
-    }
+    static func number(_ value: Double?) -> String { DriftNumberFormat.number(value) }
 
-    static func percent(_ share: Double?) -> String {
-        share.map { String(format: "%.1f%%", $0 * 100) } ?? "-"
-    }
+    static func percent(_ share: Double?) -> String { DriftNumberFormat.percent(share) }
 }

@@ -18,7 +18,10 @@ public struct ColumnComparison: Sendable, Equatable {
     public var categories: [String]?
     public var unseenCategories: [String] = []
     public var chiSquare: ChiSquareTest?
-    /// Per bin or category, smoothed (see `Divergence`).
+    /// Per bin or category: the counts of non-null values, and the smoothed proportions (see
+    /// `Divergence`) the distances use.
+    public var referenceCounts: [Int]?
+    public var currentCounts: [Int]?
     public var referenceProportions: [Double]?
     public var currentProportions: [Double]?
     public var psi: Double?
@@ -98,6 +101,8 @@ public struct ColumnComparison: Sendable, Equatable {
     }
 
     private mutating func setDivergences(_ referenceCounts: [Int], _ currentCounts: [Int]) {
+        self.referenceCounts = referenceCounts
+        self.currentCounts = currentCounts
         let (expected, actual) = (Divergence.proportions(referenceCounts), Divergence.proportions(currentCounts))
         referenceProportions = expected
         currentProportions = actual

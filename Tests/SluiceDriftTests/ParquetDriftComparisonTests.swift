@@ -10,12 +10,8 @@ struct ParquetDriftComparisonTests {
         "each statistic equals its reference (relative error 1e-9) on pairs that reach every branch",
         arguments: [17, 29])
     func againstScipy(seed: Int) async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(TestServices.uniqueName("drift"))
-            .path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let (folder, manifest) = try await DriftFixtures.pairs(seed: seed)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let manifest = try await PythonTools.runJSON(
-            "drift_reference.py", ["make", folder, String(seed)], as: [String: [String: String]].self)
         #expect(manifest.count == 8)
         for (name, pair) in manifest.sorted(by: { $0.key < $1.key }) {
             let (reference, current) = (pair["reference"]!, pair["current"]!)

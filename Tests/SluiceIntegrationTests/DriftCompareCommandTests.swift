@@ -6,12 +6,8 @@ import Testing
 struct DriftCompareCommandTests {
     @Test("a table by severity, JSON, exit 3 with --fail-on-drift, exit 1 naming an unreadable file")
     func executable() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(TestServices.uniqueName("drift"))
-            .path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let (folder, pairs) = try await DriftFixtures.pairs(seed: 3)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let pairs = try await PythonTools.runJSON(
-            "drift_reference.py", ["make", folder, "3"], as: [String: [String: String]].self)
         let pair = try #require(pairs["asymptotic_far"])
         let (reference, current) = (pair["reference"]!, pair["current"]!)
         let sluice = try TestProcess.sluiceExecutable()

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import SluiceCore
+import SluiceDrift
+import SluiceOffline
+import SluiceTopology
+
+/// The two files and the settings `sluice drift compare` and `sluice drift report` share.
+struct DriftInputOptions: ParsableArguments {
+    @Option(help: "The reference Parquet file (what the model was trained on).")
+    var reference: String
+    @Option(help: "The current Parquet file.")
+    var current: String
+    @Option(help: "Columns to compare, comma-separated (default: every column of the reference).")
+    var columns: String?
+    @Option(
+        help: "Quantile bins for PSI, KL and Jensen-Shannon on numeric columns (default 10, or the monitor file's).")
+    var bins: Int?
+    @Option(help: "A drift monitor file: per-column methods and thresholds, ignored columns, bins (docs/drift.md).")
+    var monitor: String?
+
+    /// The comparison and the settings it used; a bad monitor file or input exits 1 saying why.
+    func compare() throws -> (comparison: DatasetComparison, settings: DriftMonitorSettings) {
+        var settings = DriftMonitorSettings()
+        if let monitor {
+            do {
+                settings = try DriftMonitorLoader.load(file: monitor)
+            } catch {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+        if let bins { settings.bins = bins }
+        let wanted = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        do {
+            let comparison = try ParquetDriftComparison.compare(
+                reference: reference, current: current, columns: wanted, settings: settings)
+            return (comparison, settings)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
