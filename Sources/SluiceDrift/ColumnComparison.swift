@@ -42,8 +42,8 @@ public struct ColumnComparison: Sendable, Equatable {
             current: SideSummary(rows: current.rowCount, values: 0))
         switch (reference, current) {
         case (.numeric(let referenceValues), .numeric(let currentValues)):
-            let first = referenceValues.compactMap { $0.flatMap { $0.isNaN ? nil : $0 } }.sorted()
-            let second = currentValues.compactMap { $0.flatMap { $0.isNaN ? nil : $0 } }.sorted()
+            let first = RadixSort.sorted(referenceValues.compactMap { $0.flatMap { $0.isNaN ? nil : $0 } })
+            let second = RadixSort.sorted(currentValues.compactMap { $0.flatMap { $0.isNaN ? nil : $0 } })
             comparison.reference.values = first.count
             comparison.current.values = second.count
             guard comparison.checkBothSidesHaveValues() else { return comparison }

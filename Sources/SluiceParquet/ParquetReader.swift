@@ -170,6 +170,11 @@ public enum ParquetReader {
                     let indices =
                         present == 0
                         ? [] : try HybridDecoder.decode(body[(cursor + 1)...], bitWidth: bitWidth, count: present)
+                    let entries = dictionary.values.count
+                    guard indices.allSatisfy({ Int($0) < entries }) else {
+                        throw ParquetError(
+                            .corruptFile, "\(path): column '\(field.name)' refers past its \(entries)-entry dictionary")
+                    }
                     column.appendDictionary(dictionary, indices: indices, presence: presence)
                 } else {
                     throw ParquetError(.unsupported, "\(path): column '\(field.name)' uses encoding \(encoding)")
@@ -304,8 +309,11 @@ struct ColumnAccumulator {
             cursor += MemoryLayout<T>.size
             return value
         }
+        // Each case drops the enum's reference before appending (`values = .booleans([])`): an
+        // array still referenced twice is copied element by element on its next growth.
         switch values {
         case .strings(var list):
+            values = .booleans([])
             var plain: [String] = []
             for _ in 0..<count {
                 let length = Int(try fixed(UInt32.self))
@@ -316,21 +324,25 @@ struct ColumnAccumulator {
             Self.spread(plain, presence, into: &list)
             values = .strings(list)
         case .int32s(var list):
+            values = .booleans([])
             var plain: [Int32] = []
             for _ in 0..<count { plain.append(Int32(bitPattern: try fixed(UInt32.self))) }
             Self.spread(plain, presence, into: &list)
             values = .int32s(list)
         case .int64s(var list):
+            values = .booleans([])
             var plain: [Int64] = []
             for _ in 0..<count { plain.append(Int64(bitPattern: try fixed(UInt64.self))) }
             Self.spread(plain, presence, into: &list)
             values = .int64s(list)
         case .doubles(var list):
+            values = .booleans([])
             var plain: [Double] = []
             for _ in 0..<count { plain.append(Double(bitPattern: try fixed(UInt64.self))) }
             Self.spread(plain, presence, into: &list)
             values = .doubles(list)
         case .booleans(var list):
+            values = .booleans([])
             try need((count + 7) / 8)
             var plain: [Bool] = []
             for index in 0..<count { plain.append(body[cursor + index / 8] & (1 << UInt8(index % 8)) != 0) }
@@ -342,25 +354,52 @@ struct ColumnAccumulator {
 
     /// Appends dictionary entries by index, spread over `presence`.
     mutating func appendDictionary(_ dictionary: ColumnAccumulator, indices: [UInt32], presence: [Bool]?) {
-        func pick<T>(_ entries: [T?]) -> [T] { indices.map { entries[Int($0)]! } }
-        switch (values, dictionary.values) {
-        case (.strings(var list), .strings(let entries)):
-            Self.spread(pick(entries), presence, into: &list)
+        // As in appendPlain, the enum lets go of the array before it grows (a switch on a tuple
+        // would keep a second reference alive).
+        switch values {
+        case .strings(var list):
+            guard case .strings(let entries) = dictionary.values else { return }
+            values = .booleans([])
+            Self.gather(entries, indices, presence, into: &list)
             values = .strings(list)
-        case (.int32s(var list), .int32s(let entries)):
-            Self.spread(pick(entries), presence, into: &list)
+        case .int32s(var list):
+            guard case .int32s(let entries) = dictionary.values else { return }
+            values = .booleans([])
+            Self.gather(entries, indices, presence, into: &list)
             values = .int32s(list)
-        case (.int64s(var list), .int64s(let entries)):
-            Self.spread(pick(entries), presence, into: &list)
+        case .int64s(var list):
+            guard case .int64s(let entries) = dictionary.values else { return }
+            values = .booleans([])
+            Self.gather(entries, indices, presence, into: &list)
             values = .int64s(list)
-        case (.doubles(var list), .doubles(let entries)):
-            Self.spread(pick(entries), presence, into: &list)
+        case .doubles(var list):
+            guard case .doubles(let entries) = dictionary.values else { return }
+            values = .booleans([])
+            Self.gather(entries, indices, presence, into: &list)
             values = .doubles(list)
-        case (.booleans(var list), .booleans(let entries)):
-            Self.spread(pick(entries), presence, into: &list)
+        case .booleans(var list):
+            guard case .booleans(let entries) = dictionary.values else { return }
+            values = .booleans([])
+            Self.gather(entries, indices, presence, into: &list)
             values = .booleans(list)
-        default:
-            break
+        }
+    }
+
+    /// Appends the dictionary entry of each index, spread over `presence` (nil: all present).
+    /// The caller has checked every index against the dictionary's size.
+    private static func gather<T>(_ entries: [T?], _ indices: [UInt32], _ presence: [Bool]?, into list: inout [T?]) {
+        guard let presence else {
+            for index in indices { list.append(entries[Int(index)]) }
+            return
+        }
+        var next = 0
+        for isPresent in presence {
+            if isPresent {
+                list.append(entries[Int(indices[next])])
+                next += 1
+            } else {
+                list.append(nil)
+            }
         }
     }
 
