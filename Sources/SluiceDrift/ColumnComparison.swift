@@ -42,8 +42,8 @@ public struct ColumnComparison: Sendable, Equatable {
             current: SideSummary(rows: current.rowCount, values: 0))
         switch (reference, current) {
         case (.numeric(let referenceValues), .numeric(let currentValues)):
-            let first = RadixSort.sorted(referenceValues.compactMap { $0.flatMap { $0.isNaN ? nil : $0 } })
-            let second = RadixSort.sorted(currentValues.compactMap { $0.flatMap { $0.isNaN ? nil : $0 } })
+            let first = RadixSort.sorted(referenceValues.compactMap { $0.flatMap { $0.isFinite ? $0 : nil } })
+            let second = RadixSort.sorted(currentValues.compactMap { $0.flatMap { $0.isFinite ? $0 : nil } })
             comparison.reference.values = first.count
             comparison.current.values = second.count
             guard comparison.checkBothSidesHaveValues() else { return comparison }
@@ -64,6 +64,37 @@ public struct ColumnComparison: Sendable, Equatable {
         return comparison
     }
 
+    /// Compares a window a monitor kept (see `ColumnWindowState`) with its frozen reference: KS and
+    /// Wasserstein on the window's sample, the binned and categorical statistics on its exact
+    /// counts. A window of at most the sample's capacity gives the batch comparison's values.
+    public static func window(
+        reference: DriftReference.Column, state: ColumnWindowState, policy: DriftPolicy
+    ) -> ColumnComparison {
+        var comparison = ColumnComparison(
+            column: reference.name, kind: reference.kind, reference: reference.summary,
+            current: SideSummary(rows: state.rows, values: state.rows - state.nulls))
+        guard comparison.checkBothSidesHaveValues() else { return comparison }
+        switch (reference.kind, state.counts) {
+        case (.numeric, .numeric(let histogram, let sample)):
+            comparison.setDistances(reference.sorted, RadixSort.sorted(sample.values))
+            if let bins = reference.bins {
+                comparison.bins = bins
+                comparison.setDivergences(reference.binCounts, histogram)
+            } else {
+                comparison.problems.append(
+                    "the reference has \(reference.summary.values) values, fewer than the bins: PSI, KL and JS are left out"
+                )
+            }
+        case (.categorical, .categorical(let table)):
+            comparison.compareCategories(reference.categoryCounts, table)
+        default:
+            comparison.problems.append("the window's values are not of the reference's kind")
+            return comparison
+        }
+        comparison.decide(policy)
+        return comparison
+    }
+
     private mutating func checkBothSidesHaveValues() -> Bool {
         for (side, summary) in [("reference", reference), ("current", current)] where summary.values == 0 {
             problems.append(
@@ -73,10 +104,7 @@ public struct ColumnComparison: Sendable, Equatable {
     }
 
     private mutating func compareNumeric(_ first: [Double], _ second: [Double], bins binCount: Int) {
-        kolmogorovSmirnov = KolmogorovSmirnovTest.twoSample(sortedReference: first, sortedCurrent: second)
-        let distance = WassersteinDistance.between(sortedReference: first, sortedCurrent: second)
-        wasserstein = distance
-        wassersteinNormalised = distance / max(Self.populationDeviation(first), Self.smallestDeviation)
+        setDistances(first, second)
         guard first.count >= binCount else {
             problems.append(
                 "the reference has \(first.count) values, fewer than \(binCount) bins: PSI, KL and JS are left out")
@@ -87,15 +115,27 @@ public struct ColumnComparison: Sendable, Equatable {
         setDivergences(edges.counts(first), edges.counts(second))
     }
 
+    /// KS and Wasserstein between two sorted samples.
+    private mutating func setDistances(_ first: [Double], _ second: [Double]) {
+        kolmogorovSmirnov = KolmogorovSmirnovTest.twoSample(sortedReference: first, sortedCurrent: second)
+        let distance = WassersteinDistance.between(sortedReference: first, sortedCurrent: second)
+        wasserstein = distance
+        wassersteinNormalised = distance / max(Self.populationDeviation(first), Self.smallestDeviation)
+    }
+
     private mutating func compareCategorical(_ first: [String], _ second: [String]) {
-        var counts: [String: (reference: Int, current: Int)] = [:]
-        for value in first { counts[value, default: (0, 0)].reference += 1 }
-        for value in second { counts[value, default: (0, 0)].current += 1 }
-        let names = counts.keys.sorted()
+        var (referenceCounts, currentCounts): ([String: Int], [String: Int]) = ([:], [:])
+        for value in first { referenceCounts[value, default: 0] += 1 }
+        for value in second { currentCounts[value, default: 0] += 1 }
+        compareCategories(referenceCounts, currentCounts)
+    }
+
+    private mutating func compareCategories(_ reference: [String: Int], _ current: [String: Int]) {
+        let names = Set(reference.keys).union(current.keys).sorted()
         categories = names
-        unseenCategories = names.filter { counts[$0]?.reference == 0 }
-        let referenceCounts = names.map { counts[$0]?.reference ?? 0 }
-        let currentCounts = names.map { counts[$0]?.current ?? 0 }
+        unseenCategories = names.filter { reference[$0, default: 0] == 0 }
+        let referenceCounts = names.map { reference[$0, default: 0] }
+        let currentCounts = names.map { current[$0, default: 0] }
         chiSquare = ChiSquareTest.homogeneity(referenceCounts, currentCounts)
         setDivergences(referenceCounts, currentCounts)
     }

@@ -4,7 +4,7 @@ import SluiceParquet
 
 /// `sluice drift compare`: two Parquet files read column by column and compared by SluiceDrift.
 /// Numbers (integers, doubles, timestamps) are numeric columns; strings and booleans are
-/// categorical. NaN and ±infinity count as nulls: no distance is defined on them.
+/// categorical.
 public enum ParquetDriftComparison {
     /// - Parameter columns: the columns to compare; nil: the reference's, without those the
     ///   settings ignore.
@@ -44,9 +44,8 @@ public enum ParquetDriftComparison {
     }
 
     static func sample(_ values: ParquetColumnValues) -> ColumnSample {
-        func finite(_ value: Double?) -> Double? { value.flatMap { $0.isFinite ? $0 : nil } }
         return switch values {
-        case .doubles(let values): .numeric(values.map(finite))
+        case .doubles(let values): .numeric(values)
         case .int64s(let values): .numeric(values.map { $0.map(Double.init) })
         case .int32s(let values): .numeric(values.map { $0.map(Double.init) })
         case .strings(let values): .categorical(values)
