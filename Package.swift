@@ -307,7 +307,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceDriftTests",
-            dependencies: ["SluiceCore", "SluiceDrift", "SluiceOffline", "SluiceTesting"],
+            dependencies: ["SluiceCore", "SluiceDemo", "SluiceDrift", "SluiceOffline", "SluiceTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(

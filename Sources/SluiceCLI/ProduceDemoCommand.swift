@@ -37,6 +37,16 @@ struct ProduceDemoCommand: AsyncParsableCommand {
             "Start with one event for every card, in id order, so that each card has state; the skewed traffic follows."
     )
     var everyCard = false
+    @Option(
+        help: ArgumentHelp(
+            "From this event time on, payments shift: larger amounts, a new market, online channels (docs/drift.md).",
+            valueName: "time"))
+    var driftAt: String?
+    @Option(
+        help: ArgumentHelp(
+            "From this event time on, the fraud pattern changes while the payments do not (docs/drift.md).",
+            valueName: "time"))
+    var conceptDriftAt: String?
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var logging: LoggingOptions
@@ -52,6 +62,18 @@ struct ProduceDemoCommand: AsyncParsableCommand {
         guard DurationText.milliseconds(span) != nil else {
             throw ValidationError("--span '\(span)' is not a duration such as 30m or 2h")
         }
+        for time in [driftAt, conceptDriftAt].compactMap({ $0 }) { _ = try Self.shiftTime(time, firstEvent: 0) }
+    }
+
+    /// A shift's event time: epoch milliseconds, ISO-8601, or +DURATION after the first event.
+    static func shiftTime(_ text: String, firstEvent: Int64) throws -> Int64 {
+        if text.hasPrefix("+") {
+            guard let offset = DurationText.milliseconds(String(text.dropFirst())) else {
+                throw ValidationError("'\(text)' is not +DURATION such as +10d or +6h")
+            }
+            return firstEvent + offset
+        }
+        return try TimeArgument.parse(text)
     }
 
     func run() async throws {
@@ -68,6 +90,8 @@ struct ProduceDemoCommand: AsyncParsableCommand {
         options.malformedFraction = malformed
         options.cards = cards
         options.everyCard = everyCard
+        options.dataDriftAt = try driftAt.map { try Self.shiftTime($0, firstEvent: options.startTime) }
+        options.conceptDriftAt = try conceptDriftAt.map { try Self.shiftTime($0, firstEvent: options.startTime) }
         let total = events
         let summary = try await DemoProducer.run(
             options: options, rate: rate, topic: topic, labelsTopic: labelsTopic, partitions: partitions,

@@ -31,6 +31,15 @@ public struct DemoGenerator {
         /// The first events go to every card once, in id order (in time, not shifted out of order),
         /// so that each card has state; the skewed traffic follows. For benchmarks that read all.
         public var everyCard = false
+        /// From this event time on, ordinary payments shift (docs/drift.md, "Demo scenario"):
+        /// amounts 2.5 times as large, a quarter of them cross-border into a new market (BR, MX,
+        /// IN, TR), and online channels displacing card-present ones. Fraud patterns stay as they are.
+        public var dataDriftAt: Int64?
+        /// From this event time on, the fraud pattern changes while the payments do not: 20% of
+        /// the ordinary payments at 2% of merchants (number ≡ 7 mod 50) turn out to be fraud, chosen
+        /// by a hash of the transaction id so that the events themselves are exactly those of a run
+        /// without it.
+        public var conceptDriftAt: Int64?
 
         public init(events: Int, startTime: Int64, span: Int64) {
             self.events = events
@@ -97,7 +106,7 @@ public struct DemoGenerator {
         var event: PendingEvent
         let covering = options.everyCard && coveredCards < cardCount
         if covering {
-            event = ordinaryEvent(card: cardName(coveredCards))
+            event = ordinaryEvent(card: cardName(coveredCards), at: baseTime)
             event.time = baseTime
             coveredCards += 1
         } else if let first = pending.earliest, first.time <= baseTime {
@@ -126,6 +135,17 @@ public struct DemoGenerator {
                     + Int64(random.below(Int(Self.fraudLabelDelay.upperBound - Self.fraudLabelDelay.lowerBound)))
                 : 3_600_000 + Int64(random.below(3 * 86_400_000))
             label = Label(txnID: txnID, isFraud: event.isFraud, time: event.time + delay)
+        }
+        if let conceptDriftAt = options.conceptDriftAt, event.time >= conceptDriftAt, !event.isFraud,
+            Self.isNewFraudRingMerchant(event.merchant)
+        {
+            let draw = StableHash.hash(txnID)
+            if Double(draw >> 11) / Double(1 << 53) < Self.newFraudRingShare {
+                let span = UInt64(Self.fraudLabelDelay.upperBound - Self.fraudLabelDelay.lowerBound)
+                label = Label(
+                    txnID: txnID, isFraud: true,
+                    time: event.time + Self.fraudLabelDelay.lowerBound + Int64((draw & 0xFFFF_FFFF) % span))
+            }
         }
         return Record(
             key: event.card, value: Array(json(event, txnID: txnID).utf8), eventTime: event.time, isMalformed: false,
@@ -202,6 +222,16 @@ public struct DemoGenerator {
         (5411, 4500), (5812, 3800), (5541, 6000), (5999, 2500), (4111, 300), (5732, 25000), (7011, 18000), (5311, 7000),
     ]
     private static let channels = ["pos", "pos", "pos", "ecom", "ecom", "contactless"]
+    /// After a data drift: where cross-border payments go, and the channel mix.
+    private static let newMarket = ["BR", "MX", "IN", "TR"]
+    private static let newMarketCurrencies = ["BR": "BRL", "MX": "MXN", "IN": "INR", "TR": "TRY"]
+    private static let driftedChannels = ["pos", "ecom", "ecom", "ecom", "contactless", "contactless"]
+    /// After a concept drift: the share of ordinary payments at a ring's merchants that are fraud.
+    static let newFraudRingShare = 0.2
+
+    static func isNewFraudRingMerchant(_ merchant: String) -> Bool {
+        (Int(merchant.dropFirst(2)) ?? 0) % 50 == 7
+    }
 
     /// Returns the next ordinary event at `baseTime`, or the first event of a fraud pattern whose
     /// later events go to `pending`.
@@ -212,7 +242,7 @@ public struct DemoGenerator {
             // Card testing: a stolen card number tried with small online payments at many merchants.
             let card = cardName(random.below(cardCount))
             for step in 0..<(8 + random.below(13)) {
-                var event = ordinaryEvent(card: card)
+                var event = ordinaryEvent(card: card, at: baseTime)
                 event.merchant = merchantName(random.below(merchantCount))
                 event.amountCents = 50 + Int64(random.below(250))
                 event.mcc = 5999
@@ -226,7 +256,7 @@ public struct DemoGenerator {
             farmCounter += 1
             let device = "farm-\(options.seed)-\(farmCounter)"
             for step in 0..<(15 + random.below(26)) {
-                var event = ordinaryEvent(card: cardName(random.below(cardCount)))
+                var event = ordinaryEvent(card: cardName(random.below(cardCount)), at: baseTime)
                 event.device = device
                 event.channel = "ecom"
                 event.time = baseTime + Int64(step) * (5000 + Int64(random.below(20_000)))
@@ -239,7 +269,7 @@ public struct DemoGenerator {
             let country = Self.countries[random.below(Self.countries.count)]
             let device = "ato-\(options.seed)-\(index)"
             for step in 0..<(1 + random.below(3)) {
-                var event = ordinaryEvent(card: card)
+                var event = ordinaryEvent(card: card, at: baseTime)
                 event.country = country
                 event.currency = Self.currencies[country] ?? "EUR"
                 event.device = device
@@ -250,7 +280,7 @@ public struct DemoGenerator {
                 burst.append(event)
             }
         } else {
-            var event = ordinaryEvent(card: cardName(cardSampler.sample(&random)))
+            var event = ordinaryEvent(card: cardName(cardSampler.sample(&random)), at: baseTime)
             event.time = baseTime
             return event
         }
@@ -258,19 +288,25 @@ public struct DemoGenerator {
         return burst[0]
     }
 
-    private mutating func ordinaryEvent(card: String) -> PendingEvent {
+    /// An ordinary payment of `card` around `time` (which decides whether the data drift applies;
+    /// the caller sets the event's time). Drifted or not, it makes the same random draws.
+    private mutating func ordinaryEvent(card: String, at time: Int64) -> PendingEvent {
+        let drifted = options.dataDriftAt.map { time >= $0 } ?? false
         let cardNumber = Int(card.dropFirst(5)) ?? 0
         let home = Self.countries[cardNumber % Self.countries.count]
-        let country = random.unit() < 0.05 ? Self.countries[random.below(Self.countries.count)] : home
+        let abroad = random.unit() < (drifted ? 0.25 : 0.05)
+        let destinations = drifted ? Self.newMarket : Self.countries
+        let country = abroad ? destinations[random.below(destinations.count)] : home
         let (mcc, median) = Self.mccs[random.below(Self.mccs.count)]
         // Log-normal amounts around the MCC's median (σ = 0.8).
-        let cents = max(1, Int64((median * exp(0.8 * random.gaussian())).rounded()))
+        let cents = max(1, Int64((median * (drifted ? 2.5 : 1) * exp(0.8 * random.gaussian())).rounded()))
         let device = random.unit() < 0.1 ? "dev-\(random.below(cardCount))" : "dev-\(cardNumber)"
+        let channels = drifted ? Self.driftedChannels : Self.channels
         return PendingEvent(
             card: card, merchant: merchantName(merchantSampler.sample(&random)), device: device,
             amountCents: min(cents, 99_999_999),
-            currency: Self.currencies[country] ?? "EUR", country: country, mcc: mcc,
-            channel: Self.channels[random.below(Self.channels.count)], time: 0, isFraud: false)
+            currency: Self.currencies[country] ?? Self.newMarketCurrencies[country] ?? "EUR", country: country,
+            mcc: mcc, channel: channels[random.below(channels.count)], time: 0, isFraud: false)
     }
 
     private func cardName(_ number: Int) -> String { "card-\(number)" }

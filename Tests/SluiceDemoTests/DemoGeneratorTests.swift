@@ -86,3 +86,39 @@ struct DemoGeneratorTests {
         #expect(abs(reviewedShare - 0.05) < 0.005, "reviewed share \(reviewedShare)")
     }
 }
+
+@Suite("Demo drift scenarios")
+struct DemoDriftScenarioTests {
+    static func records(conceptDriftAt: Int64?) -> [DemoGenerator.Record] {
+        var options = DemoGenerator.Options(events: 20_000, startTime: 1_790_000_000_000, span: 10 * 3_600_000)
+        options.seed = 9
+        options.conceptDriftAt = conceptDriftAt
+        var generator = DemoGenerator(options)
+        var records: [DemoGenerator.Record] = []
+        while let record = generator.next() { records.append(record) }
+        return records
+    }
+
+    @Test("a concept drift changes which payments are fraud, not the payments")
+    func conceptDriftKeepsInputs() {
+        let shiftAt: Int64 = 1_790_000_000_000 + 5 * 3_600_000
+        let plain = Self.records(conceptDriftAt: nil)
+        let shifted = Self.records(conceptDriftAt: shiftAt)
+        #expect(plain.map(\.value) == shifted.map(\.value), "the events are byte for byte the same")
+        func frauds(_ records: [DemoGenerator.Record], after: Bool) -> Int {
+            records.count { ($0.eventTime >= shiftAt) == after && $0.label?.isFraud == true }
+        }
+        #expect(frauds(shifted, after: false) == frauds(plain, after: false))
+        // 20% of the ordinary payments at 2% of the merchants: hundreds more frauds after the shift.
+        #expect(frauds(shifted, after: true) > frauds(plain, after: true) + 20)
+        let newFrauds = zip(plain, shifted).filter { $0.label?.isFraud != true && $1.label?.isFraud == true }
+        #expect(newFrauds.allSatisfy { $0.1.eventTime >= shiftAt })
+        #expect(
+            newFrauds.allSatisfy { pair in
+                let text = String(decoding: pair.1.value, as: UTF8.self)
+                guard let range = text.range(of: "\"merchant_id\":\"") else { return false }
+                let merchant = text[range.upperBound...].prefix { $0 != "\"" }
+                return DemoGenerator.isNewFraudRingMerchant(String(merchant))
+            })
+    }
+}
