@@ -4,8 +4,24 @@ public struct DriftMonitorSettings: Sendable, Equatable {
     public var bins = 10
     public var policy = DriftPolicy()
     public var ignoredColumns: Set<String> = []
+    /// Numeric columns whose values are codes rather than quantities (a merchant category, a
+    /// country number): compared as categories.
+    public var categoricalColumns: Set<String> = []
 
     public init() {}
+
+    /// `sample` as the settings want it compared: numbers of a column declared categorical become
+    /// their text (integers without a decimal point).
+    public func prepared(_ name: String, _ sample: ColumnSample) -> ColumnSample {
+        guard categoricalColumns.contains(name), case .numeric(let values) = sample else { return sample }
+        return .categorical(
+            values.map { value in
+                value.flatMap { number in
+                    guard number.isFinite else { return nil }
+                    return number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+                }
+            })
+    }
 
     /// The columns to compare: `wanted` when given, else the reference's, without ignored ones.
     public func columns(wanted: [String]?, reference: [String]) -> [String] {

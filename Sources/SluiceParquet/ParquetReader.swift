@@ -175,7 +175,10 @@ public enum ParquetReader {
                         throw ParquetError(
                             .corruptFile, "\(path): column '\(field.name)' refers past its \(entries)-entry dictionary")
                     }
-                    column.appendDictionary(dictionary, indices: indices, presence: presence)
+                    guard column.appendDictionary(dictionary, indices: indices, presence: presence) else {
+                        throw ParquetError(
+                            .corruptFile, "\(path): column '\(field.name)' has a dictionary of another type")
+                    }
                 } else {
                     throw ParquetError(.unsupported, "\(path): column '\(field.name)' uses encoding \(encoding)")
                 }
@@ -352,36 +355,42 @@ struct ColumnAccumulator {
         }
     }
 
-    /// Appends dictionary entries by index, spread over `presence`.
-    mutating func appendDictionary(_ dictionary: ColumnAccumulator, indices: [UInt32], presence: [Bool]?) {
+    /// Appends dictionary entries by index, spread over `presence`; false when the dictionary holds
+    /// another type of value than the column.
+    mutating func appendDictionary(_ dictionary: ColumnAccumulator, indices: [UInt32], presence: [Bool]?) -> Bool {
         // As in appendPlain, the enum lets go of the array before it grows (a switch on a tuple
         // would keep a second reference alive).
         switch values {
         case .strings(var list):
-            guard case .strings(let entries) = dictionary.values else { return }
+            guard case .strings(let entries) = dictionary.values else { return false }
             values = .booleans([])
             Self.gather(entries, indices, presence, into: &list)
             values = .strings(list)
+            return true
         case .int32s(var list):
-            guard case .int32s(let entries) = dictionary.values else { return }
+            guard case .int32s(let entries) = dictionary.values else { return false }
             values = .booleans([])
             Self.gather(entries, indices, presence, into: &list)
             values = .int32s(list)
+            return true
         case .int64s(var list):
-            guard case .int64s(let entries) = dictionary.values else { return }
+            guard case .int64s(let entries) = dictionary.values else { return false }
             values = .booleans([])
             Self.gather(entries, indices, presence, into: &list)
             values = .int64s(list)
+            return true
         case .doubles(var list):
-            guard case .doubles(let entries) = dictionary.values else { return }
+            guard case .doubles(let entries) = dictionary.values else { return false }
             values = .booleans([])
             Self.gather(entries, indices, presence, into: &list)
             values = .doubles(list)
+            return true
         case .booleans(var list):
-            guard case .booleans(let entries) = dictionary.values else { return }
+            guard case .booleans(let entries) = dictionary.values else { return false }
             values = .booleans([])
             Self.gather(entries, indices, presence, into: &list)
             values = .booleans(list)
+            return true
         }
     }
 

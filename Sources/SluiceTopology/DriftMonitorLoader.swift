@@ -39,10 +39,18 @@ extension YAMLReader {
                 for (column, _, columnNode) in entries(value, "columns") {
                     let what = "columns.\(column)"
                     var override = DriftPolicy.Override()
-                    for (field, _, fieldNode) in entries(columnNode, what, allowed: ["method", "threshold", "ignore"]) {
+                    let allowed = ["method", "threshold", "ignore", "kind"]
+                    for (field, _, fieldNode) in entries(columnNode, what, allowed: allowed) {
                         switch field {
                         case "method": override.method = driftMethod(fieldNode, "\(what).method")
                         case "threshold": override.threshold = number(fieldNode, "\(what).threshold")
+                        case "kind":
+                            guard let text = string(fieldNode, "\(what).kind") else { break }
+                            switch text {
+                            case "categorical": settings.categoricalColumns.insert(column)
+                            case "numeric": break
+                            default: fail(fieldNode, "\(what).kind '\(text)' is not a kind; use numeric or categorical")
+                            }
                         default:
                             if bool(fieldNode, "\(what).ignore") == true { settings.ignoredColumns.insert(column) }
                         }

@@ -20,6 +20,7 @@ struct DriftMonitorLoaderTests {
               amount: {method: kl, threshold: 0.3}
               count: {threshold: 0.4}
               event_id: {ignore: true}
+              mcc: {kind: categorical}
             """, file: "m.yaml")
         #expect(settings.bins == 20 && settings.policy.smallSampleLimit == 500)
         #expect(settings.policy.smallNumeric == .init(method: .ks, threshold: 0.01))
@@ -28,7 +29,10 @@ struct DriftMonitorLoaderTests {
         #expect(settings.policy.largeCategorical == .init(method: .psi, threshold: 0.25))
         #expect(settings.policy.overrides["amount"] == .init(method: .kl, threshold: 0.3))
         #expect(settings.policy.overrides["count"] == .init(threshold: 0.4))
-        #expect(settings.ignoredColumns == ["event_id"])
+        #expect(settings.ignoredColumns == ["event_id"] && settings.categoricalColumns == ["mcc"])
+        #expect(
+            settings.prepared("mcc", .numeric([5411, nil, 4111.5, .nan])) == .categorical(["5411", nil, "4111.5", nil]))
+        #expect(settings.prepared("amount", .numeric([1])) == .numeric([1]))
         #expect(settings.columns(wanted: nil, reference: ["event_id", "amount"]) == ["amount"])
     }
 
@@ -56,6 +60,10 @@ struct DriftMonitorLoaderTests {
             "m.yaml:2:11: columns.amount: the threshold must be positive, not -1.0"
         ),
         ("columns:\n  amount: {ignore: maybe}", "m.yaml:2:20: columns.amount.ignore must be true or false"),
+        (
+            "columns:\n  mcc: {kind: code}",
+            "m.yaml:2:15: columns.mcc.kind 'code' is not a kind; use numeric or categorical"
+        ),
         ("bins: [", "m.yaml:2:1: invalid YAML: while parsing a flow node did not find expected node content"),
     ]
 

@@ -15,8 +15,12 @@ public enum ParquetDriftComparison {
         guard settings.bins >= 2 else {
             throw OfflineError(.unreadableInput, "the number of bins must be at least 2, not \(settings.bins)")
         }
-        let first = try samples(reference, columns: columns)
-        let second = try samples(current, columns: columns)
+        let first = try samples(reference, columns: columns).map { column in
+            (name: column.name, sample: settings.prepared(column.name, column.sample))
+        }
+        let second = try samples(current, columns: columns).map { column in
+            (name: column.name, sample: settings.prepared(column.name, column.sample))
+        }
         return DatasetComparison.compare(
             reference: first, current: second,
             columns: settings.columns(wanted: columns, reference: first.map(\.name)), bins: settings.bins,
