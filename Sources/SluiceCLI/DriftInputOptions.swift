@@ -19,6 +19,12 @@ struct DriftInputOptions: ParsableArguments {
     @Option(help: "A drift monitor file: per-column methods and thresholds, ignored columns, bins (docs/drift.md).")
     var monitor: String?
 
+    func validate() throws {
+        if let bins, !(2...1_000).contains(bins) {
+            throw ValidationError("--bins must be within 2...1000, not \(bins)")
+        }
+    }
+
     /// The comparison and the settings it used; a bad monitor file or input exits 1 saying why.
     func compare() throws -> (comparison: DatasetComparison, settings: DriftMonitorSettings) {
         var settings = DriftMonitorSettings()

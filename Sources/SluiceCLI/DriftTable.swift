@@ -17,10 +17,11 @@ enum DriftTable {
         for column in comparison.columns {
             rows.append([
                 column.column, column.kind.rawValue, column.decision?.method.rawValue ?? "-",
-                number(column.decision?.value), number(column.decision?.threshold),
-                column.decision.map { $0.drifted ? "DRIFT" : "ok" } ?? "-", number(column.psi),
-                number(column.kolmogorovSmirnov?.pValue ?? column.chiSquare?.pValue), number(column.js),
-                "\(percent(column.reference.nullShare))/\(percent(column.current.nullShare))",
+                DriftNumberFormat.number(column.decision?.value), DriftNumberFormat.number(column.decision?.threshold),
+                column.decision.map { $0.drifted ? "DRIFT" : "ok" } ?? "-", DriftNumberFormat.number(column.psi),
+                DriftNumberFormat.number(column.kolmogorovSmirnov?.pValue ?? column.chiSquare?.pValue),
+                DriftNumberFormat.number(column.js),
+                "\(DriftNumberFormat.percent(column.reference.nullShare))/\(DriftNumberFormat.percent(column.current.nullShare))",
             ])
         }
         let widths = header.indices.map { index in rows.map { $0[index].count }.max() ?? 0 }
@@ -38,8 +39,4 @@ enum DriftTable {
         }
         return lines.joined(separator: "\n")
     }
-
-    static func number(_ value: Double?) -> String { DriftNumberFormat.number(value) }
-
-    static func percent(_ share: Double?) -> String { DriftNumberFormat.percent(share) }
 }

@@ -37,31 +37,23 @@ public struct ColumnComparison: Sendable, Equatable {
     public static func compare(
         column: String, reference: ColumnSample, current: ColumnSample, bins: Int, policy: DriftPolicy
     ) -> ColumnComparison {
-        var comparison = ColumnComparison(
-            column: column, kind: reference.kind, reference: SideSummary(rows: reference.rowCount, values: 0),
-            current: SideSummary(rows: current.rowCount, values: 0))
-        switch (reference, current) {
-        case (.numeric(let referenceValues), .numeric(let currentValues)):
-            let first = RadixSort.sorted(referenceValues.compactMap { $0.flatMap { $0.isFinite ? $0 : nil } })
-            let second = RadixSort.sorted(currentValues.compactMap { $0.flatMap { $0.isFinite ? $0 : nil } })
-            comparison.reference.values = first.count
-            comparison.current.values = second.count
-            guard comparison.checkBothSidesHaveValues() else { return comparison }
-            comparison.compareNumeric(first, second, bins: bins)
-        case (.categorical(let referenceValues), .categorical(let currentValues)):
-            let first = referenceValues.compactMap { $0 }
-            let second = currentValues.compactMap { $0 }
-            comparison.reference.values = first.count
-            comparison.current.values = second.count
-            guard comparison.checkBothSidesHaveValues() else { return comparison }
-            comparison.compareCategorical(first, second)
-        default:
-            comparison.problems.append(
-                "the reference's values are \(reference.kind.rawValue) and the current ones \(current.kind.rawValue)")
-            return comparison
+        let frozen = DriftReference.Column(name: column, sample: reference, bins: bins)
+        switch current {
+        case .numeric(let values):
+            let sorted = DriftReference.Column.finiteSorted(values)
+            return compare(
+                frozen, current: SideSummary(rows: values.count, values: sorted.count), kind: .numeric, policy: policy
+            ) { comparison in
+                comparison.compareNumeric(
+                    frozen, sortedSample: sorted, histogram: frozen.bins.map { $0.counts(sorted) })
+            }
+        case .categorical(let values):
+            let counts = DriftReference.Column.counts(values)
+            return compare(
+                frozen, current: SideSummary(rows: values.count, values: counts.values.reduce(0, +)),
+                kind: .categorical, policy: policy
+            ) { comparison in comparison.compareCategories(frozen.categoryCounts, counts) }
         }
-        comparison.decide(policy)
-        return comparison
     }
 
     /// Compares a window a monitor kept (see `ColumnWindowState`) with its frozen reference: KS and
@@ -70,49 +62,58 @@ public struct ColumnComparison: Sendable, Equatable {
     public static func window(
         reference: DriftReference.Column, state: ColumnWindowState, policy: DriftPolicy
     ) -> ColumnComparison {
-        var comparison = ColumnComparison(
-            column: reference.name, kind: reference.kind, reference: reference.summary,
-            current: SideSummary(rows: state.rows, values: state.rows - state.nulls))
-        guard comparison.checkBothSidesHaveValues() else { return comparison }
-        switch (reference.kind, state.counts) {
-        case (.numeric, .numeric(let histogram, let sample)):
-            comparison.setDistances(reference.sorted, RadixSort.sorted(sample.values))
-            if let bins = reference.bins {
-                comparison.bins = bins
-                comparison.setDivergences(reference.binCounts, histogram)
-            } else {
-                comparison.problems.append(
-                    "the reference has \(reference.summary.values) values, fewer than the bins: PSI, KL and JS are left out"
-                )
+        let current = SideSummary(rows: state.rows, values: state.rows - state.nulls)
+        switch state.counts {
+        case .numeric(_, let histogram, let sample):
+            return compare(reference, current: current, kind: .numeric, policy: policy) { comparison in
+                comparison.compareNumeric(
+                    reference, sortedSample: RadixSort.sorted(sample.values),
+                    histogram: reference.bins == nil ? nil : histogram)
             }
-        case (.categorical, .categorical(let table)):
-            comparison.compareCategories(reference.categoryCounts, table)
-        default:
-            comparison.problems.append("the window's values are not of the reference's kind")
+        case .categorical(let table):
+            return compare(reference, current: current, kind: .categorical, policy: policy) { comparison in
+                comparison.compareCategories(reference.categoryCounts, table)
+            }
+        }
+    }
+
+    /// What both comparisons share: the kinds must agree and both sides have values; then
+    /// `statistics` fills in the rest and the policy decides.
+    private static func compare(
+        _ reference: DriftReference.Column, current: SideSummary, kind: ColumnKind, policy: DriftPolicy,
+        statistics: (inout ColumnComparison) -> Void
+    ) -> ColumnComparison {
+        var comparison = ColumnComparison(
+            column: reference.name, kind: reference.kind, reference: reference.summary, current: current)
+        guard reference.kind == kind else {
+            comparison.problems.append(
+                "the reference's values are \(reference.kind.rawValue) and the current ones \(kind.rawValue)")
             return comparison
         }
+        for (side, summary) in [("reference", reference.summary), ("current", current)] where summary.values == 0 {
+            comparison.problems.append(
+                summary.rows == 0 ? "the \(side) has no rows" : "the \(side)'s \(summary.rows) rows are all null")
+        }
+        guard comparison.problems.isEmpty else { return comparison }
+        statistics(&comparison)
         comparison.decide(policy)
         return comparison
     }
 
-    private mutating func checkBothSidesHaveValues() -> Bool {
-        for (side, summary) in [("reference", reference), ("current", current)] where summary.values == 0 {
+    /// KS and Wasserstein on the current sample; PSI, KL and JS on the current counts per bin of
+    /// the reference's (nil when the reference has too few values for its bins).
+    private mutating func compareNumeric(
+        _ reference: DriftReference.Column, sortedSample: [Double], histogram: [Int]?
+    ) {
+        setDistances(reference.sorted, sortedSample)
+        guard let edges = reference.bins, let histogram else {
             problems.append(
-                summary.rows == 0 ? "the \(side) has no rows" : "the \(side)'s \(summary.rows) rows are all null")
-        }
-        return problems.isEmpty
-    }
-
-    private mutating func compareNumeric(_ first: [Double], _ second: [Double], bins binCount: Int) {
-        setDistances(first, second)
-        guard first.count >= binCount else {
-            problems.append(
-                "the reference has \(first.count) values, fewer than \(binCount) bins: PSI, KL and JS are left out")
+                "the reference has \(reference.summary.values) values, fewer than \(reference.binCount) bins: "
+                    + "PSI, KL and JS are left out")
             return
         }
-        let edges = QuantileBins(sortedReference: first, bins: binCount)
         bins = edges
-        setDivergences(edges.counts(first), edges.counts(second))
+        setDivergences(reference.binCounts, histogram)
     }
 
     /// KS and Wasserstein between two sorted samples.
@@ -121,13 +122,6 @@ public struct ColumnComparison: Sendable, Equatable {
         let distance = WassersteinDistance.between(sortedReference: first, sortedCurrent: second)
         wasserstein = distance
         wassersteinNormalised = distance / max(Self.populationDeviation(first), Self.smallestDeviation)
-    }
-
-    private mutating func compareCategorical(_ first: [String], _ second: [String]) {
-        var (referenceCounts, currentCounts): ([String: Int], [String: Int]) = ([:], [:])
-        for value in first { referenceCounts[value, default: 0] += 1 }
-        for value in second { currentCounts[value, default: 0] += 1 }
-        compareCategories(referenceCounts, currentCounts)
     }
 
     private mutating func compareCategories(_ reference: [String: Int], _ current: [String: Int]) {

@@ -48,19 +48,8 @@ public struct KolmogorovSmirnovTest: Sendable, Equatable {
     /// max over all values v of |F₁(v) − F₂(v)|, each F counting the values ≤ v.
     static func largestDistance(_ first: [Double], _ second: [Double]) -> Double {
         let (n1, n2) = (Double(first.count), Double(second.count))
-        var (i, j) = (0, 0)
         var (largest, smallest) = (0.0, 0.0)
-        while i < first.count || j < second.count {
-            let value: Double
-            if i == first.count {
-                value = second[j]
-            } else if j == second.count {
-                value = first[i]
-            } else {
-                value = min(first[i], second[j])
-            }
-            while i < first.count && first[i] <= value { i += 1 }
-            while j < second.count && second[j] <= value { j += 1 }
+        MergedSamples.forEachDistinctValue(first, second) { _, i, j in
             let difference = Double(i) / n1 - Double(j) / n2
             largest = max(largest, difference)
             smallest = min(smallest, difference)

@@ -5,25 +5,14 @@ public enum WassersteinDistance {
     public static func between(sortedReference first: [Double], sortedCurrent second: [Double]) -> Double {
         precondition(!first.isEmpty && !second.isEmpty, "the Wasserstein distance needs two non-empty samples")
         let (n1, n2) = (Double(first.count), Double(second.count))
-        var (i, j) = (0, 0)
         var area = CompensatedSum()
-        // Walk the merged values; between consecutive ones both distribution functions are flat.
-        var previous = min(first[0], second[0])
-        while i < first.count || j < second.count {
-            let value: Double
-            if i == first.count {
-                value = second[j]
-            } else if j == second.count {
-                value = first[i]
-            } else {
-                value = min(first[i], second[j])
+        // Between consecutive values both distribution functions are flat, at the lower value's.
+        var previous: (value: Double, i: Int, j: Int)?
+        MergedSamples.forEachDistinctValue(first, second) { value, i, j in
+            if let previous {
+                area.add(abs(Double(previous.i) / n1 - Double(previous.j) / n2) * (value - previous.value))
             }
-            if value > previous {
-                area.add(abs(Double(i) / n1 - Double(j) / n2) * (value - previous))
-                previous = value
-            }
-            while i < first.count && first[i] <= value { i += 1 }
-            while j < second.count && second[j] <= value { j += 1 }
+            previous = (value, i, j)
         }
         return area.value
     }

@@ -22,6 +22,8 @@ extension ModuleError.Code where Domain == OfflineDomain {
     public static let topicMissing = Self("topicMissing")
     /// An input file is not a Parquet file this reader understands, or lacks a column asked for.
     public static let unreadableInput = Self("unreadableInput")
+    /// Settings that cannot work, such as fewer than two drift bins.
+    public static let invalidSettings = Self("invalidSettings")
     /// A topic did not reach its end in time.
     public static let timedOut = Self("timedOut")
 }

@@ -70,12 +70,14 @@ extension YAMLReader {
     private mutating func driftRule(_ node: Node, _ what: String, kind: ColumnKind) -> DriftPolicy.Rule? {
         var method: DriftMethod?
         var threshold: Double?
-        for (field, _, value) in entries(node, what, allowed: ["method", "threshold"]) {
+        let fields = entries(node, what, allowed: ["method", "threshold"])
+        for (field, _, value) in fields {
             if field == "method" { method = driftMethod(value, "\(what).method") }
             if field == "threshold" { threshold = number(value, "\(what).threshold") }
         }
         guard let method else {
-            if issues.isEmpty { fail(node, "\(what) needs a method") }
+            // A method that is there but wrong has been reported already.
+            if !fields.contains(where: { $0.key == "method" }) { fail(node, "\(what) needs a method") }
             return nil
         }
         guard method.applies(to: kind) else {

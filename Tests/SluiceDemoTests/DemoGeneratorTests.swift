@@ -9,6 +9,11 @@ struct DemoGeneratorTests {
         var options = DemoGenerator.Options(events: events, startTime: 1_790_000_000_000, span: 3_600_000)
         options.cards = cards
         options.everyCard = everyCard
+        return records(options)
+    }
+
+    /// Every record the generator makes with `options`.
+    static func records(_ options: DemoGenerator.Options) -> [DemoGenerator.Record] {
         var generator = DemoGenerator(options)
         var records: [DemoGenerator.Record] = []
         while let record = generator.next() { records.append(record) }
@@ -93,10 +98,7 @@ struct DemoDriftScenarioTests {
         var options = DemoGenerator.Options(events: 20_000, startTime: 1_790_000_000_000, span: 10 * 3_600_000)
         options.seed = 9
         options.conceptDriftAt = conceptDriftAt
-        var generator = DemoGenerator(options)
-        var records: [DemoGenerator.Record] = []
-        while let record = generator.next() { records.append(record) }
-        return records
+        return DemoGeneratorTests.records(options)
     }
 
     @Test("a concept drift changes which payments are fraud, not the payments")

@@ -66,10 +66,10 @@ struct DriftScenarioTests {
         for payment in payments where payment.time >= cutoff {
             let partition = Int32(StableHash.hash(payment.card) % 4)
             guard case .window(let windowStart) = clock.place(payment.time, partition: partition) else { continue }
-            var states = open[windowStart] ?? reference.columns.map { reference.emptyState($0) }
+            var states = open[windowStart] ?? reference.columns.map { $0.emptyState() }
             let key = StableHash.hash(payment.id)
-            states[0].add(payment.amount, key: key, bins: reference.columns[0].bins!)
-            states[1].add(payment.mcc, key: key, bins: reference.columns[1].bins ?? QuantileBins(innerEdges: []))
+            states[0].add(payment.amount, key: key)
+            states[1].add(payment.mcc, key: key)
             states[2].add(category: payment.country)
             states[3].add(category: payment.channel)
             open[windowStart] = states

@@ -33,16 +33,16 @@ struct StreamingDriftTests {
     func windowStatesMerge() {
         var random = SeededRandom(seed: TestSeed.draw(for: "window-merge"))
         let bins = QuantileBins(innerEdges: [10, 20, 30])
-        var whole = (ColumnWindowState(numericBins: 4, sampleCapacity: 100), ColumnWindowState())
-        var parts = [(ColumnWindowState, ColumnWindowState)](
-            repeating: (ColumnWindowState(numericBins: 4, sampleCapacity: 100), ColumnWindowState()), count: 4)
+        let empty = (ColumnWindowState.numeric(bins: bins, sampleCapacity: 100), ColumnWindowState.categorical())
+        var whole = empty
+        var parts = [(ColumnWindowState, ColumnWindowState)](repeating: empty, count: 4)
         for index in 0..<5_000 {
             let value: Double? = index % 17 == 0 ? nil : (index % 23 == 0 ? .nan : random.unit() * 40)
             let category: String? = index % 13 == 0 ? nil : ["a", "b", "c"][random.below(3)]
-            whole.0.add(value, key: Self.key(index), bins: bins)
+            whole.0.add(value, key: Self.key(index))
             whole.1.add(category: category)
             let part = random.below(4)
-            parts[part].0.add(value, key: Self.key(index), bins: bins)
+            parts[part].0.add(value, key: Self.key(index))
             parts[part].1.add(category: category)
         }
         var merged = parts[3]
@@ -63,10 +63,10 @@ struct StreamingDriftTests {
         let currentCategories: [String?] = (0..<2_000).map { _ in ["x", "y", "w"][random.below(3)] }
         let reference = DriftReference(
             columns: [("amount", .numeric(referenceValues)), ("channel", .categorical(referenceCategories))], bins: 10)
-        var numeric = reference.emptyState(reference.columns[0], sampleCapacity: 5_000)
-        var categorical = reference.emptyState(reference.columns[1])
+        var numeric = reference.columns[0].emptyState(sampleCapacity: 5_000)
+        var categorical = reference.columns[1].emptyState()
         for (index, value) in currentValues.enumerated() {
-            numeric.add(value, key: Self.key(index), bins: reference.columns[0].bins!)
+            numeric.add(value, key: Self.key(index))
         }
         for category in currentCategories { categorical.add(category: category) }
         let policy = DriftPolicy()
@@ -89,9 +89,9 @@ struct StreamingDriftTests {
             columns: [("x", .numeric((0..<50_000).map { _ in StreamingDriftTests.normal(&random) }))], bins: 10)
         for shift in [0.0, 0.05, 0.3] {
             let current = (0..<200_000).map { _ in StreamingDriftTests.normal(&random) + shift }
-            var state = reference.emptyState(reference.columns[0])
+            var state = reference.columns[0].emptyState()
             for (index, value) in current.enumerated() {
-                state.add(value, key: Self.key(index), bins: reference.columns[0].bins!)
+                state.add(value, key: Self.key(index))
             }
             let window = ColumnComparison.window(reference: reference.columns[0], state: state, policy: DriftPolicy())
             let full = ColumnComparison.compare(

@@ -10,7 +10,6 @@
 Each prints one JSON document on its last line.
 """
 import json
-import math
 import sys
 
 import numpy as np
@@ -20,11 +19,6 @@ from scipy import special, stats
 from scipy.spatial import distance
 
 SMOOTHING = 0.0001
-
-
-def finite(value):
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def proportions(counts):

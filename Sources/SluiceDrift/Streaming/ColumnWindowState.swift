@@ -4,7 +4,7 @@
 /// union exactly, so processes that split the partitions can add up their windows.
 public struct ColumnWindowState: Sendable, Equatable {
     public enum Counts: Sendable, Equatable {
-        case numeric(bins: [Int], sample: BottomKSample)
+        case numeric(bins: QuantileBins, histogram: [Int], sample: BottomKSample)
         case categorical([String: Int])
     }
 
@@ -16,24 +16,29 @@ public struct ColumnWindowState: Sendable, Equatable {
     /// 0.99 (Dvoretzky-Kiefer-Wolfowitz), whatever the window's size.
     public static let defaultSampleCapacity = 10_000
 
-    public init(numericBins: Int, sampleCapacity: Int = defaultSampleCapacity) {
-        counts = .numeric(
-            bins: [Int](repeating: 0, count: numericBins), sample: BottomKSample(capacity: sampleCapacity))
+    /// An empty numeric state counting values in `bins`.
+    public static func numeric(bins: QuantileBins, sampleCapacity: Int = defaultSampleCapacity) -> ColumnWindowState {
+        ColumnWindowState(
+            counts: .numeric(
+                bins: bins, histogram: [Int](repeating: 0, count: bins.count),
+                sample: BottomKSample(capacity: sampleCapacity)))
     }
 
-    public init(categorical: Void = ()) { counts = .categorical([:]) }
+    public static func categorical() -> ColumnWindowState { ColumnWindowState(counts: .categorical([:])) }
+
+    private init(counts: Counts) { self.counts = counts }
 
     /// Adds a numeric value (nil, NaN and ±infinity count as null) with its event's sample key.
-    public mutating func add(_ value: Double?, key: UInt64, bins: QuantileBins) {
+    public mutating func add(_ value: Double?, key: UInt64) {
         rows += 1
-        guard let value, value.isFinite, case .numeric(var histogram, var sample) = counts else {
+        guard let value, value.isFinite, case .numeric(let bins, var histogram, var sample) = counts else {
             nulls += 1
             return
         }
         counts = .categorical([:])  // lets go of the arrays before they change
         histogram[bins.bin(of: value)] += 1
         sample.insert(value, key: key)
-        counts = .numeric(bins: histogram, sample: sample)
+        counts = .numeric(bins: bins, histogram: histogram, sample: sample)
     }
 
     /// Adds a category (nil counts as null).
@@ -53,13 +58,14 @@ public struct ColumnWindowState: Sendable, Equatable {
         rows += other.rows
         nulls += other.nulls
         switch (counts, other.counts) {
-        case (.numeric(var histogram, var sample), .numeric(let otherHistogram, let otherSample)):
+        case (
+            .numeric(let bins, var histogram, var sample), .numeric(let otherBins, let otherHistogram, let otherSample)
+        ):
+            precondition(bins == otherBins, "merging window states of different bins")
             counts = .categorical([:])
-            for index in histogram.indices where index < otherHistogram.count {
-                histogram[index] += otherHistogram[index]
-            }
+            for index in histogram.indices { histogram[index] += otherHistogram[index] }
             sample.merge(otherSample)
-            counts = .numeric(bins: histogram, sample: sample)
+            counts = .numeric(bins: bins, histogram: histogram, sample: sample)
         case (.categorical(var table), .categorical(let otherTable)):
             counts = .categorical([:])
             for (category, count) in otherTable { table[category, default: 0] += count }

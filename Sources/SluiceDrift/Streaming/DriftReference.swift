@@ -1,54 +1,65 @@
-/// The reference a drift monitor compares windows with, frozen once: per column its sorted
-/// values (numeric) and the quantile bins with their counts, or its category counts.
+/// The reference a comparison is made against, frozen once: per column its sorted values
+/// (numeric) and the quantile bins with their counts, or its category counts. Batch comparisons
+/// and the streaming monitor's windows both compare with it.
 public struct DriftReference: Sendable {
     public struct Column: Sendable {
         public var name: String
         public var kind: ColumnKind
         public var summary: SideSummary
-        /// Numeric columns: the non-null values, ascending; the bins and each bin's count.
+        /// The number of bins asked for; a column with fewer values gets none.
+        public var binCount: Int
+        /// Numeric columns: the finite values, ascending; the bins and each bin's count.
         public var sorted: [Double] = []
         public var bins: QuantileBins?
         public var binCounts: [Int] = []
         /// Categorical columns.
         public var categoryCounts: [String: Int] = [:]
-    }
 
-    public var columns: [Column]
-    public var binCount: Int
-
-    /// - Parameter bins: quantile bins per numeric column (a column with fewer values gets none).
-    public init(columns samples: [(name: String, sample: ColumnSample)], bins: Int = 10) {
-        binCount = bins
-        columns = samples.map { name, sample in
+        public init(name: String, sample: ColumnSample, bins binCount: Int) {
+            self.name = name
+            self.binCount = binCount
             switch sample {
             case .numeric(let values):
-                let present = RadixSort.sorted(values.compactMap { $0.flatMap { $0.isFinite ? $0 : nil } })
-                var column = Column(
-                    name: name, kind: .numeric, summary: SideSummary(rows: values.count, values: present.count),
-                    sorted: present)
-                if present.count >= bins {
-                    let edges = QuantileBins(sortedReference: present, bins: bins)
-                    column.bins = edges
-                    column.binCounts = edges.counts(present)
+                kind = .numeric
+                sorted = Self.finiteSorted(values)
+                summary = SideSummary(rows: values.count, values: sorted.count)
+                if sorted.count >= binCount {
+                    let edges = QuantileBins(sortedReference: sorted, bins: binCount)
+                    bins = edges
+                    binCounts = edges.counts(sorted)
                 }
-                return column
             case .categorical(let values):
-                var column = Column(
-                    name: name, kind: .categorical,
-                    summary: SideSummary(rows: values.count, values: values.count { $0 != nil }))
-                for value in values { if let value { column.categoryCounts[value, default: 0] += 1 } }
-                return column
+                kind = .categorical
+                categoryCounts = Self.counts(values)
+                summary = SideSummary(rows: values.count, values: categoryCounts.values.reduce(0, +))
+            }
+        }
+
+        /// The values that are neither null, NaN nor infinite, ascending.
+        static func finiteSorted(_ values: [Double?]) -> [Double] {
+            RadixSort.sorted(values.compactMap { $0.flatMap { $0.isFinite ? $0 : nil } })
+        }
+
+        static func counts(_ values: [String?]) -> [String: Int] {
+            var counts: [String: Int] = [:]
+            for value in values { if let value { counts[value, default: 0] += 1 } }
+            return counts
+        }
+
+        /// An empty window state for this column.
+        public func emptyState(sampleCapacity: Int = ColumnWindowState.defaultSampleCapacity) -> ColumnWindowState {
+            switch kind {
+            case .numeric:
+                ColumnWindowState.numeric(bins: bins ?? QuantileBins(innerEdges: []), sampleCapacity: sampleCapacity)
+            case .categorical: ColumnWindowState.categorical()
             }
         }
     }
 
-    /// An empty window state for `column`.
-    public func emptyState(_ column: Column, sampleCapacity: Int = ColumnWindowState.defaultSampleCapacity)
-        -> ColumnWindowState
-    {
-        switch column.kind {
-        case .numeric: ColumnWindowState(numericBins: column.bins?.count ?? 1, sampleCapacity: sampleCapacity)
-        case .categorical: ColumnWindowState()
-        }
+    public var columns: [Column]
+
+    /// - Parameter bins: quantile bins per numeric column.
+    public init(columns samples: [(name: String, sample: ColumnSample)], bins: Int = 10) {
+        columns = samples.map { Column(name: $0.name, sample: $0.sample, bins: bins) }
     }
 }

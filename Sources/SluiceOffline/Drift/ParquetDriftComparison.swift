@@ -13,7 +13,7 @@ public enum ParquetDriftComparison {
         settings: DriftMonitorSettings = DriftMonitorSettings()
     ) throws(OfflineError) -> DatasetComparison {
         guard settings.bins >= 2 else {
-            throw OfflineError(.unreadableInput, "the number of bins must be at least 2, not \(settings.bins)")
+            throw OfflineError(.invalidSettings, "the number of bins must be at least 2, not \(settings.bins)")
         }
         let first = try samples(reference, columns: columns).map { column in
             (name: column.name, sample: settings.prepared(column.name, column.sample))
