@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
         .library(name: "SluiceModel", targets: ["SluiceModel"]),
         .library(name: "SluiceDrift", targets: ["SluiceDrift"]),
+        .library(name: "SluiceDriftMonitor", targets: ["SluiceDriftMonitor"]),
         .library(name: "SluiceRegistry", targets: ["SluiceRegistry"]),
         .library(name: "Sluice", targets: ["Sluice"]),
     ],
@@ -163,6 +164,17 @@ let package = Package(
             ],
             swiftSettings: hotPathSettings
         ),
+        // The live drift monitor behind `sluice drift run`: windows of the source and prediction
+        // topics compared with a reference, merged across processes, published to the drift topic.
+        .target(
+            name: "SluiceDriftMonitor",
+            dependencies: [
+                "SluiceCore", "SluiceDrift", "SluiceKafka", "SluiceRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: hotPathSettings
+        ),
         // The streaming engine behind `sluice run`.
         .target(
             name: "SluiceStreaming",
@@ -206,7 +218,8 @@ let package = Package(
             name: "Sluice",
             dependencies: [
                 "SluiceCore", "SluiceKafka", "SluiceRedis", "SluiceRuntime", "SluiceStreaming", "SluiceHTTP",
-                "SluiceModel", "SluiceOffline", "SluiceRegistry", "SluiceRegistrySQLite", "SluiceRegistryPostgres",
+                "SluiceModel", "SluiceOffline", "SluiceDriftMonitor", "SluiceRegistry", "SluiceRegistrySQLite",
+                "SluiceRegistryPostgres",
                 "SluiceOnlineStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -223,6 +236,7 @@ let package = Package(
                 "Sluice", "SluiceCore", "SluiceTopology", "SluiceRedis", "SluiceHTTP", "SluiceRuntime",
                 "SluiceOnlineStore",
                 "SluiceOffline", "SluiceStreaming", "SluiceDemo", "SluiceRegistry", "SluiceModel", "SluiceDrift",
+                "SluiceDriftMonitor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

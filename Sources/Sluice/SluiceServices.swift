@@ -2,6 +2,7 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import SluiceDriftMonitor
 import SluiceHTTP
 import SluiceKafka
 import SluiceRedis
@@ -33,9 +34,24 @@ public enum SluiceServices {
     public static func run(
         engine: StreamEngine, metricsPort: Int?, registry: PrometheusCollectorRegistry, logger: Logger
     ) async throws {
+        try await run(EngineService(engine: engine), metricsPort: metricsPort, registry: registry, logger: logger)
+    }
+
+    /// Runs the drift monitor and, when `metricsPort` is set, the metrics endpoint, as one service
+    /// group that SIGTERM/SIGINT stop and that ends when the monitor ends.
+    public static func run(
+        driftMonitor: DriftMonitor, metricsPort: Int?, registry: PrometheusCollectorRegistry, logger: Logger
+    ) async throws {
+        try await run(
+            DriftMonitorService(monitor: driftMonitor), metricsPort: metricsPort, registry: registry, logger: logger)
+    }
+
+    private static func run(
+        _ main: some Service, metricsPort: Int?, registry: PrometheusCollectorRegistry, logger: Logger
+    ) async throws {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(
-                service: EngineService(engine: engine), successTerminationBehavior: .gracefullyShutdownGroup,
+                service: main, successTerminationBehavior: .gracefullyShutdownGroup,
                 failureTerminationBehavior: .gracefullyShutdownGroup)
         ]
         if let metricsPort {

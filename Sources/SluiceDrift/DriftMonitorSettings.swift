@@ -14,13 +14,14 @@ public struct DriftMonitorSettings: Sendable, Equatable {
     /// their text (integers without a decimal point).
     public func prepared(_ name: String, _ sample: ColumnSample) -> ColumnSample {
         guard categoricalColumns.contains(name), case .numeric(let values) = sample else { return sample }
-        return .categorical(
-            values.map { value in
-                value.flatMap { number in
-                    guard number.isFinite else { return nil }
-                    return number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
-                }
-            })
+        return .categorical(values.map { $0.flatMap(Self.categoryText) })
+    }
+
+    /// A number of a categorical column as its category: integers without a decimal point; nil
+    /// for NaN and infinities.
+    public static func categoryText(_ number: Double) -> String? {
+        guard number.isFinite else { return nil }
+        return number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
     }
 
     /// The columns to compare: `wanted` when given, else the reference's, without ignored ones.

@@ -19,11 +19,22 @@ public enum SluiceMetrics {
     public static let predictionsLogged = "sluice_predictions_logged_total"
     public static let predictionsDropped = "sluice_predictions_dropped_total"
     public static let scores = "sluice_scores_total"
+    public static let driftEvents = "sluice_drift_events_total"
+    public static let driftLateEvents = "sluice_drift_late_events_total"
+    public static let driftRejected = "sluice_drift_rejected_total"
+    public static let driftWindows = "sluice_drift_windows_total"
+    public static let driftPSI = "sluice_drift_psi"
+    public static let driftJS = "sluice_drift_js"
+    public static let driftDetected = "sluice_drift_detected"
+    public static let driftWindowLag = "sluice_drift_window_lag_seconds"
+    public static let driftWatermarkLag = "sluice_drift_watermark_lag_seconds"
 
     public enum Label {
         public static let reason = "reason"
         public static let partition = "partition"
         public static let view = "view"
         public static let code = "code"
+        public static let topic = "topic"
+        public static let column = "column"
     }
 }

@@ -17,4 +17,11 @@ public enum TimeText {
     public static func parse(_ text: String) -> Int64? {
         Int64(text) ?? parseISO(text)
     }
+
+    /// Epoch milliseconds as ISO-8601 UTC, to the second (`2026-12-01T10:00:00Z`).
+    public static func iso(_ milliseconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
 }

@@ -48,11 +48,13 @@ struct DriftScenarioTests {
                 ("amount", .numeric(training.map(\.amount))), ("mcc", .numeric(training.map(\.mcc))),
                 ("country", .categorical(training.map(\.country))), ("channel", .categorical(training.map(\.channel))),
             ], bins: 10)
-        var clock = TumblingWindowClock(size: hour, allowedLateness: 120_000)
+        var clock = TumblingWindowClock<Int32>(size: hour, allowedLateness: 120_000)
+        for partition in Int32(0)..<4 { clock.assign(partition) }
         var open: [Int64: [ColumnWindowState]] = [:]
         var verdicts: [Int64: [String: Bool]] = [:]
         func closeWindows() {
-            for windowStart in clock.close(open: open.keys) {
+            guard let boundary = clock.close(now: 0).first?.progress else { return }
+            for windowStart in open.keys.sorted() where windowStart < boundary {
                 let states = open.removeValue(forKey: windowStart)!
                 var drifted: [String: Bool] = [:]
                 for (column, state) in zip(reference.columns, states) {

@@ -109,22 +109,62 @@ struct StreamingDriftTests {
 
     @Test("windows close when every partition's watermark passed them; later events for them are late")
     func windowClock() {
-        var clock = TumblingWindowClock(size: 60_000, allowedLateness: 5_000)
+        var clock = TumblingWindowClock<Int32>(size: 60_000, allowedLateness: 5_000, idleAfter: 10_000)
         #expect(
             clock.windowStart(-1) == -60_000 && clock.windowStart(59_999) == 0 && clock.windowStart(60_000) == 60_000)
+        clock.assign(0)
+        clock.assign(1)
         #expect(clock.place(10_000, partition: 0) == .window(start: 0))
         #expect(clock.place(70_000, partition: 0) == .window(start: 60_000))
-        // Partition 1 has not passed window 0: nothing closes.
+        // Partition 1 has no event yet: it holds the watermark back.
+        #expect(clock.watermark(now: 0) == nil && clock.close(now: 0).isEmpty)
+        // Partition 1 has not passed window 0: no window closes (progress stays at window 0's start).
         #expect(clock.place(20_000, partition: 1) == .window(start: 0))
-        #expect(clock.close(open: [0, 60_000]).isEmpty)
-        // Both partitions past 65 s (60 s + 5 s of lateness): window 0 closes.
+        #expect(clock.close(now: 0).map(\.progress) == [0, 0])
+        #expect(clock.close(now: 0).isEmpty, "reported once")
+        // Both partitions past 65 s (60 s + 5 s of lateness): window 0 closes in both.
         #expect(clock.place(66_000, partition: 1) == .window(start: 60_000))
         #expect(clock.place(130_000, partition: 0) == .window(start: 120_000))
-        #expect(clock.watermark == 61_000)
-        #expect(clock.close(open: [120_000, 0, 60_000]) == [0])
+        #expect(clock.watermark(now: 0) == 61_000)
+        let moved = clock.close(now: 0).sorted { $0.partition < $1.partition }
+        #expect(
+            moved == [
+                .init(partition: 0, previous: 0, progress: 60_000), .init(partition: 1, previous: 0, progress: 60_000),
+            ])
         #expect(clock.place(59_000, partition: 1) == .late(windowStart: 0))
         // Within lateness of window 1: still counted there.
         #expect(clock.place(62_000, partition: 0) == .window(start: 60_000))
+        // A partition assigned now starts open: its old windows still count.
+        clock.assign(2)
+        #expect(clock.place(1_000, partition: 2) == .window(start: 0))
+        #expect(clock.close(now: 0) == [.init(partition: 2, previous: nil, progress: -60_000)])
+        _ = clock.place(61_000, partition: 2)
+        #expect(
+            clock.close(now: 0) == [.init(partition: 2, previous: -60_000, progress: 0)], "partition 1 holds at 61 s")
+    }
+
+    @Test("a partition at its end stops holding the watermark back once idle; all idle: the newest events decide")
+    func idlePartitions() {
+        var clock = TumblingWindowClock<Int32>(size: 60_000, allowedLateness: 0, idleAfter: 10_000)
+        clock.assign(0)
+        clock.assign(1)
+        _ = clock.place(130_000, partition: 0)
+        _ = clock.place(10_000, partition: 1)
+        clock.reachedEnd(1, now: 1_000)
+        #expect(clock.watermark(now: 5_000) == 10_000, "not idle for 10 s yet")
+        #expect(clock.watermark(now: 11_000) == 130_000, "partition 1 idle: partition 0 alone decides")
+        #expect(clock.close(now: 11_000).map(\.progress) == [120_000, 120_000])
+        // An event ends the idleness.
+        #expect(clock.place(125_000, partition: 1) == .window(start: 120_000))
+        #expect(clock.watermark(now: 20_000) == 125_000)
+        clock.reachedEnd(0, now: 20_000)
+        clock.reachedEnd(1, now: 20_000)
+        #expect(clock.watermark(now: 40_000) == 125_000, "all idle: the smallest newest event time")
+        // A partition with no events at all, once idle, holds nothing back either.
+        clock.assign(2)
+        #expect(clock.watermark(now: 40_000) == nil)
+        clock.reachedEnd(2, now: 40_000)
+        #expect(clock.watermark(now: 50_000) == 125_000)
     }
 
     static func normal(_ random: inout SeededRandom) -> Double {

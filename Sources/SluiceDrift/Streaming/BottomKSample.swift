@@ -30,6 +30,9 @@ public struct BottomKSample: Sendable {
     /// The sampled values, in no particular order.
     public var values: [Double] { heap.map(\.value) }
 
+    /// The kept (key, value) pairs, in no particular order: what a window part carries.
+    public var entries: [(key: UInt64, value: Double)] { heap.map { ($0.key, $0.value) } }
+
     public mutating func insert(_ value: Double, key: UInt64) {
         insert(Entry(key: key, value: value))
     }

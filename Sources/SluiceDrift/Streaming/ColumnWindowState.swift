@@ -28,6 +28,13 @@ public struct ColumnWindowState: Sendable, Equatable {
 
     private init(counts: Counts) { self.counts = counts }
 
+    /// A state as a window part carried it (see `WindowPartCodec`).
+    init(rows: Int, nulls: Int, counts: Counts) {
+        self.rows = rows
+        self.nulls = nulls
+        self.counts = counts
+    }
+
     /// Adds a numeric value (nil, NaN and ±infinity count as null) with its event's sample key.
     public mutating func add(_ value: Double?, key: UInt64) {
         rows += 1

@@ -62,4 +62,31 @@ public struct DriftReference: Sendable {
     public init(columns samples: [(name: String, sample: ColumnSample)], bins: Int = 10) {
         columns = samples.map { Column(name: $0.name, sample: $0.sample, bins: bins) }
     }
+
+    /// A 64-bit FNV-1a fingerprint of what the comparisons depend on (per column its name,
+    /// kind, values, bins and counts) with `extra` (a monitor's window size, sample capacity):
+    /// processes that merge windows must agree on it.
+    public func fingerprint(extra: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ text: String) {
+            for byte in text.utf8 {
+                hash ^= UInt64(byte)
+                hash &*= 0x100_0000_01b3
+            }
+            hash ^= 0xff
+            hash &*= 0x100_0000_01b3
+        }
+        mix(extra)
+        for column in columns {
+            mix(column.name)
+            mix(column.kind.rawValue)
+            mix("\(column.summary.rows),\(column.summary.values),\(column.binCount)")
+            for value in column.sorted { mix(String(value.bitPattern)) }
+            mix(column.bins.map { $0.innerEdges.map { String($0.bitPattern) }.joined(separator: ",") } ?? "-")
+            for (category, count) in column.categoryCounts.sorted(by: { $0.key < $1.key }) {
+                mix("\(category)=\(count)")
+            }
+        }
+        return hash
+    }
 }

@@ -1,24 +1,48 @@
 /// Tumbling event-time windows of `size` milliseconds, [start, start + size) with start a
-/// multiple of size, closed by a watermark: the smallest, over the partitions seen, of the newest
-/// event time minus the allowed lateness, so that no partition's on-time events are cut off. An
-/// event whose window has closed is late.
-public struct TumblingWindowClock: Sendable, Equatable {
+/// multiple of size, closed by a watermark: the smallest, over the active partitions, of the
+/// newest event time minus the allowed lateness, so that no partition's on-time events are cut
+/// off. Each partition keeps its own progress (the start before which its windows are closed):
+/// a partition assigned late starts open, so its older windows still count and close at the next
+/// `close`. An event whose window its partition has closed is late.
+///
+/// Idleness: a partition that reached the end of its log and got nothing for `idleAfter`
+/// milliseconds of processing time stops holding the watermark back (as Flink's idle sources),
+/// so that a quiet partition does not stall every window. When every partition is idle, the
+/// watermark is the smallest over those with events: everything they hold has arrived. The
+/// clock never reads time: callers pass `now`.
+public struct TumblingWindowClock<Partition: Hashable & Sendable>: Sendable {
     public enum Placement: Sendable, Equatable {
         case window(start: Int64)
         /// The event's window closed before it came.
         case late(windowStart: Int64)
     }
 
+    /// A partition whose progress moved: windows starting before `progress` are closed.
+    public struct Progress: Sendable, Equatable {
+        public var partition: Partition
+        /// Its progress before this close; nil when it had never closed a window.
+        public var previous: Int64?
+        public var progress: Int64
+    }
+
+    private struct PartitionClock: Sendable {
+        var newest: Int64?
+        var closedBefore: Int64?
+        /// When the partition reached its end with nothing after (processing time, ms).
+        var endSince: Int64?
+    }
+
     public let size: Int64
     public let allowedLateness: Int64
-    private var newest: [Int32: Int64] = [:]
-    /// Windows starting before this are closed.
-    public private(set) var closedBefore = Int64.min
+    public let idleAfter: Int64
+    private var partitions: [Partition: PartitionClock] = [:]
 
-    public init(size: Int64, allowedLateness: Int64) {
-        precondition(size > 0 && allowedLateness >= 0, "a window needs a positive size and lateness >= 0")
+    public init(size: Int64, allowedLateness: Int64, idleAfter: Int64 = 30_000) {
+        precondition(
+            size > 0 && allowedLateness >= 0 && idleAfter >= 0, "a window needs a positive size, lateness >= 0")
         self.size = size
         self.allowedLateness = allowedLateness
+        self.idleAfter = idleAfter
     }
 
     public func windowStart(_ time: Int64) -> Int64 {
@@ -26,22 +50,78 @@ public struct TumblingWindowClock: Sendable, Equatable {
         return remainder < 0 ? time - remainder - size : time - remainder
     }
 
-    /// The smallest over partitions of (newest event time − allowed lateness); nil before any event.
-    public var watermark: Int64? { newest.values.min().map { $0 - allowedLateness } }
+    // MARK: - Assignment
 
-    /// Where an event of `partition` at `time` belongs; on time, it also moves its partition's clock.
-    public mutating func place(_ time: Int64, partition: Int32) -> Placement {
+    /// A partition this process now reads: it holds the watermark back until it has an event or
+    /// goes idle.
+    public mutating func assign(_ partition: Partition) {
+        if partitions[partition] == nil { partitions[partition] = PartitionClock() }
+    }
+
+    public mutating func revoke(_ partition: Partition) { partitions[partition] = nil }
+
+    public var assigned: [Partition] { Array(partitions.keys) }
+
+    /// Windows starting before this are closed for `partition` (nil: none closed yet).
+    public func closedBefore(_ partition: Partition) -> Int64? { partitions[partition]?.closedBefore }
+
+    // MARK: - Events
+
+    /// Where an event of `partition` at `time` belongs; on time, it also moves its partition's
+    /// clock (and assigns the partition if it was not).
+    public mutating func place(_ time: Int64, partition: Partition) -> Placement {
         let start = windowStart(time)
-        if start < closedBefore { return .late(windowStart: start) }
-        newest[partition] = max(newest[partition] ?? time, time)
+        var clock = partitions[partition] ?? PartitionClock()
+        if let closed = clock.closedBefore, start < closed { return .late(windowStart: start) }
+        clock.newest = max(clock.newest ?? time, time)
+        clock.endSince = nil
+        partitions[partition] = clock
         return .window(start: start)
     }
 
-    /// Of `open` window starts, those the watermark has passed (end ≤ watermark), ascending; they
-    /// count as closed from now on.
-    public mutating func close(open: some Sequence<Int64>) -> [Int64] {
-        guard let watermark else { return [] }
-        closedBefore = max(closedBefore, windowStart(watermark))
-        return open.filter { $0 < closedBefore }.sorted()
+    /// The partition reached the end of its log at processing time `now`.
+    public mutating func reachedEnd(_ partition: Partition, now: Int64) {
+        guard var clock = partitions[partition], clock.endSince == nil else { return }
+        clock.endSince = now
+        partitions[partition] = clock
+    }
+
+    // MARK: - Closing
+
+    /// Every partition is idle at `now` (none assigned counts as not idle).
+    public func allIdle(now: Int64) -> Bool {
+        !partitions.isEmpty && partitions.values.allSatisfy { !Self.isActive($0, now: now, idleAfter: idleAfter) }
+    }
+
+    private static func isActive(_ clock: PartitionClock, now: Int64, idleAfter: Int64) -> Bool {
+        guard let since = clock.endSince else { return true }
+        return now - since < idleAfter
+    }
+
+    /// The watermark at processing time `now`; nil while an active partition has no event.
+    public func watermark(now: Int64) -> Int64? {
+        let active = partitions.values.filter { Self.isActive($0, now: now, idleAfter: idleAfter) }
+        if !active.isEmpty {
+            var lowest = Int64.max
+            for clock in active {
+                guard let newest = clock.newest else { return nil }
+                lowest = min(lowest, newest)
+            }
+            return lowest - allowedLateness
+        }
+        return partitions.values.compactMap(\.newest).min().map { $0 - allowedLateness }
+    }
+
+    /// Closes, in every assigned partition, the windows that end at or before the watermark, and
+    /// returns the partitions whose progress moved.
+    public mutating func close(now: Int64) -> [Progress] {
+        guard let watermark = watermark(now: now) else { return [] }
+        let boundary = windowStart(watermark)
+        var moved: [Progress] = []
+        for (partition, clock) in partitions where clock.closedBefore.map({ $0 < boundary }) ?? true {
+            moved.append(Progress(partition: partition, previous: clock.closedBefore, progress: boundary))
+            partitions[partition]?.closedBefore = boundary
+        }
+        return moved
     }
 }

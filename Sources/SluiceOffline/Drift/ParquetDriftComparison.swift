@@ -27,6 +27,16 @@ public enum ParquetDriftComparison {
             policy: settings.policy)
     }
 
+    /// A reference file's columns as the settings want them compared (`columns`: only these),
+    /// for a monitor that compares live windows with it.
+    public static func reference(
+        _ path: String, columns: [String]? = nil, settings: DriftMonitorSettings
+    ) throws(OfflineError) -> [(name: String, sample: ColumnSample)] {
+        try samples(path, columns: columns).map { column in
+            (name: column.name, sample: settings.prepared(column.name, column.sample))
+        }
+    }
+
     /// The file's columns as samples; with `columns`, only those it has of them.
     static func samples(_ path: String, columns: [String]?) throws(OfflineError) -> [(
         name: String, sample: ColumnSample

@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Sluice
+import SluiceCore
+import SluiceDrift
+import SluiceDriftMonitor
+import SluiceOffline
+import SluiceRuntime
+import SluiceTopology
+
+struct DriftRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Monitor the live topics for drift against a reference, window by window.",
+        discussion: """
+            Reads the topology's source topic for the reference's raw fields and the prediction log \
+            for its features (<view>__<feature>) and score, in tumbling event-time windows. Each \
+            closed window is published to the drift topic, one JSON record per column, and sets the \
+            Prometheus gauges sluice_drift_psi, sluice_drift_js and sluice_drift_detected per column. \
+            Processes with the same --group split the partitions; one of them merges the windows. \
+            SIGTERM or SIGINT: stop; open windows are read again by the next run.
+            """)
+
+    @OptionGroup var topology: TopologyOption
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "The reference Parquet file (what the model was trained on).")
+    var reference: String
+    @Option(help: "Columns to monitor, comma-separated (default: every column of the reference but identifiers).")
+    var columns: String?
+    @Option(
+        help: "Quantile bins for PSI, KL and Jensen-Shannon on numeric columns (default 10, or the monitor file's).")
+    var bins: Int?
+    @Option(help: "A drift monitor file: per-column methods and thresholds, ignored columns, bins (docs/drift.md).")
+    var monitor: String?
+    @Option(help: "Window size (event time): 10m, 1h, 1d.")
+    var window: String = "1h"
+    @Option(
+        help:
+            "Events this much older than their partition's newest still count. (default: the topology's largest allowed_lateness)"
+    )
+    var allowedLateness: String?
+    @Option(help: "A partition at its end with nothing new for this long stops holding windows back.")
+    var idleTimeout: String = "30s"
+    @Option(help: "Consumer group; processes in one group split the partitions. (default: sluice-drift-<topology>)")
+    var group: String?
+    @Option(help: "The prediction log to read features and scores from.")
+    var predictionsTopic: String = "sluice.predictions"
+    @Option(help: "Only predictions of this model (default: every model's).")
+    var model: String?
+    @Option(help: "Where closed windows are published.")
+    var driftTopic: String = "sluice.drift"
+    @Option(help: "Where processes exchange their partitions' windows (one partition).")
+    var partsTopic: String = "sluice.drift.parts"
+    @Option(help: "Values kept per numeric column and window for KS and Wasserstein (at most 50000).")
+    var sampleSize: Int = ColumnWindowState.defaultSampleCapacity
+    @Option(help: "Port of the Prometheus metrics endpoint on 127.0.0.1 (GET /metrics); 0 disables it.")
+    var metricsPort: Int = 9465
+    @Flag(help: "Exit 0 once every partition is idle at its end and every closed window is published.")
+    var untilIdle = false
+    @Flag(help: "Do not print progress lines.")
+    var quiet = false
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        if let bins, !(2...1_000).contains(bins) {
+            throw ValidationError("--bins must be within 2...1000, not \(bins)")
+        }
+        guard let size = DurationText.milliseconds(window), size > 0 else {
+            throw ValidationError("--window must be a positive duration such as 1h or 10m, not '\(window)'")
+        }
+        if let allowedLateness, (DurationText.milliseconds(allowedLateness) ?? -1) < 0 {
+            throw ValidationError("--allowed-lateness must be a duration such as 2m, not '\(allowedLateness)'")
+        }
+        guard (DurationText.milliseconds(idleTimeout) ?? -1) >= 0 else {
+            throw ValidationError("--idle-timeout must be a duration such as 30s, not '\(idleTimeout)'")
+        }
+        guard (1...50_000).contains(sampleSize) else {
+            throw ValidationError("--sample-size must be within 1...50000, not \(sampleSize)")
+        }
+    }
+
+    func run() async throws {
+        logging.bootstrap(default: .info)
+        let registry = SluiceServices.bootstrapMetrics()
+        let logger = Logger(label: "sluice.drift")
+        let compiled = try topology.load()
+        var settings = DriftMonitorSettings()
+        if let monitor {
+            do {
+                settings = try DriftMonitorLoader.load(file: monitor)
+            } catch {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+        if let bins { settings.bins = bins }
+        let wanted = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        let plan: DriftMonitorPlan
+        do {
+            let samples = try ParquetDriftComparison.reference(reference, columns: wanted, settings: settings)
+            plan = try DriftMonitorPlan(
+                topology: compiled.topology, reference: samples, wanted: wanted, settings: settings,
+                predictionsTopic: predictionsTopic, windowSize: DurationText.milliseconds(window)!,
+                sampleCapacity: sampleSize)
+        } catch let error as OfflineError {
+            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            throw ExitCode(1)
+        } catch let error as DriftMonitorError {
+            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            throw ExitCode(1)
+        }
+        let lateness =
+            allowedLateness.flatMap(DurationText.milliseconds)
+            ?? compiled.topology.views.map(\.allowedLateness).max() ?? 0
+        var configuration = DriftMonitorConfiguration(
+            client: connection.settings.kafkaClient, groupID: group ?? "sluice-drift-\(compiled.topology.name)",
+            allowedLateness: lateness)
+        configuration.idleAfter = DurationText.milliseconds(idleTimeout)!
+        configuration.model = model
+        configuration.driftTopic = driftTopic
+        configuration.partsTopic = partsTopic
+        configuration.progressInterval = quiet ? nil : .seconds(2)
+        configuration.untilIdle = untilIdle
+        let driftMonitor = DriftMonitor(
+            plan: plan, configuration: configuration, topology: compiled.topology, logger: logger)
+        do {
+            try await SluiceServices.run(
+                driftMonitor: driftMonitor, metricsPort: metricsPort == 0 ? nil : metricsPort, registry: registry,
+                logger: logger)
+        } catch let error as DriftMonitorError {
+            logger.error("sluice drift run failed: \(error.message)")
+            throw ExitCode(1)
+        } catch {
+            logger.error("sluice drift run failed: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
