@@ -79,17 +79,25 @@ public final class DriftMonitor: Sendable {
                 "monitor": "\(plan.fingerprintText)", "topics": "\(plan.topics.joined(separator: ","))",
                 "columns": "\(plan.reference.columns.count)", "window_ms": "\(plan.windowSize)",
             ])
-        let started = ContinuousClock.now
-        var lastProgress = started
+        // The rate counts from the first message read to the last, not from joining the group nor
+        // across idle time.
+        var firstRead: ContinuousClock.Instant?
+        var lastRead = ContinuousClock.now
+        var lastProgress = ContinuousClock.now
         var quietSince: ContinuousClock.Instant?
         let progressLine = ProgressLine()
         while !stopRequested.load(ordering: .relaxed) {
             let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
             let read = try sources.step(now: now)
+            if read > 0 {
+                lastRead = .now
+                if firstRead == nil { firstRead = .now - .milliseconds(50) }  // the first poll's wait
+            }
             let merged = try publisher.step(now: now)
             if let interval = configuration.progressInterval, ContinuousClock.now - lastProgress >= interval {
                 lastProgress = .now
-                progressLine.write(progress(sources, publisher, started: started, now: now), final: false)
+                progressLine.write(
+                    progress(sources, publisher, reading: (firstRead ?? lastRead, lastRead), now: now), final: false)
             }
             if configuration.untilIdle {
                 let idle =
@@ -105,14 +113,16 @@ public final class DriftMonitor: Sendable {
             }
         }
         if configuration.progressInterval != nil {
-            progressLine.write(progress(sources, publisher, started: started, now: 0), final: true)
+            progressLine.write(
+                progress(sources, publisher, reading: (firstRead ?? lastRead, lastRead), now: 0), final: true)
         }
     }
 
     private func progress(
-        _ sources: SourceWindows, _ publisher: WindowPublisher, started: ContinuousClock.Instant, now: Int64
+        _ sources: SourceWindows, _ publisher: WindowPublisher,
+        reading: (first: ContinuousClock.Instant, last: ContinuousClock.Instant), now: Int64
     ) -> String {
-        let seconds = (ContinuousClock.now - started).seconds
+        let seconds = (reading.last - reading.first).seconds
         var line =
             "sluice drift run: \(ProgressLine.grouped(sources.events)) events, \(ProgressLine.grouped(Int(ProgressLine.rate(sources.events, seconds: seconds)))) events/s, "
             + "\(sources.assignedPartitions) partitions, \(sources.openWindows) open windows"

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Metrics
 import SluiceCore
@@ -37,6 +38,8 @@ final class SourceWindows {
     /// The offset after the last message read, per partition.
     private var nextOffsets: [Key: Int64] = [:]
     private var reachedEnd: Set<Key> = []
+    /// Offsets to commit once the parts produced before them are delivered.
+    private var pendingCommit: [KafkaTopicPartition: Int64]?
     /// What fills one state of a partition's window: the column's kind and where its value is.
     private struct Slot {
         var kind: ColumnKind
@@ -54,6 +57,9 @@ final class SourceWindows {
     private let rejectedCounters: [Counter]
     private let lateCounter = Counter(label: SluiceMetrics.driftLateEvents)
     private let watermarkLag = Gauge(label: SluiceMetrics.driftWatermarkLag)
+    /// Places the partitions of a batch side by side, one thread per core.
+    private let parallel = ParallelTasks(
+        threads: ProcessInfo.processInfo.activeProcessorCount, name: "sluice-drift")
     private(set) var events = 0
     private(set) var late = 0
     private(set) var rejected = 0
@@ -115,32 +121,46 @@ final class SourceWindows {
     /// Every assigned partition is idle: at its end for the idle time.
     func isIdle(now: Int64) -> Bool { clock.allIdle(now: now) }
 
+    /// One partition's messages of a batch with the partition's clock and windows, taken out so
+    /// that partitions are placed and counted side by side.
+    private struct Lane {
+        var key: Key
+        var clock: TumblingWindowClock<Key>.PartitionClock
+        var windows: PartitionWindows
+        var messages: [Int] = []
+        var events = 0
+        var late = 0
+        var rejected = 0
+    }
+
     /// Reads one batch, closes what the watermark allows, publishes and commits. Returns the
     /// number of messages read.
     func step(now: Int64) throws -> Int {
-        let batch = try consumer.poll(maxMessages: 20_000, timeout: .milliseconds(50))
+        let batch = try consumer.poll(maxMessages: 50_000, timeout: .milliseconds(50))
         try applyNotices()
         for error in batch.errors { logger.warning("drift monitor: \(error)") }
-        var current: (partition: KafkaTopicPartition, key: Key)?
-        for message in batch.messages {
-            let topicPartition = message.topicPartition
-            if current?.partition != topicPartition {
-                guard let topic = plan.topics.firstIndex(of: message.topic) else { continue }
-                current = (topicPartition, Key(topic: topic, partition: message.partition))
-            }
-            let key = current!.key
-            guard windows[key] != nil else { continue }  // revoked during the poll
-            reachedEnd.remove(key)
-            nextOffsets[key] = message.offset + 1
-            if key.topic == transactionsTopicIndex {
-                ingestTransaction(message, key: key)
-            } else {
-                ingestPrediction(message, key: key)
+        var lanes = makeLanes(batch.messages)
+        let messages = batch.messages
+        lanes.withUnsafeMutableBufferPointer { buffer in
+            let lanes = buffer
+            parallel.run(order: Array(lanes.indices).sorted { lanes[$0].messages.count > lanes[$1].messages.count }) {
+                index in self.process(&lanes[index], messages)
             }
         }
+        for lane in lanes {
+            clock.attach(lane.key, lane.clock)
+            windows[lane.key] = lane.windows
+            if let last = lane.messages.last { nextOffsets[lane.key] = messages[last].offset + 1 }
+            reachedEnd.remove(lane.key)
+            events += lane.events
+            late += lane.late
+            rejected += lane.rejected
+            eventsCounters[lane.key.topic].increment(by: lane.events)
+            if lane.late > 0 { lateCounter.increment(by: lane.late) }
+            if lane.rejected > 0 { rejectedCounters[lane.key.topic].increment(by: lane.rejected) }
+        }
         for (topicPartition, _) in batch.reachedEnd {
-            guard let topic = plan.topics.firstIndex(of: topicPartition.topic) else { continue }
-            let key = Key(topic: topic, partition: topicPartition.partition)
+            guard let key = key(topicPartition), windows[key] != nil else { continue }
             reachedEnd.insert(key)
             clock.reachedEnd(key, now: now)
         }
@@ -148,11 +168,74 @@ final class SourceWindows {
             watermarkLag.record(Double(now - watermark) / 1000)
         }
         try closeWindows(now: now)
+        commitDelivered()
         return batch.messages.count
     }
 
-    /// Commits nothing more and leaves the group; open windows are read again by the next owner.
-    func close() { try? consumer.close() }
+    /// Groups the batch's messages by partition (messages of partitions no longer assigned are
+    /// dropped) and takes each partition's clock and windows out.
+    private func makeLanes(_ messages: [KafkaConsumerMessage]) -> [Lane] {
+        var lanes: [Lane] = []
+        var laneOf: [Key: Int] = [:]
+        var current: (partition: KafkaTopicPartition, lane: Int?)?
+        for (index, message) in messages.enumerated() {
+            let topicPartition = message.topicPartition
+            if current?.partition != topicPartition {
+                var lane: Int?
+                if let key = key(topicPartition) {
+                    if let existing = laneOf[key] {
+                        lane = existing
+                    } else if let partitionClock = clock.detach(key),
+                        let partitionWindows = windows.removeValue(forKey: key)
+                    {
+                        lanes.append(Lane(key: key, clock: partitionClock, windows: partitionWindows))
+                        lane = lanes.count - 1
+                        laneOf[key] = lane
+                    }
+                }
+                current = (topicPartition, lane)
+            }
+            if let lane = current!.lane { lanes[lane].messages.append(index) }
+        }
+        return lanes
+    }
+
+    /// Places and counts one partition's messages; runs on any thread, touching only `lane`.
+    private func process(_ lane: inout Lane, _ messages: [KafkaConsumerMessage]) {
+        let isTransactions = lane.key.topic == transactionsTopicIndex
+        for index in lane.messages {
+            if isTransactions {
+                ingestTransaction(messages[index], into: &lane)
+            } else {
+                ingestPrediction(messages[index], into: &lane)
+            }
+        }
+    }
+
+    /// Commits the offsets of the last close once every part produced so far is delivered: a
+    /// partition's committed offset never passes events whose window is not on the parts topic.
+    private func commitDelivered() {
+        guard let offsets = pendingCommit, producer.outstandingCount == 0 else { return }
+        pendingCommit = nil
+        do {
+            try consumer.commit(offsets, waitForBroker: false)
+        } catch {
+            logger.warning(
+                "drift monitor: could not commit \(offsets.count) partitions (they will be read again): \(error)")
+        }
+    }
+
+    /// Delivers the parts of closed windows, commits them, and leaves the group; open windows are
+    /// read again by the next owner.
+    func close() {
+        parallel.stop()
+        if pendingCommit != nil, (try? producer.flushBlocking(timeout: .seconds(10))) != nil,
+            let offsets = pendingCommit
+        {
+            try? consumer.commit(offsets)
+        }
+        try? consumer.close()
+    }
 
     // MARK: - Assignment
 
@@ -198,19 +281,18 @@ final class SourceWindows {
 
     // MARK: - Events
 
-    private func ingestTransaction(_ message: KafkaConsumerMessage, key: Key) {
+    private func ingestTransaction(_ message: KafkaConsumerMessage, into lane: inout Lane) {
         let event: DecodedEvent
         switch decoder.decode(message.value, messageTimestamp: message.timestamp) {
         case .success(let decoded): event = decoded
         case .failure:
-            rejected += 1
-            rejectedCounters[key.topic].increment()
+            lane.rejected += 1
             return
         }
-        guard let window = place(event.eventTime, key: key) else { return }
+        guard let window = place(event.eventTime, in: &lane) else { return }
         let sampleKey = StableHash.hash(event.values[eventIDField])
-        let slots = self.slots[key.topic]
-        windows[key]!.update(window: window, offset: message.offset) { states in
+        let slots = self.slots[lane.key.topic]
+        lane.windows.update(window: window, offset: message.offset) { states in
             for (slot, spec) in slots.enumerated() {
                 let value = event.values[spec.field]
                 switch spec.kind {
@@ -221,17 +303,16 @@ final class SourceWindows {
         }
     }
 
-    private func ingestPrediction(_ message: KafkaConsumerMessage, key: Key) {
+    private func ingestPrediction(_ message: KafkaConsumerMessage, into lane: inout Lane) {
         guard let record = PredictionFields(json: message.value) else {
-            rejected += 1
-            rejectedCounters[key.topic].increment()
+            lane.rejected += 1
             return
         }
         guard record.served, configuration.model.map({ $0 == record.model }) ?? true else { return }
-        guard let window = place(record.eventTime, key: key) else { return }
+        guard let window = place(record.eventTime, in: &lane) else { return }
         let sampleKey = StableHash.hash(record.requestID)
-        let slots = self.slots[key.topic]
-        windows[key]!.update(window: window, offset: message.offset) { states in
+        let slots = self.slots[lane.key.topic]
+        lane.windows.update(window: window, offset: message.offset) { states in
             for (slot, spec) in slots.enumerated() {
                 let value = spec.feature.map { record.features[$0] ?? nil } ?? record.score
                 switch spec.kind {
@@ -243,14 +324,12 @@ final class SourceWindows {
     }
 
     /// The event's window, or nil (counted) when its partition closed it already.
-    private func place(_ time: Int64, key: Key) -> Int64? {
-        events += 1
-        eventsCounters[key.topic].increment()
-        switch clock.place(time, partition: key) {
+    private func place(_ time: Int64, in lane: inout Lane) -> Int64? {
+        lane.events += 1
+        switch lane.clock.place(time, windowSize: plan.windowSize) {
         case .window(let start): return start
         case .late:
-            late += 1
-            lateCounter.increment()
+            lane.late += 1
             return nil
         }
     }
@@ -285,14 +364,14 @@ final class SourceWindows {
             }
             windows[progress.partition] = partitionWindows
         }
-        try producer.flushBlocking(timeout: .seconds(60))
         var offsets: [KafkaTopicPartition: Int64] = [:]
         for (key, partitionWindows) in windows {
             guard let next = nextOffsets[key] else { continue }
             offsets[KafkaTopicPartition(plan.topics[key.topic], key.partition)] = partitionWindows.commitOffset(
                 next: next)
         }
-        try consumer.commit(offsets)
+        // Committed once the parts are delivered (`commitDelivered`), without holding the loop up.
+        pendingCommit = offsets
         logger.debug(
             "drift monitor: closed windows", metadata: ["parts": "\(parts)", "partitions": "\(moved.count)"])
     }

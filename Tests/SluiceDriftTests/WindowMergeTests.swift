@@ -140,4 +140,22 @@ struct WindowMergeTests {
         whole.merge(Self.numericState([7]))
         #expect(next == [.init(column: "amount", topic: "t", window: 2 * Self.hour, outcome: .complete(whole))])
     }
+
+    @Test("a lost part leaves its window incomplete rather than published short")
+    func lostPart() {
+        let column = WindowMerger.Column(
+            name: "amount", topic: "t", empty: .numeric(bins: Self.bins, sampleCapacity: 50))
+        var merger = WindowMerger(columns: [column], partitionCounts: ["t": 2])
+        func part(_ partition: Int32, previous: Int64, window: Int64) -> WindowPart {
+            WindowPart(
+                monitor: 1, topic: "t", partition: partition, column: "amount", previousProgress: previous,
+                progress: window + Self.hour, window: window, state: Self.numericState([Double(window / Self.hour)]))
+        }
+        _ = merger.receive(part(0, previous: WindowPart.fromStart, window: 0))
+        _ = merger.receive(part(1, previous: WindowPart.fromStart, window: 0))
+        _ = merger.receive(part(1, previous: Self.hour, window: Self.hour))
+        // Partition 0's part for window 1 is lost: its next part chains from 2 h.
+        let result = merger.receive(part(0, previous: 2 * Self.hour, window: 2 * Self.hour))
+        #expect(result == [.init(column: "amount", topic: "t", window: Self.hour, outcome: .incomplete(missing: [0]))])
+    }
 }

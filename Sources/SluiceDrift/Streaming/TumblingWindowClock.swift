@@ -25,11 +25,24 @@ public struct TumblingWindowClock<Partition: Hashable & Sendable>: Sendable {
         public var progress: Int64
     }
 
-    private struct PartitionClock: Sendable {
+    /// One partition's clock. A caller may `detach` it to place the partition's events on another
+    /// thread (partitions are independent between closes) and `attach` it back before closing.
+    public struct PartitionClock: Sendable {
         var newest: Int64?
         var closedBefore: Int64?
         /// When the partition reached its end with nothing after (processing time, ms).
         var endSince: Int64?
+
+        /// Where an event at `time` belongs (see `TumblingWindowClock.place`).
+        @inline(__always)
+        public mutating func place(_ time: Int64, windowSize: Int64) -> Placement {
+            let remainder = time % windowSize
+            let start = remainder < 0 ? time - remainder - windowSize : time - remainder
+            if let closed = closedBefore, start < closed { return .late(windowStart: start) }
+            newest = max(newest ?? time, time)
+            endSince = nil
+            return .window(start: start)
+        }
     }
 
     public let size: Int64
@@ -70,14 +83,17 @@ public struct TumblingWindowClock<Partition: Hashable & Sendable>: Sendable {
     /// Where an event of `partition` at `time` belongs; on time, it also moves its partition's
     /// clock (and assigns the partition if it was not).
     public mutating func place(_ time: Int64, partition: Partition) -> Placement {
-        let start = windowStart(time)
         var clock = partitions[partition] ?? PartitionClock()
-        if let closed = clock.closedBefore, start < closed { return .late(windowStart: start) }
-        clock.newest = max(clock.newest ?? time, time)
-        clock.endSince = nil
+        let placement = clock.place(time, windowSize: size)
         partitions[partition] = clock
-        return .window(start: start)
+        return placement
     }
+
+    /// Takes an assigned partition's clock out, for placing its events elsewhere; `attach` puts it
+    /// back. While detached, the partition counts as not assigned.
+    public mutating func detach(_ partition: Partition) -> PartitionClock? { partitions.removeValue(forKey: partition) }
+
+    public mutating func attach(_ partition: Partition, _ clock: PartitionClock) { partitions[partition] = clock }
 
     /// The partition reached the end of its log at processing time `now`.
     public mutating func reachedEnd(_ partition: Partition, now: Int64) {

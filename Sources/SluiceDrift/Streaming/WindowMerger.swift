@@ -8,7 +8,8 @@
 /// windows below the progress already known and are dropped. A merger that starts in the middle
 /// of the parts topic trusts a partition from the `previousProgress` of the first part it sees;
 /// a window older than that for some partition cannot be known whole and is reported incomplete,
-/// never published with a part missing.
+/// never published with a part missing; so is a window whose part was lost on the way (the
+/// partition's next part chains from past it).
 public struct WindowMerger: Sendable {
     public struct Column: Sendable {
         public var name: String
@@ -43,9 +44,16 @@ public struct WindowMerger: Sendable {
     }
 
     private struct Chain {
-        /// Windows from this start on are seen whole.
+        /// Windows from this start on are seen whole, but for those in `gaps`.
         var trustedFrom: Int64
         var progress: Int64
+        /// Progress ranges whose parts never came (a part lost on the way): a part chained from
+        /// further than the progress known.
+        var gaps: [Range<Int64>] = []
+
+        func isMissing(_ window: Int64) -> Bool {
+            window < trustedFrom || gaps.contains { $0.contains(window) }
+        }
     }
 
     private let columns: [String: Column]
@@ -75,6 +83,9 @@ public struct WindowMerger: Sendable {
         let key = ChainKey(column: part.column, partition: part.partition)
         var chain =
             chains[key] ?? Chain(trustedFrom: part.previousProgress ?? part.progress, progress: Int64.min)
+        if chains[key] != nil, let previous = part.previousProgress, previous > chain.progress {
+            chain.gaps.append(chain.progress..<previous)
+        }
         if let window = part.window, let state = part.state, window >= max(chain.trustedFrom, chain.progress) {
             var merged = pending[part.column]?[window] ?? column.empty
             merged.merge(state)
@@ -94,7 +105,7 @@ public struct WindowMerger: Sendable {
                 guard let chain = chains[ChainKey(column: column.name, partition: partition)],
                     chain.progress > window
                 else { return closed }  // this window and newer ones wait
-                if chain.trustedFrom > window { missing.append(partition) }
+                if chain.isMissing(window) { missing.append(partition) }
             }
             let state = pending[column.name]!.removeValue(forKey: window)!
             closed.append(
