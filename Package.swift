@@ -352,6 +352,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "SluiceDriftMonitorIntegrationTests",
+            dependencies: [
+                "SluiceCore", "SluiceDrift", "SluiceDriftMonitor", "SluiceKafka", "SluiceOffline", "SluiceParquet",
+                "SluiceTopology", "SluiceCLI", "SluiceTesting", "SluiceKafkaTesting",
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "SluiceKafkaIntegrationTests",
             dependencies: ["SluiceKafka", "SluiceTesting", "SluiceKafkaTesting"],
             swiftSettings: strictSettings

@@ -72,7 +72,7 @@ final class SourceWindows {
         self.configuration = configuration
         self.producer = producer
         self.logger = logger
-        decoder = EventDecoder(source: topology.source, entityFields: [])
+        decoder = EventDecoder(topology: topology)
         eventIDField = topology.source.fieldIndex(topology.source.eventIdField) ?? 0
         clock = TumblingWindowClock(
             size: plan.windowSize, allowedLateness: configuration.allowedLateness,

@@ -25,6 +25,13 @@ public struct EventDecoder: Sendable {
         }
     }
 
+    /// The decoder the engine uses for `topology`: its source's schema, the views' keys as
+    /// entities. Everything that reads the source topic decodes with it, so that all of them
+    /// accept and reject the same messages.
+    public init(topology: Topology) {
+        self.init(source: topology.source, entityFields: topology.views.map(\.keyField))
+    }
+
     /// Decodes `bytes`; `messageTimestamp` (epoch ms, from Kafka) bounds how far in the future the
     /// event time may be. Deterministic: the same bytes and timestamp always give the same result.
     public func decode(_ bytes: UnsafeRawBufferPointer, messageTimestamp: Int64?) -> Result<DecodedEvent, Rejection> {

@@ -19,7 +19,7 @@ public struct CompiledTopology: Sendable {
     public init(_ topology: Topology) {
         self.topology = topology
         layouts = topology.views.map { ViewLayout(view: $0, source: topology.source) }
-        decoder = EventDecoder(source: topology.source, entityFields: topology.views.map(\.keyField))
+        decoder = EventDecoder(topology: topology)
         fingerprint = StableHash.fingerprint(
             "state-v\(Self.stateFormat);" + layouts.map { "\($0.view.name)=\($0.fingerprint)" }.joined(separator: ";"))
     }

@@ -31,7 +31,7 @@ public enum SourceFieldSnapshot {
         } catch {
             throw OfflineError(.fileSystem, "cannot write \(out): \(error)")
         }
-        let decoder = EventDecoder(source: topology.source, entityFields: [])
+        let decoder = EventDecoder(topology: topology)
         var summary = Summary()
         var failure: (any Error)?
         do {

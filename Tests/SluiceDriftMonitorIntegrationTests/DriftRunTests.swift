@@ -1,0 +1,163 @@
+import Foundation
+import SluiceCore
+import SluiceDrift
+import SluiceKafka
+import SluiceKafkaTesting
+import SluiceOffline
+import SluiceTesting
+import SluiceTopology
+import Testing
+
+/// `sluice drift run` on the real broker: windows against batch comparisons of the same events,
+/// the demo's shift, two processes against one, and the prediction log's features and scores.
+@Suite("sluice drift run on the live topics", .serialized, .timeLimit(.minutes(6)))
+struct DriftRunTests {
+    static let hour: Int64 = 3_600_000
+
+    /// A folder with the fraud topology reading `topic` and a monitor file (mcc as categories).
+    struct Setup {
+        var folder: String
+        var topology: String
+        var monitor: String
+        var compiled: CompiledTopology
+
+        init(topic: String) throws {
+            folder = NSTemporaryDirectory() + "/" + TestServices.uniqueName("drift-run")
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let text = try String(contentsOfFile: TestRepository.path("topologies/fraud.yaml"), encoding: .utf8)
+                .replacingOccurrences(of: "\n  topic: transactions\n", with: "\n  topic: \(topic)\n")
+            topology = folder + "/topology.yaml"
+            try Data(text.utf8).write(to: URL(fileURLWithPath: topology))
+            monitor = folder + "/monitor.yaml"
+            try Data("columns:\n  mcc: {kind: categorical}\n".utf8).write(to: URL(fileURLWithPath: monitor))
+            compiled = CompiledTopology(try TopologyLoader.load(file: topology))
+        }
+    }
+
+    /// The records of a drift topic by `<window_start>:<column>`.
+    static func records(_ topic: String) async throws -> [String: [String: Any]] {
+        var records: [String: [String: Any]] = [:]
+        for message in try await KafkaTestSupport.readAll(topic: topic, partitions: 1) {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(message.value)) as? [String: Any])
+            records[String(decoding: message.key ?? [], as: UTF8.self)] = object
+        }
+        return records
+    }
+
+    static func runArguments(_ setup: Setup, reference: String, group: String, extra: [String] = []) -> [String] {
+        [
+            "drift", "run", "--topology", setup.topology, "--reference", reference, "--monitor", setup.monitor,
+            "--group", group, "--parts-topic", group + ".parts", "--drift-topic", group + ".out",
+            "--allowed-lateness", "30m", "--idle-timeout", "1s", "--metrics-port", "0", "--quiet",
+        ] + extra
+    }
+
+    @Test(
+        "each closed window equals the batch comparison of its events; the demo's shift is found in its first full window"
+    )
+    func windowsEqualBatch() async throws {
+        let sluice = try TestProcess.sluiceExecutable()
+        let topic = TestServices.uniqueName("drift-live")
+        let setup = try Setup(topic: topic)
+        defer { try? FileManager.default.removeItem(atPath: setup.folder) }
+        let produced = try await TestProcess.run(
+            sluice,
+            [
+                "produce-demo", "--topic", topic, "--events", "64000", "--span", "32h", "--drift-at", "+30h", "--seed",
+                "11", "--malformed", "0.005", "--labels-topic", topic + ".labels",
+            ])
+        #expect(produced.status == 0, "\(produced.output)")
+        // The events as the engine's decoder reads them; malformed ones are rejected there too.
+        var events: [DecodedEvent] = []
+        var messages = 0
+        for message in try await KafkaTestSupport.readAll(topic: topic, partitions: 4) {
+            messages += 1
+            if case .success(let event) = setup.compiled.decoder.decode(
+                message.value, messageTimestamp: message.timestamp)
+            {
+                events.append(event)
+            }
+        }
+        #expect(events.count < messages, "some messages are malformed")
+        let start = try #require(events.map(\.eventTime).min())
+        let reference = setup.folder + "/reference.parquet"
+        let written = try await TestProcess.run(
+            sluice,
+            [
+                "drift", "reference", "--topology", setup.topology, "--from", String(start), "--to",
+                String(start + 4 * Self.hour), "--out", reference,
+            ])
+        #expect(written.status == 0 && written.output.contains("rejected by the schema"), "\(written.output)")
+
+        let group = TestServices.uniqueName("drift-one")
+        let run = try await TestProcess.run(
+            sluice, Self.runArguments(setup, reference: reference, group: group, extra: ["--until-idle"]))
+        #expect(run.status == 0, "\(run.output)")
+        let records = try await Self.records(group + ".out")
+
+        // Expected: the batch comparison of each window's events with the same reference.
+        let settings = try DriftMonitorLoader.load(file: setup.monitor)
+        let referenceSamples = try ParquetDriftComparison.reference(reference, settings: settings)
+        let columns = ["amount", "currency", "country", "mcc", "channel"]
+        let fields = columns.map { setup.compiled.topology.source.fieldIndex($0)! }
+        var byWindow: [Int64: [DecodedEvent]] = [:]
+        for event in events { byWindow[event.eventTime - event.eventTime % Self.hour, default: []].append(event) }
+        let windows = Set(records.values.compactMap { ($0["window_start"] as? NSNumber)?.int64Value }).sorted()
+        #expect(windows.count >= 31, "every window but the newest closed: \(windows.count)")
+        #expect(records.count == windows.count * columns.count)
+        var closedEvents = 0
+        for window in windows {
+            let current: [(name: String, sample: ColumnSample)] = zip(columns, fields).map { name, field in
+                let values = byWindow[window, default: []].map { $0.values[field] }
+                return name == "amount"
+                    ? (name, .numeric(values.map(\.doubleValue)))
+                    : (
+                        name,
+                        .categorical(
+                            values.map { value in
+                                value.stringValue ?? value.doubleValue.flatMap(DriftMonitorSettings.categoryText)
+                            })
+                    )
+            }
+            closedEvents += byWindow[window, default: []].count
+            let expected = DatasetComparison.compare(
+                reference: referenceSamples, current: current, columns: columns, bins: settings.bins,
+                policy: settings.policy)
+            for column in expected.columns {
+                let record = try #require(records["\(window):\(column.column)"], "window \(window) \(column.column)")
+                #expect(record["window_end"] as? NSNumber == NSNumber(value: window + Self.hour))
+                let comparison = try #require(record["comparison"] as? [String: Any])
+                let side = comparison["current"] as? [String: Any]
+                #expect((side?["rows"] as? NSNumber)?.intValue == column.current.rows)
+                for (key, value) in [
+                    ("psi", column.psi), ("js", column.js), ("kl", column.kl),
+                    ("ks_pvalue", column.kolmogorovSmirnov?.pValue),
+                    ("ks_statistic", column.kolmogorovSmirnov?.statistic), ("wasserstein", column.wasserstein),
+                    ("chi2_pvalue", column.chiSquare?.pValue),
+                ] {
+                    #expect(
+                        TestNumbers.close((comparison[key] as? NSNumber)?.doubleValue, value),
+                        "window \(window) \(column.column) \(key): \(comparison[key] ?? "nil") against \(value as Any)")
+                }
+                #expect(record["drifted"] as? Bool == column.decision?.drifted)
+            }
+        }
+        #expect(
+            closedEvents == events.filter { $0.eventTime < windows.last! + Self.hour }.count, "no event lost or late")
+
+        // The shift: nothing drifted between the reference's end and the shift; the first full
+        // window after it drifted in amounts, countries and channels.
+        let shift = start + 30 * Self.hour
+        let firstFull = shift - shift % Self.hour + Self.hour
+        let calm = windows.filter { $0 >= start + 5 * Self.hour && $0 + Self.hour <= shift }
+        let alarms = calm.filter { window in
+            columns.contains { records["\(window):\($0)"]?["drifted"] as? Bool == true }
+        }
+        print("drift run: false alarms in \(alarms.count) of \(calm.count) unshifted windows")
+        #expect(calm.count >= 24 && alarms.isEmpty, "\(alarms)")
+        for column in ["amount", "country", "channel"] {
+            #expect(records["\(firstFull):\(column)"]?["drifted"] as? Bool == true, "\(column) in \(firstFull)")
+        }
+        #expect(records["\(firstFull):mcc"]?["drifted"] as? Bool == false)
+    }
+}
