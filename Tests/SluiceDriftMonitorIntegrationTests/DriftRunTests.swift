@@ -160,4 +160,110 @@ struct DriftRunTests {
         }
         #expect(records["\(firstFull):mcc"]?["drifted"] as? Bool == false)
     }
+
+    /// Waits until `file` holds `text` at least `count` times.
+    static func waitForLog(_ file: String, _ text: String, count: Int = 1, timeout: Duration = .seconds(60))
+        async throws
+    {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let log = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+            if log.components(separatedBy: text).count - 1 >= count { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw TestFailure(
+            "\(file) did not log '\(text)' \(count) times within \(timeout):\n\((try? String(contentsOfFile: file, encoding: .utf8)) ?? "")"
+        )
+    }
+
+    /// A record without the wall-clock time it closed at.
+    static func content(_ record: [String: Any]) -> NSDictionary {
+        var copy = record
+        copy["closed_at"] = nil
+        return copy as NSDictionary
+    }
+
+    @Test("two processes split the partitions; the windows they merge equal one process's")
+    func twoProcessesEqualOne() async throws {
+        let sluice = try TestProcess.sluiceExecutable()
+        // The reference: the first 4 hours of other demo traffic.
+        let referenceTopic = TestServices.uniqueName("drift-ref")
+        let referenceSetup = try Setup(topic: referenceTopic)
+        defer { try? FileManager.default.removeItem(atPath: referenceSetup.folder) }
+        let seeded = try await TestProcess.run(
+            sluice,
+            [
+                "produce-demo", "--topic", referenceTopic, "--events", "8000", "--span", "4h", "--seed", "3",
+                "--labels-topic", referenceTopic + ".labels",
+            ])
+        #expect(seeded.status == 0, "\(seeded.output)")
+        let reference = referenceSetup.folder + "/reference.parquet"
+        let written = try await TestProcess.run(
+            sluice,
+            [
+                "drift", "reference", "--topology", referenceSetup.topology, "--from", "0", "--to", "9999999999999",
+                "--out", reference,
+            ])
+        #expect(written.status == 0, "\(written.output)")
+
+        // Two monitors in one group wait on an empty topic until both have partitions.
+        let topic = try await KafkaTestSupport.makeTopic("drift-split", partitions: 4)
+        let setup = try Setup(topic: topic)
+        defer { try? FileManager.default.removeItem(atPath: setup.folder) }
+        let group = TestServices.uniqueName("drift-two")
+        let logs = [setup.folder + "/first.log", setup.folder + "/second.log"]
+        let first = try TestProcess(
+            sluice, Self.runArguments(setup, reference: reference, group: group, extra: ["--idle-timeout", "5s"]),
+            logFile: logs[0])
+        defer { first.stop() }
+        try await Self.waitForLog(logs[0], "drift monitor: partitions assigned")
+        let second = try TestProcess(
+            sluice, Self.runArguments(setup, reference: reference, group: group, extra: ["--idle-timeout", "5s"]),
+            logFile: logs[1])
+        defer { second.stop() }
+        try await Self.waitForLog(logs[1], "drift monitor: partitions assigned")
+        try await Self.waitForLog(logs[0], "drift monitor: partitions assigned", count: 2)
+
+        let produced = try await TestProcess.run(
+            sluice,
+            [
+                "produce-demo", "--topic", topic, "--events", "24000", "--span", "12h", "--drift-at", "+8h", "--seed",
+                "5",
+                "--labels-topic", topic + ".labels",
+            ])
+        #expect(produced.status == 0, "\(produced.output)")
+
+        // One process over the same topic, afterwards, in a group of its own.
+        let alone = TestServices.uniqueName("drift-alone")
+        let run = try await TestProcess.run(
+            sluice,
+            Self.runArguments(
+                setup, reference: reference, group: alone, extra: ["--idle-timeout", "5s", "--until-idle"]))
+        #expect(run.status == 0, "\(run.output)")
+        let expected = try await Self.records(alone + ".out")
+        #expect(expected.count >= 11 * 5, "\(expected.count) records")
+
+        var merged: [String: [String: Any]] = [:]
+        let deadline = ContinuousClock.now + .seconds(60)
+        while merged.count < expected.count && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(500))
+            merged = try await Self.records(group + ".out")
+        }
+        first.stop()
+        second.stop()
+        #expect(Set(merged.keys) == Set(expected.keys))
+        for (key, record) in expected {
+            #expect(merged[key].map(Self.content) == Self.content(record), "\(key)")
+        }
+        #expect(expected.values.contains { $0["drifted"] as? Bool == true }, "the shift after 8 h shows")
+        // Both processes read partitions of the topic, and one of them merged.
+        let texts = logs.map { (try? String(contentsOfFile: $0, encoding: .utf8)) ?? "" }
+        let assignments = texts.map { text in
+            text.split(separator: "\n").last { $0.contains("drift monitor: partitions assigned") }.map(String.init)
+                ?? ""
+        }
+        let shares = assignments.map { $0.components(separatedBy: "\(topic)[").count - 1 }
+        #expect(shares.allSatisfy { $0 >= 1 } && shares.reduce(0, +) == 4, "\(assignments)")
+        #expect(texts.filter { $0.contains("this process merges the windows") }.count >= 1)
+    }
 }
