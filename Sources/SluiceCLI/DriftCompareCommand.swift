@@ -21,15 +21,18 @@ struct DriftCompareCommand: ParsableCommand {
     @Flag(help: "Exit with status 3 when any column drifted.")
     var failOnDrift = false
 
+    func validate() throws { _ = try input.files() }
+
     func run() throws {
         let (comparison, settings) = try input.compare()
+        let (reference, current) = try input.files()
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(comparison), as: UTF8.self))
         } else {
             print(
-                DriftTable.render(comparison, reference: input.reference, current: input.current, bins: settings.bins))
+                DriftTable.render(comparison, reference: reference, current: current, bins: settings.bins))
         }
         if failOnDrift && comparison.columns.contains(where: { $0.decision?.drifted == true }) { throw ExitCode(3) }
     }

@@ -8,9 +8,9 @@ import SluiceTopology
 /// The two files and the settings `sluice drift compare` and `sluice drift report` share.
 struct DriftInputOptions: ParsableArguments {
     @Option(help: "The reference Parquet file (what the model was trained on).")
-    var reference: String
+    var reference: String?
     @Option(help: "The current Parquet file.")
-    var current: String
+    var current: String?
     @Option(help: "Columns to compare, comma-separated (default: every column of the reference).")
     var columns: String?
     @Option(
@@ -25,8 +25,15 @@ struct DriftInputOptions: ParsableArguments {
         }
     }
 
+    /// The two files; both are required.
+    func files() throws -> (reference: String, current: String) {
+        guard let reference, let current else { throw ValidationError("--reference and --current are both required") }
+        return (reference, current)
+    }
+
     /// The comparison and the settings it used; a bad monitor file or input exits 1 saying why.
     func compare() throws -> (comparison: DatasetComparison, settings: DriftMonitorSettings) {
+        let (reference, current) = try files()
         var settings = DriftMonitorSettings()
         if let monitor {
             do {

@@ -35,7 +35,14 @@ public struct DatasetComparison: Sendable, Equatable {
             compared.append(
                 ColumnComparison.compare(column: name, reference: first, current: second, bins: bins, policy: policy))
         }
-        compared.sort { left, right in
+        return DatasetComparison(referenceRows: referenceRows, currentRows: currentRows, columns: compared)
+    }
+
+    /// Comparisons made elsewhere (a live window's columns), sorted by severity.
+    public init(referenceRows: Int, currentRows: Int, columns: [ColumnComparison]) {
+        self.referenceRows = referenceRows
+        self.currentRows = currentRows
+        self.columns = columns.sorted { left, right in
             switch (left.decision, right.decision) {
             case (let a?, let b?):
                 if a.drifted != b.drifted { return a.drifted }
@@ -45,6 +52,5 @@ public struct DatasetComparison: Sendable, Equatable {
             case (.none, .none): return left.column < right.column
             }
         }
-        return DatasetComparison(referenceRows: referenceRows, currentRows: currentRows, columns: compared)
     }
 }

@@ -3,7 +3,7 @@
 /// than 10,000 values, otherwise the one-sample Kolmogorov distribution at the effective size
 /// round(n·m / (n + m)).
 public struct KolmogorovSmirnovTest: Sendable, Equatable {
-    public enum Method: String, Sendable {
+    public enum Method: String, Sendable, Codable {
         case exact
         case asymptotic
     }

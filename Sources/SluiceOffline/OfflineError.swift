@@ -24,6 +24,8 @@ extension ModuleError.Code where Domain == OfflineDomain {
     public static let unreadableInput = Self("unreadableInput")
     /// Settings that cannot work, such as fewer than two drift bins.
     public static let invalidSettings = Self("invalidSettings")
+    /// The drift topic has no closed window at the time asked for.
+    public static let windowMissing = Self("windowMissing")
     /// A topic did not reach its end in time.
     public static let timedOut = Self("timedOut")
 }

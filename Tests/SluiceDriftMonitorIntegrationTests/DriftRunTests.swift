@@ -63,7 +63,7 @@ struct DriftRunTests {
         let produced = try await TestProcess.run(
             sluice,
             [
-                "produce-demo", "--topic", topic, "--events", "64000", "--span", "32h", "--drift-at", "+30h", "--seed",
+                "produce-demo", "--topic", topic, "--events", "68000", "--span", "34h", "--drift-at", "+30h", "--seed",
                 "11", "--malformed", "0.005", "--labels-topic", topic + ".labels",
             ])
         #expect(produced.status == 0, "\(produced.output)")
@@ -103,7 +103,7 @@ struct DriftRunTests {
         var byWindow: [Int64: [DecodedEvent]] = [:]
         for event in events { byWindow[event.eventTime - event.eventTime % Self.hour, default: []].append(event) }
         let windows = Set(records.values.compactMap { ($0["window_start"] as? NSNumber)?.int64Value }).sorted()
-        #expect(windows.count >= 31, "every window but the newest closed: \(windows.count)")
+        #expect(windows.count >= 33, "every window but the newest closed: \(windows.count)")
         #expect(records.count == windows.count * columns.count)
         var closedEvents = 0
         for window in windows {
@@ -159,6 +159,25 @@ struct DriftRunTests {
             #expect(records["\(firstFull):\(column)"]?["drifted"] as? Bool == true, "\(column) in \(firstFull)")
         }
         #expect(records["\(firstFull):mcc"]?["drifted"] as? Bool == false)
+
+        // The report of that live window, from the drift topic.
+        let page = setup.folder + "/window.html"
+        let report = try await TestProcess.run(
+            sluice,
+            [
+                "drift", "report", "--window", String(firstFull + Self.hour / 2), "--drift-topic", group + ".out",
+                "--out",
+                page,
+            ])
+        let driftedThere = columns.filter { records["\(firstFull):\($0)"]?["drifted"] as? Bool == true }.count
+        #expect(
+            report.status == 0 && report.output.contains("\(driftedThere) of 5 columns drifted"), "\(report.output)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.contains("<svg") && columns.allSatisfy { html.contains(">\($0)<") })
+        let absent = try await TestProcess.run(
+            sluice, ["drift", "report", "--window", "1000", "--drift-topic", group + ".out", "--out", page])
+        #expect(
+            absent.status == 1 && absent.output.contains("has no closed window containing 1000"), "\(absent.output)")
     }
 
     /// Waits until `file` holds `text` at least `count` times.

@@ -24,6 +24,27 @@ struct DatasetComparisonTests {
         try JSONSerialization.jsonObject(with: JSONEncoder().encode(comparison)) as! [String: Any]
     }
 
+    @Test("a column's JSON reads back into the same comparison (the drift topic's records)")
+    func jsonRoundTrip() throws {
+        let comparison = Self.compare(
+            [
+                ("n", .numeric((0..<500).map { Double($0 % 37) })), ("c", .categorical((0..<300).map { "k\($0 % 5)" })),
+                ("few", .numeric([1, 2, 3])), ("empty", .numeric([nil, nil])),
+            ],
+            [
+                ("n", .numeric((0..<400).map { Double($0 % 41) + 2 })),
+                ("c", .categorical((0..<200).map { "k\($0 % 7)" })),
+                ("few", .numeric([2, 3])), ("empty", .numeric([1])),
+            ])
+        let encoded = try JSONEncoder().encode(comparison.columns)
+        let decoded = try JSONDecoder().decode([ColumnComparison].self, from: encoded)
+        #expect(decoded == comparison.columns)
+        #expect(
+            DatasetComparison(referenceRows: 500, currentRows: 400, columns: decoded.reversed()).columns.map(\.column)
+                == comparison.columns.map(\.column),
+            "sorted by severity again")
+    }
+
     @Test("a column missing from one side, or of another kind there, is reported, not compared")
     func missingAndMismatched() throws {
         let comparison = Self.compare(

@@ -2,7 +2,7 @@
 /// window, as JSON: the window, where the column came from, and the comparison with the
 /// reference in the form of `sluice drift compare --json` (docs/drift.md). Keyed by
 /// `<window_start>:<column>`: a record published twice (after a merger's restart) is the same.
-public struct DriftWindowRecord: Sendable, Encodable {
+public struct DriftWindowRecord: Sendable, Codable {
     /// The monitor's fingerprint (reference, bins, window size, columns), in hex.
     public var monitor: String
     public var topic: String
@@ -34,6 +34,17 @@ public struct DriftWindowRecord: Sendable, Encodable {
         case windowStart = "window_start"
         case windowEnd = "window_end"
         case closedAt = "closed_at"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        monitor = try container.decode(String.self, forKey: .monitor)
+        topic = try container.decode(String.self, forKey: .topic)
+        column = try container.decode(String.self, forKey: .column)
+        windowStart = try container.decode(Int64.self, forKey: .windowStart)
+        windowEnd = try container.decode(Int64.self, forKey: .windowEnd)
+        closedAt = try container.decode(Int64.self, forKey: .closedAt)
+        comparison = try container.decode(ColumnComparison.self, forKey: .comparison)
     }
 
     public func encode(to encoder: any Encoder) throws {
