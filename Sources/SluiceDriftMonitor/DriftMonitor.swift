@@ -39,8 +39,8 @@ public final class DriftMonitor: Sendable {
         }
     }
 
-    /// Checks the source topics and creates the parts and drift topics (one partition each) if
-    /// they are missing. Returns each source topic's number of partitions.
+    /// Checks the source topics and creates the parts, progress and drift topics (one partition
+    /// each) if they are missing. Returns each source topic's number of partitions.
     private func prepareTopics() async throws -> [String: Int] {
         let admin = try KafkaAdmin(configuration: configuration.client, logger: logger)
         let metadata = try await admin.metadata()
@@ -56,6 +56,10 @@ public final class DriftMonitor: Sendable {
         }
         for topic in [configuration.partsTopic, configuration.driftTopic] where metadata.topic(topic) == nil {
             try await admin.createTopic(topic, partitions: 1, ifNotExists: true)
+        }
+        if metadata.topic(configuration.progressTopic) == nil {
+            try await admin.createTopic(
+                configuration.progressTopic, partitions: 1, configs: ["cleanup.policy": "compact"], ifNotExists: true)
         }
         return counts
     }

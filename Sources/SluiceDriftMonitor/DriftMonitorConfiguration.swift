@@ -9,6 +9,9 @@ public struct DriftMonitorConfiguration: Sendable {
     /// Where processes publish their partitions' window parts (created with one partition, so
     /// that one process merges).
     public var partsTopic = "sluice.drift.parts"
+    /// Where processes record each source partition's progress after a close (one partition,
+    /// compacted; keyed by group and partition): a process that resumes a partition reads it.
+    public var progressTopic: String { partsTopic + ".progress" }
     /// Where closed windows are published, one JSON record per column.
     public var driftTopic = "sluice.drift"
     /// Events up to this much older than their partition's newest still count in their window.

@@ -38,8 +38,10 @@ final class SourceWindows {
     /// The offset after the last message read, per partition.
     private var nextOffsets: [Key: Int64] = [:]
     private var reachedEnd: Set<Key> = []
-    /// Offsets to commit once the parts produced before them are delivered.
+    /// Offsets to commit once the parts and progress records produced before them are delivered.
     private var pendingCommit: [KafkaTopicPartition: Int64]?
+    /// Per resumed partition, the progress its last progress record gave.
+    private var resumedBefore: [Key: Int64] = [:]
     /// What fills one state of a partition's window: the column's kind and where its value is.
     private struct Slot {
         var kind: ColumnKind
@@ -128,6 +130,9 @@ final class SourceWindows {
         var clock: TumblingWindowClock<Key>.PartitionClock
         var windows: PartitionWindows
         var messages: [Int] = []
+        /// Windows before this were published before the partition was resumed: their events
+        /// are read again only because the committed offset lies before them.
+        var resumedBefore: Int64
         var events = 0
         var late = 0
         var rejected = 0
@@ -188,7 +193,10 @@ final class SourceWindows {
                     } else if let partitionClock = clock.detach(key),
                         let partitionWindows = windows.removeValue(forKey: key)
                     {
-                        lanes.append(Lane(key: key, clock: partitionClock, windows: partitionWindows))
+                        lanes.append(
+                            Lane(
+                                key: key, clock: partitionClock, windows: partitionWindows,
+                                resumedBefore: resumedBefore[key] ?? Int64.min))
                         lane = lanes.count - 1
                         laneOf[key] = lane
                     }
@@ -212,8 +220,9 @@ final class SourceWindows {
         }
     }
 
-    /// Commits the offsets of the last close once every part produced so far is delivered: a
-    /// partition's committed offset never passes events whose window is not on the parts topic.
+    /// Commits the offsets of the last close once every part and progress record produced so far
+    /// is delivered: a partition's committed offset never passes events whose window is not on
+    /// the parts topic, nor a progress the progress topic does not hold.
     private func commitDelivered() {
         guard let offsets = pendingCommit, producer.outstandingCount == 0 else { return }
         pendingCommit = nil
@@ -248,12 +257,14 @@ final class SourceWindows {
                     guard let key = key(partition) else { continue }
                     windows[key] = nil
                     nextOffsets[key] = nil
+                    resumedBefore[key] = nil
                     reachedEnd.remove(key)
                     clock.revoke(key)
                 }
                 logger.info("drift monitor: partitions revoked", metadata: ["partitions": "\(partitions)"])
             case .assigned(let partitions):
                 let committed = try consumer.committed(partitions)
+                let progress = committed.isEmpty ? [:] : try ProgressRecords.read(configuration, logger: logger)
                 for partition in partitions {
                     guard let key = key(partition) else { continue }
                     let columns = plan.columnIndexes(of: partition.topic).map { index in
@@ -263,10 +274,24 @@ final class SourceWindows {
                                 sampleCapacity: plan.sampleCapacity)
                         )
                     }
+                    // Read from the start: every window is whole from here. Resumed with the
+                    // progress a previous reader recorded: whole from there. Resumed without
+                    // (another window size): unknown, and the merger takes the first parts as
+                    // the start of what it knows.
+                    let previous: Int64?
+                    if committed[partition] != nil {
+                        previous = progress[ProgressRecords.key(group: configuration.groupID, partition)].flatMap {
+                            point in point.windowSize == plan.windowSize ? point.progress : nil
+                        }
+                    } else {
+                        previous = WindowPart.fromStart
+                    }
                     windows[key] = PartitionWindows(
                         topic: partition.topic, partition: partition.partition, columns: columns,
-                        previousProgress: committed[partition] == nil ? WindowPart.fromStart : nil)
-                    clock.assign(key)
+                        previousProgress: previous)
+                    let resumed = previous.flatMap { $0 == WindowPart.fromStart ? nil : $0 }
+                    resumedBefore[key] = resumed
+                    clock.assign(key, closedBefore: resumed)
                 }
                 logger.info(
                     "drift monitor: partitions assigned",
@@ -328,8 +353,12 @@ final class SourceWindows {
         lane.events += 1
         switch lane.clock.place(time, windowSize: plan.windowSize) {
         case .window(let start): return start
-        case .late:
-            lane.late += 1
+        case .late(let start):
+            if start < lane.resumedBefore {
+                lane.events -= 1  // published before the partition was resumed: not counted again
+            } else {
+                lane.late += 1
+            }
             return nil
         }
     }
@@ -366,11 +395,19 @@ final class SourceWindows {
         }
         var offsets: [KafkaTopicPartition: Int64] = [:]
         for (key, partitionWindows) in windows {
+            let partition = KafkaTopicPartition(plan.topics[key.topic], key.partition)
+            if let progress = partitionWindows.previousProgress, moved.contains(where: { $0.partition == key }) {
+                try producer.enqueue(
+                    KafkaProducerMessage(
+                        topic: configuration.progressTopic, partition: 0,
+                        key: Array(ProgressRecords.key(group: configuration.groupID, partition).utf8),
+                        value: Array(ResumePoint(windowSize: plan.windowSize, progress: progress).text.utf8)))
+            }
             guard let next = nextOffsets[key] else { continue }
-            offsets[KafkaTopicPartition(plan.topics[key.topic], key.partition)] = partitionWindows.commitOffset(
-                next: next)
+            offsets[partition] = partitionWindows.commitOffset(next: next)
         }
-        // Committed once the parts are delivered (`commitDelivered`), without holding the loop up.
+        // Committed once the parts and progress records are delivered (`commitDelivered`),
+        // without holding the loop up.
         pendingCommit = offsets
         logger.debug(
             "drift monitor: closed windows", metadata: ["parts": "\(parts)", "partitions": "\(moved.count)"])

@@ -285,4 +285,118 @@ struct DriftRunTests {
         #expect(shares.allSatisfy { $0 >= 1 } && shares.reduce(0, +) == 4, "\(assignments)")
         #expect(texts.filter { $0.contains("this process merges the windows") }.count >= 1)
     }
+
+    @Test("killed mid-run and restarted, the monitor publishes the same windows as a run without interruption")
+    func killedAndRestarted() async throws {
+        let sluice = try TestProcess.sluiceExecutable()
+        let topic = TestServices.uniqueName("drift-crash")
+        let setup = try Setup(topic: topic)
+        defer { try? FileManager.default.removeItem(atPath: setup.folder) }
+        let produced = try await TestProcess.run(
+            sluice,
+            [
+                "produce-demo", "--topic", topic, "--events", "160000", "--span", "40h", "--drift-at", "+30h", "--seed",
+                "13", "--labels-topic", topic + ".labels",
+            ])
+        #expect(produced.status == 0, "\(produced.output)")
+        let reference = setup.folder + "/reference.parquet"
+        let written = try await TestProcess.run(
+            sluice,
+            [
+                "drift", "reference", "--topology", setup.topology, "--from", "0", "--to",
+                String(Int64(Date().timeIntervalSince1970 * 1000) - 36 * Self.hour), "--out", reference,
+            ])
+        #expect(written.status == 0, "\(written.output)")
+
+        let uninterrupted = TestServices.uniqueName("drift-whole")
+        let whole = try await TestProcess.run(
+            sluice, Self.runArguments(setup, reference: reference, group: uninterrupted, extra: ["--until-idle"]))
+        #expect(whole.status == 0, "\(whole.output)")
+        let expected = try await Self.records(uninterrupted + ".out")
+        #expect(expected.count >= 39 * 5)
+
+        // SIGKILL once some windows are out, then a second run in the same group to the end.
+        let group = TestServices.uniqueName("drift-killed")
+        let log = setup.folder + "/first.log"
+        let first = try TestProcess(sluice, Self.runArguments(setup, reference: reference, group: group), logFile: log)
+        try await Self.waitForLog(log, "drift monitor: partitions assigned")
+        try await Task.sleep(for: .milliseconds(1_200))
+        first.send(SIGKILL)
+        _ = try await first.waitForExit(timeout: .seconds(10))
+        let killedAt = try await Self.records(group + ".out").count
+        print("drift run killed after \(killedAt) of \(expected.count) column windows")
+        #expect(killedAt < expected.count, "killed before the end")
+        #expect(!(try String(contentsOfFile: log, encoding: .utf8)).contains("incomplete"))
+        let second = try await TestProcess.run(
+            sluice, Self.runArguments(setup, reference: reference, group: group, extra: ["--until-idle"]))
+        #expect(second.status == 0 && !second.output.contains("incomplete"), "\(second.output)")
+        let records = try await Self.records(group + ".out")
+        #expect(Set(records.keys) == Set(expected.keys))
+        for (key, record) in expected {
+            #expect(records[key].map(Self.content) == Self.content(record), "\(key)")
+        }
+    }
+
+    @Test("stopped and started again as new events arrive, the monitor publishes the windows open at its stop whole")
+    func restartedWithNewEvents() async throws {
+        let sluice = try TestProcess.sluiceExecutable()
+        let topic = TestServices.uniqueName("drift-restart")
+        let setup = try Setup(topic: topic)
+        defer { try? FileManager.default.removeItem(atPath: setup.folder) }
+        // Payments in event-time order per partition, 50 ms apart, in 1-minute windows.
+        let topicCreated = try await KafkaAdmin(configuration: TestServices.kafkaClient)
+        try await topicCreated.createTopic(topic, partitions: 4)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: TestServices.kafkaClient))
+        var random = SeededRandom(seed: 29)
+        let start: Int64 = 1_796_000_040_000  // a whole minute
+        func produce(_ range: Range<Int>) async throws {
+            for index in range {
+                let amount = (random.unit() * 200 + (index >= 15_000 ? 150 : 10)).rounded()
+                let country = ["FR", "DE", "ES", "IT"][random.below(4)]
+                let json = """
+                    {"txn_id":"t\(index)","card_id":"c\(random.below(500))","merchant_id":"m\(random.below(50))",\
+                    "device_id":"d\(random.below(400))","amount":\(amount),"currency":"EUR","country":"\(country)",\
+                    "mcc":\(5411 + random.below(3)),"channel":"pos","ts":\(start + Int64(index) * 50)}
+                    """
+                try producer.enqueue(
+                    KafkaProducerMessage(topic: topic, partition: Int32(index % 4), key: nil, value: Array(json.utf8)))
+            }
+            try await producer.flush()
+        }
+        try await produce(0..<12_000)
+        let reference = setup.folder + "/reference.parquet"
+        let written = try await TestProcess.run(
+            sluice,
+            [
+                "drift", "reference", "--topology", setup.topology, "--from", "0", "--to",
+                String(start + 3 * 60_000), "--out", reference,
+            ])
+        #expect(written.status == 0, "\(written.output)")
+        let window = ["--window", "1m", "--allowed-lateness", "5s"]
+        let group = TestServices.uniqueName("drift-restarted")
+        let first = try await TestProcess.run(
+            sluice, Self.runArguments(setup, reference: reference, group: group, extra: window + ["--until-idle"]))
+        #expect(first.status == 0, "\(first.output)")
+        let before = try await Self.records(group + ".out")
+        #expect(before.count == 9 * 5, "windows 0 to 8 closed, 9 open: \(before.count)")
+
+        // Later payments close the window that was open at the stop, and more.
+        try await produce(12_000..<20_000)
+        let second = try await TestProcess.run(
+            sluice, Self.runArguments(setup, reference: reference, group: group, extra: window + ["--until-idle"]))
+        #expect(second.status == 0 && !second.output.contains("incomplete"), "\(second.output)")
+        let records = try await Self.records(group + ".out")
+
+        let whole = TestServices.uniqueName("drift-unstopped")
+        let uninterrupted = try await TestProcess.run(
+            sluice, Self.runArguments(setup, reference: reference, group: whole, extra: window + ["--until-idle"]))
+        #expect(uninterrupted.status == 0, "\(uninterrupted.output)")
+        let expected = try await Self.records(whole + ".out")
+        #expect(expected.count == 16 * 5, "windows 0 to 15 closed: \(expected.count)")
+        #expect(expected.values.contains { $0["drifted"] as? Bool == true }, "larger amounts from minute 12.5")
+        #expect(Set(records.keys) == Set(expected.keys))
+        for (key, record) in expected {
+            #expect(records[key].map(Self.content) == Self.content(record), "\(key)")
+        }
+    }
 }

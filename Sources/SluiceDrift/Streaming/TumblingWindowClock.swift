@@ -67,8 +67,10 @@ public struct TumblingWindowClock<Partition: Hashable & Sendable>: Sendable {
 
     /// A partition this process now reads: it holds the watermark back until it has an event or
     /// goes idle.
-    public mutating func assign(_ partition: Partition) {
-        if partitions[partition] == nil { partitions[partition] = PartitionClock() }
+    /// - Parameter closedBefore: the partition's progress when it is resumed where a previous
+    ///   reader left it (its windows before that are published already).
+    public mutating func assign(_ partition: Partition, closedBefore: Int64? = nil) {
+        if partitions[partition] == nil { partitions[partition] = PartitionClock(closedBefore: closedBefore) }
     }
 
     public mutating func revoke(_ partition: Partition) { partitions[partition] = nil }
