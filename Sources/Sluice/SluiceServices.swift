@@ -46,6 +46,19 @@ public enum SluiceServices {
             DriftMonitorService(monitor: driftMonitor), metricsPort: metricsPort, registry: registry, logger: logger)
     }
 
+    /// Runs a drift monitor whose reference follows `reference` (see
+    /// `FollowingDriftMonitorService`) and the metrics endpoint, as one service group.
+    public static func run(
+        driftMonitorFollowing reference: ModelReference, registry modelRegistry: Registry, interval: Duration,
+        makeMonitor: @escaping @Sendable (ModelTrainingReference) throws -> DriftMonitor, metricsPort: Int?,
+        registry: PrometheusCollectorRegistry, logger: Logger
+    ) async throws {
+        try await run(
+            FollowingDriftMonitorService(
+                reference: reference, registry: modelRegistry, interval: interval, makeMonitor: makeMonitor,
+                logger: logger), metricsPort: metricsPort, registry: registry, logger: logger)
+    }
+
     private static func run(
         _ main: some Service, metricsPort: Int?, registry: PrometheusCollectorRegistry, logger: Logger
     ) async throws {

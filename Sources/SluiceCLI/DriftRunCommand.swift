@@ -6,6 +6,7 @@ import SluiceCore
 import SluiceDrift
 import SluiceDriftMonitor
 import SluiceOffline
+import SluiceRegistry
 import SluiceRuntime
 import SluiceTopology
 
@@ -25,7 +26,15 @@ struct DriftRunCommand: AsyncParsableCommand {
     @OptionGroup var topology: TopologyOption
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "The reference Parquet file (what the model was trained on).")
-    var reference: String
+    var reference: String?
+    @Option(
+        help:
+            "Instead of --reference: the training set in the lineage of this model version (NAME@ALIAS, NAME/VERSION); an alias is followed when it moves."
+    )
+    var referenceModel: String?
+    @Option(help: "How often --reference-model's alias is resolved again.")
+    var followInterval: String = "30s"
+    @OptionGroup var store: RegistryStoreOptions
     @Option(help: "Columns to monitor, comma-separated (default: every column of the reference but identifiers).")
     var columns: String?
     @Option(
@@ -63,6 +72,12 @@ struct DriftRunCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
+        guard (reference == nil) != (referenceModel == nil) else {
+            throw ValidationError("give either --reference FILE or --reference-model NAME@ALIAS")
+        }
+        guard let interval = DurationText.milliseconds(followInterval), interval > 0 else {
+            throw ValidationError("--follow-interval must be a positive duration such as 30s, not '\(followInterval)'")
+        }
         if let bins, !(2...1_000).contains(bins) {
             throw ValidationError("--bins must be within 2...1000, not \(bins)")
         }
@@ -96,20 +111,6 @@ struct DriftRunCommand: AsyncParsableCommand {
         }
         if let bins { settings.bins = bins }
         let wanted = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        let plan: DriftMonitorPlan
-        do {
-            let samples = try ParquetDriftComparison.reference(reference, columns: wanted, settings: settings)
-            plan = try DriftMonitorPlan(
-                topology: compiled.topology, reference: samples, wanted: wanted, settings: settings,
-                predictionsTopic: predictionsTopic, windowSize: DurationText.milliseconds(window)!,
-                sampleCapacity: sampleSize)
-        } catch let error as OfflineError {
-            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
-            throw ExitCode(1)
-        } catch let error as DriftMonitorError {
-            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
-            throw ExitCode(1)
-        }
         let lateness =
             allowedLateness.flatMap(DurationText.milliseconds)
             ?? compiled.topology.views.map(\.allowedLateness).max() ?? 0
@@ -122,14 +123,43 @@ struct DriftRunCommand: AsyncParsableCommand {
         configuration.partsTopic = partsTopic
         configuration.progressInterval = quiet ? nil : .seconds(2)
         configuration.untilIdle = untilIdle
-        let driftMonitor = DriftMonitor(
-            plan: plan, configuration: configuration, topology: compiled.topology, logger: logger)
+        let (topology, windowSize, predictions, sampleCapacity) = (
+            compiled.topology, DurationText.milliseconds(window)!, predictionsTopic, sampleSize
+        )
+        let makeMonitor: @Sendable (String) throws -> DriftMonitor = { [configuration, settings] path in
+            let samples = try ParquetDriftComparison.reference(path, columns: wanted, settings: settings)
+            let plan = try DriftMonitorPlan(
+                topology: topology, reference: samples, wanted: wanted, settings: settings,
+                predictionsTopic: predictions, windowSize: windowSize, sampleCapacity: sampleCapacity)
+            return DriftMonitor(plan: plan, configuration: configuration, topology: topology, logger: logger)
+        }
         do {
-            try await SluiceServices.run(
-                driftMonitor: driftMonitor, metricsPort: metricsPort == 0 ? nil : metricsPort, registry: registry,
-                logger: logger)
+            if let reference {
+                try await SluiceServices.run(
+                    driftMonitor: try makeMonitor(reference), metricsPort: metricsPort == 0 ? nil : metricsPort,
+                    registry: registry, logger: logger)
+            } else if let referenceModel {
+                let modelRegistry = try await store.location.open()
+                do {
+                    try await SluiceServices.run(
+                        driftMonitorFollowing: try ModelReference(referenceModel), registry: modelRegistry,
+                        interval: .milliseconds(DurationText.milliseconds(followInterval)!),
+                        makeMonitor: { try makeMonitor($0.path) }, metricsPort: metricsPort == 0 ? nil : metricsPort,
+                        registry: registry, logger: logger)
+                } catch {
+                    await modelRegistry.database.close()
+                    throw error
+                }
+                await modelRegistry.database.close()
+            }
+        } catch let error as OfflineError {
+            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            throw ExitCode(1)
         } catch let error as DriftMonitorError {
-            logger.error("sluice drift run failed: \(error.message)")
+            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            throw ExitCode(1)
+        } catch let error as RegistryError {
+            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
             throw ExitCode(1)
         } catch {
             logger.error("sluice drift run failed: \(error)")

@@ -4,8 +4,8 @@ import SluiceDrift
 /// Which stream feeds each column of the reference: a field of the topology's source topic (raw
 /// transactions), a feature of the served vectors on the predictions topic
 /// (`<view>__<feature>`), or the served score (`score`). Identifiers and times (the event id and
-/// time fields, entity keys, `label`, the feature log's `kafka_*` columns) are left out unless
-/// asked for, since they differ by construction.
+/// time fields, entity keys, a training set's `label*` columns, the feature log's `kafka_*`
+/// columns) are left out unless asked for, since they differ by construction.
 public struct DriftMonitorPlan: Sendable {
     public enum Source: Sendable, Equatable {
         /// A field of the source topic, by index in the topology's fields.
@@ -34,8 +34,10 @@ public struct DriftMonitorPlan: Sendable {
     public let sampleCapacity: Int
     public let fingerprint: UInt64
 
+    /// Columns of feature logs and training sets that are not inputs.
     public static let identifierColumns: Set<String> = [
-        "event_id", "event_time", "label", "kafka_topic", "kafka_partition", "kafka_offset",
+        "event_id", "event_time", "label", "label_time", "label_status", "kafka_topic", "kafka_partition",
+        "kafka_offset",
     ]
 
     /// - Parameters:

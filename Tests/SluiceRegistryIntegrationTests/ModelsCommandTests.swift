@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceKafkaTesting
 import SluiceRegistry
 import SluiceTesting
 import Testing
@@ -40,6 +41,18 @@ struct ModelsCommandTests {
             struct Shown: Decodable { var versions: [ModelVersion] }
             return try JSONDecoder().decode(Shown.self, from: Data(result.output.utf8)).versions
         }
+    }
+
+    /// Waits until `file` holds `text`.
+    static func waitForLog(_ file: String, _ text: String, timeout: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").contains(text) { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw TestFailure(
+            "\(file) did not log '\(text)' within \(timeout):\n\((try? String(contentsOfFile: file, encoding: .utf8)) ?? "")"
+        )
     }
 
     struct Profile: Decodable {
@@ -141,6 +154,38 @@ struct ModelsCommandTests {
         #expect(check.rows == expected.rows && check.sameIds)
         #expect(check.maxDifference <= 1e-6, "sluice score vs xgboost predict: \(check.maxDifference)")
         #expect(check.columns == ["event_id", "label", "label_time", "label_status", "score"])
+        // The live drift monitor takes the aliased version's training set as its reference and
+        // follows the alias when it moves.
+        let copy = work.folder + "/set-copy.parquet"
+        try FileManager.default.copyItem(atPath: set, toPath: copy)
+        try await work.sluice(["models", "register", "lineage-model", "--artifact", model, "--training-set", copy])
+        try await work.sluice(["models", "alias", "lineage-model", "champion", "1"])
+        let predictions = try await KafkaTestSupport.makeTopic("drift-follow", partitions: 1)
+        let log = work.folder + "/drift.log"
+        let group = TestServices.uniqueName("drift-follow")
+        let monitor = try TestProcess(
+            try TestProcess.sluiceExecutable(),
+            [
+                "drift", "run", "--topology", topology, "--reference-model", "lineage-model@champion",
+                "--follow-interval", "500ms", "--predictions-topic", predictions, "--group", group, "--parts-topic",
+                group + ".parts", "--drift-topic", group + ".out", "--metrics-port", "0", "--quiet",
+            ] + kafka + work.store, logFile: log)
+        defer { monitor.stop() }
+        try await Self.waitForLog(log, "the training set of lineage-model version 1 (lineage-model@champion)")
+        #expect(try String(contentsOfFile: log, encoding: .utf8).contains("path=\(set)"))
+        try await work.sluice(["models", "alias", "lineage-model", "champion", "2"])
+        try await Self.waitForLog(log, "lineage-model@champion moved from version 1 to 2; restarting the monitor")
+        try await Self.waitForLog(log, "the training set of lineage-model version 2 (lineage-model@champion)")
+        #expect(try String(contentsOfFile: log, encoding: .utf8).contains("path=\(copy)"))
+        monitor.stop()
+        // A version without a training set in its lineage cannot be a reference.
+        try await work.sluice(["models", "register", "bare-model", "--artifact", model])
+        let bare = try await work.sluice(
+            [
+                "drift", "run", "--topology", topology, "--reference-model", "bare-model/1", "--predictions-topic",
+                predictions, "--metrics-port", "0",
+            ] + kafka + work.store, expect: 1, registry: false)
+        #expect(bare.contains("bare-model version 1 (bare-model/1) has no training set in its lineage"), "\(bare)")
     }
 
     @Test("Bad artifacts, columns, names and values register nothing and say why")
