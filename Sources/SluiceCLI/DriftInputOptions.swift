@@ -34,6 +34,21 @@ struct DriftInputOptions: ParsableArguments {
     /// The comparison and the settings it used; a bad monitor file or input exits 1 saying why.
     func compare() throws -> (comparison: DatasetComparison, settings: DriftMonitorSettings) {
         let (reference, current) = try files()
+        let settings = try Self.settings(monitor: monitor, bins: bins)
+        let wanted = Self.columnList(columns)
+        do {
+            let comparison = try ParquetDriftComparison.compare(
+                reference: reference, current: current, columns: wanted, settings: settings)
+            return (comparison, settings)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// The monitor file's settings (defaults without one) with `bins` over them; a bad file exits
+    /// 1 with its file:line:column errors.
+    static func settings(monitor: String?, bins: Int?) throws -> DriftMonitorSettings {
         var settings = DriftMonitorSettings()
         if let monitor {
             do {
@@ -44,14 +59,11 @@ struct DriftInputOptions: ParsableArguments {
             }
         }
         if let bins { settings.bins = bins }
-        let wanted = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        do {
-            let comparison = try ParquetDriftComparison.compare(
-                reference: reference, current: current, columns: wanted, settings: settings)
-            return (comparison, settings)
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
-            throw ExitCode(1)
-        }
+        return settings
+    }
+
+    /// `--columns a,b` as names.
+    static func columnList(_ text: String?) -> [String]? {
+        text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
     }
 }

@@ -100,17 +100,8 @@ struct DriftRunCommand: AsyncParsableCommand {
         let registry = SluiceServices.bootstrapMetrics()
         let logger = Logger(label: "sluice.drift")
         let compiled = try topology.load()
-        var settings = DriftMonitorSettings()
-        if let monitor {
-            do {
-                settings = try DriftMonitorLoader.load(file: monitor)
-            } catch {
-                FileHandle.standardError.write(Data("\(error)\n".utf8))
-                throw ExitCode(1)
-            }
-        }
-        if let bins { settings.bins = bins }
-        let wanted = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        let settings = try DriftInputOptions.settings(monitor: monitor, bins: bins)
+        let wanted = DriftInputOptions.columnList(columns)
         let lateness =
             allowedLateness.flatMap(DurationText.milliseconds)
             ?? compiled.topology.views.map(\.allowedLateness).max() ?? 0
@@ -126,7 +117,7 @@ struct DriftRunCommand: AsyncParsableCommand {
         let (topology, windowSize, predictions, sampleCapacity) = (
             compiled.topology, DurationText.milliseconds(window)!, predictionsTopic, sampleSize
         )
-        let makeMonitor: @Sendable (String) throws -> DriftMonitor = { [configuration, settings] path in
+        let makeMonitor: @Sendable (String) throws -> DriftMonitor = { [configuration] path in
             let samples = try ParquetDriftComparison.reference(path, columns: wanted, settings: settings)
             let plan = try DriftMonitorPlan(
                 topology: topology, reference: samples, wanted: wanted, settings: settings,

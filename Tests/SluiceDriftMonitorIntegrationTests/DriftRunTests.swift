@@ -295,7 +295,7 @@ struct DriftRunTests {
         let produced = try await TestProcess.run(
             sluice,
             [
-                "produce-demo", "--topic", topic, "--events", "160000", "--span", "40h", "--drift-at", "+30h", "--seed",
+                "produce-demo", "--topic", topic, "--events", "80000", "--span", "40h", "--drift-at", "+30h", "--seed",
                 "13", "--labels-topic", topic + ".labels",
             ])
         #expect(produced.status == 0, "\(produced.output)")
