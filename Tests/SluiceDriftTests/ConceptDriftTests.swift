@@ -45,7 +45,10 @@ struct ConceptDriftTests {
 
     @Test("score deciles flag a decile whose fraud rate moved, and nothing when it did not")
     func decileShift() {
-        var random = SeededRandom(seed: TestSeed.draw(for: "deciles"))
+        // A fixed seed: each decile's test has a false-alarm rate by design (p < 0.01 and 2
+        // points), so "nothing when it did not" holds for chosen data, not for every draw (a
+        // random draw flagged one decile at p = 0.002 in a CI run).
+        var random = SeededRandom(seed: 20_261_206)
         let scores = (0..<20_000).map { _ in random.unit() }
         var reference = ScoreDeciles(referenceScores: scores)
         for score in scores { reference.add(score: score, fraud: random.unit() < score * 0.1) }

@@ -4,7 +4,7 @@ import SluiceRuntime
 import SluiceTesting
 import Testing
 
-@Suite("Connection settings and sluice doctor", .timeLimit(.minutes(1)))
+@Suite("Connection settings and sluice doctor", .timeLimit(.minutes(3)))
 struct DoctorTests {
     @Test("flags win over the environment, which wins over the defaults")
     func precedence() {
