@@ -35,13 +35,7 @@ struct DriftRunCommand: AsyncParsableCommand {
     @Option(help: "How often --reference-model's alias is resolved again.")
     var followInterval: String = "30s"
     @OptionGroup var store: RegistryStoreOptions
-    @Option(help: "Columns to monitor, comma-separated (default: every column of the reference but identifiers).")
-    var columns: String?
-    @Option(
-        help: "Quantile bins for PSI, KL and Jensen-Shannon on numeric columns (default 10, or the monitor file's).")
-    var bins: Int?
-    @Option(help: "A drift monitor file: per-column methods and thresholds, ignored columns, bins (docs/drift.md).")
-    var monitor: String?
+    @OptionGroup var selection: DriftSettingsOptions
     @Option(help: "Window size (event time): 10m, 1h, 1d.")
     var window: String = "1h"
     @Option(
@@ -78,9 +72,6 @@ struct DriftRunCommand: AsyncParsableCommand {
         guard let interval = DurationText.milliseconds(followInterval), interval > 0 else {
             throw ValidationError("--follow-interval must be a positive duration such as 30s, not '\(followInterval)'")
         }
-        if let bins, !(2...1_000).contains(bins) {
-            throw ValidationError("--bins must be within 2...1000, not \(bins)")
-        }
         guard let size = DurationText.milliseconds(window), size > 0 else {
             throw ValidationError("--window must be a positive duration such as 1h or 10m, not '\(window)'")
         }
@@ -100,8 +91,8 @@ struct DriftRunCommand: AsyncParsableCommand {
         let registry = SluiceServices.bootstrapMetrics()
         let logger = Logger(label: "sluice.drift")
         let compiled = try topology.load()
-        let settings = try DriftInputOptions.settings(monitor: monitor, bins: bins)
-        let wanted = DriftInputOptions.columnList(columns)
+        let settings = try selection.settings()
+        let wanted = selection.wanted
         let lateness =
             allowedLateness.flatMap(DurationText.milliseconds)
             ?? compiled.topology.views.map(\.allowedLateness).max() ?? 0

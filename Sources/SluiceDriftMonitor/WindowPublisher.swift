@@ -34,6 +34,8 @@ final class WindowPublisher {
     private var windowColumns: [String: (published: Int, drifted: [String])] = [:]
     private var newestClosedEnd: Int64?
     private let encoder: JSONEncoder
+    /// Per numeric column, the frozen bins its parts are decoded with.
+    private let numericBins: [String: QuantileBins]
     private let psiGauges: [String: Gauge]
     private let jsGauges: [String: Gauge]
     private let detectedGauges: [String: Gauge]
@@ -51,6 +53,10 @@ final class WindowPublisher {
         self.partitionCounts = partitionCounts
         self.producer = producer
         self.logger = logger
+        numericBins = Dictionary(
+            plan.reference.columns.compactMap { column in
+                column.kind == .numeric ? (column.name, column.bins ?? QuantileBins(innerEdges: [])) : nil
+            }, uniquingKeysWith: { first, _ in first })
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let names = plan.reference.columns.map(\.name)
@@ -137,14 +143,9 @@ final class WindowPublisher {
     }
 
     private func receive(_ message: KafkaConsumerMessage, now: Int64) throws {
-        let bins = Dictionary(
-            plan.reference.columns.compactMap { column in column.kind == .numeric ? (column.name, column) : nil },
-            uniquingKeysWith: { first, _ in first })
         let part: WindowPart
         do {
-            part = try WindowPartCodec.decode(message.value) { name in
-                bins[name].map { $0.bins ?? QuantileBins(innerEdges: []) }
-            }
+            part = try WindowPartCodec.decode(message.value) { numericBins[$0] }
         } catch {
             logger.warning("drift monitor: unreadable window part at offset \(message.offset): \(error)")
             return
