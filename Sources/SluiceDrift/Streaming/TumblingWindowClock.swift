@@ -75,11 +75,6 @@ public struct TumblingWindowClock<Partition: Hashable & Sendable>: Sendable {
 
     public mutating func revoke(_ partition: Partition) { partitions[partition] = nil }
 
-    public var assigned: [Partition] { Array(partitions.keys) }
-
-    /// Windows starting before this are closed for `partition` (nil: none closed yet).
-    public func closedBefore(_ partition: Partition) -> Int64? { partitions[partition]?.closedBefore }
-
     // MARK: - Events
 
     /// Where an event of `partition` at `time` belongs; on time, it also moves its partition's
