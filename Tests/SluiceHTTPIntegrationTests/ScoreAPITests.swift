@@ -157,14 +157,17 @@ struct ScoreAPITests {
             environment: ["SLUICE_REDIS_URL": TestServices.redisURL], logFile: folder + "/serve-away.log")
         defer { away.stop() }
         try await TestProcess.waitForPort(awayPort)
-        let awayStarted = ContinuousClock.now
+        // Each answer's own time as curl measured it: starting 60 curls under the full suite
+        // once took 24 s of wall clock, which says nothing about the server.
+        var slowest = 0.0
         for index in 0..<60 {
             let reply = try await ServeTests.request(
                 "http://127.0.0.1:\(awayPort)/v1/score", method: "POST",
                 body: "{\"model\":\"fraud-model\",\"event\":\(Self.event(index: index, time: now))}")
             #expect(reply.status == 200, "with the broker away: \(reply.body)")
+            slowest = max(slowest, reply.seconds)
         }
-        #expect(ContinuousClock.now - awayStarted < .seconds(20))
+        #expect(slowest < 2, "no answer waits for the broker: slowest \(slowest) s")
         try await Task.sleep(for: .milliseconds(500))
         let metrics = try await ServeTests.request("http://127.0.0.1:\(awayPort)/metrics").body
         let dropped = metrics.split(separator: "\n").first { $0.hasPrefix("sluice_predictions_dropped_total") }
