@@ -160,7 +160,7 @@ struct PredictionDriftTests {
     }
 }
 
-@Suite("sluice drift run: bad plans", .timeLimit(.minutes(2)))
+@Suite("sluice drift run: bad plans", .timeLimit(.minutes(5)))
 struct DriftRunPlanTests {
     @Test("a reference column that matches no stream, or a source topic that does not exist: exit 1 saying which")
     func badPlans() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import SluiceTesting
 import Testing
 
-@Suite("sluice drift compare, the executable", .timeLimit(.minutes(2)))
+@Suite("sluice drift compare, the executable", .timeLimit(.minutes(5)))
 struct DriftCompareCommandTests {
     @Test("a table by severity, JSON, exit 3 with --fail-on-drift, exit 1 naming an unreadable file")
     func executable() async throws {
