@@ -109,9 +109,11 @@ let package = Package(
         ),
 
         // MARK: - Drift
-        // Drift statistics (KS, chi-square, Wasserstein, PSI, KL, Jensen-Shannon) and decisions; pure.
+        // Drift statistics (KS, chi-square, Wasserstein, PSI, KL, Jensen-Shannon) and decisions, and
+        // concept drift on matured outcomes (model quality, calibration, P(Y|X), DDM); pure.
         .target(
             name: "SluiceDrift",
+            dependencies: ["SluiceModel"],
             swiftSettings: hotPathSettings
         ),
 
@@ -169,7 +171,7 @@ let package = Package(
         .target(
             name: "SluiceDriftMonitor",
             dependencies: [
-                "SluiceCore", "SluiceDrift", "SluiceKafka", "SluiceRuntime",
+                "SluiceCore", "SluiceDrift", "SluiceKafka", "SluiceOffline", "SluiceRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

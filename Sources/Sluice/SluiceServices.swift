@@ -50,13 +50,22 @@ public enum SluiceServices {
     /// `FollowingDriftMonitorService`) and the metrics endpoint, as one service group.
     public static func run(
         driftMonitorFollowing reference: ModelReference, registry modelRegistry: Registry, interval: Duration,
-        makeMonitor: @escaping @Sendable (ModelTrainingReference) throws -> DriftMonitor, metricsPort: Int?,
+        makeMonitor: @escaping @Sendable (ModelTrainingReference) async throws -> DriftMonitor, metricsPort: Int?,
         registry: PrometheusCollectorRegistry, logger: Logger
     ) async throws {
         try await run(
             FollowingDriftMonitorService(
                 reference: reference, registry: modelRegistry, interval: interval, makeMonitor: makeMonitor,
                 logger: logger), metricsPort: metricsPort, registry: registry, logger: logger)
+    }
+
+    /// Each version of `model` with its registered metrics, which concept-drift windows are
+    /// compared with.
+    public static func validationMetrics(_ model: String, in registry: Registry) async throws(RegistryError)
+        -> [Int: [String: Double]]
+    {
+        Dictionary(
+            uniqueKeysWithValues: try await registry.versions(model).map { ($0.version, $0.metrics) })
     }
 
     private static func run(

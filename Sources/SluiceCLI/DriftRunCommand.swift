@@ -55,6 +55,23 @@ struct DriftRunCommand: AsyncParsableCommand {
     var driftTopic: String = "sluice.drift"
     @Option(help: "Where processes exchange their partitions' windows (one partition).")
     var partsTopic: String = "sluice.drift.parts"
+    @Option(
+        help:
+            "Judge concept drift too: the labels topic {\"txn_id\", \"label\", \"ts\"}, joined with the prediction log once labels mature. (default: off)"
+    )
+    var labelsTopic: String?
+    @Option(
+        help:
+            "Longest delay from a payment to its label that still counts, e.g. 30d: a window is judged once labels are known up to its end plus this."
+    )
+    var labelDelayMax: String = "30d"
+    @Option(help: "Decision threshold for precision, recall and DDM's errors (a score at or above it declines).")
+    var threshold: Double = 0.5
+    @Option(
+        help:
+            "Labeled scores that calibration and P(Y|X) are judged against: Parquet with 'score' and 'label', e.g. `sluice score` on the training set."
+    )
+    var conceptReference: String?
     @Option(help: "Values kept per numeric column and window for KS and Wasserstein (at most 50000).")
     var sampleSize: Int = ColumnWindowState.defaultSampleCapacity
     @Option(help: "Port of the Prometheus metrics endpoint on 127.0.0.1 (GET /metrics); 0 disables it.")
@@ -80,6 +97,13 @@ struct DriftRunCommand: AsyncParsableCommand {
         }
         guard (DurationText.milliseconds(idleTimeout) ?? -1) >= 0 else {
             throw ValidationError("--idle-timeout must be a duration such as 30s, not '\(idleTimeout)'")
+        }
+        guard let delay = DurationText.milliseconds(labelDelayMax), delay >= 0 else {
+            throw ValidationError("--label-delay-max must be a duration such as 30d, not '\(labelDelayMax)'")
+        }
+        guard (0...1).contains(threshold) else { throw ValidationError("--threshold must be within 0...1") }
+        if labelsTopic == nil && conceptReference != nil {
+            throw ValidationError("--concept-reference needs --labels-topic (concept drift is judged on labels)")
         }
         guard (1...50_000).contains(sampleSize) else {
             throw ValidationError("--sample-size must be within 1...50000, not \(sampleSize)")
@@ -108,25 +132,42 @@ struct DriftRunCommand: AsyncParsableCommand {
         let (topology, windowSize, predictions, sampleCapacity) = (
             compiled.topology, DurationText.milliseconds(window)!, predictionsTopic, sampleSize
         )
-        let makeMonitor: @Sendable (String) throws -> DriftMonitor = { [configuration] path in
+        let conceptScores = try conceptReference.map(ConceptReferenceFile.read)
+        let (labels, delay, threshold) = (labelsTopic, DurationText.milliseconds(labelDelayMax)!, threshold)
+        let makeMonitor: @Sendable (String, [Int: [String: Double]]) throws -> DriftMonitor = {
+            [configuration] path, validation in
             let samples = try ParquetDriftComparison.reference(path, columns: wanted, settings: settings)
             let plan = try DriftMonitorPlan(
                 topology: topology, reference: samples, wanted: wanted, settings: settings,
                 predictionsTopic: predictions, windowSize: windowSize, sampleCapacity: sampleCapacity)
+            var configuration = configuration
+            configuration.concept = labels.map { topic in
+                let reference =
+                    conceptScores.map { ConceptReference(scores: $0.scores, labels: $0.labels, validation: validation) }
+                    ?? ConceptReference(validation: validation)
+                return ConceptSettings(
+                    labelsTopic: topic, labelDelayMax: delay, threshold: threshold, reference: reference)
+            }
             return DriftMonitor(plan: plan, configuration: configuration, topology: topology, logger: logger)
         }
         do {
             if let reference {
+                let validation = try await registeredMetrics(model: labelsTopic == nil ? nil : model, logger: logger)
                 try await SluiceServices.run(
-                    driftMonitor: try makeMonitor(reference), metricsPort: metricsPort == 0 ? nil : metricsPort,
-                    registry: registry, logger: logger)
+                    driftMonitor: try makeMonitor(reference, validation),
+                    metricsPort: metricsPort == 0 ? nil : metricsPort, registry: registry, logger: logger)
             } else if let referenceModel {
                 let modelRegistry = try await store.location.open()
+                let concept = labelsTopic != nil
                 do {
                     try await SluiceServices.run(
                         driftMonitorFollowing: try ModelReference(referenceModel), registry: modelRegistry,
                         interval: .milliseconds(DurationText.milliseconds(followInterval)!),
-                        makeMonitor: { try makeMonitor($0.path) }, metricsPort: metricsPort == 0 ? nil : metricsPort,
+                        makeMonitor: { resolved in
+                            let validation =
+                                concept ? try await SluiceServices.validationMetrics(resolved.model, in: modelRegistry) : [:]
+                            return try makeMonitor(resolved.path, validation)
+                        }, metricsPort: metricsPort == 0 ? nil : metricsPort,
                         registry: registry, logger: logger)
                 } catch {
                     await modelRegistry.database.close()
@@ -146,6 +187,26 @@ struct DriftRunCommand: AsyncParsableCommand {
         } catch {
             logger.error("sluice drift run failed: \(error)")
             throw ExitCode(1)
+        }
+    }
+
+    /// With --model and a registry that exists, each version's registered metrics, for the
+    /// concept windows to stand next to; none (with a warning) when the registry cannot be read.
+    private func registeredMetrics(model: String?, logger: Logger) async throws -> [Int: [String: Double]] {
+        guard let model, store.location.exists else { return [:] }
+        do {
+            let modelRegistry = try await store.location.open()
+            do {
+                let metrics = try await SluiceServices.validationMetrics(model, in: modelRegistry)
+                await modelRegistry.database.close()
+                return metrics
+            } catch {
+                await modelRegistry.database.close()
+                throw error
+            }
+        } catch {
+            logger.warning("drift monitor: no validation metrics of \(model) from the registry: \(error)")
+            return [:]
         }
     }
 }

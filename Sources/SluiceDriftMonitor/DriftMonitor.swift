@@ -45,12 +45,15 @@ public final class DriftMonitor: Sendable {
         let admin = try KafkaAdmin(configuration: configuration.client, logger: logger)
         let metadata = try await admin.metadata()
         var counts: [String: Int] = [:]
-        for topic in plan.topics {
+        var read = plan.topics.map { ($0, $0 == plan.transactionsTopic ? "topology's source" : "prediction log") }
+        if let concept = configuration.concept {
+            if !plan.topics.contains(plan.predictionsTopic) { read.append((plan.predictionsTopic, "prediction log")) }
+            read.append((concept.labelsTopic, "labels topic"))
+        }
+        for (topic, role) in read {
             guard let partitions = metadata.topic(topic)?.partitions, !partitions.isEmpty else {
                 throw DriftMonitorError(
-                    .topicMissing,
-                    "the topic '\(topic)' does not exist; it is the \(topic == plan.transactionsTopic ? "topology's source" : "prediction log") the monitor reads"
-                )
+                    .topicMissing, "the topic '\(topic)' does not exist; it is the \(role) the monitor reads")
             }
             counts[topic] = partitions.count
         }
@@ -73,8 +76,14 @@ public final class DriftMonitor: Sendable {
         let publisher = try WindowPublisher(
             plan: plan, configuration: configuration, partitionCounts: partitionCounts, producer: producer,
             logger: logger)
+        let concept = configuration.concept.map { settings in
+            ConceptLane(
+                plan: plan, configuration: configuration, settings: settings, partitionCounts: partitionCounts,
+                producer: producer, logger: logger)
+        }
         defer {
             sources.close()
+            concept?.close()
             publisher.close()
         }
         logger.info(
@@ -98,15 +107,17 @@ public final class DriftMonitor: Sendable {
                 if firstRead == nil { firstRead = .now - .milliseconds(50) }  // the first poll's wait
             }
             let merged = try publisher.step(now: now)
+            let judged = try concept?.step(active: publisher.isMerging, now: now) ?? 0
             if let interval = configuration.progressInterval, ContinuousClock.now - lastProgress >= interval {
                 lastProgress = .now
                 progressLine.write(
-                    progress(sources, publisher, reading: (firstRead ?? lastRead, lastRead), now: now), final: false)
+                    progress(sources, publisher, concept, reading: (firstRead ?? lastRead, lastRead), now: now),
+                    final: false)
             }
             if configuration.untilIdle {
                 let idle =
-                    read == 0 && merged == 0 && sources.allAtEnd && sources.isIdle(now: now)
-                    && publisher.pendingWindows == 0
+                    read == 0 && merged == 0 && judged == 0 && sources.allAtEnd && sources.isIdle(now: now)
+                    && publisher.pendingWindows == 0 && (concept?.isIdle(now: now) ?? true)
                 if !idle {
                     quietSince = nil
                 } else if let since = quietSince {
@@ -118,12 +129,12 @@ public final class DriftMonitor: Sendable {
         }
         if configuration.progressInterval != nil {
             progressLine.write(
-                progress(sources, publisher, reading: (firstRead ?? lastRead, lastRead), now: 0), final: true)
+                progress(sources, publisher, concept, reading: (firstRead ?? lastRead, lastRead), now: 0), final: true)
         }
     }
 
     private func progress(
-        _ sources: SourceWindows, _ publisher: WindowPublisher,
+        _ sources: SourceWindows, _ publisher: WindowPublisher, _ concept: ConceptLane?,
         reading: (first: ContinuousClock.Instant, last: ContinuousClock.Instant), now: Int64
     ) -> String {
         let seconds = (reading.last - reading.first).seconds
@@ -134,6 +145,13 @@ public final class DriftMonitor: Sendable {
         if sources.late > 0 { line += ", \(ProgressLine.grouped(sources.late)) late" }
         if sources.rejected > 0 { line += ", \(ProgressLine.grouped(sources.rejected)) unreadable" }
         if publisher.isMerging { line += ", \(publisher.published) column windows published" }
+        if let concept, concept.isActive {
+            line += "; concept: \(ProgressLine.grouped(concept.joined)) predictions joined"
+            if now > 0, let known = concept.labelWatermark(now: now) { line += ", labels to \(TimeText.iso(known))" }
+            if concept.heldPredictions > 0 { line += ", waiting for labels" }
+            line += ", \(concept.published) variant windows judged"
+            if concept.late > 0 { line += ", \(ProgressLine.grouped(concept.late)) late" }
+        }
         return line
     }
 }

@@ -19,6 +19,8 @@ public struct DriftMonitorConfiguration: Sendable {
     /// A partition at its end with nothing new for this long (processing time, ms) stops holding
     /// the watermark back.
     public var idleAfter: Int64 = 30_000
+    /// Concept drift on matured labels (nil: data drift only).
+    public var concept: ConceptSettings?
     /// Only predictions of this model count (nil: every model's).
     public var model: String?
     /// How often a progress line is printed (nil: never).

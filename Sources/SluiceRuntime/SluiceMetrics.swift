@@ -28,6 +28,16 @@ public enum SluiceMetrics {
     public static let driftDetected = "sluice_drift_detected"
     public static let driftWindowLag = "sluice_drift_window_lag_seconds"
     public static let driftWatermarkLag = "sluice_drift_watermark_lag_seconds"
+    public static let conceptWindows = "sluice_concept_windows_total"
+    public static let conceptLatePredictions = "sluice_concept_late_predictions_total"
+    /// Per model, variant and version, of the newest judged window.
+    public static let conceptROCAUC = "sluice_concept_roc_auc"
+    public static let conceptPRAUC = "sluice_concept_pr_auc"
+    public static let conceptRecall = "sluice_concept_recall"
+    public static let conceptBrier = "sluice_concept_brier"
+    public static let conceptCalibrationError = "sluice_concept_calibration_error"
+    /// 1 when the newest judged window showed concept drift (P(Y|X) moved, or DDM signalled).
+    public static let conceptDetected = "sluice_concept_drift_detected"
 
     public enum Label {
         public static let reason = "reason"

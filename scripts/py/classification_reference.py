@@ -3,6 +3,10 @@
     classification_reference.py arrays FILE.json    {"scores", "labels", "threshold", "latencies"?}
     classification_reference.py outcomes FILE.parquet THRESHOLD
         (a `sluice outcomes` file: one entry per variant and version, on its matured rows)
+    classification_reference.py concept FILE.json
+        ({"predictions": [{event_id, event_time, score, variant, version, served}], "labels": [{txn_id, label, ts}],
+        "delay", "window", "threshold", "reference": {"scores", "labels"}}: the outcome join of `sluice outcomes`
+        done here, then per event-time window and variant the figures of a concept-drift window)
     classification_reference.py rows FILE.parquet
         (a `sluice outcomes` file's rows as [request_id, variant, label_status, label, label_time, matured],
         read by pyarrow, and its metadata)
@@ -66,7 +70,60 @@ def figures(scores, labels, threshold, latencies=None):
     return result
 
 
+def concept(data):
+    """Per window and variant: the label known within the delay (the newest), else legitimate."""
+    delay, window, threshold = data["delay"], data["window"], data["threshold"]
+    known = {}
+    for label in data["labels"]:
+        known.setdefault(label["txn_id"], []).append((label["ts"], label["label"]))
+    groups = {}
+    for p in data["predictions"]:
+        counted = [(ts, value) for ts, value in known.get(p["event_id"], []) if ts - p["event_time"] <= delay]
+        newest = max(counted, key=lambda pair: pair[0]) if counted else None
+        fraud = 1 if newest is not None and newest[1] != 0 else 0
+        start = p["event_time"] - p["event_time"] % window
+        key = f'{start}:{p["variant"]}:{p["version"]}'
+        group = groups.setdefault(key, {"scores": [], "labels": [], "labeled": 0})
+        group["scores"].append(p["score"])
+        group["labels"].append(fraud)
+        group["labeled"] += newest is not None
+    reference = np.asarray(data["reference"]["scores"], dtype=np.float64)
+    reference_labels = np.asarray(data["reference"]["labels"], dtype=np.int64)
+    edges = np.unique(np.quantile(reference, [i / 10 for i in range(1, 10)]))
+    reference_bins = np.searchsorted(edges, reference, side="right")
+    result = {}
+    for key, group in groups.items():
+        scores = np.asarray(group["scores"], dtype=np.float64)
+        labels = np.asarray(group["labels"], dtype=np.int64)
+        entry = figures(scores, labels, threshold)
+        entry["labeled"] = group["labeled"]
+        entry["fraudRate"] = float(labels.mean())
+        if 0 < labels.sum() < len(labels):
+            entry["logLoss"] = float(metrics.log_loss(labels, scores, labels=[0, 1]))
+        bins = np.searchsorted(edges, scores, side="right")
+        deciles = []
+        for b in range(len(edges) + 1):
+            chosen = bins == b
+            rate = float(labels[chosen].mean()) if chosen.any() else None
+            reference_chosen = reference_bins == b
+            deciles.append({"count": int(chosen.sum()), "fraudRate": rate,
+                            "meanScore": float(scores[chosen].mean()) if chosen.any() else None,
+                            "referenceFraudRate": float(reference_labels[reference_chosen].mean())})
+        entry["calibration"] = deciles
+        current = np.array([d["count"] for d in deciles]) / len(scores)
+        expected = np.array([reference_chosen.sum() for reference_chosen in
+                             (reference_bins == b for b in range(len(edges) + 1))]) / len(reference)
+        current = np.where(current == 0, 0.0001, current)
+        expected = np.where(expected == 0, 0.0001, expected)
+        entry["scorePSI"] = float(np.sum((current - expected) * np.log(current / expected)))
+        result[key] = entry
+    return result
+
+
 def main():
+    if sys.argv[1] == "concept":
+        print(json.dumps(concept(json.load(open(sys.argv[2])))))
+        return
     if sys.argv[1] == "arrays":
         data = json.load(open(sys.argv[2]))
         print(json.dumps(figures(data["scores"], data["labels"], data["threshold"], data.get("latencies"))))

@@ -13,7 +13,7 @@ struct FollowingDriftMonitorService: Service {
     let reference: ModelReference
     let registry: Registry
     let interval: Duration
-    let makeMonitor: @Sendable (ModelTrainingReference) throws -> DriftMonitor
+    let makeMonitor: @Sendable (ModelTrainingReference) async throws -> DriftMonitor
     let logger: Logger
 
     private final class Current: Sendable {
@@ -26,7 +26,7 @@ struct FollowingDriftMonitorService: Service {
         try await withGracefulShutdownHandler {
             var resolved = try await ModelTrainingReference.resolve(reference, in: registry)
             while !current.stopping.load(ordering: .relaxed) {
-                let monitor = try makeMonitor(resolved)
+                let monitor = try await makeMonitor(resolved)
                 current.monitor.withLock { $0 = monitor }
                 logger.info(
                     "drift reference: the training set of \(resolved.model) version \(resolved.version) (\(reference))",

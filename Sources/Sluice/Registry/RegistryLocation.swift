@@ -35,6 +35,14 @@ public enum RegistryLocation: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Opens the database, and the registry on it (creating or migrating the schema).
+    /// A SQLite file that is there, or a PostgreSQL URL (whose database is not checked).
+    public var exists: Bool {
+        switch self {
+        case .sqlite(let path): FileManager.default.fileExists(atPath: path)
+        case .postgres: true
+        }
+    }
+
     public func open(logger: Logger = Logger(label: "sluice.registry")) async throws(RegistryError) -> Registry {
         let database: any RegistryDatabase =
             switch self {

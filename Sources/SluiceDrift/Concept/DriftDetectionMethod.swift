@@ -8,7 +8,7 @@
 /// is only taken where sᵢ > 0 — a run without any error (or without any success) says nothing
 /// about the spread, and a minimum of 0 + 0 would call the next error a drift.
 public struct DriftDetectionMethod: Sendable, Equatable {
-    public enum Level: String, Sendable, Equatable {
+    public enum Level: String, Sendable, Equatable, Codable {
         case inControl = "in_control"
         case warning
         case drift

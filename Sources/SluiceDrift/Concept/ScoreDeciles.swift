@@ -38,12 +38,19 @@ public struct ScoreDeciles: Sendable, Equatable {
     }
 
     /// One decile whose fraud rate moved.
-    public struct Shift: Sendable, Equatable {
+    public struct Shift: Sendable, Equatable, Codable {
         public var decile: Int
         public var referenceRate: Double
         public var currentRate: Double
         /// Two-proportion z-test, two-sided, pooled variance.
         public var pValue: Double
+
+        private enum CodingKeys: String, CodingKey {
+            case decile
+            case referenceRate = "reference_rate"
+            case currentRate = "current_rate"
+            case pValue = "p_value"
+        }
     }
 
     /// Deciles whose fraud rate differs from `reference`'s by at least `minimumChange` (absolute)

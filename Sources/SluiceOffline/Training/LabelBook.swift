@@ -20,8 +20,10 @@ public struct LabelBook: Sendable {
 
     public init() {}
 
-    /// Adds one labels-topic message.
-    public mutating func add(json bytes: [UInt8]) {
+    /// Adds one labels-topic message; returns the label's time, or nil for a message that is not
+    /// a label.
+    @discardableResult
+    public mutating func add(json bytes: [UInt8]) -> Int64? {
         messages += 1
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
             let id = object["txn_id"] as? String, !id.isEmpty,
@@ -29,10 +31,22 @@ public struct LabelBook: Sendable {
             let time = (object["ts"] as? NSNumber).flatMap({ Int64(exactly: $0.doubleValue) })
         else {
             invalid += 1
-            return
+            return nil
         }
         labels[id, default: []].append(Label(value: value, time: time))
+        return time
     }
+
+    /// Forgets the labels known before `time` (events whose predictions were all joined).
+    public mutating func forget(before time: Int64) {
+        labels = labels.compactMapValues { known in
+            let kept = known.filter { $0.time >= time }
+            return kept.isEmpty ? nil : kept
+        }
+    }
+
+    /// Event ids with at least one label.
+    public var count: Int { labels.count }
 
     /// The label of an event as known at `asOf`: the newest label whose time is at or before
     /// `asOf` and within `maxDelay` of the event time. Nil: none counts.

@@ -1,0 +1,214 @@
+import Foundation
+import SluiceCore
+import SluiceKafka
+import SluiceKafkaTesting
+import SluiceParquet
+import SluiceTesting
+import Testing
+
+/// `sluice drift run --labels-topic`: the prediction log joined with delayed labels per window and
+/// variant once labels mature, judged against scikit-learn on the same records, and a change of
+/// P(fraud | score) found where it was planted.
+@Suite("sluice drift run: concept drift on matured labels", .timeLimit(.minutes(5)))
+struct ConceptDriftRunTests {
+    static let hour: Int64 = 3_600_000
+    static let base: Int64 = 1_796_000_400_000  // a whole hour
+
+    struct Prediction: Encodable {
+        var event_id: String
+        var event_time: Int64
+        var score: Double
+        var variant: String
+        var version: Int
+        var served: Bool
+    }
+
+    struct Label: Encodable {
+        var txn_id: String
+        var label: Int
+        var ts: Int64
+    }
+
+    struct Reference: Encodable {
+        var scores: [Double]
+        var labels: [Int]
+    }
+
+    struct Scenario: Encodable {
+        var predictions: [Prediction]
+        var labels: [Label]
+        var delay: Int64
+        var window: Int64
+        var threshold: Double
+        var reference: Reference
+    }
+
+    /// Scores skewed low; fraud with probability half the score, and from hour 3 on a fraud ring
+    /// among low scores (P(fraud | score) moves while the scores' distribution does not).
+    static func fraud(score: Double, shifted: Bool, _ random: inout SeededRandom) -> Bool {
+        random.unit() < 0.5 * score + (shifted && score < 0.1 ? 0.06 : 0)
+    }
+
+    static func scenario() -> Scenario {
+        var random = SeededRandom(seed: 29)
+        var reference = Reference(scores: [], labels: [])
+        for _ in 0..<20_000 {
+            let score = pow(random.unit(), 3)
+            reference.scores.append(score)
+            reference.labels.append(fraud(score: score, shifted: false, &random) ? 1 : 0)
+        }
+        var predictions: [Prediction] = []
+        var labels: [Label] = []
+        for index in 0..<39_000 {
+            let time = base + Int64(index) * 600
+            let score = pow(random.unit(), 3)
+            let isFraud = fraud(score: score, shifted: time >= base + 3 * hour, &random)
+            let id = "e-\(index)"
+            predictions.append(
+                Prediction(event_id: id, event_time: time, score: score, variant: "champion", version: 1, served: true))
+            if index % 3 == 0 {
+                predictions.append(
+                    Prediction(
+                        event_id: id, event_time: time, score: min(1, score * 1.1), variant: "shadow", version: 2,
+                        served: false))
+            }
+            if isFraud {
+                // Most chargebacks within a day; 3% after the 24-hour delay, which count as legitimate.
+                let delay = random.below(100) < 3 ? 30 * hour : hour + Int64(random.unit() * Double(20 * hour))
+                labels.append(Label(txn_id: id, label: 1, ts: time + delay))
+            } else if random.below(100) < 5 {
+                labels.append(Label(txn_id: id, label: 0, ts: time + Int64(random.unit() * Double(6 * hour))))
+            }
+        }
+        labels.sort { ($0.ts, $0.txn_id) < ($1.ts, $1.txn_id) }
+        return Scenario(
+            predictions: predictions, labels: labels, delay: 24 * hour, window: hour, threshold: 0.3,
+            reference: reference)
+    }
+
+    static func json(_ prediction: Prediction, index: Int) -> [UInt8] {
+        Array(
+            """
+            {"request_id":"r-\(index)","event_id":"\(prediction.event_id)","model":"fraud","version":\(prediction.version),\
+            "variant":"\(prediction.variant)","served":\(prediction.served),"score":\(prediction.score),"features":{},\
+            "event_time":\(prediction.event_time),"served_at":\(prediction.event_time + 5),"latency_us":250}
+            """.utf8)
+    }
+
+    @Test("per window and variant, every figure equals scikit-learn's on the outcomes; P(Y|X) flagged from the shift on")
+    func conceptWindows() async throws {
+        let sluice = try TestProcess.sluiceExecutable()
+        let folder = NSTemporaryDirectory() + "/" + TestServices.uniqueName("drift-concept")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let scenario = Self.scenario()
+
+        let reference = folder + "/reference.parquet"
+        let writer = try ParquetWriter(
+            path: reference, schema: [ParquetField("score", .double), ParquetField("label", .int32)])
+        for (score, label) in zip(scenario.reference.scores, scenario.reference.labels) {
+            try writer.append(score)
+            try writer.append(Int32(label))
+            try writer.endRow()
+        }
+        _ = try writer.close()
+
+        let predictionsTopic = try await KafkaTestSupport.makeTopic("concept-predictions", partitions: 2)
+        let labelsTopic = try await KafkaTestSupport.makeTopic("concept-labels", partitions: 2)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: TestServices.kafkaClient))
+        for (index, prediction) in scenario.predictions.enumerated() {
+            try producer.enqueue(
+                KafkaProducerMessage(
+                    topic: predictionsTopic, partition: Int32(index % 2), key: nil,
+                    value: Self.json(prediction, index: index)))
+        }
+        for label in scenario.labels {
+            try producer.enqueue(
+                KafkaProducerMessage(
+                    topic: labelsTopic, partition: Int32(StableHash.hash(label.txn_id) % 2), key: nil,
+                    value: Array(#"{"txn_id":"\#(label.txn_id)","label":\#(label.label),"ts":\#(label.ts)}"#.utf8)))
+        }
+        // Labels keep coming in a live stream: these move both partitions' label time past the end.
+        for partition in Int32(0)...1 {
+            try producer.enqueue(
+                KafkaProducerMessage(
+                    topic: labelsTopic, partition: partition, key: nil,
+                    value: Array(#"{"txn_id":"later","label":0,"ts":\#(Self.base + 48 * Self.hour)}"#.utf8)))
+        }
+        try await producer.flush()
+
+        let group = TestServices.uniqueName("drift-concept")
+        let run = try await TestProcess.run(
+            sluice,
+            [
+                "drift", "run", "--reference", reference, "--predictions-topic", predictionsTopic, "--model", "fraud",
+                "--labels-topic", labelsTopic, "--label-delay-max", "24h", "--threshold", "0.3",
+                "--concept-reference", reference, "--group", group, "--parts-topic", group + ".parts",
+                "--drift-topic", group + ".out", "--allowed-lateness", "5m", "--idle-timeout", "1s", "--until-idle",
+                "--metrics-port", "0",
+            ])
+        #expect(run.status == 0, "\(run.output)")
+        var records: [String: [String: Any]] = [:]
+        for message in try await KafkaTestSupport.readAll(topic: group + ".out", partitions: 1) {
+            let object = try JSONSerialization.jsonObject(with: Data(message.value)) as? [String: Any]
+            guard object?["kind"] as? String == "concept", let object else { continue }
+            records["\(object["window_start"]!):\(object["variant"]!):\(object["version"]!)"] = object
+        }
+        // Hours 0 to 5 close (hour 6 holds the newest predictions and stays open), two variants each.
+        #expect(records.count == 12, "\(records.keys.sorted())\n\(run.output)")
+
+        let input = folder + "/scenario.json"
+        try JSONEncoder().encode(scenario).write(to: URL(fileURLWithPath: input))
+        let expected = try JSONSerialization.jsonObject(
+            with: Data(try await PythonTools.run("classification_reference.py", ["concept", input]).utf8))
+            as? [String: [String: Any]] ?? [:]
+        for hour in 0..<6 {
+            let start = Self.base + Int64(hour) * Self.hour
+            for variant in ["champion:1", "shadow:2"] {
+                let key = "\(start):\(variant)"
+                let record = try #require(records[key], "no concept record \(key)")
+                let reference = try #require(expected[key])
+                let metrics = try #require(record["metrics"] as? [String: Any])
+                #expect((metrics["predictions"] as? Int) == (reference["rows"] as? Int), "\(key)")
+                #expect((metrics["fraud"] as? Int) == (reference["positives"] as? Int), "\(key)")
+                #expect((metrics["labeled"] as? Int) == (reference["labeled"] as? Int), "\(key)")
+                for (name, referenceName) in [
+                    ("roc_auc", "rocAUC"), ("pr_auc", "averagePrecision"), ("precision", "precision"),
+                    ("recall", "recall"), ("recall_at_1pct_fpr", "recallAt1PercentFPR"), ("brier", "brier"),
+                    ("log_loss", "logLoss"), ("fraud_rate", "fraudRate"), ("score_psi", "scorePSI"),
+                ] {
+                    #expect(
+                        TestNumbers.close(
+                            (metrics[name] as? NSNumber)?.doubleValue,
+                            (reference[referenceName] as? NSNumber)?.doubleValue), "\(key) \(name)")
+                }
+                let calibration = metrics["calibration"] as? [[String: Any]] ?? []
+                let referenceCalibration = reference["calibration"] as? [[String: Any]] ?? []
+                #expect(calibration.count == referenceCalibration.count && calibration.count == 10, "\(key)")
+                for (bin, referenceBin) in zip(calibration, referenceCalibration) {
+                    #expect((bin["count"] as? Int) == (referenceBin["count"] as? Int), "\(key)")
+                    for (name, referenceName) in [
+                        ("fraud_rate", "fraudRate"), ("mean_score", "meanScore"),
+                        ("reference_fraud_rate", "referenceFraudRate"),
+                    ] {
+                        #expect(
+                            TestNumbers.close(
+                                (bin[name] as? NSNumber)?.doubleValue, (referenceBin[referenceName] as? NSNumber)?.doubleValue
+                            ), "\(key) calibration \(name)")
+                    }
+                }
+            }
+            let champion = try #require(records["\(start):champion:1"]?["metrics"] as? [String: Any])
+            #expect(
+                champion["conditional_shift"] as? Bool == (hour >= 3),
+                "hour \(hour): \(champion["shifts"] ?? []) score PSI \(champion["score_psi"] ?? "-")")
+        }
+        let ddm = (0..<6).map { hour in
+            let metrics = records["\(Self.base + Int64(hour) * Self.hour):champion:1"]?["metrics"] as? [String: Any]
+            return (metrics?["ddm"] as? [String: Any])?["drifts"] as? Int ?? -1
+        }
+        print("concept drift: champion's DDM drift signals per window: \(ddm)")
+        #expect(ddm[..<3].allSatisfy { $0 == 0 } && ddm[3...].reduce(0, +) >= 1, "DDM per window: \(ddm)")
+        #expect(run.output.contains("variant windows judged"), "\(run.output)")
+    }
+}
