@@ -60,14 +60,16 @@ struct DriftReportCommand: AsyncParsableCommand {
                 title: title, referenceName: "reference of monitor \(live.monitor)",
                 currentName:
                     "window \(TimeArgument.iso8601(live.windowStart)) to \(TimeArgument.iso8601(live.windowEnd)) (\(driftTopic))",
-                comparison: live.comparison, bins: bins, generatedAt: now)
+                comparison: live.comparison, bins: bins, generatedAt: now,
+                concept: live.concept.map { DriftReportPage.ConceptEntry(label: "\($0.model) \($0.label)", metrics: $0.metrics) }
+            )
         } else {
             let (comparison, settings) = try input.compare()
             let (reference, current) = try input.files()
             page = DriftReportPage(
                 title: title, referenceName: (reference as NSString).lastPathComponent,
                 currentName: (current as NSString).lastPathComponent, comparison: comparison, bins: settings.bins,
-                generatedAt: now)
+                generatedAt: now, concept: try conceptEntries(reference: reference, current: current))
         }
         do {
             try Data(page.html().utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
@@ -76,6 +78,24 @@ struct DriftReportCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let drifted = page.comparison.columns.filter { $0.decision?.drifted == true }.count
-        print("wrote \(out): \(drifted) of \(page.comparison.columns.count) columns drifted")
+        var summary = "wrote \(out): \(drifted) of \(page.comparison.columns.count) columns drifted"
+        if !page.concept.isEmpty {
+            summary += "; concept drift in \(page.concept.count { $0.metrics.conditionalShift }) of \(page.concept.count)"
+        }
+        print(summary)
+    }
+
+    /// With `score` and `label` in both files: the current file's outcomes judged against the
+    /// reference's.
+    private func conceptEntries(reference: String, current: String) throws -> [DriftReportPage.ConceptEntry] {
+        do {
+            guard let metrics = try ConceptReferenceFile.compare(reference: reference, current: current) else {
+                return []
+            }
+            return [DriftReportPage.ConceptEntry(label: (current as NSString).lastPathComponent, metrics: metrics)]
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            throw ExitCode(1)
+        }
     }
 }

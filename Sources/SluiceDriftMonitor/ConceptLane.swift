@@ -26,11 +26,39 @@ import SluiceRuntime
 ///
 /// Runs on the monitor's dedicated thread; not thread-safe.
 final class ConceptLane {
-    struct VariantKey: Hashable {
+    struct VariantKey: Hashable, Codable {
         var model: String
         var variant: String
         var version: Int
         var served: Bool
+    }
+
+    /// Every variant's DDM after the windows before `progress` were judged, kept on the progress
+    /// topic so that a lane resuming there goes on with the same detectors.
+    private struct DetectorSnapshot: Codable {
+        struct Entry: Codable {
+            var key: VariantKey
+            var detector: DriftDetectionMethod
+        }
+
+        var windowSize: Int64
+        var progress: Int64
+        var detectors: [Entry]
+
+        /// DDM's minimum starts infinite; JSON has no infinity.
+        static let encoder = {
+            let encoder = JSONEncoder()
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(
+                positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            encoder.outputFormatting = [.sortedKeys]
+            return encoder
+        }()
+        static let decoder = {
+            let decoder = JSONDecoder()
+            decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+                positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            return decoder
+        }()
     }
 
     private let plan: DriftMonitorPlan
@@ -83,6 +111,7 @@ final class ConceptLane {
         predictionClock = labelClock
     }
 
+    private var detectorsKey: String { "\(groupID)/detectors" }
     var isActive: Bool { consumer != nil }
     var openWindows: Int { windows.count }
     var heldPredictions: Int { held.values.reduce(0) { $0 + $1.count } }
@@ -125,6 +154,7 @@ final class ConceptLane {
             }
         }
         try releaseMatured(now: now)
+        noteEnds(consumer, now: now)
         try closeWindows(now: now)
         commitDelivered()
         return batch.messages.count
@@ -142,15 +172,22 @@ final class ConceptLane {
             KafkaTopicPartition(plan.predictionsTopic, Int32($0))
         }
         let committed = try consumer.committed(predictionPartitions)
-        let progress = committed.isEmpty ? [:] : try ProgressRecords.read(configuration, logger: logger)
+        let values = committed.isEmpty ? [:] : try ProgressRecords.readValues(configuration, logger: logger)
         var positions: [KafkaTopicPartition: KafkaOffset] = [:]
         for partition in predictionPartitions {
             positions[partition] = committed[partition].map { .exact($0) } ?? .beginning
-            let resumed = progress[ProgressRecords.key(group: groupID, partition)].flatMap { point in
-                point.windowSize == plan.windowSize ? point.progress : nil
-            }
+            let resumed = values[ProgressRecords.key(group: groupID, partition)].flatMap {
+                ResumePoint(String(decoding: $0, as: UTF8.self))
+            }.flatMap { point in point.windowSize == plan.windowSize ? point.progress : nil }
             if let resumed { resumedBefore[partition.partition] = resumed }
             predictionClock.assign(partition.partition, closedBefore: resumed)
+        }
+        if let value = values[detectorsKey],
+            let snapshot = try? DetectorSnapshot.decoder.decode(DetectorSnapshot.self, from: Data(value)),
+            snapshot.windowSize == plan.windowSize, snapshot.progress == resumedBefore.values.min()
+        {
+            detectors = Dictionary(
+                snapshot.detectors.map { ($0.key, $0.detector) }, uniquingKeysWith: { first, _ in first })
         }
         for index in 0..<(partitionCounts[settings.labelsTopic] ?? 0) {
             positions[KafkaTopicPartition(settings.labelsTopic, Int32(index))] = .beginning
@@ -199,6 +236,18 @@ final class ConceptLane {
         } else if !join(message, now: now) {
             held[partition] = [message]
             try? consumer?.pause([message.topicPartition])
+        }
+    }
+
+    /// Marks prediction partitions read to their end. A partition paused and resumed at its end
+    /// may not report the end again, so the high watermark of the last fetch decides too.
+    private func noteEnds(_ consumer: KafkaConsumer, now: Int64) {
+        for (partition, next) in nextOffsets where held[partition] == nil && !predictionsAtEnd.contains(partition) {
+            guard let high = consumer.cachedWatermarks(KafkaTopicPartition(plan.predictionsTopic, partition))?.high,
+                next >= high
+            else { continue }
+            predictionsAtEnd.insert(partition)
+            predictionClock.reachedEnd(partition, now: now)
         }
     }
 
@@ -263,6 +312,13 @@ final class ConceptLane {
             firstOffsets[start] = nil
         }
         labels.forget(before: boundary - plan.windowSize - configuration.allowedLateness)
+        let snapshot = DetectorSnapshot(
+            windowSize: plan.windowSize, progress: boundary,
+            detectors: detectors.map { DetectorSnapshot.Entry(key: $0.key, detector: $0.value) })
+        try producer.enqueue(
+            KafkaProducerMessage(
+                topic: configuration.progressTopic, partition: 0, key: Array(detectorsKey.utf8),
+                value: Array(try DetectorSnapshot.encoder.encode(snapshot))))
         var offsets: [KafkaTopicPartition: Int64] = [:]
         for progress in moved {
             let partition = KafkaTopicPartition(plan.predictionsTopic, progress.partition)
@@ -306,7 +362,7 @@ final class ConceptLane {
             if let auc = metrics.rocAUC { line += ", ROC-AUC \(DriftNumberFormat.number(auc))" }
             if let prAUC = metrics.prAUC { line += ", PR-AUC \(DriftNumberFormat.number(prAUC))" }
             if metrics.conditionalShift { line += ", P(Y|X) moved in \(metrics.shifts.count) deciles" }
-            if metrics.detector.drifts > 0 { line += ", DDM drift" }
+            if (metrics.detector?.drifts ?? 0) > 0 { line += ", DDM drift" }
             lines.append(line)
         }
         logger.info(

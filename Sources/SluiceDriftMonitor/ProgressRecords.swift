@@ -16,6 +16,15 @@ enum ProgressRecords {
     static func read(
         _ configuration: DriftMonitorConfiguration, logger: Logger, timeout: Duration = .seconds(30)
     ) throws -> [String: ResumePoint] {
+        try readValues(configuration, logger: logger, timeout: timeout).compactMapValues {
+            ResumePoint(String(decoding: $0, as: UTF8.self))
+        }
+    }
+
+    /// Reads the progress topic to its end: the newest value per key.
+    static func readValues(
+        _ configuration: DriftMonitorConfiguration, logger: Logger, timeout: Duration = .seconds(30)
+    ) throws -> [String: [UInt8]] {
         var consumerConfiguration = KafkaConsumerConfiguration(
             groupID: "\(configuration.groupID).progress-reader", client: configuration.client)
         consumerConfiguration.reportPartitionEnd = true
@@ -23,17 +32,15 @@ enum ProgressRecords {
         defer { try? consumer.close() }
         let partition = KafkaTopicPartition(configuration.progressTopic, 0)
         try consumer.assign([partition: .beginning])
-        var points: [String: ResumePoint] = [:]
+        var values: [String: [UInt8]] = [:]
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let batch = try consumer.poll(maxMessages: 10_000, timeout: .milliseconds(200))
             for message in batch.messages {
-                guard let key = message.key.map({ String(decoding: $0, as: UTF8.self) }),
-                    let point = ResumePoint(String(decoding: message.value, as: UTF8.self))
-                else { continue }
-                points[key] = point
+                guard let key = message.key.map({ String(decoding: $0, as: UTF8.self) }) else { continue }
+                values[key] = message.value
             }
-            if batch.reachedEnd[partition] != nil && batch.messages.isEmpty { return points }
+            if batch.reachedEnd[partition] != nil && batch.messages.isEmpty { return values }
         }
         throw DriftMonitorError(
             .broker, "the progress topic '\(configuration.progressTopic)' did not reach its end within \(timeout)")

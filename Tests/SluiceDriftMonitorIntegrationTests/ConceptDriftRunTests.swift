@@ -95,12 +95,50 @@ struct ConceptDriftRunTests {
             """.utf8)
     }
 
-    @Test("per window and variant, every figure equals scikit-learn's on the outcomes; P(Y|X) flagged from the shift on")
-    func conceptWindows() async throws {
-        let sluice = try TestProcess.sluiceExecutable()
+    /// The scenario on two fresh topics, and its reference (scores and labels) as Parquet.
+    struct Setup {
+        var folder: String
+        var scenario: Scenario
+        var reference: String
+        var predictionsTopic: String
+        var labelsTopic: String
+
+        func arguments(group: String, window: String = "1h", untilIdle: Bool = true) -> [String] {
+            [
+                "drift", "run", "--reference", reference, "--predictions-topic", predictionsTopic, "--model", "fraud",
+                "--labels-topic", labelsTopic, "--label-delay-max", "24h", "--threshold", "0.3",
+                "--concept-reference", reference, "--group", group, "--parts-topic", group + ".parts",
+                "--drift-topic", group + ".out", "--allowed-lateness", "5m", "--idle-timeout", "1s", "--window", window,
+                "--metrics-port", "0",
+            ] + (untilIdle ? ["--until-idle"] : [])
+        }
+    }
+
+    /// Produces `labels` to the labels topic, each partition's by hash of the event id.
+    static func produce(_ labels: [Label], to topic: String, producer: KafkaProducer) async throws {
+        for label in labels {
+            try producer.enqueue(
+                KafkaProducerMessage(
+                    topic: topic, partition: Int32(StableHash.hash(label.txn_id) % 2), key: nil,
+                    value: Array(#"{"txn_id":"\#(label.txn_id)","label":\#(label.label),"ts":\#(label.ts)}"#.utf8)))
+        }
+        try await producer.flush()
+    }
+
+    /// Labels that keep coming in a live stream: these move both partitions' label time to `time`.
+    static func heartbeat(at time: Int64) -> [Label] {
+        // Event ids that land in partitions 0 and 1.
+        let ids = (0..<20).map { "later-\($0)" }
+        return [0, 1].compactMap { partition in
+            ids.first { StableHash.hash($0) % 2 == partition }.map { Label(txn_id: $0, label: 0, ts: time) }
+        }
+    }
+
+    /// With `labelsBefore`, only the labels known before that time are produced; the test
+    /// produces the rest as time goes on.
+    static func setUp(labelsBefore: Int64? = nil) async throws -> Setup {
         let folder = NSTemporaryDirectory() + "/" + TestServices.uniqueName("drift-concept")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
         let scenario = Self.scenario()
 
         let reference = folder + "/reference.parquet"
@@ -122,38 +160,38 @@ struct ConceptDriftRunTests {
                     topic: predictionsTopic, partition: Int32(index % 2), key: nil,
                     value: Self.json(prediction, index: index)))
         }
-        for label in scenario.labels {
-            try producer.enqueue(
-                KafkaProducerMessage(
-                    topic: labelsTopic, partition: Int32(StableHash.hash(label.txn_id) % 2), key: nil,
-                    value: Array(#"{"txn_id":"\#(label.txn_id)","label":\#(label.label),"ts":\#(label.ts)}"#.utf8)))
+        if let labelsBefore {
+            try await produce(scenario.labels.filter { $0.ts < labelsBefore }, to: labelsTopic, producer: producer)
+        } else {
+            try await produce(
+                scenario.labels + heartbeat(at: base + 48 * hour), to: labelsTopic, producer: producer)
         }
-        // Labels keep coming in a live stream: these move both partitions' label time past the end.
-        for partition in Int32(0)...1 {
-            try producer.enqueue(
-                KafkaProducerMessage(
-                    topic: labelsTopic, partition: partition, key: nil,
-                    value: Array(#"{"txn_id":"later","label":0,"ts":\#(Self.base + 48 * Self.hour)}"#.utf8)))
-        }
-        try await producer.flush()
+        return Setup(
+            folder: folder, scenario: scenario, reference: reference, predictionsTopic: predictionsTopic,
+            labelsTopic: labelsTopic)
+    }
 
-        let group = TestServices.uniqueName("drift-concept")
-        let run = try await TestProcess.run(
-            sluice,
-            [
-                "drift", "run", "--reference", reference, "--predictions-topic", predictionsTopic, "--model", "fraud",
-                "--labels-topic", labelsTopic, "--label-delay-max", "24h", "--threshold", "0.3",
-                "--concept-reference", reference, "--group", group, "--parts-topic", group + ".parts",
-                "--drift-topic", group + ".out", "--allowed-lateness", "5m", "--idle-timeout", "1s", "--until-idle",
-                "--metrics-port", "0",
-            ])
-        #expect(run.status == 0, "\(run.output)")
+    /// The concept records of a drift topic by `<window_start>:<variant>:<version>` (the newest of each).
+    static func conceptRecords(_ topic: String) async throws -> [String: [String: Any]] {
         var records: [String: [String: Any]] = [:]
-        for message in try await KafkaTestSupport.readAll(topic: group + ".out", partitions: 1) {
+        for message in try await KafkaTestSupport.readAll(topic: topic, partitions: 1) {
             let object = try JSONSerialization.jsonObject(with: Data(message.value)) as? [String: Any]
             guard object?["kind"] as? String == "concept", let object else { continue }
             records["\(object["window_start"]!):\(object["variant"]!):\(object["version"]!)"] = object
         }
+        return records
+    }
+
+    @Test("per window and variant, every figure equals scikit-learn's on the outcomes; P(Y|X) flagged from the shift on")
+    func conceptWindows() async throws {
+        let sluice = try TestProcess.sluiceExecutable()
+        let setup = try await Self.setUp()
+        defer { try? FileManager.default.removeItem(atPath: setup.folder) }
+        let (folder, scenario) = (setup.folder, setup.scenario)
+        let group = TestServices.uniqueName("drift-concept")
+        let run = try await TestProcess.run(sluice, setup.arguments(group: group))
+        #expect(run.status == 0, "\(run.output)")
+        let records = try await Self.conceptRecords(group + ".out")
         // Hours 0 to 5 close (hour 6 holds the newest predictions and stays open), two variants each.
         #expect(records.count == 12, "\(records.keys.sorted())\n\(run.output)")
 
@@ -210,5 +248,98 @@ struct ConceptDriftRunTests {
         print("concept drift: champion's DDM drift signals per window: \(ddm)")
         #expect(ddm[..<3].allSatisfy { $0 == 0 } && ddm[3...].reduce(0, +) >= 1, "DDM per window: \(ddm)")
         #expect(run.output.contains("variant windows judged"), "\(run.output)")
+
+        // The report of a shifted window has the concept section: both variants, their
+        // calibration charts, the moved deciles; Chromium renders it.
+        let chromium = try TestProcess.which("chromium")
+        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
+        let page = folder + "/window.html"
+        let report = try await TestProcess.run(
+            sluice,
+            [
+                "drift", "report", "--window", String(Self.base + 4 * Self.hour + 1), "--drift-topic", group + ".out",
+                "--out", page,
+            ])
+        #expect(report.status == 0 && report.output.contains("concept drift in 2 of 2"), "\(report.output)")
+        let dom = try await TestProcess.run(chromium, flags + ["--dump-dom", "file://\(page)"])
+        #expect(dom.output.contains("<h2>Concept drift</h2>") && dom.output.contains("fraud champion v1"))
+        #expect(dom.output.components(separatedBy: "<svg class=\"chart calibration\"").count - 1 == 2)
+        #expect(dom.output.contains("in the reference,") && dom.output.contains(">moved</span>"))
+
+        // Two files with outcomes: the current one's judged against the reference's.
+        let current = folder + "/current.parquet"
+        let shifted = try ParquetWriter(
+            path: current, schema: [ParquetField("score", .double), ParquetField("label", .int32)])
+        var random = SeededRandom(seed: 5)
+        for _ in 0..<20_000 {
+            let score = pow(random.unit(), 3)
+            try shifted.append(score)
+            try shifted.append(Int32(Self.fraud(score: score, shifted: true, &random) ? 1 : 0))
+            try shifted.endRow()
+        }
+        _ = try shifted.close()
+        let files = try await TestProcess.run(
+            sluice,
+            ["drift", "report", "--reference", setup.reference, "--current", current, "--out", folder + "/files.html"])
+        #expect(files.status == 0 && files.output.contains("concept drift in 1 of 1"), "\(files.output)")
+    }
+
+    @Test("killed at random moments as labels arrive, and restarted, the lane publishes the uninterrupted run's windows, detectors included")
+    func killedAndRestarted() async throws {
+        let sluice = try TestProcess.sluiceExecutable()
+        // Labels up to 25 hours after the first payment: the first windows mature.
+        var known = Self.base + 25 * Self.hour
+        let setup = try await Self.setUp(labelsBefore: known)
+        defer { try? FileManager.default.removeItem(atPath: setup.folder) }
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: TestServices.kafkaClient))
+        func labels(until time: Int64) async throws {
+            let due = setup.scenario.labels.filter { $0.ts >= known && $0.ts < time }
+            try await Self.produce(due + Self.heartbeat(at: time - 1), to: setup.labelsTopic, producer: producer)
+            known = time
+        }
+
+        // Each run killed at a random moment as labels arrive, once it judged a window.
+        let group = TestServices.uniqueName("drift-concept-killed")
+        var random = SeededRandom(seed: UInt64(Date().timeIntervalSince1970))
+        for round in 0..<3 {
+            let log = setup.folder + "/run-\(round).log"
+            let process = try TestProcess(
+                sluice, setup.arguments(group: group, window: "10m", untilIdle: false), logFile: log)
+            try await labels(until: known + Self.hour)
+            try await DriftRunTests.waitForLog(log, "concept window")
+            for _ in 0..<3 {
+                try await labels(until: known + 10 * 60_000)
+                try await Task.sleep(for: .milliseconds(random.below(400)))
+            }
+            process.send(SIGKILL)
+            _ = try await process.waitForExit(timeout: .seconds(10))
+        }
+        let killedAt = try await Self.conceptRecords(group + ".out").count
+        try await Self.produce(
+            setup.scenario.labels.filter { $0.ts >= known } + Self.heartbeat(at: Self.base + 48 * Self.hour),
+            to: setup.labelsTopic, producer: producer)
+        let last = try await TestProcess.run(sluice, setup.arguments(group: group, window: "10m"))
+        #expect(last.status == 0, "\(last.output)")
+        let records = try await Self.conceptRecords(group + ".out")
+
+        let uninterrupted = TestServices.uniqueName("drift-concept-whole")
+        let whole = try await TestProcess.run(sluice, setup.arguments(group: uninterrupted, window: "10m"))
+        #expect(whole.status == 0, "\(whole.output)")
+        let expected = try await Self.conceptRecords(uninterrupted + ".out")
+        // 6.5 hours of payments in 10-minute windows; the last holds the newest and stays open.
+        #expect(expected.count == 38 * 2, "\(expected.count) concept windows")
+        print("concept lane killed three times as labels came, after \(killedAt) of \(expected.count) variant windows")
+        #expect(killedAt > 0 && killedAt < expected.count)
+        #expect(Set(records.keys) == Set(expected.keys))
+        func content(_ record: [String: Any]?) -> String {
+            var record = record ?? [:]
+            record["closed_at"] = nil
+            return String(
+                decoding: (try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])) ?? Data(),
+                as: UTF8.self)
+        }
+        for (key, record) in expected {
+            #expect(content(records[key]) == content(record), "\(key)")
+        }
     }
 }

@@ -70,7 +70,8 @@ public struct ConceptWindowMetrics: Sendable, Codable, Equatable {
     public var validation: [String: Double] = [:]
     /// Live minus validation, for each metric both have (registry names).
     public var changes: [String: Double] = [:]
-    public var detector: Detector
+    /// Nil where outcomes have no time order (two files compared).
+    public var detector: Detector?
 
     private enum CodingKeys: String, CodingKey {
         case predictions, labeled, fraud, threshold, precision, recall, brier, calibration, shifts, validation, changes

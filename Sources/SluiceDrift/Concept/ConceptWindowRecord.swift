@@ -40,7 +40,7 @@ public struct ConceptWindowRecord: Sendable, Codable, Equatable {
     /// "champion v3", "shadow v4".
     public var label: String { "\(variant) v\(version)" }
     /// Concept drift in this window: P(Y|X) moved, or DDM signalled.
-    public var drifted: Bool { metrics.conditionalShift || metrics.detector.drifts > 0 }
+    public var drifted: Bool { metrics.conditionalShift || (metrics.detector?.drifts ?? 0) > 0 }
 
     private enum CodingKeys: String, CodingKey {
         case kind, monitor, model, variant, version, served, metrics, drifted

@@ -7,7 +7,7 @@
 /// rates of fraud models: the warm-up is 100 predictions rather than Gama's 30, and the minimum
 /// is only taken where sᵢ > 0 — a run without any error (or without any success) says nothing
 /// about the spread, and a minimum of 0 + 0 would call the next error a drift.
-public struct DriftDetectionMethod: Sendable, Equatable {
+public struct DriftDetectionMethod: Sendable, Equatable, Codable {
     public enum Level: String, Sendable, Equatable, Codable {
         case inControl = "in_control"
         case warning

@@ -11,13 +11,15 @@ public struct DriftReportPage: Sendable {
     public var bins: Int
     /// When the report was made, as the caller's clock says (epoch milliseconds).
     public var generatedAt: Int64
+    /// The concept-drift section's variants; none: no section.
+    public var concept: [ConceptEntry]
 
     /// At most this many categories are drawn; the rest are summed into one bar.
     static let drawnCategories = 24
 
     public init(
         title: String = "Drift report", referenceName: String, currentName: String, comparison: DatasetComparison,
-        bins: Int, generatedAt: Int64
+        bins: Int, generatedAt: Int64, concept: [ConceptEntry] = []
     ) {
         self.title = title
         self.referenceName = referenceName
@@ -25,6 +27,7 @@ public struct DriftReportPage: Sendable {
         self.comparison = comparison
         self.bins = bins
         self.generatedAt = generatedAt
+        self.concept = concept
     }
 
     public func html() -> String {
@@ -59,6 +62,7 @@ public struct DriftReportPage: Sendable {
                 """
         }
         page += "</tbody></table></section>\n"
+        page += conceptSection()
         for column in comparison.columns { page += card(column) }
         page += "<footer>Statistics and decisions: docs/drift.md. Bars: share of non-null values per bin"
         page += " or category, reference and current side by side.</footer></body></html>\n"
@@ -244,6 +248,8 @@ public struct DriftReportPage: Sendable {
         .problem{color:#b54708;margin:6px 0 0}
         svg.chart{width:100%;height:auto;display:block}
         svg .reference{fill:#7a8aa5}svg .current{fill:#e07a2f}
+        svg .predicted{fill:#98a2b3}svg .observed{fill:#e07a2f}.change{color:#5b6575;font-size:12px}
+        .wide{overflow-x:auto}table.concept{font-size:12px}table.concept th,table.concept td{padding:4px 5px}
         svg .grid{stroke:#e6e8ec;stroke-width:1}svg .axis{font-size:11px;fill:#5b6575}
         footer{color:#5b6575;font-size:12px;margin:24px 0}
         """

@@ -49,4 +49,31 @@ public enum ConceptReferenceFile {
         }
         return result
     }
+
+    /// The file has both columns of outcomes.
+    public static func hasOutcomes(_ path: String) -> Bool {
+        let names = Set((try? ParquetReader.fields(path: path))?.map(\.name) ?? [])
+        return names.contains("score") && names.contains("label")
+    }
+
+    /// With outcomes in both files, the current file's judged against the reference's (the
+    /// report's concept section for two files): no DDM. Nil when either file
+    /// has no `score` and `label`.
+    public static func compare(reference: String, current: String, threshold: Double = 0.5) throws(OfflineError)
+        -> ConceptWindowMetrics?
+    {
+        guard hasOutcomes(reference), hasOutcomes(current) else { return nil }
+        let before = try read(reference)
+        let now = try read(current)
+        let outcomes = zip(now.scores, now.labels).enumerated().map { index, pair in
+            ConceptOutcomes.Outcome(eventTime: 0, order: UInt64(index), score: pair.0, fraud: pair.1, labeled: true)
+        }
+        var detector = DriftDetectionMethod()
+        var metrics = ConceptWindowMetrics.compute(
+            outcomes, threshold: threshold,
+            reference: ConceptReference(scores: before.scores, labels: before.labels, validation: [:]).deciles,
+            validation: [:], detector: &detector)
+        metrics.detector = nil  // a file's rows have no time order for DDM to follow
+        return metrics
+    }
 }

@@ -13,6 +13,8 @@ public struct DriftTopicWindow: Sendable {
     /// The column records, the newest per column (a merger that took over may publish a window
     /// again, identically).
     public var records: [DriftWindowRecord]
+    /// The window's concept records, one per variant, once its labels matured (`--labels-topic`).
+    public var concept: [ConceptWindowRecord] = []
 
     /// The columns' comparisons as one dataset comparison, sorted by severity.
     public var comparison: DatasetComparison {
@@ -29,11 +31,20 @@ public struct DriftTopicWindow: Sendable {
         timeout: Duration = .seconds(120)
     ) async throws -> DriftTopicWindow {
         var found: [String: [String: DriftWindowRecord]] = [:]
+        var concept: [String: [String: ConceptWindowRecord]] = [:]
         var unreadable = 0
         let decoder = JSONDecoder()
         _ = try await TopicSnapshot.read(topic: topic, role: "drift", client: client, logger: logger, timeout: timeout)
         {
             message in
+            if let record = try? decoder.decode(ConceptWindowRecord.self, from: Data(message.value)) {
+                if record.windowStart <= time && time < record.windowEnd,
+                    monitor.map({ $0 == record.monitor }) ?? true
+                {
+                    concept[record.monitor, default: [:]]["\(record.model) \(record.label)"] = record
+                }
+                return
+            }
             guard let record = try? decoder.decode(DriftWindowRecord.self, from: Data(message.value)) else {
                 unreadable += 1
                 return
@@ -57,6 +68,9 @@ public struct DriftTopicWindow: Sendable {
         }
         let records = columns.values.sorted { $0.column < $1.column }
         return DriftTopicWindow(
-            monitor: id, windowStart: records[0].windowStart, windowEnd: records[0].windowEnd, records: records)
+            monitor: id, windowStart: records[0].windowStart, windowEnd: records[0].windowEnd, records: records,
+            concept: (concept[id] ?? [:]).values.sorted {
+                ($0.model, $0.served ? 0 : 1, $0.variant, $0.version) < ($1.model, $1.served ? 0 : 1, $1.variant, $1.version)
+            })
     }
 }
