@@ -200,6 +200,8 @@ final class ConceptLane {
             metadata: [
                 "labels": "\(settings.labelsTopic)", "predictions": "\(plan.predictionsTopic)",
                 "resumed": "\(committed.count)",
+                "versions_with_metrics": "\(settings.reference.validation.values.count { !$0.isEmpty })",
+                "reference_deciles": "\(settings.reference.deciles != nil)",
             ])
     }
 

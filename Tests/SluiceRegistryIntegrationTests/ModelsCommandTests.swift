@@ -169,10 +169,16 @@ struct ModelsCommandTests {
                 "drift", "run", "--topology", topology, "--reference-model", "lineage-model@champion",
                 "--follow-interval", "500ms", "--predictions-topic", predictions, "--group", group, "--parts-topic",
                 group + ".parts", "--drift-topic", group + ".out", "--metrics-port", "0", "--quiet",
+                // Concept drift too: the registry's validation metrics and the scored training set.
+                "--labels-topic", topic + ".labels", "--concept-reference", scored,
             ] + kafka + work.store, logFile: log)
         defer { monitor.stop() }
         try await Self.waitForLog(log, "the training set of lineage-model version 1 (lineage-model@champion)")
         #expect(try String(contentsOfFile: log, encoding: .utf8).contains("path=\(set)"))
+        try await Self.waitForLog(log, "this process judges concept drift")
+        let judging = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(
+            judging.contains("versions_with_metrics=1") && judging.contains("reference_deciles=true"), "\(judging)")
         try await work.sluice(["models", "alias", "lineage-model", "champion", "2"])
         try await Self.waitForLog(log, "lineage-model@champion moved from version 1 to 2; restarting the monitor")
         try await Self.waitForLog(log, "the training set of lineage-model version 2 (lineage-model@champion)")
