@@ -248,6 +248,9 @@ struct ConceptDriftRunTests {
         print("concept drift: champion's DDM drift signals per window: \(ddm)")
         #expect(ddm[..<3].allSatisfy { $0 == 0 } && ddm[3...].reduce(0, +) >= 1, "DDM per window: \(ddm)")
         #expect(run.output.contains("variant windows judged"), "\(run.output)")
+        for line in run.output.split(separator: "\n") where line.contains("concept window") {
+            print(line)
+        }
 
         // The report of a shifted window has the concept section: both variants, their
         // calibration charts, the moved deciles; Chromium renders it.
