@@ -61,7 +61,9 @@ struct DriftReportCommand: AsyncParsableCommand {
                 currentName:
                     "window \(TimeArgument.iso8601(live.windowStart)) to \(TimeArgument.iso8601(live.windowEnd)) (\(driftTopic))",
                 comparison: live.comparison, bins: bins, generatedAt: now,
-                concept: live.concept.map { DriftReportPage.ConceptEntry(label: "\($0.model) \($0.label)", metrics: $0.metrics) }
+                concept: live.concept.map {
+                    DriftReportPage.ConceptEntry(label: "\($0.model) \($0.label)", metrics: $0.metrics)
+                }
             )
         } else {
             let (comparison, settings) = try input.compare()
@@ -80,7 +82,8 @@ struct DriftReportCommand: AsyncParsableCommand {
         let drifted = page.comparison.columns.filter { $0.decision?.drifted == true }.count
         var summary = "wrote \(out): \(drifted) of \(page.comparison.columns.count) columns drifted"
         if !page.concept.isEmpty {
-            summary += "; concept drift in \(page.concept.count { $0.metrics.conditionalShift }) of \(page.concept.count)"
+            summary +=
+                "; concept drift in \(page.concept.count { $0.metrics.conditionalShift }) of \(page.concept.count)"
         }
         print(summary)
     }

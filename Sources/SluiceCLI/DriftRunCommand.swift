@@ -165,7 +165,8 @@ struct DriftRunCommand: AsyncParsableCommand {
                         interval: .milliseconds(DurationText.milliseconds(followInterval)!),
                         makeMonitor: { resolved in
                             let validation =
-                                concept ? try await SluiceServices.validationMetrics(resolved.model, in: modelRegistry) : [:]
+                                concept
+                                ? try await SluiceServices.validationMetrics(resolved.model, in: modelRegistry) : [:]
                             return try makeMonitor(resolved.path, validation)
                         }, metricsPort: metricsPort == 0 ? nil : metricsPort,
                         registry: registry, logger: logger)

@@ -15,18 +15,29 @@ struct ConceptDriftRunTests {
     static let base: Int64 = 1_796_000_400_000  // a whole hour
 
     struct Prediction: Encodable {
-        var event_id: String
-        var event_time: Int64
+        var eventID: String
+        var eventTime: Int64
         var score: Double
         var variant: String
         var version: Int
         var served: Bool
+
+        private enum CodingKeys: String, CodingKey {
+            case score, variant, version, served
+            case eventID = "event_id"
+            case eventTime = "event_time"
+        }
     }
 
     struct Label: Encodable {
-        var txn_id: String
+        var txnID: String
         var label: Int
         var ts: Int64
+
+        private enum CodingKeys: String, CodingKey {
+            case label, ts
+            case txnID = "txn_id"
+        }
     }
 
     struct Reference: Encodable {
@@ -65,22 +76,22 @@ struct ConceptDriftRunTests {
             let isFraud = fraud(score: score, shifted: time >= base + 3 * hour, &random)
             let id = "e-\(index)"
             predictions.append(
-                Prediction(event_id: id, event_time: time, score: score, variant: "champion", version: 1, served: true))
+                Prediction(eventID: id, eventTime: time, score: score, variant: "champion", version: 1, served: true))
             if index % 3 == 0 {
                 predictions.append(
                     Prediction(
-                        event_id: id, event_time: time, score: min(1, score * 1.1), variant: "shadow", version: 2,
+                        eventID: id, eventTime: time, score: min(1, score * 1.1), variant: "shadow", version: 2,
                         served: false))
             }
             if isFraud {
                 // Most chargebacks within a day; 3% after the 24-hour delay, which count as legitimate.
                 let delay = random.below(100) < 3 ? 30 * hour : hour + Int64(random.unit() * Double(20 * hour))
-                labels.append(Label(txn_id: id, label: 1, ts: time + delay))
+                labels.append(Label(txnID: id, label: 1, ts: time + delay))
             } else if random.below(100) < 5 {
-                labels.append(Label(txn_id: id, label: 0, ts: time + Int64(random.unit() * Double(6 * hour))))
+                labels.append(Label(txnID: id, label: 0, ts: time + Int64(random.unit() * Double(6 * hour))))
             }
         }
-        labels.sort { ($0.ts, $0.txn_id) < ($1.ts, $1.txn_id) }
+        labels.sort { ($0.ts, $0.txnID) < ($1.ts, $1.txnID) }
         return Scenario(
             predictions: predictions, labels: labels, delay: 24 * hour, window: hour, threshold: 0.3,
             reference: reference)
@@ -89,9 +100,9 @@ struct ConceptDriftRunTests {
     static func json(_ prediction: Prediction, index: Int) -> [UInt8] {
         Array(
             """
-            {"request_id":"r-\(index)","event_id":"\(prediction.event_id)","model":"fraud","version":\(prediction.version),\
+            {"request_id":"r-\(index)","event_id":"\(prediction.eventID)","model":"fraud","version":\(prediction.version),\
             "variant":"\(prediction.variant)","served":\(prediction.served),"score":\(prediction.score),"features":{},\
-            "event_time":\(prediction.event_time),"served_at":\(prediction.event_time + 5),"latency_us":250}
+            "event_time":\(prediction.eventTime),"served_at":\(prediction.eventTime + 5),"latency_us":250}
             """.utf8)
     }
 
@@ -119,8 +130,8 @@ struct ConceptDriftRunTests {
         for label in labels {
             try producer.enqueue(
                 KafkaProducerMessage(
-                    topic: topic, partition: Int32(StableHash.hash(label.txn_id) % 2), key: nil,
-                    value: Array(#"{"txn_id":"\#(label.txn_id)","label":\#(label.label),"ts":\#(label.ts)}"#.utf8)))
+                    topic: topic, partition: Int32(StableHash.hash(label.txnID) % 2), key: nil,
+                    value: Array(#"{"txn_id":"\#(label.txnID)","label":\#(label.label),"ts":\#(label.ts)}"#.utf8)))
         }
         try await producer.flush()
     }
@@ -130,7 +141,7 @@ struct ConceptDriftRunTests {
         // Event ids that land in partitions 0 and 1.
         let ids = (0..<20).map { "later-\($0)" }
         return [0, 1].compactMap { partition in
-            ids.first { StableHash.hash($0) % 2 == partition }.map { Label(txn_id: $0, label: 0, ts: time) }
+            ids.first { StableHash.hash($0) % 2 == partition }.map { Label(txnID: $0, label: 0, ts: time) }
         }
     }
 
@@ -182,7 +193,8 @@ struct ConceptDriftRunTests {
         return records
     }
 
-    @Test("per window and variant, every figure equals scikit-learn's on the outcomes; P(Y|X) flagged from the shift on")
+    @Test(
+        "per window and variant, every figure equals scikit-learn's on the outcomes; P(Y|X) flagged from the shift on")
     func conceptWindows() async throws {
         let sluice = try TestProcess.sluiceExecutable()
         let setup = try await Self.setUp()
@@ -197,8 +209,9 @@ struct ConceptDriftRunTests {
 
         let input = folder + "/scenario.json"
         try JSONEncoder().encode(scenario).write(to: URL(fileURLWithPath: input))
-        let expected = try JSONSerialization.jsonObject(
-            with: Data(try await PythonTools.run("classification_reference.py", ["concept", input]).utf8))
+        let expected =
+            try JSONSerialization.jsonObject(
+                with: Data(try await PythonTools.run("classification_reference.py", ["concept", input]).utf8))
             as? [String: [String: Any]] ?? [:]
         for hour in 0..<6 {
             let start = Self.base + Int64(hour) * Self.hour
@@ -231,7 +244,8 @@ struct ConceptDriftRunTests {
                     ] {
                         #expect(
                             TestNumbers.close(
-                                (bin[name] as? NSNumber)?.doubleValue, (referenceBin[referenceName] as? NSNumber)?.doubleValue
+                                (bin[name] as? NSNumber)?.doubleValue,
+                                (referenceBin[referenceName] as? NSNumber)?.doubleValue
                             ), "\(key) calibration \(name)")
                     }
                 }
@@ -287,7 +301,9 @@ struct ConceptDriftRunTests {
         #expect(files.status == 0 && files.output.contains("concept drift in 1 of 1"), "\(files.output)")
     }
 
-    @Test("killed at random moments as labels arrive, and restarted, the lane publishes the uninterrupted run's windows, detectors included")
+    @Test(
+        "killed at random moments as labels arrive, and restarted, the lane publishes the uninterrupted run's windows, detectors included"
+    )
     func killedAndRestarted() async throws {
         let sluice = try TestProcess.sluiceExecutable()
         // Labels up to 25 hours after the first payment: the first windows mature.

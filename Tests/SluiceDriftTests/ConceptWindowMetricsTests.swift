@@ -15,7 +15,8 @@ struct ConceptWindowMetricsTests {
     @Test("no outcomes, no fraud, all fraud: the figures that exist, nil for the others, never NaN")
     func edgeCases() throws {
         var detector = DriftDetectionMethod()
-        let empty = ConceptWindowMetrics.compute([], threshold: 0.5, reference: nil, validation: [:], detector: &detector)
+        let empty = ConceptWindowMetrics.compute(
+            [], threshold: 0.5, reference: nil, validation: [:], detector: &detector)
         #expect(empty.predictions == 0 && empty.rocAUC == nil && empty.brier == nil && empty.calibration.isEmpty)
         #expect(empty.detector?.errorRate == nil)
 

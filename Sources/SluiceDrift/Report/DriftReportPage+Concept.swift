@@ -104,11 +104,13 @@ extension DriftReportPage {
     private func calibrationChart(_ entry: ConceptEntry) -> String? {
         let bins = entry.metrics.calibration
         guard !bins.isEmpty else { return nil }
-        let series: [(String, String, [Double])] = [
-            ("predicted", "mean score", bins.map { $0.meanScore ?? 0 }),
-            ("observed", "observed fraud rate", bins.map { $0.fraudRate ?? 0 }),
-        ] + (bins.contains { $0.referenceFraudRate != nil }
-            ? [("reference", "reference fraud rate", bins.map { $0.referenceFraudRate ?? 0 })] : [])
+        let series: [(String, String, [Double])] =
+            [
+                ("predicted", "mean score", bins.map { $0.meanScore ?? 0 }),
+                ("observed", "observed fraud rate", bins.map { $0.fraudRate ?? 0 }),
+            ]
+            + (bins.contains { $0.referenceFraudRate != nil }
+                ? [("reference", "reference fraud rate", bins.map { $0.referenceFraudRate ?? 0 })] : [])
         let (width, height, left, bottom, top) = (760.0, 230.0, 52.0, 40.0, 18.0)
         let plotHeight = height - bottom - top
         let slot = (width - left - 8) / Double(bins.count)
@@ -118,13 +120,7 @@ extension DriftReportPage {
             aria-label="\(escape(entry.label)): calibration by score decile">
 
             """
-        for step in 0...4 {
-            let value = scale * Double(step) / 4
-            let y = top + plotHeight * (1 - value / scale)
-            svg += "<line class=\"grid\" x1=\"\(left)\" y1=\"\(y)\" x2=\"\(width - 8)\" y2=\"\(y)\"/>"
-            svg +=
-                "<text class=\"axis\" x=\"\(left - 6)\" y=\"\(y + 4)\" text-anchor=\"end\">\(String(format: "%g", value * 100))%</text>"
-        }
+        svg += Self.gridLines(scale: scale, left: left, right: width - 8, top: top, height: plotHeight)
         let barWidth = max(slot * 0.8 / Double(series.count), 1)
         for index in bins.indices {
             let x = left + slot * Double(index) + slot * 0.1

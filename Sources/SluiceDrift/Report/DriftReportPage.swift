@@ -151,13 +151,7 @@ public struct DriftReportPage: Sendable {
             aria-label="\(escape(column.column)): reference and current shares">
 
             """
-        for step in 0...4 {
-            let value = scale * Double(step) / 4
-            let y = top + plotHeight * (1 - value / scale)
-            svg += "<line class=\"grid\" x1=\"\(left)\" y1=\"\(y)\" x2=\"\(width - 8)\" y2=\"\(y)\"/>"
-            svg +=
-                "<text class=\"axis\" x=\"\(left - 6)\" y=\"\(y + 4)\" text-anchor=\"end\">\(String(format: "%g", value * 100))%</text>"
-        }
+        svg += Self.gridLines(scale: scale, left: left, right: width - 8, top: top, height: plotHeight)
         for (index, label) in labels.enumerated() {
             let x = left + slot * Double(index)
             let barWidth = max(slot * 0.38, 1)
@@ -217,6 +211,19 @@ public struct DriftReportPage: Sendable {
             }
         }
         return escaped
+    }
+
+    /// Five horizontal lines from 0 to `scale` across the plot, labelled in percent on the left.
+    static func gridLines(scale: Double, left: Double, right: Double, top: Double, height: Double) -> String {
+        var svg = ""
+        for step in 0...4 {
+            let value = scale * Double(step) / 4
+            let y = top + height * (1 - value / scale)
+            svg += "<line class=\"grid\" x1=\"\(left)\" y1=\"\(y)\" x2=\"\(right)\" y2=\"\(y)\"/>"
+            svg += "<text class=\"axis\" x=\"\(left - 6)\" y=\"\(y + 4)\" text-anchor=\"end\">"
+            svg += "\(String(format: "%g", value * 100))%</text>"
+        }
+        return svg
     }
 
     /// 1, 2 or 5 times a power of ten, at or above `value`: the chart's top.

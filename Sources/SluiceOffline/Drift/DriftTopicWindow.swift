@@ -70,7 +70,9 @@ public struct DriftTopicWindow: Sendable {
         return DriftTopicWindow(
             monitor: id, windowStart: records[0].windowStart, windowEnd: records[0].windowEnd, records: records,
             concept: (concept[id] ?? [:]).values.sorted {
-                ($0.model, $0.served ? 0 : 1, $0.variant, $0.version) < ($1.model, $1.served ? 0 : 1, $1.variant, $1.version)
+                ($0.model, $0.served ? 0 : 1, $0.variant, $0.version) < (
+                    $1.model, $1.served ? 0 : 1, $1.variant, $1.version
+                )
             })
     }
 }
