@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "SluiceModel", targets: ["SluiceModel"]),
         .library(name: "SluiceDrift", targets: ["SluiceDrift"]),
         .library(name: "SluiceDriftMonitor", targets: ["SluiceDriftMonitor"]),
+        .library(name: "SluiceDelta", targets: ["SluiceDelta"]),
         .library(name: "SluiceRegistry", targets: ["SluiceRegistry"]),
         .library(name: "Sluice", targets: ["Sluice"]),
     ],
@@ -117,6 +118,13 @@ let package = Package(
             swiftSettings: hotPathSettings
         ),
 
+        // MARK: - Delta
+        // The Delta Lake transaction log: actions, schema, file statistics, snapshot replay; pure.
+        .target(
+            name: "SluiceDelta",
+            swiftSettings: hotPathSettings
+        ),
+
         // MARK: - Registry
         // Models, versions, aliases, approvals and topology versions as an append-only event log,
         // written once as SQL plans that a `RegistryDatabase` runs; the artifact store.
@@ -161,6 +169,7 @@ let package = Package(
             name: "SluiceOffline",
             dependencies: [
                 "SluiceCore", "SluiceKafka", "SluiceParquet", "SluiceRuntime", "SluiceModel", "SluiceDrift",
+                "SluiceDelta",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -387,6 +396,7 @@ let package = Package(
             name: "SluiceOfflineIntegrationTests",
             dependencies: [
                 "SluiceCore", "SluiceKafka", "SluiceParquet", "SluiceRuntime", "SluiceOffline", "SluiceStreaming",
+                "SluiceDelta",
                 "SluiceDemo", "SluiceCLI", "SluiceTesting", "SluiceKafkaTesting", "SluiceStreamingTesting",
                 .product(name: "Logging", package: "swift-log"),
             ],
