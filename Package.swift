@@ -396,7 +396,7 @@ let package = Package(
             name: "SluiceOfflineIntegrationTests",
             dependencies: [
                 "SluiceCore", "SluiceKafka", "SluiceParquet", "SluiceRuntime", "SluiceOffline", "SluiceStreaming",
-                "SluiceDelta",
+                "SluiceDelta", "SluiceTopology",
                 "SluiceDemo", "SluiceCLI", "SluiceTesting", "SluiceKafkaTesting", "SluiceStreamingTesting",
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -25,6 +25,11 @@ public struct DeltaSchema: Sendable, Equatable {
 
     public func column(named name: String) -> Column? { columns.first { $0.name == name } }
 
+    /// This schema with the columns of `other` it lacks appended, in `other`'s order.
+    public func adding(_ other: DeltaSchema) -> DeltaSchema {
+        DeltaSchema(columns: columns + other.columns.filter { column(named: $0.name) == nil })
+    }
+
     /// `{"type":"struct","fields":[{"name":…,"type":…,"nullable":…,"metadata":{}}]}`.
     public var json: String {
         let fields: [[String: Any]] = columns.map {

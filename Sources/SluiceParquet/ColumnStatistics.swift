@@ -73,6 +73,35 @@ struct ColumnStatistics {
         return out
     }
 
+    /// The statistics of a column's chunks over a whole file.
+    static func summary(_ field: ParquetField, _ chunks: [ColumnStatistics]) -> ParquetColumnSummary {
+        var result = ParquetColumnSummary(field: field, nullCount: 0, min: nil, max: nil)
+        for chunk in chunks {
+            result.nullCount += chunk.nullCount
+            if let low = chunk.minValue.flatMap({ bound($0, field.type) }) {
+                result.min = result.min.map { Swift.min($0, low) } ?? low
+            }
+            if let high = chunk.maxValue.flatMap({ bound($0, field.type) }) {
+                result.max = result.max.map { Swift.max($0, high) } ?? high
+            }
+        }
+        return result
+    }
+
+    /// A PLAIN-encoded bound as a value; booleans have none.
+    private static func bound(_ bytes: [UInt8], _ type: ParquetType) -> ParquetColumnSummary.Bound? {
+        func integer<T: FixedWidthInteger>(_: T.Type) -> T {
+            bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(as: T.self)) }
+        }
+        switch type {
+        case .int32: return bytes.count == 4 ? .integer(Int64(integer(Int32.self))) : nil
+        case .int64, .timestampMillis: return bytes.count == 8 ? .integer(integer(Int64.self)) : nil
+        case .double: return bytes.count == 8 ? .double(Double(bitPattern: integer(UInt64.self))) : nil
+        case .string: return .string(String(decoding: bytes, as: UTF8.self))
+        case .boolean: return nil
+        }
+    }
+
     /// Thrift `Statistics`: null_count (3), max_value (5), min_value (6).
     func write(to thrift: inout ThriftCompactWriter) {
         thrift.field(3, i64: Int64(nullCount))

@@ -193,7 +193,10 @@ public final class ParquetWriter {
         }
         self.file = nil
         return ParquetFileSummary(
-            path: path, rowCount: rowCount, rowGroupCount: rowGroups.count, byteCount: file.offset)
+            path: path, rowCount: rowCount, rowGroupCount: rowGroups.count, byteCount: file.offset,
+            columns: schema.indices.map { index in
+                ColumnStatistics.summary(schema[index], rowGroups.map { $0.columns[index].statistics })
+            })
     }
 
     /// Closes and deletes a file that will not be finished (a failed or abandoned write).
@@ -212,4 +215,31 @@ public struct ParquetFileSummary: Sendable, Equatable {
     public var rowCount: Int
     public var rowGroupCount: Int
     public var byteCount: Int
+    /// Per column, over every row group: nulls, smallest and largest value (as in the footer).
+    public var columns: [ParquetColumnSummary] = []
+}
+
+/// A column's statistics over a whole file.
+public struct ParquetColumnSummary: Sendable, Equatable {
+    public enum Bound: Sendable, Equatable, Comparable {
+        case integer(Int64)
+        case double(Double)
+        case string(String)
+
+        public static func < (left: Bound, right: Bound) -> Bool {
+            switch (left, right) {
+            case (.integer(let a), .integer(let b)): a < b
+            case (.double(let a), .double(let b)): a < b
+            // Byte-wise unsigned order of UTF-8, as the footer's statistics.
+            case (.string(let a), .string(let b)): Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8))
+            default: false
+            }
+        }
+    }
+
+    public var field: ParquetField
+    public var nullCount: Int
+    /// Nil when the column has no value (all null) or, for doubles, only NaN.
+    public var min: Bound?
+    public var max: Bound?
 }

@@ -7,6 +7,8 @@ public struct FeatureLogDump: Decodable {
     public let columns: [String]
     /// Rows sorted by (kafka_partition, kafka_offset); doubles as IEEE bit patterns in decimal.
     public let rows: [[String?]]
+    /// For a Delta table (or a folder of them): each transaction id's version as delta-rs reads it.
+    public let transactions: [String: Int64?]?
 
     public static func read(_ folder: String) async throws -> FeatureLogDump {
         try await PythonTools.runJSON("dump_feature_log.py", [folder], as: FeatureLogDump.self)

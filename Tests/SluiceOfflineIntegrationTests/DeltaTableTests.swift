@@ -1,8 +1,11 @@
 import Foundation
+import SluiceCore
 import SluiceDelta
 import SluiceOffline
 import SluiceParquet
+import SluiceStreamingTesting
 import SluiceTesting
+import SluiceTopology
 import Testing
 
 /// The Delta log Sluice writes, read back by delta-rs and polars; commits raced by threads.
@@ -236,5 +239,45 @@ struct DeltaTableTests {
                 && error?.message.contains("reader version 3 (deletionVectors)") == true
         }
         #expect(try table.snapshot(version: 1).files.count == 1, "older versions still read")
+    }
+
+    @Test(
+        "the feature log's table: a topology that adds features adds columns; one that drops or retypes them is refused by name"
+    )
+    func schemaEvolution() throws {
+        let folder = NSTemporaryDirectory() + "/" + TestServices.uniqueName("delta-schema")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let full = try EngineTestSupport.fraudTopology(name: "evolve", topic: "t").compiled.topology
+        // The same topology without the card's 24-hour count.
+        let (path, _) = try EngineTestSupport.fraudTopology(name: "evolve", topic: "t")
+        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(
+            of:
+                "      txn_count_24h:          { agg: count, window: 24h, tile: 1h, description: Transactions in the last 24 hours. }\n",
+            with: "")
+        let smallerPath = folder + "-smaller.yaml"
+        try text.write(toFile: smallerPath, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: smallerPath) }
+        let smaller = try TopologyLoader.load(file: smallerPath)
+        let (fullLayout, smallerLayout) = (FeatureLogLayout(topology: full), FeatureLogLayout(topology: smaller))
+        #expect(fullLayout.columns.count == smallerLayout.columns.count + 1)
+
+        let table = folder + "/evolve"
+        _ = try FeatureLogDeltaTable.open(path: table, layout: smallerLayout, topology: "evolve", topic: "t", now: 1)
+        _ = try FeatureLogDeltaTable.open(path: table, layout: smallerLayout, topology: "evolve", topic: "t", now: 2)
+        #expect(try DeltaTable(path: table).versions() == [0], "the same schema commits nothing")
+        _ = try FeatureLogDeltaTable.open(path: table, layout: fullLayout, topology: "evolve", topic: "t", now: 3)
+        let evolved = try DeltaTable(path: table).snapshot()
+        #expect(
+            evolved.version == 1
+                && evolved.metadata?.schema
+                    == FeatureLogDeltaTable.schema(smallerLayout).adding(
+                        FeatureLogDeltaTable.schema(fullLayout))
+        )
+        #expect(evolved.metadata?.schema.column(named: "card__txn_count_24h") != nil)
+        #expect {
+            try FeatureLogDeltaTable.open(path: table, layout: smallerLayout, topology: "evolve", topic: "t", now: 4)
+        } throws: { error in
+            (error as? OfflineError)?.message.contains("columns no longer written: card__txn_count_24h") == true
+        }
     }
 }

@@ -221,6 +221,17 @@ struct CrashRecoveryTests {
         #expect(
             differing.isEmpty,
             "\(differing.count) rows differ after kills; first: \(differing.first.map { "\($0.0) vs \($0.1)" } ?? "")")
+        // The table's transaction version of each partition is its last offset in the table.
+        let (partition, offset) = try (killedLog.column("kafka_partition"), killedLog.column("kafka_offset"))
+        var newest: [String: Int64] = [:]
+        for row in killedLog.rows {
+            let key = "\(row[partition] ?? "")"
+            newest[key] = max(newest[key] ?? -1, Int64(row[offset] ?? "") ?? -1)
+        }
+        let versions = (killedLog.transactions ?? [:]).reduce(into: [String: Int64]()) { result, entry in
+            if let version = entry.value { result[String(entry.key.split(separator: ":").last ?? "")] = version }
+        }
+        #expect(versions == newest, "transaction versions \(versions), newest offsets \(newest)")
     }
 
     @Test("two processes in one group share the partitions and leave the uninterrupted run's state")

@@ -1,7 +1,10 @@
-"""Reads every Parquet file of a feature log folder with DuckDB and prints one JSON object:
+"""Reads the data files of a feature log folder with DuckDB and prints one JSON object:
 {"files": N, "columns": [...], "rows": [[...], ...]} sorted by (kafka_partition, kafka_offset).
 Doubles are printed as the decimal int64 of their IEEE bit pattern (exact), timestamps as epoch
-ms, nulls as null. Used by the Swift tests to judge the log with an independent reader.
+ms, nulls as null. Used by the Swift tests to judge the log with an independent reader. A folder
+that is a Delta table, or holds Delta tables (an --offline-dir), is read as delta-rs sees their
+newest snapshots (committed files only, and "transactions": each app id's version); any other
+folder, every Parquet file under it.
 
 usage: dump_feature_log.py FOLDER
 """
@@ -17,9 +20,27 @@ import duckdb
 
 def main():
     folder = sys.argv[1]
-    files = sorted(glob.glob(os.path.join(folder, "**", "*.parquet"), recursive=True))
+    transactions = None
+    tables = [folder] if os.path.isdir(os.path.join(folder, "_delta_log")) else [
+        os.path.join(folder, name) for name in sorted(os.listdir(folder))
+        if os.path.isdir(os.path.join(folder, name, "_delta_log"))]
+    if tables:
+        import deltalake
+
+        files = []
+        transactions = {}
+        for path in tables:
+            table = deltalake.DeltaTable(path)
+            files += table.file_uris()
+            log = os.path.join(path, "_delta_log")
+            apps = {json.loads(line)["txn"]["appId"] for name in os.listdir(log) if name.endswith(".json")
+                    for line in open(os.path.join(log, name)) if '"txn"' in line}
+            transactions.update({app: table.transaction_version(app) for app in apps})
+        files.sort()
+    else:
+        files = sorted(glob.glob(os.path.join(folder, "**", "*.parquet"), recursive=True))
     if not files:
-        print(json.dumps({"files": 0, "columns": [], "rows": []}))
+        print(json.dumps({"files": 0, "columns": [], "rows": [], "transactions": transactions}))
         return
     connection = duckdb.connect()
     connection.execute("SET TimeZone = 'UTC'")
@@ -39,7 +60,8 @@ def main():
             return str(struct.unpack("<q", struct.pack("<d", value))[0])
         return str(value)
 
-    print(json.dumps({"files": len(files), "columns": names, "rows": [[canonical(k, v) for k, v in zip(kinds, row)] for row in rows]}))
+    print(json.dumps({"files": len(files), "columns": names, "transactions": transactions,
+                      "rows": [[canonical(k, v) for k, v in zip(kinds, row)] for row in rows]}))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ public struct FeatureLogTable: Sendable {
                 .logMissing, "no feature log for topology '\(topology)' under \(directory) (expected \(root))")
         }
         var table = FeatureLogTable()
-        for file in parquetFiles(under: root) {
+        for file in try parquetFiles(under: root) {
             let path = (root as NSString).appendingPathComponent(file)
             let parquet = try ParquetReader.read(path: path)
             let names = parquet.fields.map(\.name).filter { $0.contains("__") }

@@ -2,21 +2,26 @@ import Foundation
 import Logging
 import Metrics
 import SluiceCore
+import SluiceDelta
 import SluiceParquet
 import SluiceRuntime
 
-/// The offline feature log of one topology, as files:
+/// The offline feature log of one topology, as a Delta table (`FeatureLogDeltaTable`):
 ///
 /// - `<dir>/<topology>/_staging/<topic>-<partition>.rows`: the rows of committed (and about to be
 ///   committed) batches not yet rolled, fsynced before the batch's Redis transaction is sent;
 /// - `<dir>/<topology>/date=YYYY-MM-DD/part-<topic>-<partition>-<first>-<last>.parquet`: rolled
-///   rows of that UTC event date, written under a temporary name, fsynced, renamed.
+///   rows of that UTC event date, written under a temporary name, fsynced, renamed, and made
+///   visible by the table commit of the roll, which also records, per partition, the last offset
+///   rolled (`txn` version of `<topology>:<topic>:<partition>`);
+/// - `<dir>/<topology>/_delta_log/`: the table's commits.
 ///
 /// Exactly once: the staging file holds every row whose offset is committed in Redis and not yet
-/// in a Parquet file (plus perhaps rows of a batch whose transaction never landed, which
-/// `open(partition:resumeAt:)` drops), so after a crash the log is rebuilt from the Parquet files,
-/// the staging file and the replay from the committed offsets, with no row twice or missing.
-/// Confined to the engine's thread.
+/// in a table commit (plus perhaps rows of a batch whose transaction never landed, which
+/// `open(partition:resumeAt:)` drops). After a crash the partition's `txn` version says which
+/// staged rows the table holds; the others are rolled again, and files renamed but never
+/// committed are removed, so no row is in the table twice or missing. Confined to the engine's
+/// thread.
 public final class FeatureLogWriter {
     public let options: FeatureLogOptions
     public let layout: FeatureLogLayout
@@ -33,6 +38,9 @@ public final class FeatureLogWriter {
     /// the open Parquet files.
     private var inFlight: [Int32: [FeatureLogRow]] = [:]
     private var stagingBuffer: [UInt8] = []
+    private let deltaTable: FeatureLogDeltaTable
+    /// The table as this writer last read or committed it.
+    private var snapshot = DeltaSnapshot()
     public private(set) var rowsRolled = 0
     public private(set) var filesWritten = 0
     private let rowsCounter = Counter(label: SluiceMetrics.featureLogRows)
@@ -58,7 +66,11 @@ public final class FeatureLogWriter {
             throw OfflineError(
                 .fileSystem, "cannot create the feature log folder \(root): \(error.localizedDescription)")
         }
+        deltaTable = try FeatureLogDeltaTable.open(
+            path: root, layout: layout, topology: topology.name, topic: topology.source.topic, now: Self.now())
     }
+
+    private static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
     // MARK: - Partitions
 
@@ -71,24 +83,23 @@ public final class FeatureLogWriter {
         partitions[partition] = log
         pending[partition] = nil
         inFlight[partition] = nil
-        removeTemporaryFiles(partition: partition)
+        do {
+            try deltaTable.table.update(&snapshot)
+        } catch {
+            throw OfflineError(.fileSystem, "feature log table: \(error.message)")
+        }
+        removeUncommittedFiles(partition: partition, committed: snapshot)
         guard options.staging else { return }
         let stagingPath = self.stagingPath(partition)
         guard let data = FileManager.default.contents(atPath: stagingPath) else { return }
         let (rows, _) = FeatureLogRowCodec.decodeRecords(Array(data))
-        let finished = finishedRanges(partition: partition)
-        var kept: [FeatureLogRow] = []
-        for row in rows where row.offset < nextOffset {
-            let date = UTCDate.string(epochMillis: row.eventTime)
-            if finished[date]?.contains(where: { $0.contains(row.offset) }) == true { continue }
-            kept.append(row)
-        }
+        let committedThrough = snapshot.transactions[deltaTable.appID(partition: partition)]?.version ?? -1
+        let kept = rows.filter { $0.offset < nextOffset && $0.offset > committedThrough }
         stagingBuffer.removeAll(keepingCapacity: true)
         for row in kept { FeatureLogRowCodec.appendRecord(row, to: &stagingBuffer) }
         try replaceFile(stagingPath, with: stagingBuffer)
         for row in kept { try log.add(row, writer: self) }
-        let ahead = finished.values.joined().filter { $0.upperBound >= nextOffset }
-        if !ahead.isEmpty {
+        if committedThrough >= nextOffset {
             logger.warning(
                 "the feature log holds files past the offset the online store resumes from; was the online state cleared without the log?",
                 metadata: ["partition": "\(partition)", "resume_offset": "\(nextOffset)"])
@@ -166,18 +177,36 @@ public final class FeatureLogWriter {
         // them). Each closes only its own files.
         let closing = ConcurrentFinish(due)
         DispatchQueue.concurrentPerform(iterations: due.count) { closing.finish(at: $0) }
-        // Every file that closed is put in place before the first failure is reported.
+        // Every file that closed is put in place and committed before the first failure is reported.
         var failure: (any Error)?
+        var adds: [DeltaAction] = []
+        var rolled: [(log: PartitionLog, lastOffset: Int64, rows: Int)] = []
         for (log, result) in zip(due, closing.results) {
             switch result! {
-            case .success(let finished): try roll(log, finished: finished)
+            case .success(let finished):
+                adds += try place(log, finished: finished)
+                if let last = finished.map(\.lastOffset).max() {
+                    rolled.append((log, last, finished.reduce(0) { $0 + $1.rows }))
+                }
             case .failure(let error): failure = failure ?? error
+            }
+        }
+        if !rolled.isEmpty { try commit(adds, rolled: rolled.map { ($0.log.partition, $0.lastOffset, $0.rows) }) }
+        // The staging files keep only the rows still in flight (an idle roll can run while a
+        // transaction is out); the rest are in the table now.
+        if options.staging {
+            for (log, _, _) in rolled {
+                stagingBuffer.removeAll(keepingCapacity: true)
+                for row in inFlight[log.partition] ?? [] { FeatureLogRowCodec.appendRecord(row, to: &stagingBuffer) }
+                try replaceFile(stagingPath(log.partition), with: stagingBuffer)
             }
         }
         if let failure { throw failure }
     }
 
-    private func roll(_ log: PartitionLog, finished: [PartitionLog.Finished]) throws {
+    /// Renames a partition's closed files into place; they are not in the table until committed.
+    private func place(_ log: PartitionLog, finished: [PartitionLog.Finished]) throws -> [DeltaAction] {
+        var adds: [DeltaAction] = []
         for file in finished {
             let folder = (root as NSString).appendingPathComponent("date=\(file.date)")
             let name = "part-\(topic)-\(log.partition)-\(file.firstOffset)-\(file.lastOffset).parquet"
@@ -188,19 +217,42 @@ public final class FeatureLogWriter {
                 )
             }
             syncFolder(folder)
-            rowsRolled += file.rows
-            filesWritten += 1
-            rowsCounter.increment(by: file.rows)
-            filesCounter.increment()
+            adds.append(
+                .add(
+                    FeatureLogDeltaTable.add(
+                        relativePath: "date=\(file.date)/\(name)", date: file.date, summary: file.summary,
+                        modificationTime: Self.now())))
             logger.debug("feature log file written", metadata: ["file": "\(target)", "rows": "\(file.rows)"])
         }
-        // The staging file keeps only the rows still in flight (an idle roll can run while a
-        // transaction is out); the rest are in the files just renamed.
-        if options.staging {
-            stagingBuffer.removeAll(keepingCapacity: true)
-            for row in inFlight[log.partition] ?? [] { FeatureLogRowCodec.appendRecord(row, to: &stagingBuffer) }
-            try replaceFile(stagingPath(log.partition), with: stagingBuffer)
+        return adds
+    }
+
+    /// One table commit of the files of a roll, with each rolled partition's last offset as its
+    /// transaction version; retried at the next version when another writer committed first.
+    private func commit(_ adds: [DeltaAction], rolled: [(partition: Int32, lastOffset: Int64, rows: Int)]) throws {
+        let now = Self.now()
+        let rows = rolled.reduce(0) { $0 + $1.rows }
+        let actions =
+            adds
+            + rolled.map {
+                .transaction(
+                    DeltaTransaction(
+                        appID: deltaTable.appID(partition: $0.partition), version: $0.lastOffset, lastUpdated: now))
+            } + [
+                .commitInfo(
+                    DeltaCommitInfo(
+                        timestamp: now, operation: "WRITE", operationParameters: ["mode": "Append"],
+                        metrics: ["numFiles": Int64(adds.count), "numOutputRows": Int64(rows)]))
+            ]
+        do {
+            _ = try deltaTable.table.commitNext(updating: &snapshot) { _ in actions }
+        } catch {
+            throw OfflineError(.fileSystem, "feature log table: \(error.message)")
         }
+        rowsRolled += rows
+        filesWritten += adds.count
+        rowsCounter.increment(by: rows)
+        filesCounter.increment(by: adds.count)
     }
 
     // MARK: - Files
@@ -244,32 +296,19 @@ public final class FeatureLogWriter {
         (stagingFolder as NSString).appendingPathComponent("\(topic)-\(partition).rows")
     }
 
-    /// Offset ranges of the finished Parquet files of a partition, by date.
-    private func finishedRanges(partition: Int32) -> [String: [ClosedRange<Int64>]] {
-        var ranges: [String: [ClosedRange<Int64>]] = [:]
-        let prefix = "part-\(topic)-\(partition)-"
+    /// Removes this partition's temporary files and the files renamed into place by a roll whose
+    /// table commit never happened (a crash in between): their rows are in the staging file and
+    /// roll again, and no reader may see them twice.
+    private func removeUncommittedFiles(partition: Int32, committed snapshot: DeltaSnapshot) {
+        let temporary = ".tmp-part-\(topic)-\(partition)-"
+        let rolled = "part-\(topic)-\(partition)-"
         for folder in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where folder.hasPrefix("date=")
         {
             let path = (root as NSString).appendingPathComponent(folder)
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-            where name.hasPrefix(prefix) && name.hasSuffix(".parquet") {
-                let numbers = name.dropFirst(prefix.count).dropLast(".parquet".count).split(separator: "-")
-                guard numbers.count == 2, let first = Int64(numbers[0]), let last = Int64(numbers[1]), first <= last
-                else { continue }
-                ranges[String(folder.dropFirst("date=".count)), default: []].append(first...last)
-            }
-        }
-        return ranges
-    }
-
-    private func removeTemporaryFiles(partition: Int32) {
-        let prefix = ".tmp-part-\(topic)-\(partition)-"
-        for folder in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where folder.hasPrefix("date=")
-        {
-            let path = (root as NSString).appendingPathComponent(folder)
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where name.hasPrefix(prefix)
-            {
-                unlink((path as NSString).appendingPathComponent(name))
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+                let uncommitted =
+                    name.hasPrefix(rolled) && name.hasSuffix(".parquet") && snapshot.files["\(folder)/\(name)"] == nil
+                if name.hasPrefix(temporary) || uncommitted { unlink((path as NSString).appendingPathComponent(name)) }
             }
         }
     }

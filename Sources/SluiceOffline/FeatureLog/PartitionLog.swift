@@ -38,6 +38,8 @@ final class PartitionLog {
         let firstOffset: Int64
         let lastOffset: Int64
         let rows: Int
+        /// The file's statistics, for its table `add` action.
+        let summary: ParquetFileSummary
     }
 
     init(partition: Int32) { self.partition = partition }
@@ -90,11 +92,11 @@ final class PartitionLog {
     func finish() throws -> [Finished] {
         var finished: [Finished] = []
         for (date, file) in files.sorted(by: { $0.key < $1.key }) {
-            try file.writer.close()
+            let summary = try file.writer.close()
             finished.append(
                 Finished(
                     date: date, temporaryPath: file.temporaryPath, firstOffset: file.firstOffset,
-                    lastOffset: file.lastOffset, rows: file.rows))
+                    lastOffset: file.lastOffset, rows: file.rows, summary: summary))
         }
         files.removeAll()
         forgetLastFile()

@@ -122,6 +122,13 @@ public struct DeltaTable: Sendable {
         }
     }
 
+    /// Brings `snapshot` to the newest version by applying the commits after its own.
+    public func update(_ snapshot: inout DeltaSnapshot) throws(DeltaLogError) {
+        for version in try versions() where version > snapshot.version {
+            try snapshot.apply(try actions(of: version), version: version)
+        }
+    }
+
     /// Optimistic commit: `make` builds the actions from the newest snapshot (nil: nothing to
     /// commit, for example because the snapshot's transaction versions show it was committed);
     /// on a conflict it runs again on the snapshot that includes the winner. Returns the version
@@ -129,8 +136,18 @@ public struct DeltaTable: Sendable {
     public func commitNext(
         attempts: Int = 100, _ make: (DeltaSnapshot) throws(DeltaLogError) -> [DeltaAction]?
     ) throws(DeltaLogError) -> Int64? {
+        var snapshot = DeltaSnapshot()
+        return try commitNext(updating: &snapshot, attempts: attempts, make)
+    }
+
+    /// `commitNext` on a snapshot the caller keeps: only the commits after it are read, and the
+    /// new commit is applied to it.
+    public func commitNext(
+        updating snapshot: inout DeltaSnapshot, attempts: Int = 100,
+        _ make: (DeltaSnapshot) throws(DeltaLogError) -> [DeltaAction]?
+    ) throws(DeltaLogError) -> Int64? {
         for _ in 0..<attempts {
-            let snapshot = try snapshot()
+            try update(&snapshot)
             guard snapshot.isWritable else {
                 throw DeltaLogError(
                     .unsupportedProtocol,
@@ -140,10 +157,11 @@ public struct DeltaTable: Sendable {
             guard let actions = try make(snapshot) else { return nil }
             do {
                 try commit(actions, version: snapshot.version + 1)
-                return snapshot.version + 1
             } catch  where error.kind == .conflict {
                 continue
             }
+            try snapshot.apply(actions, version: snapshot.version + 1)
+            return snapshot.version
         }
         throw DeltaLogError(.conflict, "\(path): \(attempts) commits in a row lost to other writers")
     }

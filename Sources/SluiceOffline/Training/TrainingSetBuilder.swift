@@ -11,7 +11,7 @@ public enum TrainingSetBuilder {
     public static func build(_ configuration: TrainingSetConfiguration, labels: LabelBook) throws -> TrainingSetSummary
     {
         let root = (configuration.featuresDirectory as NSString).appendingPathComponent(configuration.topologyName)
-        let files = parquetFiles(under: root)
+        let files = try parquetFiles(under: root)
         guard !files.isEmpty else {
             throw OfflineError(
                 .logMissing,
