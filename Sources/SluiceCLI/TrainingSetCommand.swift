@@ -15,7 +15,9 @@ struct TrainingSetCommand: AsyncParsableCommand {
             Every row of the log is kept. A label counts only if its time (the label's ts) is at or before --as-of and \
             at most --label-delay-max after the event; the newest such label wins. Rows without one are 'unlabeled' \
             while a label may still come (the event is younger than --label-delay-max at --as-of), else 'expired'. \
-            Columns added: label (int), label_time, label_status (labeled | unlabeled | expired). See docs/offline.md.
+            Columns added: label (int), label_time, label_status (labeled | unlabeled | expired). The feature log \
+            table's newest snapshot is read, or the one --table-version or --table-as-of names; the file's metadata \
+            records which (sluice.table.path, .id, .version), so the set can be rebuilt row for row. See docs/offline.md.
             """)
 
     @OptionGroup var topology: TopologyOption
@@ -30,6 +32,7 @@ struct TrainingSetCommand: AsyncParsableCommand {
     var labelDelayMax: String = "30d"
     @Option(help: "Only labels known at this time count: epoch ms or ISO-8601. (default: now)")
     var asOf: String?
+    @OptionGroup var table: TableSnapshotOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -44,6 +47,7 @@ struct TrainingSetCommand: AsyncParsableCommand {
             asOf: try asOf.map(TimeArgument.parse) ?? TimeArgument.now())
         configuration.topologyHash = Registry.document(of: loaded).contentHash
         configuration.labelDelayMax = delay
+        configuration.snapshot = try table.snapshot()
         do {
             let labels = try await LabelBook.read(
                 topic: labelsTopic, client: connection.settings.kafkaClient, logger: logger)
@@ -51,7 +55,8 @@ struct TrainingSetCommand: AsyncParsableCommand {
             print(
                 "wrote \(out): \(summary.rows) rows; \(summary.labeled) labeled (\(summary.positives) fraud), "
                     + "\(summary.unlabeled) unlabeled, \(summary.expired) expired; labels as of \(TimeArgument.iso8601(configuration.asOf)) "
-                    + "from \(labels.messages) messages (\(labels.invalid) invalid)")
+                    + "from \(labels.messages) messages (\(labels.invalid) invalid)"
+                    + (summary.tableVersion.map { "; feature log table version \($0)" } ?? ""))
         } catch {
             logger.error("sluice training-set failed: \(error)")
             throw ExitCode(1)

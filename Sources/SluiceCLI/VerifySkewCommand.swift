@@ -27,10 +27,11 @@ struct VerifySkewCommand: ParsableCommand {
     var tolerance: Double = 0
     @Flag(help: "Print the report as JSON.")
     var json = false
+    @OptionGroup(title: "Snapshot of the --online table") var table: TableSnapshotOptions
 
     func run() throws {
         let name = try topology.load().topology.name
-        let served = try FeatureLogTable.read(directory: online, topology: name)
+        let served = try FeatureLogTable.read(directory: online, topology: name, snapshot: try table.snapshot())
         let rebuilt = try FeatureLogTable.read(directory: offline, topology: name)
         let report = try SkewVerifier.compare(
             served: served, offline: rebuilt, sample: sample, seed: seed, tolerance: tolerance)

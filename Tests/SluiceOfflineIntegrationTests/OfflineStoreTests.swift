@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SluiceCore
+import SluiceDelta
 import SluiceDemo
 import SluiceKafka
 import SluiceKafkaTesting
@@ -223,6 +224,69 @@ struct OfflineStoreTests {
             "the correction must fall within the label delay for this check")
         #expect(corrected[labelColumn] == "1")
         #expect(corrected[statusColumn] == "labeled")
+    }
+
+    @Test(
+        "time travel: a version reads as delta-rs's load_as_version does; a training set from it records it and rebuilds to the byte"
+    )
+    func timeTravel() async throws {
+        let run = try await SharedSkewRun.shared.get()
+        let table = DeltaTable(path: run.online + "/" + run.name)
+        let versions = try table.versions()
+        // Version 0 creates the table; rolls of about 30,000 rows commit the 100k events, one version each.
+        #expect(versions.count >= 4 && versions == Array(0...Int64(versions.count - 1)), "\(versions)")
+        let labelsTopic = try await KafkaTestSupport.makeTopic("time-travel-labels")
+        let folder = Self.temporaryFolder("time-travel")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let (path, _) = try EngineTestSupport.fraudTopology(name: run.name, topic: run.topic)
+        func trainingSet(_ out: String, _ choice: [String]) async throws -> String {
+            let result = try await TestProcess.run(
+                try TestProcess.sluiceExecutable(),
+                [
+                    "training-set", "--topology", path, "--features", run.online, "--labels-topic", labelsTopic,
+                    "--out", out, "--as-of", "1796000000000", "--brokers", TestServices.brokers,
+                ] + choice)
+            #expect(result.status == 0, "\(result.output)")
+            return result.output
+        }
+        let first = folder + "/v2-a.parquet"
+        let second = folder + "/v2-b.parquet"
+        let printed = try await trainingSet(first, ["--table-version", "2"])
+        #expect(printed.contains("feature log table version 2"), "\(printed)")
+        _ = try await trainingSet(second, ["--table-version", "2"])
+        let asOf = try table.commitTime(of: 2)
+        let byTime = folder + "/as-of.parquet"
+        _ = try await trainingSet(byTime, ["--table-as-of", String(asOf)])
+
+        struct Digest: Decodable {
+            struct Rows: Decodable {
+                var rows: Int
+                var digest: String
+                var sha256: String?
+                var version: String?
+            }
+            var table: Rows
+            var files: [Rows]
+        }
+        let digest = try await PythonTools.runJSON(
+            "delta_reference.py", ["digest", table.path, "2", first, second, byTime], as: Digest.self)
+        #expect(digest.table.rows >= 60_000, "two rolls of 30,000 rows or more")
+        let fromSluice = try FeatureLogTable.read(directory: run.online, topology: run.name, snapshot: .version(2))
+        #expect(fromSluice.count == digest.table.rows, "Sluice and delta-rs read version 2 alike")
+        for file in digest.files {
+            #expect(file.rows == digest.table.rows && file.digest == digest.table.digest && file.version == "2")
+        }
+        #expect(digest.files[0].sha256 == digest.files[1].sha256, "the same version rebuilds the same bytes")
+        let newest = try FeatureLogTable.read(directory: run.online, topology: run.name)
+        #expect(newest.count > fromSluice.count)
+        let bad = try await TestProcess.run(
+            try TestProcess.sluiceExecutable(),
+            [
+                "training-set", "--topology", path, "--features", run.online, "--labels-topic", labelsTopic, "--out",
+                folder + "/bad.parquet", "--table-version", "99", "--brokers", TestServices.brokers,
+            ])
+        #expect(bad.status == 1 && bad.output.contains("there is no version 99"), "\(bad.output)")
     }
 
     @Test("a log written before and after a topology change gives the union of its columns, with nulls")

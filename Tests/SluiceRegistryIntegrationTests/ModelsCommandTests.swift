@@ -137,6 +137,12 @@ struct ModelsCommandTests {
         #expect(stored == (try Data(contentsOf: URL(fileURLWithPath: model))))
         let shown = try await work.sluice(["models", "show", "lineage-model/1"])
         #expect(shown.contains("topic \(topic), offsets 0:"))
+        // The replay wrote a Delta table: the lineage names the snapshot the rows came from.
+        let tableVersion = try #require(lineage.tableVersion)
+        #expect(lineage.tablePath?.hasSuffix("/log/\(name)") == true && lineage.tableID?.count == 36)
+        #expect(
+            shown.contains("version \(tableVersion) (id \(lineage.tableID ?? "")): --table-version \(tableVersion)"),
+            "\(shown)")
 
         // The registered model scores its training set as xgboost does.
         let scored = work.folder + "/scored.parquet"

@@ -4,7 +4,12 @@
         delta-rs (PyPI deltalake): the table's version, its rows sorted by every column (as JSON
         values), the transaction version of each app id, the add actions' paths; and polars.read_delta's
         row count of the same version.
+    delta_reference.py digest DIR VERSION [PARQUET ...]
+        The rows of version VERSION as delta-rs's load_as_version reads them, and of each Parquet file
+        (a training set) as pyarrow reads it: count and sha256 of their sorted (kafka_partition,
+        kafka_offset) pairs; and each file's own sha256.
 """
+import hashlib
 import json
 import sys
 
@@ -12,7 +17,29 @@ import deltalake
 import polars
 
 
+def pairs_digest(arrow):
+    pairs = sorted(zip(arrow.column("kafka_partition").to_pylist(), arrow.column("kafka_offset").to_pylist()))
+    return {"rows": len(pairs), "digest": hashlib.sha256("\n".join(f"{p}:{o}" for p, o in pairs).encode()).hexdigest()}
+
+
+def digest():
+    import pyarrow.parquet as pq
+
+    table = deltalake.DeltaTable(sys.argv[2])
+    table.load_as_version(int(sys.argv[3]))
+    result = {"table": pairs_digest(table.to_pyarrow_table(columns=["kafka_partition", "kafka_offset"])), "files": []}
+    for path in sys.argv[4:]:
+        entry = pairs_digest(pq.read_table(path, columns=["kafka_partition", "kafka_offset"]))
+        entry["sha256"] = hashlib.sha256(open(path, "rb").read()).hexdigest()
+        entry["version"] = (pq.read_metadata(path).metadata or {}).get(b"sluice.table.version", b"").decode()
+        result["files"].append(entry)
+    print(json.dumps(result))
+
+
 def main():
+    if sys.argv[1] == "digest":
+        digest()
+        return
     if sys.argv[1] != "read":
         sys.exit(f"unknown command {sys.argv[1]}")
     path = sys.argv[2]

@@ -86,7 +86,7 @@ public enum ModelRegistration {
             )
         }
         let (hash, bytes) = try ArtifactStore.sha256(file: path)
-        return TrainingSetLineage(
+        var lineage = TrainingSetLineage(
             path: path, sha256: hash, bytes: bytes, rows: profile.rows, labeled: profile.labeled,
             positives: profile.positives, unlabeled: profile.unlabeled, expired: profile.expired,
             labelsAsOf: profile.labelsAsOf, topologyName: profile.topologyName, topologyHash: profile.topologyHash,
@@ -96,5 +96,9 @@ public enum ModelRegistration {
                     partition: $0.partition, firstOffset: $0.firstOffset, lastOffset: $0.lastOffset, rows: $0.rows)
             },
             firstEventTime: profile.firstEventTime, lastEventTime: profile.lastEventTime)
+        lineage.tablePath = profile.tablePath
+        lineage.tableID = profile.tableID
+        lineage.tableVersion = profile.tableVersion
+        return lineage
     }
 }

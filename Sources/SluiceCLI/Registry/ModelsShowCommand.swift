@@ -79,6 +79,11 @@ struct ModelsShowCommand: AsyncParsableCommand {
                     separator: " ")
                 lines.append("               topic \(topic), offsets \(ranges)")
             }
+            if let table = set.tablePath, let tableVersion = set.tableVersion {
+                lines.append(
+                    "               feature log table \(table) version \(tableVersion) (id \(set.tableID ?? "?")): --table-version \(tableVersion) rebuilds it"
+                )
+            }
         }
         return lines.joined(separator: "\n")
     }

@@ -17,14 +17,16 @@ public struct FeatureLogTable: Sendable {
 
     /// Reads the log of `topology` under `directory`. Other columns are ignored; feature columns
     /// must be the same in every file.
-    public static func read(directory: String, topology: String) throws -> FeatureLogTable {
+    public static func read(directory: String, topology: String, snapshot: FeatureLogSnapshot = .newest) throws
+        -> FeatureLogTable
+    {
         let root = (directory as NSString).appendingPathComponent(topology)
         guard FileManager.default.fileExists(atPath: root) else {
             throw OfflineError(
                 .logMissing, "no feature log for topology '\(topology)' under \(directory) (expected \(root))")
         }
         var table = FeatureLogTable()
-        for file in try parquetFiles(under: root) {
+        for file in try FeatureLogFiles.resolve(root: root, snapshot: snapshot).files {
             let path = (root as NSString).appendingPathComponent(file)
             let parquet = try ParquetReader.read(path: path)
             let names = parquet.fields.map(\.name).filter { $0.contains("__") }

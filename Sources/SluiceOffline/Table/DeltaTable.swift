@@ -49,6 +49,24 @@ public struct DeltaTable: Sendable {
         return snapshot
     }
 
+    /// When a version was committed: its commitInfo's timestamp, else the commit file's
+    /// modification time (epoch ms).
+    public func commitTime(of version: Int64) throws(DeltaLogError) -> Int64 {
+        for action in try actions(of: version) {
+            if case .commitInfo(let info) = action, info.timestamp > 0 { return info.timestamp }
+        }
+        let file = logPath + "/" + DeltaLogFiles.commit(version)
+        let modified = (try? FileManager.default.attributesOfItem(atPath: file)[.modificationDate]) as? Date
+        return Int64(((modified ?? .distantPast).timeIntervalSince1970 * 1000).rounded())
+    }
+
+    /// The newest version committed at or before `time` (epoch ms).
+    public func version(asOf time: Int64) throws(DeltaLogError) -> Int64 {
+        for version in try versions().reversed() where try commitTime(of: version) <= time { return version }
+        throw DeltaLogError(
+            .noTable, "\(path) has no version committed at or before \(time) (its first commit is later)")
+    }
+
     /// The actions of one commit, in file order.
     public func actions(of version: Int64) throws(DeltaLogError) -> [DeltaAction] {
         let file = logPath + "/" + DeltaLogFiles.commit(version)

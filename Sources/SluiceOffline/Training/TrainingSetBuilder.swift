@@ -11,7 +11,8 @@ public enum TrainingSetBuilder {
     public static func build(_ configuration: TrainingSetConfiguration, labels: LabelBook) throws -> TrainingSetSummary
     {
         let root = (configuration.featuresDirectory as NSString).appendingPathComponent(configuration.topologyName)
-        let files = try parquetFiles(under: root)
+        let resolved = try FeatureLogFiles.resolve(root: root, snapshot: configuration.snapshot)
+        let files = resolved.files
         guard !files.isEmpty else {
             throw OfflineError(
                 .logMissing,
@@ -44,6 +45,7 @@ public enum TrainingSetBuilder {
         let temporary = configuration.output + ".tmp-\(getpid())"
         var writer: ParquetWriter?
         var summary = TrainingSetSummary()
+        summary.tableVersion = resolved.table?.version
         do {
             var options = ParquetWriterOptions()
             options.metadata = [
@@ -52,6 +54,12 @@ public enum TrainingSetBuilder {
                 ("sluice.version", SluiceVersion.current),
             ]
             if let hash = configuration.topologyHash { options.metadata.append(("sluice.topology.hash", hash)) }
+            if let table = resolved.table {
+                options.metadata += [
+                    ("sluice.table.path", table.path), ("sluice.table.id", table.id),
+                    ("sluice.table.version", String(table.version)),
+                ]
+            }
             options.createdBy = "sluice version \(SluiceVersion.current)"
             writer = try ParquetWriter(
                 path: temporary,

@@ -19,6 +19,9 @@ public struct TrainingSetConfiguration: Sendable {
     /// Labels that arrive more than this after the event are ignored, and rows whose event is older
     /// than `asOf - labelDelayMax` without a label are `expired` rather than `unlabeled`.
     public var labelDelayMax: Int64 = 30 * 86_400_000
+    /// Which snapshot of the feature log table to read; the one read is recorded in the file's
+    /// metadata (`sluice.table.path`, `.id`, `.version`).
+    public var snapshot: FeatureLogSnapshot = .newest
 
     public init(featuresDirectory: String, topologyName: String, output: String, asOf: Int64) {
         self.featuresDirectory = featuresDirectory

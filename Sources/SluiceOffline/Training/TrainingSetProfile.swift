@@ -25,6 +25,10 @@ public struct TrainingSetProfile: Sendable, Equatable {
     public var partitions: [Partition] = []
     public var firstEventTime: Int64?
     public var lastEventTime: Int64?
+    /// The feature log table snapshot the rows were read from (`sluice.table.*`).
+    public var tablePath: String?
+    public var tableID: String?
+    public var tableVersion: Int64?
 
     public static func read(path: String) throws(OfflineError) -> TrainingSetProfile {
         let table: ParquetTable
@@ -52,6 +56,9 @@ public struct TrainingSetProfile: Sendable, Equatable {
         profile.labelsAsOf = table.metadata["sluice.labels.as_of"].flatMap { Int64($0) }
         profile.topologyName = table.metadata["sluice.topology"]
         profile.topologyHash = table.metadata["sluice.topology.hash"]
+        profile.tablePath = table.metadata["sluice.table.path"]
+        profile.tableID = table.metadata["sluice.table.id"]
+        profile.tableVersion = table.metadata["sluice.table.version"].flatMap { Int64($0) }
         var ranges: [Int32: Partition] = [:]
         var topicsSeen = Set<String>()
         for row in 0..<table.rowCount {

@@ -14,4 +14,6 @@ public struct TrainingSetSummary: Sendable, Equatable {
     public var unlabeled = 0
     /// No label within the label delay.
     public var expired = 0
+    /// The feature log table's version read, when the log is a Delta table.
+    public var tableVersion: Int64?
 }

@@ -24,6 +24,11 @@ public struct TrainingSetLineage: Sendable, Equatable, Codable {
     /// Event times (epoch ms) of the oldest and newest row.
     public var firstEventTime: Int64?
     public var lastEventTime: Int64?
+    /// The feature log table snapshot the rows were read from: reading it again
+    /// (`sluice training-set --table-version`) rebuilds the same rows.
+    public var tablePath: String?
+    public var tableID: String?
+    public var tableVersion: Int64?
 
     public init(
         path: String, sha256: String, bytes: Int64, rows: Int, labeled: Int, positives: Int, unlabeled: Int,
@@ -54,5 +59,8 @@ public struct TrainingSetLineage: Sendable, Equatable, Codable {
         case topologyHash = "topology_hash"
         case firstEventTime = "first_event_time"
         case lastEventTime = "last_event_time"
+        case tablePath = "table_path"
+        case tableID = "table_id"
+        case tableVersion = "table_version"
     }
 }
