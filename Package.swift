@@ -247,7 +247,7 @@ let package = Package(
                 "Sluice", "SluiceCore", "SluiceTopology", "SluiceRedis", "SluiceHTTP", "SluiceRuntime",
                 "SluiceOnlineStore",
                 "SluiceOffline", "SluiceStreaming", "SluiceDemo", "SluiceRegistry", "SluiceModel", "SluiceDrift",
-                "SluiceDriftMonitor",
+                "SluiceDriftMonitor", "SluiceDelta",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

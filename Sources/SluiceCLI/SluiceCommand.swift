@@ -14,7 +14,7 @@ struct SluiceCommand: AsyncParsableCommand {
             RunCommand.self, ServeCommand.self, ReplayCommand.self, VerifySkewCommand.self, TrainingSetCommand.self,
             GetCommand.self, ModelsCommand.self, FeaturesCommand.self, RegistryCommand.self, DeployCommand.self,
             ScoreCommand.self, OutcomesCommand.self, ExperimentCommand.self, ProduceDemoCommand.self,
-            DriftCommand.self, ValidateCommand.self,
+            DriftCommand.self, OfflineCommand.self, ValidateCommand.self,
             DoctorCommand.self,
         ]
     )

@@ -287,6 +287,28 @@ struct OfflineStoreTests {
                 folder + "/bad.parquet", "--table-version", "99", "--brokers", TestServices.brokers,
             ])
         #expect(bad.status == 1 && bad.output.contains("there is no version 99"), "\(bad.output)")
+
+        // History: a line per version; the rows the commits added are the table's rows.
+        let sluice = try TestProcess.sluiceExecutable()
+        let history = try await TestProcess.run(sluice, ["offline", "history", run.online, "--json"])
+        #expect(history.status == 0, "\(history.output)")
+        let entries = history.output.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(entries.count == versions.count && entries.first?["operation"] as? String == "CREATE TABLE")
+        #expect(entries.reduce(0) { $0 + ($1["rows_added"] as? Int ?? 0) } == newest.count)
+        #expect(entries.dropFirst().allSatisfy { $0["operation"] as? String == "WRITE" })
+        // Check: consistent as written; a missing file and a file of another size are named.
+        let checked = try await TestProcess.run(sluice, ["offline", "check", table.path])
+        #expect(checked.status == 0 && checked.output.contains("all consistent"), "\(checked.output)")
+        let copy = folder + "/copy"
+        try FileManager.default.copyItem(atPath: table.path, toPath: copy)
+        let files = try DeltaTable(path: copy).snapshot().files.keys.sorted()
+        try FileManager.default.removeItem(atPath: copy + "/" + files[0])
+        try Data("PAR1".utf8).write(to: URL(fileURLWithPath: copy + "/" + files[1]))
+        let damaged = try await TestProcess.run(sluice, ["offline", "check", copy])
+        #expect(damaged.status == 1, "\(damaged.output)")
+        #expect(damaged.output.contains("\(files[0]): in the table") && damaged.output.contains("\(files[1]): 4 bytes"))
     }
 
     @Test("a log written before and after a topology change gives the union of its columns, with nulls")
