@@ -9,7 +9,7 @@ struct OfflineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "offline",
         abstract: "The feature log's Delta tables: history and checks (docs/offline.md).",
-        subcommands: [OfflineHistoryCommand.self, OfflineCheckCommand.self])
+        subcommands: [OfflineHistoryCommand.self, OfflineCheckCommand.self, OfflineVacuumCommand.self])
 }
 
 /// The table folder of an `offline` command: DIR itself, or its one topology table.
@@ -113,5 +113,41 @@ struct OfflineCheckCommand: ParsableCommand {
             "\(path) version \(report.version): \(report.files) files, \(report.rows) rows, \(report.transactions) transaction versions; "
                 + (report.problems.isEmpty ? "all consistent" : "\(report.problems.count) problems"))
         if !report.problems.isEmpty { throw ExitCode(1) }
+    }
+}
+
+struct OfflineVacuumCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vacuum",
+        abstract:
+            "Delete the data files no snapshot within the retention needs, and leftovers of rolls never committed.",
+        discussion: """
+            Kept: the files of every version committed within --retain, of the newest version before it, and of the \
+            newest version; time travel to a version older than that stops working. Other Parquet files are deleted \
+            once older than --retain.
+            """)
+
+    @OptionGroup var table: OfflineTableArgument
+    @Option(help: "How far back time travel must keep working, e.g. 7d.")
+    var retain: String
+    @Flag(help: "List what would be deleted, delete nothing.")
+    var dryRun = false
+
+    func run() throws {
+        guard let retention = DurationText.milliseconds(retain), retention >= 0 else {
+            throw ValidationError("--retain must be a duration such as 7d or 12h, not '\(retain)'")
+        }
+        let path = try table.table()
+        let result: DeltaVacuum.Result
+        do {
+            result = try DeltaVacuum.run(path: path, retain: retention, now: TimeArgument.now(), dryRun: dryRun)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            throw ExitCode(1)
+        }
+        for file in result.deleted { print("\(dryRun ? "would delete" : "deleted") \(file)") }
+        print(
+            "\(path): \(result.deleted.count) files (\(result.bytes) bytes) \(dryRun ? "to delete" : "deleted"), \(result.kept) kept"
+        )
     }
 }

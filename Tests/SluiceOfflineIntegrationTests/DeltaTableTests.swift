@@ -280,4 +280,47 @@ struct DeltaTableTests {
             (error as? OfflineError)?.message.contains("columns no longer written: card__txn_count_24h") == true
         }
     }
+
+    @Test("vacuum deletes what no snapshot in the retention needs, and old uncommitted leftovers; never a fresh one")
+    func vacuum() async throws {
+        let (folder, table) = try Self.makeTable()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let day: Int64 = 86_400_000
+        func age(_ relative: String, days: Int64) throws {
+            try FileManager.default.setAttributes(
+                [.modificationDate: Date(timeIntervalSince1970: Double(now - days * day) / 1000)],
+                ofItemAtPath: table.path + "/" + relative)
+        }
+        func info(_ time: Int64) -> DeltaAction { .commitInfo(DeltaCommitInfo(timestamp: time, operation: "WRITE")) }
+        let a = try Self.dataFile(table, date: "2026-12-01", first: 0, rows: 10)
+        let b = try Self.dataFile(table, date: "2026-12-01", first: 10, rows: 10)
+        _ = try table.commitNext { _ in [.add(a), .add(b), info(now - 10 * day)] }
+        _ = try table.commitNext { _ in
+            [
+                .remove(
+                    DeltaRemoveFile(
+                        path: a.path, deletionTimestamp: now - 9 * day, dataChange: true,
+                        partitionValues: a.partitionValues, size: a.size, stats: a.stats)), info(now - 9 * day),
+            ]
+        }
+        let c = try Self.dataFile(table, date: "2026-12-02", first: 20, rows: 10)
+        _ = try table.commitNext { _ in [.add(c), info(now - day)] }
+        let oldLeftover = try Self.dataFile(table, date: "2026-12-02", first: 30, rows: 10).path
+        let freshLeftover = try Self.dataFile(table, date: "2026-12-02", first: 40, rows: 10).path
+        for file in [a.path, b.path, oldLeftover] { try age(file, days: 9) }
+
+        let dry = try DeltaVacuum.run(path: table.path, retain: 7 * day, now: now, dryRun: true)
+        #expect(dry.deleted == [a.path, oldLeftover].sorted() && dry.kept == 2)
+        #expect(FileManager.default.fileExists(atPath: table.path + "/" + a.path), "a dry run deletes nothing")
+        let done = try DeltaVacuum.run(path: table.path, retain: 7 * day, now: now, dryRun: false)
+        #expect(done.deleted == dry.deleted && done.bytes > 0)
+        for (file, exists) in [
+            (a.path, false), (oldLeftover, false), (b.path, true), (c.path, true), (freshLeftover, true),
+        ] {
+            #expect(FileManager.default.fileExists(atPath: table.path + "/" + file) == exists, "\(file)")
+        }
+        let read = try await Self.read(table)
+        #expect(read.rows.count == 20 && read.version == 3)
+    }
 }

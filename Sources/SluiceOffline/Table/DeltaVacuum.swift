@@ -1,0 +1,65 @@
+import Foundation
+import SluiceCore
+import SluiceDelta
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `sluice offline vacuum`: deletes the data files no snapshot inside the retention needs. Kept:
+/// the files of every version committed within the retention, of the newest version committed
+/// before it (a reader as of the retention's start reads that one), and of the newest version.
+/// Any other Parquet file under the table (removed by a later commit, or never committed: a roll
+/// cut short by a crash) goes once it is older than the retention, so that a file a running
+/// writer has just put in place, before its commit, is never touched.
+public enum DeltaVacuum {
+    public struct Result: Sendable, Equatable {
+        /// Relative paths, sorted.
+        public var deleted: [String] = []
+        public var bytes: Int64 = 0
+        public var kept = 0
+    }
+
+    public static func run(path: String, retain: Int64, now: Int64, dryRun: Bool) throws(OfflineError) -> Result {
+        let table = DeltaTable(path: path)
+        let cutoff = now - retain
+        var needed = Set<String>()
+        do {
+            let versions = try table.versions()
+            var snapshot = DeltaSnapshot()
+            var beforeCutoff: Set<String> = []
+            for version in versions {
+                try snapshot.apply(try table.actions(of: version), version: version)
+                if try table.commitTime(of: version) < cutoff {
+                    beforeCutoff = Set(snapshot.files.keys)
+                } else {
+                    needed.formUnion(snapshot.files.keys)
+                }
+            }
+            needed.formUnion(beforeCutoff)
+            needed.formUnion(snapshot.files.keys)
+        } catch {
+            throw OfflineError(.fileSystem, error.message)
+        }
+        var result = Result(kept: needed.count)
+        let enumerator = FileManager.default.enumerator(atPath: path)
+        while let relative = enumerator?.nextObject() as? String {
+            let top = relative.split(separator: "/").first.map(String.init) ?? relative
+            guard top != DeltaLogFiles.folder, top != "_staging", relative.hasSuffix(".parquet"),
+                !needed.contains(relative)
+            else { continue }
+            let full = path + "/" + relative
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: full),
+                let modified = attributes[.modificationDate] as? Date,
+                Int64(modified.timeIntervalSince1970 * 1000) < cutoff
+            else { continue }
+            result.deleted.append(relative)
+            result.bytes += (attributes[.size] as? NSNumber)?.int64Value ?? 0
+            if !dryRun && unlink(full) != 0 {
+                throw OfflineError(.fileSystem, "cannot delete \(full): \(String(cString: strerror(errno)))")
+            }
+        }
+        result.deleted.sort()
+        return result
+    }
+}
