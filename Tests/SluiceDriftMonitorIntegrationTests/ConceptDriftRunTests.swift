@@ -9,7 +9,7 @@ import Testing
 /// `sluice drift run --labels-topic`: the prediction log joined with delayed labels per window and
 /// variant once labels mature, judged against scikit-learn on the same records, and a change of
 /// P(fraud | score) found where it was planted.
-@Suite("sluice drift run: concept drift on matured labels", .timeLimit(.minutes(5)))
+@Suite("sluice drift run: concept drift on matured labels", .timeLimit(.minutes(8)))
 struct ConceptDriftRunTests {
     static let hour: Int64 = 3_600_000
     static let base: Int64 = 1_796_000_400_000  // a whole hour
