@@ -9,7 +9,9 @@ struct OfflineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "offline",
         abstract: "The feature log's Delta tables: history and checks (docs/offline.md).",
-        subcommands: [OfflineHistoryCommand.self, OfflineCheckCommand.self, OfflineVacuumCommand.self])
+        subcommands: [
+            OfflineHistoryCommand.self, OfflineCheckCommand.self, OfflineCompactCommand.self, OfflineVacuumCommand.self,
+        ])
 }
 
 /// The table folder of an `offline` command: DIR itself, or its one topology table.
@@ -148,6 +150,50 @@ struct OfflineVacuumCommand: ParsableCommand {
         for file in result.deleted { print("\(dryRun ? "would delete" : "deleted") \(file)") }
         print(
             "\(path): \(result.deleted.count) files (\(result.bytes) bytes) \(dryRun ? "to delete" : "deleted"), \(result.kept) kept"
+        )
+    }
+}
+
+struct OfflineCompactCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compact",
+        abstract: "Rewrite the small files of each date into files near a target size, in one commit.",
+        discussion: """
+            The commit removes the small files and adds the new ones with dataChange false: the rows are the same, \
+            older versions still read the old files until `sluice offline vacuum` deletes them. Safe beside a \
+            running writer: its commits and this one go to successive versions.
+            """)
+
+    @OptionGroup var table: OfflineTableArgument
+    @Option(help: "Size of the files to make, and below which a file counts as small (MB).")
+    var targetMegabytes: Int = 256
+    @Option(help: "Only this date: date=YYYY-MM-DD.")
+    var partition: String?
+
+    func run() throws {
+        guard targetMegabytes > 0 else { throw ValidationError("--target-megabytes must be positive") }
+        var date: String?
+        if let partition {
+            guard partition.hasPrefix("date="), partition.count > 5 else {
+                throw ValidationError("--partition must be date=YYYY-MM-DD, not '\(partition)'")
+            }
+            date = String(partition.dropFirst(5))
+        }
+        let path = try table.table()
+        let result: DeltaCompaction.Result
+        do {
+            result = try DeltaCompaction.run(
+                path: path, targetBytes: Int64(targetMegabytes) << 20, date: date, now: TimeArgument.now())
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            throw ExitCode(1)
+        }
+        guard let version = result.version else {
+            print("\(path): nothing to compact")
+            return
+        }
+        print(
+            "\(path) version \(version): \(result.filesRemoved) files rewritten into \(result.filesAdded) (\(result.rows) rows)"
         )
     }
 }

@@ -309,6 +309,31 @@ struct OfflineStoreTests {
         let damaged = try await TestProcess.run(sluice, ["offline", "check", copy])
         #expect(damaged.status == 1, "\(damaged.output)")
         #expect(damaged.output.contains("\(files[0]): in the table") && damaged.output.contains("\(files[1]): 4 bytes"))
+
+        // Compaction: one commit rewrites the rolls into a file per date; the rows, the checks and
+        // the older versions stay as they were.
+        let compacted = folder + "/compacted"
+        try FileManager.default.copyItem(atPath: table.path, toPath: compacted)
+        let before = try DeltaTable(path: compacted).snapshot()
+        let compaction = try await TestProcess.run(sluice, ["offline", "compact", compacted])
+        #expect(compaction.status == 0, "\(compaction.output)")
+        print("offline compact: \(compaction.output)")
+        let after = try DeltaTable(path: compacted).snapshot()
+        let dates = Set(before.files.values.compactMap { $0.partitionValues["date"] ?? nil })
+        #expect(after.version == before.version + 1 && after.files.count == dates.count, "\(compaction.output)")
+        #expect(after.rowCount == before.rowCount && after.transactions == before.transactions)
+        #expect(compaction.output.contains("\(before.files.count) files rewritten into \(dates.count)"))
+        let recheck = try await TestProcess.run(sluice, ["offline", "check", compacted])
+        #expect(recheck.status == 0 && recheck.output.contains("all consistent"), "\(recheck.output)")
+        let newestDigest = try await PythonTools.runJSON(
+            "delta_reference.py", ["digest", compacted, String(after.version)], as: Digest.self)
+        let beforeDigest = try await PythonTools.runJSON(
+            "delta_reference.py", ["digest", compacted, String(before.version)], as: Digest.self)
+        #expect(newestDigest.table.digest == beforeDigest.table.digest && newestDigest.table.rows == newest.count)
+        let compactedHistory = try await TestProcess.run(sluice, ["offline", "history", compacted])
+        #expect(compactedHistory.output.split(separator: "\n").last?.contains("OPTIMIZE") == true)
+        let again = try await TestProcess.run(sluice, ["offline", "compact", compacted])
+        #expect(again.output.contains("nothing to compact"), "\(again.output)")
     }
 
     @Test("a log written before and after a topology change gives the union of its columns, with nulls")
