@@ -117,7 +117,7 @@ public final class DriftMonitor: Sendable {
             if configuration.untilIdle {
                 let idle =
                     read == 0 && merged == 0 && judged == 0 && sources.allAtEnd && sources.isIdle(now: now)
-                    && publisher.pendingWindows == 0 && (concept?.isIdle(now: now) ?? true)
+                    && publisher.hasJoined && publisher.pendingWindows == 0 && (concept?.isIdle(now: now) ?? true)
                 if !idle {
                     quietSince = nil
                 } else if let since = quietSince {

@@ -15,6 +15,8 @@ import SluiceRuntime
 /// Runs on the monitor's dedicated thread; not thread-safe.
 final class WindowPublisher {
     private enum Notice: Sendable {
+        /// The group was joined with nothing for this process (another process merges).
+        case joined
         case assigned
         case revoked
     }
@@ -75,7 +77,7 @@ final class WindowPublisher {
             configuration: consumerConfiguration, logger: logger,
             rebalanceHandler: { event in
                 switch event {
-                case .assigned(let partitions): if !partitions.isEmpty { notices.append(.assigned) }
+                case .assigned(let partitions): notices.append(partitions.isEmpty ? .joined : .assigned)
                 case .revoked(let partitions): if !partitions.isEmpty { notices.append(.revoked) }
                 }
                 return [:]
@@ -85,6 +87,9 @@ final class WindowPublisher {
 
     /// This process merges (it holds the parts topic).
     var isMerging: Bool { merger != nil }
+    /// The merge group has given this process its share (perhaps nothing): until then, whether
+    /// it will merge is not known, and a run `--until-idle` must not end.
+    private(set) var hasJoined = false
     /// Windows waiting for parts.
     var pendingWindows: Int { merger?.pendingWindows ?? 0 }
 
@@ -120,7 +125,9 @@ final class WindowPublisher {
     private func applyNotices() {
         for notice in notices.drain() {
             switch notice {
+            case .joined: hasJoined = true
             case .assigned:
+                hasJoined = true
                 merger = WindowMerger(
                     columns: plan.columns.indices.map { index in
                         let column = plan.reference.columns[index]
