@@ -86,6 +86,8 @@ final class ConceptLane {
     private var resumedBefore: [Int32: Int64] = [:]
     private var detectors: [VariantKey: DriftDetectionMethod] = [:]
     private var pendingCommit: [KafkaTopicPartition: Int64]?
+    /// The label watermark of the current step.
+    private var labelsKnownUntil: Int64?
     private let windowsCounter = Counter(label: SluiceMetrics.conceptWindows)
     private let lateCounter = Counter(label: SluiceMetrics.conceptLatePredictions)
     private(set) var published = 0
@@ -135,25 +137,23 @@ final class ConceptLane {
         guard let consumer else { return 0 }
         let batch = try consumer.poll(maxMessages: 20_000, timeout: .zero)
         for error in batch.errors { logger.warning("drift monitor (concept): \(error)") }
-        for message in batch.messages {
-            if message.topic == settings.labelsTopic {
-                if let time = labels.add(json: message.value) {
-                    _ = labelClock.place(time, partition: message.partition)
-                }
-            } else {
-                receive(message, now: now)
-            }
+        // Labels first: the time up to which they are known is then taken once for the batch's
+        // predictions, not per prediction.
+        let isLabel = { (topic: String) in topic == self.settings.labelsTopic }
+        for message in batch.messages where isLabel(message.topic) {
+            if let time = labels.add(json: message.value) { _ = labelClock.place(time, partition: message.partition) }
         }
-        for (partition, _) in batch.reachedEnd {
-            if partition.topic == settings.labelsTopic {
-                labelClock.assign(partition.partition)
-                labelClock.reachedEnd(partition.partition, now: now)
-            } else if held[partition.partition] == nil {
-                predictionsAtEnd.insert(partition.partition)
-                predictionClock.reachedEnd(partition.partition, now: now)
-            }
+        for (partition, _) in batch.reachedEnd where isLabel(partition.topic) {
+            labelClock.assign(partition.partition)
+            labelClock.reachedEnd(partition.partition, now: now)
         }
-        try releaseMatured(now: now)
+        labelsKnownUntil = labelClock.watermark(now: now)
+        for message in batch.messages where !isLabel(message.topic) { receive(message) }
+        for (partition, _) in batch.reachedEnd where !isLabel(partition.topic) && held[partition.partition] == nil {
+            predictionsAtEnd.insert(partition.partition)
+            predictionClock.reachedEnd(partition.partition, now: now)
+        }
+        try releaseMatured()
         noteEnds(consumer, now: now)
         try closeWindows(now: now)
         commitDelivered()
@@ -212,6 +212,7 @@ final class ConceptLane {
         try? consumer?.close()
         consumer = nil
         pendingCommit = nil
+        labelsKnownUntil = nil
         labels = LabelBook()
         labelClock = TumblingWindowClock(
             size: plan.windowSize, allowedLateness: configuration.allowedLateness, idleAfter: configuration.idleAfter)
@@ -227,7 +228,7 @@ final class ConceptLane {
 
     // MARK: - Predictions
 
-    private func receive(_ message: KafkaConsumerMessage, now: Int64) {
+    private func receive(_ message: KafkaConsumerMessage) {
         let partition = message.partition
         // A paused partition may be fetched again from before what was held: skip what was seen.
         if let next = nextOffsets[partition], message.offset < next { return }
@@ -235,7 +236,7 @@ final class ConceptLane {
         predictionsAtEnd.remove(partition)
         if held[partition] != nil {
             held[partition]!.append(message)
-        } else if !join(message, now: now) {
+        } else if !join(message) {
             held[partition] = [message]
             try? consumer?.pause([message.topicPartition])
         }
@@ -254,10 +255,10 @@ final class ConceptLane {
     }
 
     /// Joins held predictions that matured since; resumes partitions left with none.
-    private func releaseMatured(now: Int64) throws {
+    private func releaseMatured() throws {
         for (partition, messages) in held {
             var index = 0
-            while index < messages.count, join(messages[index], now: now) { index += 1 }
+            while index < messages.count, join(messages[index]) { index += 1 }
             if index == messages.count {
                 held[partition] = nil
                 try consumer?.resume([KafkaTopicPartition(plan.predictionsTopic, partition)])
@@ -268,14 +269,14 @@ final class ConceptLane {
     }
 
     /// Joins one prediction with its label if it matured; false (nothing changed) when not yet.
-    private func join(_ message: KafkaConsumerMessage, now: Int64) -> Bool {
+    private func join(_ message: KafkaConsumerMessage) -> Bool {
         let partition = message.partition
         guard let record = PredictionRecord(json: message.value) else {
             unreadable += 1
             nextOffsets[partition] = message.offset + 1
             return true
         }
-        guard let known = labelClock.watermark(now: now), record.eventTime + settings.labelDelayMax <= known else {
+        guard let known = labelsKnownUntil, record.eventTime + settings.labelDelayMax <= known else {
             return false
         }
         nextOffsets[partition] = message.offset + 1
