@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .executable(name: "sluice", targets: ["SluiceCLI"]),
         .executable(name: "sluice-bench", targets: ["SluiceBench"]),
+        .executable(name: "sluice-kafka-mock", targets: ["SluiceKafkaMock"]),
         .library(name: "SluiceKafka", targets: ["SluiceKafka"]),
         .library(name: "SluiceRedis", targets: ["SluiceRedis"]),
         .library(name: "SluiceCore", targets: ["SluiceCore"]),
@@ -254,6 +255,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: - Test tools
+        // librdkafka's mock cluster in a process of its own, for the broker-outage tests.
+        .executableTarget(
+            name: "SluiceKafkaMock",
+            dependencies: ["SluiceKafka", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: - Benchmarks (helpers the scripts/bench-* scripts drive)
         .executableTarget(
             name: "SluiceBench",
@@ -372,7 +381,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceKafkaIntegrationTests",
-            dependencies: ["SluiceKafka", "SluiceTesting", "SluiceKafkaTesting"],
+            dependencies: ["SluiceKafka", "SluiceTesting", "SluiceKafkaTesting", "SluiceKafkaMock"],
             swiftSettings: strictSettings
         ),
         .testTarget(

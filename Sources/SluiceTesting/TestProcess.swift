@@ -24,15 +24,37 @@ public final class TestProcess: Sendable {
         }
     }
 
+    /// Starts a process that reads its standard input from `input` and writes its standard output
+    /// to `output` (file descriptors the caller owns, usually pipe ends); its standard error goes
+    /// to `logFile` or nowhere.
+    public convenience init(
+        _ executable: String, _ arguments: [String], input: Int32, output: Int32, logFile: String? = nil
+    ) throws {
+        let errorOutput = logFile.map { open($0, O_WRONLY | O_CREAT | O_APPEND, 0o644) } ?? -1
+        defer { if errorOutput >= 0 { close(errorOutput) } }
+        try self.init(
+            executable, arguments, environment: [:], outputTo: nil,
+            interactive: (input, output, errorOutput >= 0 ? errorOutput : nil))
+    }
+
     private init(
-        _ executable: String, _ arguments: [String], environment: [String: String], outputTo pipeWriteEnd: Int32?
+        _ executable: String, _ arguments: [String], environment: [String: String], outputTo pipeWriteEnd: Int32?,
+        interactive: (input: Int32, output: Int32, errorOutput: Int32?)? = nil
     )
         throws
     {
         var fileActions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fileActions)
         defer { posix_spawn_file_actions_destroy(&fileActions) }
-        if let pipeWriteEnd {
+        if let interactive {
+            posix_spawn_file_actions_adddup2(&fileActions, interactive.input, 0)
+            posix_spawn_file_actions_adddup2(&fileActions, interactive.output, 1)
+            if let errorOutput = interactive.errorOutput {
+                posix_spawn_file_actions_adddup2(&fileActions, errorOutput, 2)
+            } else {
+                posix_spawn_file_actions_addopen(&fileActions, 2, "/dev/null", O_WRONLY, 0)
+            }
+        } else if let pipeWriteEnd {
             posix_spawn_file_actions_adddup2(&fileActions, pipeWriteEnd, 1)
             posix_spawn_file_actions_adddup2(&fileActions, pipeWriteEnd, 2)
         } else {

@@ -40,55 +40,55 @@ struct KafkaFaultInjectionTests {
 
     @Test("messages sent while the broker is down are delivered once it is back")
     func brokerDownAndBack() async throws {
-        let cluster = try KafkaMockCluster(brokers: 1)
-        try cluster.createTopic("payments", partitions: 1)
-        let producer = try KafkaProducer(
-            configuration: KafkaProducerConfiguration(
-                client: KafkaClientConfiguration(brokerList: cluster.bootstrapServers)))
-        _ = try await producer.send(KafkaProducerMessage(topic: "payments", partition: 0, value: "before"))
-        cluster.setBrokerDown(1)
-        let pending = Task {
-            try await producer.send(KafkaProducerMessage(topic: "payments", partition: 0, value: "during"))
+        try await KafkaMockClusterProcess.withCluster(topics: ["payments": 1]) { cluster in
+            let producer = try KafkaProducer(
+                configuration: KafkaProducerConfiguration(
+                    client: KafkaClientConfiguration(brokerList: cluster.bootstrapServers)))
+            _ = try await producer.send(KafkaProducerMessage(topic: "payments", partition: 0, value: "before"))
+            try cluster.setBrokerDown(1)
+            let pending = Task {
+                try await producer.send(KafkaProducerMessage(topic: "payments", partition: 0, value: "during"))
+            }
+            try await Task.sleep(for: .seconds(1))
+            try cluster.setBrokerUp(1)
+            let report = try await pending.value
+            #expect(report.offset == 1)
+            await producer.close()
         }
-        try await Task.sleep(for: .seconds(1))
-        cluster.setBrokerUp(1)
-        let report = try await pending.value
-        #expect(report.offset == 1)
-        await producer.close()
     }
 
     @Test("a consumer survives a broker outage and reads every message once, in order")
     func consumerSurvivesOutage() async throws {
-        let cluster = try KafkaMockCluster(brokers: 1)
-        try cluster.createTopic("payments", partitions: 1)
-        let client = KafkaClientConfiguration(brokerList: cluster.bootstrapServers)
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client))
-        for index in 0..<50 {
-            try producer.enqueue(KafkaProducerMessage(topic: "payments", partition: 0, value: "\(index)"))
-        }
-        try await producer.flush()
+        try await KafkaMockClusterProcess.withCluster(topics: ["payments": 1]) { cluster in
+            let client = KafkaClientConfiguration(brokerList: cluster.bootstrapServers)
+            let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client))
+            for index in 0..<50 {
+                try producer.enqueue(KafkaProducerMessage(topic: "payments", partition: 0, value: "\(index)"))
+            }
+            try await producer.flush()
 
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(groupID: "outage", client: client))
-        let partition = KafkaTopicPartition("payments", 0)
-        try consumer.assign([partition: .beginning])
-        var values = try await KafkaTestSupport.readUntilEnd(consumer, partitions: [partition]).compactMap(
-            \.valueString)
+            let consumer = try KafkaConsumer(
+                configuration: KafkaConsumerConfiguration(groupID: "outage", client: client))
+            let partition = KafkaTopicPartition("payments", 0)
+            try consumer.assign([partition: .beginning])
+            var values = try await KafkaTestSupport.readUntilEnd(consumer, partitions: [partition]).compactMap(
+                \.valueString)
 
-        cluster.setBrokerDown(1)
-        for index in 50..<100 {
-            try producer.enqueue(KafkaProducerMessage(topic: "payments", partition: 0, value: "\(index)"))
+            try cluster.setBrokerDown(1)
+            for index in 50..<100 {
+                try producer.enqueue(KafkaProducerMessage(topic: "payments", partition: 0, value: "\(index)"))
+            }
+            for _ in 0..<10 {
+                let batch = try await consumer.nextBatch(timeout: .milliseconds(100))
+                values += batch.messages.compactMap(\.valueString)
+            }
+            try cluster.setBrokerUp(1)
+            try await producer.flush()
+            values += try await KafkaTestSupport.readUntilEnd(consumer, partitions: [partition]).compactMap(
+                \.valueString)
+            #expect(values == (0..<100).map(String.init))
+            await producer.close()
         }
-        var errorsDuringOutage: [KafkaError] = []
-        for _ in 0..<10 {
-            let batch = try await consumer.nextBatch(timeout: .milliseconds(100))
-            values += batch.messages.compactMap(\.valueString)
-            errorsDuringOutage += batch.errors
-        }
-        cluster.setBrokerUp(1)
-        try await producer.flush()
-        values += try await KafkaTestSupport.readUntilEnd(consumer, partitions: [partition]).compactMap(\.valueString)
-        #expect(values == (0..<100).map(String.init))
-        await producer.close()
     }
 }
 
