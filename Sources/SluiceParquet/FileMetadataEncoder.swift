@@ -1,6 +1,8 @@
 /// What the footer records about one column chunk.
 struct ColumnChunkRecord {
     var field: ParquetField
+    /// The column's path from the root: its name alone in a flat schema.
+    var path: [String]
     var codec: Int32
     var usesDictionary: Bool
     var valueCount: Int
@@ -20,22 +22,50 @@ struct RowGroupRecord {
     var compressedSize = 0
 }
 
-/// Encodes the Thrift `FileMetaData` footer (format version 1, flat schema).
+/// One element of the footer's schema list, which holds a schema tree in depth-first order.
+enum SchemaElement {
+    /// The message itself, first in the list.
+    case root(childCount: Int)
+    case group(name: String, repetition: ParquetRepetition, kind: ParquetNode.GroupKind, childCount: Int)
+    case leaf(ParquetField, repetition: ParquetRepetition)
+
+    /// A flat schema's elements: the root, then one leaf per column.
+    static func flat(_ schema: [ParquetField]) -> [SchemaElement] {
+        [.root(childCount: schema.count)]
+            + schema.map { .leaf($0, repetition: $0.isOptional ? .optional : .required) }
+    }
+}
+
+/// Encodes the Thrift `FileMetaData` footer (format version 1).
 enum FileMetadataEncoder {
     static func encode(
-        schema: [ParquetField], rowCount: Int, rowGroups: [RowGroupRecord], options: ParquetWriterOptions
+        schema: [SchemaElement], rowCount: Int, rowGroups: [RowGroupRecord], options: ParquetWriterOptions
     ) -> [UInt8] {
+        let leafCount = schema.count { if case .leaf = $0 { true } else { false } }
         var thrift = ThriftCompactWriter(reservingCapacity: 1024 + 256 * schema.count * max(1, rowGroups.count))
         thrift.beginStruct()
         thrift.field(1, i32: 1)
-        thrift.field(2, structList: [nil] + schema.map(Optional.some)) { element, field in
-            guard let field else {
-                // The root group: the message itself.
+        thrift.field(2, structList: schema) { element, node in
+            switch node {
+            case .root(let childCount):
                 element.field(4, string: "schema")
-                element.field(5, i32: Int32(schema.count))
-                return
+                element.field(5, i32: Int32(childCount))
+            case .group(let name, let repetition, let kind, let childCount):
+                element.field(3, i32: repetition.rawValue)
+                element.field(4, string: name)
+                element.field(5, i32: Int32(childCount))
+                switch kind {
+                case .plain: break
+                case .map:
+                    element.field(6, i32: 1)  // MAP
+                    element.field(10) { logical in logical.field(2) { _ in } }
+                case .list:
+                    element.field(6, i32: 3)  // LIST
+                    element.field(10) { logical in logical.field(3) { _ in } }
+                }
+            case .leaf(let field, let repetition):
+                writeSchemaElement(field, repetition: repetition, to: &element)
             }
-            writeSchemaElement(field, to: &element)
         }
         thrift.field(3, i64: Int64(rowCount))
         thrift.field(4, structList: rowGroups) { element, group in
@@ -55,16 +85,18 @@ enum FileMetadataEncoder {
         }
         thrift.field(6, string: options.createdBy)
         // TYPE_ORDER for every column: readers then trust min_value/max_value.
-        thrift.field(7, structList: schema) { element, _ in
+        thrift.field(7, structList: Array(0..<leafCount)) { element, _ in
             element.field(1) { _ in }
         }
         thrift.endStruct()
         return thrift.bytes
     }
 
-    private static func writeSchemaElement(_ field: ParquetField, to thrift: inout ThriftCompactWriter) {
+    private static func writeSchemaElement(
+        _ field: ParquetField, repetition: ParquetRepetition, to thrift: inout ThriftCompactWriter
+    ) {
         thrift.field(1, i32: field.type.physicalType)
-        thrift.field(3, i32: field.isOptional ? 1 : 0)
+        thrift.field(3, i32: repetition.rawValue)
         thrift.field(4, string: field.name)
         if let converted = field.type.convertedType { thrift.field(6, i32: converted) }
         switch field.type {
@@ -98,7 +130,7 @@ enum FileMetadataEncoder {
                 i32List: column.usesDictionary
                     ? [ParquetEncoding.plain, ParquetEncoding.rle, ParquetEncoding.rleDictionary]
                     : [ParquetEncoding.plain, ParquetEncoding.rle])
-            meta.field(3, stringList: [column.field.name])
+            meta.field(3, stringList: column.path)
             meta.field(4, i32: column.codec)
             meta.field(5, i64: Int64(column.valueCount))
             meta.field(6, i64: Int64(column.uncompressedSize))

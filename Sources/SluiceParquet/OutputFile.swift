@@ -54,6 +54,22 @@ final class OutputFile {
         guard result == 0 else { throw Self.failure("close", path) }
     }
 
+    /// The 4 bytes that open and end every Parquet file.
+    static let parquetMagic: [UInt8] = Array("PAR1".utf8)
+
+    /// Ends a Parquet file after its data: the footer, its length and the magic; then flushes,
+    /// fsyncs if `sync` and closes.
+    func finishParquet(footer: [UInt8], sync: Bool) throws(ParquetError) {
+        try write(footer)
+        var length: [UInt8] = []
+        writeLittleEndian(UInt32(footer.count), into: &length)
+        try write(length)
+        try write(Self.parquetMagic)
+        try flush()
+        if sync { try self.sync() }
+        try close()
+    }
+
     /// Closes without flushing; the caller removes the file.
     func discard() {
         if descriptor >= 0 { Glibc.close(descriptor) }

@@ -8,14 +8,7 @@ import Foundation
 /// (`verify-skew`, `training-set`); anything else is reported as unsupported, never guessed.
 public enum ParquetReader {
     public static func read(path: String, columns wanted: [String]? = nil) throws(ParquetError) -> ParquetTable {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ParquetError(.ioFailed, "cannot read \(path)")
-        }
-        let bytes = [UInt8](data)
-        guard bytes.count >= 12, bytes.prefix(4).elementsEqual("PAR1".utf8), bytes.suffix(4).elementsEqual("PAR1".utf8)
-        else {
-            throw ParquetError(.corruptFile, "\(path) is not a Parquet file (no PAR1 magic)")
-        }
+        let bytes = try fileBytes(path)
         let (metadata, fields) = try footer(bytes, path: path)
         let selected =
             try wanted.map { names throws(ParquetError) in
@@ -48,6 +41,19 @@ public enum ParquetReader {
         )
     }
 
+    /// A whole Parquet file's bytes, checked for the magic at both ends.
+    static func fileBytes(_ path: String) throws(ParquetError) -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ParquetError(.ioFailed, "cannot read \(path)")
+        }
+        let bytes = [UInt8](data)
+        guard bytes.count >= 12, bytes.prefix(4).elementsEqual("PAR1".utf8), bytes.suffix(4).elementsEqual("PAR1".utf8)
+        else {
+            throw ParquetError(.corruptFile, "\(path) is not a Parquet file (no PAR1 magic)")
+        }
+        return bytes
+    }
+
     /// The columns of a file, from its footer alone (the data pages are not read).
     public static func fields(path: String) throws(ParquetError) -> [ParquetField] {
         guard let handle = FileHandle(forReadingAtPath: path) else {
@@ -67,10 +73,9 @@ public enum ParquetReader {
         return try footer(Array("PAR1".utf8) + [UInt8](footerBytes), path: path).fields
     }
 
-    /// Parses the footer at the end of `bytes` (a whole file, or PAR1 + footer + length + PAR1).
-    private static func footer(_ bytes: [UInt8], path: String) throws(ParquetError) -> (
-        metadata: ThriftValue, fields: [ParquetField]
-    ) {
+    /// The Thrift `FileMetaData` at the end of `bytes` (a whole file, or PAR1 + footer + length +
+    /// PAR1).
+    static func fileMetadata(_ bytes: [UInt8], path: String) throws(ParquetError) -> ThriftValue {
         var footerLength = 0
         for index in 0..<4 { footerLength |= Int(bytes[bytes.count - 8 + index]) << (8 * index) }
         let footerStart = bytes.count - 8 - footerLength
@@ -78,7 +83,14 @@ public enum ParquetReader {
             throw ParquetError(.corruptFile, "\(path): footer length \(footerLength) is impossible")
         }
         var reader = ThriftCompactReader(bytes, position: footerStart)
-        let metadata = try reader.readStruct()
+        return try reader.readStruct()
+    }
+
+    /// Parses the footer of a flat file.
+    private static func footer(_ bytes: [UInt8], path: String) throws(ParquetError) -> (
+        metadata: ThriftValue, fields: [ParquetField]
+    ) {
+        let metadata = try fileMetadata(bytes, path: path)
 
         let schema = metadata[2]?.list ?? []
         guard let root = schema.first, let leafCount = root[5]?.integer, schema.count == Int(leafCount) + 1 else {
@@ -90,19 +102,24 @@ public enum ParquetReader {
                 throw ParquetError(.unsupported, "\(path): nested columns are not supported")
             }
             let optional = (element[3]?.integer ?? 0) == 1
-            let isTimestamp = element[10]?[8] != nil || element[6]?.integer == 9
-            let type: ParquetType
-            switch physical {
-            case 0: type = .boolean
-            case 1: type = .int32
-            case 2: type = isTimestamp ? .timestampMillis : .int64
-            case 5: type = .double
-            case 6: type = .string
-            default: throw ParquetError(.unsupported, "\(path): column '\(name)' has physical type \(physical)")
-            }
-            fields.append(ParquetField(name, type, optional: optional))
+            fields.append(ParquetField(name, try leafType(element, physical: physical, path: path), optional: optional))
         }
         return (metadata, fields)
+    }
+
+    /// The type of a leaf schema element of physical type `physical`.
+    static func leafType(_ element: ThriftValue, physical: Int64, path: String) throws(ParquetError) -> ParquetType {
+        let isTimestamp = element[10]?[8] != nil || element[6]?.integer == 9
+        switch physical {
+        case 0: return .boolean
+        case 1: return .int32
+        case 2: return isTimestamp ? .timestampMillis : .int64
+        case 5: return .double
+        case 6: return .string
+        default:
+            throw ParquetError(
+                .unsupported, "\(path): column '\(element[4]?.string ?? "?")' has physical type \(physical)")
+        }
     }
 
     // MARK: - Column chunks
@@ -190,7 +207,7 @@ public enum ParquetReader {
         }
     }
 
-    private static func decompress(_ input: ArraySlice<UInt8>, codec: Int64, size: Int, path: String)
+    static func decompress(_ input: ArraySlice<UInt8>, codec: Int64, size: Int, path: String)
         throws(ParquetError) -> [UInt8]
     {
         switch codec {

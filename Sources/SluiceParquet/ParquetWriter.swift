@@ -48,7 +48,7 @@ public final class ParquetWriter {
         self.chunkEncoder = ColumnChunkEncoder(
             options: options, compressor: try PageCompressor(options.compression, zstdLevel: options.zstdLevel))
         let file = try OutputFile(creating: path)
-        try file.write(Self.magic)
+        try file.write(OutputFile.parquetMagic)
         self.file = file
     }
 
@@ -154,7 +154,8 @@ public final class ParquetWriter {
             try file.write(chunk.bytes)
             record.columns.append(
                 ColumnChunkRecord(
-                    field: schema[index], codec: options.compression.codec, usesDictionary: chunk.usesDictionary,
+                    field: schema[index], path: [schema[index].name], codec: options.compression.codec,
+                    usesDictionary: chunk.usesDictionary,
                     valueCount: chunk.valueCount, uncompressedSize: chunk.uncompressedSize,
                     compressedSize: chunk.bytes.count,
                     dictionaryPageOffset: chunk.usesDictionary ? chunkOffset : nil,
@@ -176,16 +177,10 @@ public final class ParquetWriter {
         }
         do {
             try flushRowGroup()
-            let footer = FileMetadataEncoder.encode(
-                schema: schema, rowCount: rowCount, rowGroups: rowGroups, options: options)
-            try file.write(footer)
-            var length: [UInt8] = []
-            writeLittleEndian(UInt32(footer.count), into: &length)
-            try file.write(length)
-            try file.write(Self.magic)
-            try file.flush()
-            if options.fsyncOnClose { try file.sync() }
-            try file.close()
+            try file.finishParquet(
+                footer: FileMetadataEncoder.encode(
+                    schema: SchemaElement.flat(schema), rowCount: rowCount, rowGroups: rowGroups, options: options),
+                sync: options.fsyncOnClose)
         } catch {
             file.discard()
             self.file = nil
@@ -205,8 +200,6 @@ public final class ParquetWriter {
         file = nil
         unlink(path)
     }
-
-    private static let magic: [UInt8] = Array("PAR1".utf8)
 }
 
 /// What `ParquetWriter.close()` wrote.
