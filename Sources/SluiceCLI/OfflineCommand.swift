@@ -195,5 +195,9 @@ struct OfflineCompactCommand: ParsableCommand {
         print(
             "\(path) version \(version): \(result.filesRemoved) files rewritten into \(result.filesAdded) (\(result.rows) rows)"
         )
+        if let failure = result.checkpointFailure {
+            FileHandle.standardError.write(
+                Data("warning: the checkpoint of version \(version) was not written: \(failure)\n".utf8))
+        }
     }
 }

@@ -15,6 +15,27 @@ public struct DeltaSnapshot: Sendable {
 
     public init() {}
 
+    /// The table as a checkpoint of `version` records it (its actions already reconciled).
+    public init(
+        checkpointOf version: Int64, protocolVersions: DeltaProtocol, metadata: DeltaMetadata, files: [DeltaAddFile],
+        tombstones: [DeltaRemoveFile], transactions: [DeltaTransaction]
+    ) throws(DeltaLogError) {
+        guard protocolVersions.canRead else {
+            throw DeltaLogError(
+                .unsupportedProtocol,
+                "the table needs \(protocolVersions.summary); Sluice reads reader version \(DeltaProtocol.supportedReaderVersion): read it with a newer Delta client"
+            )
+        }
+        self.version = version
+        self.protocolVersions = protocolVersions
+        self.metadata = metadata
+        for file in files { self.files[file.path] = file }
+        for tombstone in tombstones where self.files[tombstone.path] == nil {
+            self.tombstones[tombstone.path] = tombstone
+        }
+        for transaction in transactions { self.transactions[transaction.appID] = transaction }
+    }
+
     /// Applies the commit of `version`, which must follow the snapshot's. Refuses a protocol
     /// Sluice cannot read.
     public mutating func apply(_ actions: [DeltaAction], version: Int64) throws(DeltaLogError) {

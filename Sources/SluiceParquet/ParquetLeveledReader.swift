@@ -6,6 +6,10 @@ public struct ParquetLeveledColumn: Sendable {
     public let type: ParquetType
     public let maxRepetition: Int
     public let maxDefinition: Int
+    /// The definition level at which each element of `path` is present (a required element
+    /// adds no level): an entry whose level is below `pathDefinitionLevels[i]` has `path[i]` null
+    /// or empty.
+    public let pathDefinitionLevels: [Int]
     public internal(set) var repetitionLevels: [UInt8] = []
     public internal(set) var definitionLevels: [UInt8] = []
     /// One value per entry whose definition level is `maxDefinition`, in order (none is nil).
@@ -53,7 +57,7 @@ extension ParquetReader {
     {
         var columns: [ParquetLeveledColumn] = []
         var next = 1
-        func visit(_ prefix: [String], repetition: Int, definition: Int) throws(ParquetError) {
+        func visit(_ prefix: [String], _ levels: [Int], repetition: Int, definition: Int) throws(ParquetError) {
             guard next < schema.count else { throw ParquetError(.corruptFile, "\(path): the schema list ends early") }
             let element = schema[next]
             next += 1
@@ -63,7 +67,7 @@ extension ParquetReader {
             let definition = definition + (kind == 0 ? 0 : 1)
             if let children = element[5]?.integer, children > 0 {
                 for _ in 0..<children {
-                    try visit(prefix + [name], repetition: repetition, definition: definition)
+                    try visit(prefix + [name], levels + [definition], repetition: repetition, definition: definition)
                 }
             } else {
                 guard let physical = element[1]?.integer else {
@@ -73,11 +77,11 @@ extension ParquetReader {
                 columns.append(
                     ParquetLeveledColumn(
                         path: prefix + [name], type: type, maxRepetition: repetition, maxDefinition: definition,
-                        values: ColumnAccumulator(type: type).values))
+                        pathDefinitionLevels: levels + [definition], values: ColumnAccumulator(type: type).values))
             }
         }
         let topLevel = schema.first?[5]?.integer ?? 0
-        for _ in 0..<topLevel { try visit([], repetition: 0, definition: 0) }
+        for _ in 0..<topLevel { try visit([], [], repetition: 0, definition: 0) }
         return columns
     }
 

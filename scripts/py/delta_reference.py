@@ -4,6 +4,8 @@
         delta-rs (PyPI deltalake): the table's version, its rows sorted by every column (as JSON
         values), the transaction version of each app id, the add actions' paths; and polars.read_delta's
         row count of the same version.
+    delta_reference.py checkpoint DIR
+        delta-rs writes a checkpoint of the newest version (create_checkpoint) and prints the version.
     delta_reference.py digest DIR VERSION [PARQUET ...]
         The rows of version VERSION as delta-rs's load_as_version reads them, and of each Parquet file
         (a training set) as pyarrow reads it: count and sha256 of their sorted (kafka_partition,
@@ -39,6 +41,11 @@ def digest():
 def main():
     if sys.argv[1] == "digest":
         digest()
+        return
+    if sys.argv[1] == "checkpoint":
+        table = deltalake.DeltaTable(sys.argv[2])
+        table.create_checkpoint()
+        print(json.dumps({"version": table.version()}))
         return
     if sys.argv[1] != "read":
         sys.exit(f"unknown command {sys.argv[1]}")

@@ -39,6 +39,7 @@ public final class FeatureLogWriter {
     private var inFlight: [Int32: [FeatureLogRow]] = [:]
     private var stagingBuffer: [UInt8] = []
     private let deltaTable: FeatureLogDeltaTable
+    private let checkpoints: BackgroundCheckpoints
     /// The table as this writer last read or committed it.
     private var snapshot = DeltaSnapshot()
     public private(set) var rowsRolled = 0
@@ -68,7 +69,12 @@ public final class FeatureLogWriter {
         }
         deltaTable = try FeatureLogDeltaTable.open(
             path: root, layout: layout, topology: topology.name, topic: topology.source.topic, now: Self.now())
+        checkpoints = BackgroundCheckpoints(table: deltaTable.table, logger: logger)
     }
+
+    /// Waits for the table checkpoints submitted so far (written in the background after every
+    /// tenth version); call before the process ends.
+    public func waitForCheckpoints() { checkpoints.wait() }
 
     private static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
@@ -246,6 +252,7 @@ public final class FeatureLogWriter {
             ]
         do {
             _ = try deltaTable.table.commitNext(updating: &snapshot) { _ in actions }
+            checkpoints.submit(snapshot)
         } catch {
             throw OfflineError(.fileSystem, "feature log table: \(error.message)")
         }

@@ -150,6 +150,7 @@ public final class Replay: Sendable {
         try log.commitInFlight()
         let closing = ContinuousClock.now
         try log.rollDue(force: true)
+        log.waitForCheckpoints()
         logger.debug(
             "feature log files closed", metadata: ["seconds": "\((ContinuousClock.now - closing).secondsText)"])
         summary.files = log.filesWritten

@@ -20,6 +20,8 @@ public enum DeltaCompaction {
         public var filesRemoved = 0
         public var filesAdded = 0
         public var rows = 0
+        /// Why the checkpoint due at `version` was not written (the commit stands).
+        public var checkpointFailure: String?
     }
 
     public static func run(path: String, targetBytes: Int64, date: String?, now: Int64) throws(OfflineError)
@@ -41,6 +43,7 @@ public enum DeltaCompaction {
         var adds: [DeltaAction] = []
         var written: [String] = []
         var result = Result()
+        var committed = snapshot
         do {
             for (day, files) in byDate.sorted(by: { $0.key < $1.key }) {
                 for bin in try bins(files.sorted { $0.path < $1.path }, root: path, target: targetBytes)
@@ -64,7 +67,7 @@ public enum DeltaCompaction {
                     if case .remove(let file) = action { return file.path }
                     return nil
                 })
-            result.version = try table.commitNext { current throws(DeltaLogError) in
+            result.version = try table.commitNext(updating: &committed) { current throws(DeltaLogError) in
                 guard removed.allSatisfy({ current.files[$0] != nil }) else {
                     throw DeltaLogError(
                         .conflict, "another commit removed some of the files being compacted; nothing was committed")
@@ -87,6 +90,13 @@ public enum DeltaCompaction {
         }
         result.filesRemoved = removes.count
         result.filesAdded = adds.count
+        if let version = result.version, DeltaTable.isCheckpointDue(version) {
+            do {
+                try table.writeCheckpoint(committed, now: now)
+            } catch {
+                result.checkpointFailure = error.message
+            }
+        }
         return result
     }
 

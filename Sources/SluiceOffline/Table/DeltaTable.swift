@@ -19,34 +19,71 @@ public struct DeltaTable: Sendable {
     public var logPath: String { path + "/" + DeltaLogFiles.folder }
 
     /// The table's commit versions in the log, ascending.
-    public func versions() throws(DeltaLogError) -> [Int64] {
+    public func versions() throws(DeltaLogError) -> [Int64] { try listing().commits }
+
+    /// The versions of the commit files and of the single-file checkpoints in the log, ascending.
+    public func listing() throws(DeltaLogError) -> (commits: [Int64], checkpoints: [Int64]) {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: logPath)
         } catch {
             throw DeltaLogError(.noTable, "\(path) is not a Delta table (no \(DeltaLogFiles.folder) folder)")
         }
-        return names.compactMap(DeltaLogFiles.commitVersion).sorted()
+        return (
+            names.compactMap(DeltaLogFiles.commitVersion).sorted(),
+            names.compactMap(DeltaLogFiles.checkpointVersion).sorted()
+        )
     }
 
-    /// The table as of `version` (default: the newest).
+    /// The table as of `version` (default: the newest): the newest checkpoint at or before it,
+    /// then the commits after the checkpoint (all commits from 0 when there is none).
     public func snapshot(version wanted: Int64? = nil) throws(DeltaLogError) -> DeltaSnapshot {
-        let versions = try versions()
-        guard let newest = versions.last else {
+        let (commits, checkpoints) = try listing()
+        guard let newest = [commits.last, checkpoints.last].compactMap({ $0 }).max() else {
             throw DeltaLogError(.noTable, "\(path) is not a Delta table (its log has no commit)")
         }
         let target = wanted ?? newest
+        let oldest = min(commits.first ?? newest, checkpoints.first ?? newest)
         guard target >= 0 && target <= newest else {
             throw DeltaLogError(.noTable, "\(path) has versions 0 to \(newest); there is no version \(target)")
         }
         var snapshot = DeltaSnapshot()
-        for version in versions where version <= target {
+        if let start = checkpoints.last(where: { $0 <= target }) {
+            snapshot = try DeltaCheckpoint.read(path: logPath + "/" + DeltaLogFiles.checkpoint(start), version: start)
+        } else if oldest > 0 {
+            throw DeltaLogError(
+                .gap,
+                "\(path) has no checkpoint at or before version \(target) and no commits before \(oldest): that version can no longer be read"
+            )
+        }
+        for version in commits where version > snapshot.version && version <= target {
             try snapshot.apply(try actions(of: version), version: version)
         }
         guard snapshot.version == target else {
             throw DeltaLogError(.gap, "\(logPath) lacks commit \(snapshot.version + 1) before \(target)")
         }
         return snapshot
+    }
+
+    /// A checkpoint is written after every `checkpointInterval`-th version.
+    public static let checkpointInterval: Int64 = 10
+
+    public static func isCheckpointDue(_ version: Int64) -> Bool {
+        version > 0 && version % checkpointInterval == 0
+    }
+
+    /// Writes the checkpoint of `snapshot` and then points `_last_checkpoint` at it; returns the
+    /// checkpoint's row count and size in bytes. A failure leaves the table as readable as before:
+    /// its commits are untouched.
+    @discardableResult
+    public func writeCheckpoint(_ snapshot: DeltaSnapshot, now: Int64) throws(DeltaLogError) -> (rows: Int, bytes: Int)
+    {
+        let written = try DeltaCheckpoint.write(snapshot, logPath: logPath, now: now)
+        try replace(
+            logPath + "/" + DeltaLogFiles.lastCheckpoint,
+            with: DeltaLogFiles.lastCheckpointText(
+                version: snapshot.version, rows: written.rows, bytes: written.bytes, addFiles: snapshot.files.count))
+        return written
     }
 
     /// When a version was committed: its commitInfo's timestamp, else the commit file's
@@ -140,8 +177,13 @@ public struct DeltaTable: Sendable {
         }
     }
 
-    /// Brings `snapshot` to the newest version by applying the commits after its own.
+    /// Brings `snapshot` to the newest version by applying the commits after its own (an empty
+    /// snapshot starts from the newest checkpoint).
     public func update(_ snapshot: inout DeltaSnapshot) throws(DeltaLogError) {
+        if snapshot.version < 0 {
+            snapshot = try self.snapshot()
+            return
+        }
         for version in try versions() where version > snapshot.version {
             try snapshot.apply(try actions(of: version), version: version)
         }
@@ -182,6 +224,28 @@ public struct DeltaTable: Sendable {
             return snapshot.version
         }
         throw DeltaLogError(.conflict, "\(path): \(attempts) commits in a row lost to other writers")
+    }
+
+    /// Replaces the file at `target` with `text` atomically (a temporary file, fsynced, renamed).
+    private func replace(_ target: String, with text: String) throws(DeltaLogError) {
+        let temporary = target + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw fileError("cannot create \(temporary)") }
+        let written = text.utf8CString.withUnsafeBufferPointer { buffer in
+            writeAll(descriptor, buffer.baseAddress!, buffer.count - 1)
+        }
+        guard written, fsync(descriptor) == 0 else {
+            let error = fileError("cannot write \(temporary)")
+            close(descriptor)
+            unlink(temporary)
+            throw error
+        }
+        close(descriptor)
+        guard rename(temporary, target) == 0 else {
+            let error = fileError("cannot rename \(temporary) to \(target)")
+            unlink(temporary)
+            throw error
+        }
     }
 
     private func writeAll(_ descriptor: Int32, _ bytes: UnsafePointer<CChar>, _ count: Int) -> Bool {

@@ -87,5 +87,6 @@ final class FeatureLogBatchApplier: BatchApplier {
                 "feature log not rolled at shutdown; its staged rows are kept for the next run",
                 metadata: ["error": "\(error)"])
         }
+        log.waitForCheckpoints()
     }
 }

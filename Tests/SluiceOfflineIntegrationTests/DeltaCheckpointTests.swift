@@ -1,0 +1,135 @@
+import Foundation
+import SluiceDelta
+import SluiceOffline
+import SluiceTesting
+import Testing
+
+/// Parquet checkpoints: written every tenth version, read by Sluice, delta-rs and polars in place
+/// of the commits they replace; delta-rs's own checkpoints read by Sluice; damage reported.
+@Suite("Delta table checkpoints", .timeLimit(.minutes(3)))
+struct DeltaCheckpointTests {
+    static let apps = (0..<3).map { "fraud:transactions:\($0)" }
+
+    /// The snapshot of `version` from the JSON commits alone, as a table without checkpoints reads.
+    static func fromCommits(_ table: DeltaTable, through version: Int64) throws -> DeltaSnapshot {
+        var snapshot = DeltaSnapshot()
+        for commit in 0...version { try snapshot.apply(try table.actions(of: commit), version: commit) }
+        return snapshot
+    }
+
+    static func expectSame(_ read: DeltaSnapshot, _ replayed: DeltaSnapshot) {
+        #expect(read.version == replayed.version)
+        #expect(read.files == replayed.files)
+        #expect(read.transactions == replayed.transactions)
+        #expect(read.metadata == replayed.metadata)
+        #expect(read.protocolVersions == replayed.protocolVersions)
+        #expect(read.tombstones.mapValues(\.deletionTimestamp) == replayed.tombstones.mapValues(\.deletionTimestamp))
+        #expect(read.tombstones.mapValues(\.partitionValues) == replayed.tombstones.mapValues(\.partitionValues))
+    }
+
+    @Test("every tenth version gets a checkpoint; with commits 0-20 deleted, Sluice, delta-rs and polars read it all")
+    func checkpointsReplaceCommits() async throws {
+        let (folder, table) = try DeltaTableTests.makeTable()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+        var snapshot = DeltaSnapshot()
+        var first = 0
+        var added: [DeltaAddFile] = []
+        for index in 1...25 {
+            let file = try DeltaTableTests.dataFile(
+                table, date: index % 2 == 0 ? "2026-12-01" : "2026-12-02", first: first, rows: 20)
+            first += 20
+            var actions: [DeltaAction] = [
+                .add(file), .transaction(DeltaTransaction(appID: Self.apps[index % 3], version: Int64(index * 100))),
+                .commitInfo(DeltaCommitInfo(timestamp: now, operation: "WRITE")),
+            ]
+            if index == 15 {
+                // A tombstone: the file of version 3 leaves the table.
+                let gone = added[2]
+                actions.append(
+                    .remove(
+                        DeltaRemoveFile(
+                            path: gone.path, deletionTimestamp: now, dataChange: true,
+                            partitionValues: gone.partitionValues, size: gone.size, stats: nil)))
+            }
+            added.append(file)
+            let version = try table.commitNext(updating: &snapshot) { _ in actions }
+            if let version, DeltaTable.isCheckpointDue(version) { try table.writeCheckpoint(snapshot, now: now) }
+        }
+        let log = table.logPath
+        for version in [10, 20] {
+            #expect(FileManager.default.fileExists(atPath: log + "/" + DeltaLogFiles.checkpoint(Int64(version))))
+        }
+        let pointer = try String(contentsOfFile: log + "/_last_checkpoint", encoding: .utf8)
+        #expect(pointer.contains("\"version\":20"), "\(pointer)")
+
+        let replayed = try Self.fromCommits(table, through: 25)
+        #expect(replayed.files.count == 24 && replayed.tombstones.count == 1)
+        Self.expectSame(try table.snapshot(), replayed)
+        Self.expectSame(try table.snapshot(version: 12), try Self.fromCommits(table, through: 12))
+
+        for version in 0...20 {
+            try FileManager.default.removeItem(atPath: log + "/" + DeltaLogFiles.commit(Int64(version)))
+        }
+        Self.expectSame(try table.snapshot(), replayed)
+        #expect(try table.snapshot(version: 20).files.count == 19)
+        var updated = DeltaSnapshot()
+        try table.update(&updated)
+        #expect(updated.version == 25 && updated.files == replayed.files)
+        let gone = #expect(throws: DeltaLogError.self) { try table.snapshot(version: 5) }
+        #expect(gone?.message.contains("can no longer be read") == true, "\(gone?.message ?? "")")
+
+        let outside = try await DeltaTableTests.read(table, apps: Self.apps)
+        #expect(outside.version == 25)
+        #expect(outside.rows.count == 24 * 20 && outside.polarsRows == 24 * 20)
+        #expect(Set(outside.files) == Set(replayed.files.keys))
+        for app in Self.apps {
+            #expect(outside.transactions[app] == .some(replayed.transactions[app]?.version), "\(app)")
+        }
+    }
+
+    @Test("a checkpoint delta-rs wrote reads in Sluice with the commits it replaces deleted")
+    func deltaRsCheckpoint() async throws {
+        let (folder, table) = try DeltaTableTests.makeTable()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var snapshot = DeltaSnapshot()
+        for index in 1...4 {
+            let file = try DeltaTableTests.dataFile(table, date: "2026-12-0\(index)", first: index * 50, rows: 50)
+            _ = try table.commitNext(updating: &snapshot) { _ in
+                [
+                    .add(file), .transaction(DeltaTransaction(appID: Self.apps[index % 3], version: Int64(index))),
+                    .commitInfo(DeltaCommitInfo(timestamp: 1_796_000_000_000, operation: "WRITE")),
+                ]
+            }
+        }
+        struct Written: Decodable { var version: Int64 }
+        let written = try await PythonTools.runJSON(
+            "delta_reference.py", ["checkpoint", table.path], as: Written.self)
+        #expect(written.version == 4)
+        let replayed = try Self.fromCommits(table, through: 4)
+        for version in 0...4 {
+            try FileManager.default.removeItem(atPath: table.logPath + "/" + DeltaLogFiles.commit(Int64(version)))
+        }
+        let read = try table.snapshot()
+        Self.expectSame(read, replayed)
+        #expect(read.files.count == 4 && read.rowCount == 200)
+    }
+
+    @Test("a damaged checkpoint: an error that names the file and what to do")
+    func damagedCheckpoint() throws {
+        let (folder, table) = try DeltaTableTests.makeTable()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var snapshot = DeltaSnapshot()
+        for index in 1...10 {
+            let file = try DeltaTableTests.dataFile(table, date: "2026-12-01", first: index * 10, rows: 10)
+            _ = try table.commitNext(updating: &snapshot) { _ in [.add(file)] }
+        }
+        try table.writeCheckpoint(snapshot, now: 1_796_000_000_000)
+        let path = table.logPath + "/" + DeltaLogFiles.checkpoint(10)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: DeltaLogError.self) { try table.snapshot() }
+        #expect(error?.message.contains(path) == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("delete it to read the JSON commits instead") == true)
+    }
+}
