@@ -269,7 +269,7 @@ let package = Package(
             dependencies: [
                 "SluiceCore", "SluiceTopology", "SluiceKafka", "SluiceRedis", "SluiceRuntime", "SluiceOnlineStore",
                 "SluiceOffline", "SluiceStreaming", "SluiceDemo", "SluiceHTTP", "Sluice", "SluiceRegistry",
-                "SluiceModel",
+                "SluiceModel", "SluiceDelta",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

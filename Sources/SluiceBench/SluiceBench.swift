@@ -16,6 +16,6 @@ struct SluiceBench: AsyncParsableCommand {
         abstract: "Measurement helpers for scripts/bench-*.",
         subcommands: [
             ConsumeCommand.self, FreshnessCommand.self, CoreCommand.self, ReadCommand.self, AliasRaceCommand.self,
-            RegistryCommand.self, ModelCommand.self,
+            RegistryCommand.self, ModelCommand.self, DeltaCommand.self,
         ])
 }
