@@ -32,6 +32,11 @@ struct ReplayCommand: AsyncParsableCommand {
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Do not print progress.")
     var quiet = false
+    @Flag(
+        help:
+            "Replace the feature log table when the topology's columns no longer fit it (removed or retyped features); its older versions stay readable by time travel until a vacuum."
+    )
+    var newTable = false
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -67,6 +72,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let logger = Logger(label: "sluice.replay")
         var output = FeatureLogOptions(directory: out)
         output.rollRows = rollRows
+        output.replaceIncompatibleTable = newTable
         var configuration = ReplayConfiguration(connection: connection.settings, output: output)
         configuration.start = try parseStart()
         configuration.end = try parseEnd()

@@ -44,6 +44,11 @@ struct RunCommand: AsyncParsableCommand {
     var offlineRollMegabytes: Int = 256
     @Option(help: "... or once their oldest row is this many seconds old.")
     var offlineRollSeconds: Int = 60
+    @Flag(
+        help:
+            "Replace the feature log table when the topology's columns no longer fit it (removed or retyped features); its older versions stay readable by time travel until a vacuum."
+    )
+    var newTable = false
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -70,6 +75,7 @@ struct RunCommand: AsyncParsableCommand {
             log.rollRows = offlineRollRows
             log.rollInterval = .seconds(offlineRollSeconds)
             log.rollBytes = offlineRollMegabytes << 20
+            log.replaceIncompatibleTable = newTable
             configuration.offlineLog = log
         }
         let engine = StreamEngine(compiled: try topology.load(), configuration: configuration, logger: logger)

@@ -277,8 +277,36 @@ struct DeltaTableTests {
         #expect {
             try FeatureLogDeltaTable.open(path: table, layout: smallerLayout, topology: "evolve", topic: "t", now: 4)
         } throws: { error in
-            (error as? OfflineError)?.message.contains("columns no longer written: card__txn_count_24h") == true
+            let message = (error as? OfflineError)?.message ?? ""
+            return message.contains("columns no longer written: card__txn_count_24h") && message.contains("--new-table")
         }
+
+        // --new-table: one CREATE OR REPLACE TABLE commit, same id, no files, transaction versions
+        // back to -1; the version before still reads as it was.
+        let deltaTable = DeltaTable(path: table)
+        _ = try deltaTable.commitNext { _ in
+            [
+                .add(
+                    DeltaAddFile(
+                        path: "date=2026-12-01/part-a.parquet", partitionValues: ["date": "2026-12-01"], size: 10,
+                        modificationTime: 5, dataChange: true, stats: nil)),
+                .transaction(DeltaTransaction(appID: "evolve:t:0", version: 41)),
+            ]
+        }
+        _ = try FeatureLogDeltaTable.open(
+            path: table, layout: smallerLayout, topology: "evolve", topic: "t", now: 6, replaceIncompatible: true)
+        let replaced = try deltaTable.snapshot()
+        #expect(replaced.version == 3 && replaced.files.isEmpty)
+        #expect(replaced.metadata?.schema == FeatureLogDeltaTable.schema(smallerLayout))
+        #expect(replaced.metadata?.id == evolved.metadata?.id)
+        #expect(replaced.transactions["evolve:t:0"]?.version == -1)
+        #expect(try deltaTable.snapshot(version: 2).files.count == 1)
+        let check = try FeatureLogTableCheck.run(path: table)
+        #expect(check.problems.isEmpty, "\(check.problems)")
+        // A table that fits is never replaced, flag or not.
+        _ = try FeatureLogDeltaTable.open(
+            path: table, layout: smallerLayout, topology: "evolve", topic: "t", now: 7, replaceIncompatible: true)
+        #expect(try deltaTable.versions().last == 3)
     }
 
     @Test("vacuum deletes what no snapshot in the retention needs, and old uncommitted leftovers; never a fresh one")

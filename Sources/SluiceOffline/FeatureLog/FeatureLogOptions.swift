@@ -19,6 +19,9 @@ public struct FeatureLogOptions: Sendable {
     /// across crashes). Replays write Parquet only.
     public var staging: Bool = true
     public var compression: ParquetCompression = .zstd
+    /// Whether a table whose columns no longer fit the topology (removed or retyped) is replaced
+    /// by a new one in place (`--new-table`) instead of refused. Default: false.
+    public var replaceIncompatibleTable = false
 
     public init(directory: String) { self.directory = directory }
 }

@@ -68,7 +68,8 @@ public final class FeatureLogWriter {
                 .fileSystem, "cannot create the feature log folder \(root): \(error.localizedDescription)")
         }
         deltaTable = try FeatureLogDeltaTable.open(
-            path: root, layout: layout, topology: topology.name, topic: topology.source.topic, now: Self.now())
+            path: root, layout: layout, topology: topology.name, topic: topology.source.topic, now: Self.now(),
+            replaceIncompatible: options.replaceIncompatibleTable)
         checkpoints = BackgroundCheckpoints(table: deltaTable.table, logger: logger)
     }
 

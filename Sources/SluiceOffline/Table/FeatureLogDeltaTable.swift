@@ -33,10 +33,14 @@ public struct FeatureLogDeltaTable: Sendable {
 
     /// Opens the table at `path`, creating it when it has no log. A table whose schema lacks some
     /// of the layout's columns gains them by a new `metaData` commit (older files read as null for
-    /// them); a table with columns the layout lacks or types that differ is refused by name.
-    public static func open(path: String, layout: FeatureLogLayout, topology: String, topic: String, now: Int64)
-        throws(OfflineError) -> FeatureLogDeltaTable
-    {
+    /// them); a table with columns the layout lacks or types that differ is refused by name, or,
+    /// with `replaceIncompatible`, replaced by one `CREATE OR REPLACE TABLE` commit: the same
+    /// table id, the new schema, every file removed and every transaction version back to -1
+    /// (older versions stay readable by time travel until a vacuum).
+    public static func open(
+        path: String, layout: FeatureLogLayout, topology: String, topic: String, now: Int64,
+        replaceIncompatible: Bool = false
+    ) throws(OfflineError) -> FeatureLogDeltaTable {
         let table = DeltaTable(path: path)
         let wanted = schema(layout)
         do {
@@ -60,12 +64,36 @@ public struct FeatureLogDeltaTable: Sendable {
                     wanted.column(named: column.name).map { $0.type != column.type } ?? false
                 }.map { "\($0.name) (\($0.type.rawValue) in the table)" }
                 guard missing.isEmpty && retyped.isEmpty else {
-                    throw DeltaLogError(
-                        .unsupportedProtocol,
-                        "the topology's feature log does not fit the table at \(path): "
-                            + (missing.isEmpty ? "" : "columns no longer written: \(missing.joined(separator: ", ")); ")
-                            + (retyped.isEmpty ? "" : "columns of another type: \(retyped.joined(separator: ", ")); ")
-                            + "write to another --offline-dir (a new table)")
+                    let reasons =
+                        (missing.isEmpty ? [] : ["columns no longer written: \(missing.joined(separator: ", "))"])
+                        + (retyped.isEmpty ? [] : ["columns of another type: \(retyped.joined(separator: ", "))"])
+                    guard replaceIncompatible else {
+                        throw DeltaLogError(
+                            .unsupportedProtocol,
+                            "the topology's feature log does not fit the table at \(path): "
+                                + reasons.joined(separator: "; ")
+                                + "; write to another --offline-dir, or pass --new-table to replace the table (its older versions stay readable by time travel until a vacuum)"
+                        )
+                    }
+                    var replaced = metadata
+                    replaced.schema = wanted
+                    replaced.name = topology
+                    return [
+                        .commitInfo(
+                            DeltaCommitInfo(
+                                timestamp: now, operation: "CREATE OR REPLACE TABLE",
+                                operationParameters: ["reason": reasons.joined(separator: "; ")])),
+                        .metadata(replaced),
+                    ]
+                        + snapshot.files.values.sorted { $0.path < $1.path }.map { file in
+                            .remove(
+                                DeltaRemoveFile(
+                                    path: file.path, deletionTimestamp: now, dataChange: true,
+                                    partitionValues: file.partitionValues, size: file.size, stats: file.stats))
+                        }
+                        + snapshot.transactions.keys.sorted().map { app in
+                            .transaction(DeltaTransaction(appID: app, version: -1, lastUpdated: now))
+                        }
                 }
                 let added = wanted.columns.filter { current.column(named: $0.name) == nil }
                 guard !added.isEmpty else { return nil }
