@@ -1,8 +1,9 @@
 import Foundation
 
-/// One line of a Delta commit file (PROTOCOL.md, "Actions"). Sluice writes `protocol`,
-/// `metaData`, `add`, `remove`, `txn` and `commitInfo`; other actions it reads as `other` and
-/// leaves out of the snapshot, as the protocol asks of readers.
+/// One line of a Delta commit file (PROTOCOL.md, "Actions"). Sluice reads and writes
+/// `protocol`, `metaData`, `add`, `remove`, `txn` and `commitInfo`; any other action (`cdc`,
+/// `domainMetadata`, `checkpointMetadata`, `sidecar`, ...) belongs to a table feature Sluice does
+/// not implement, so a log that holds one is refused by name rather than half understood.
 public enum DeltaAction: Sendable, Equatable {
     case protocolVersions(DeltaProtocol)
     case metadata(DeltaMetadata)
@@ -10,8 +11,6 @@ public enum DeltaAction: Sendable, Equatable {
     case remove(DeltaRemoveFile)
     case transaction(DeltaTransaction)
     case commitInfo(DeltaCommitInfo)
-    /// An action Sluice does not interpret, by its key (`cdc`, `domainMetadata`, ...).
-    case other(String)
 
     /// The action as one JSON line (without the newline).
     public var line: String {
@@ -57,8 +56,6 @@ public enum DeltaAction: Sendable, Equatable {
             if !value.metrics.isEmpty { object["operationMetrics"] = value.metrics.mapValues(String.init) }
             if let engine = value.engineInfo { object["engineInfo"] = engine }
             return DeltaJSON.text(["commitInfo": object])
-        case .other(let key):
-            return DeltaJSON.text([key: [String: Any]()])
         }
     }
 
@@ -139,7 +136,10 @@ public enum DeltaAction: Sendable, Equatable {
                     operationParameters: DeltaJSON.strings(fields["operationParameters"]) ?? [:], metrics: metrics,
                     engineInfo: fields["engineInfo"] as? String))
         default:
-            self = .other(key)
+            throw DeltaLogError(
+                .unsupportedProtocol,
+                "the action '\(key)' belongs to a Delta feature Sluice does not implement (it reads reader version \(DeltaProtocol.supportedReaderVersion) and writes writer version \(DeltaProtocol.supportedWriterVersion)); read the table with Spark or delta-rs"
+            )
         }
     }
 

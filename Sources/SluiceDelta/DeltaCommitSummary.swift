@@ -31,7 +31,6 @@ public struct DeltaCommitSummary: Sendable, Equatable {
                 rowsRemoved = Self.sum(rowsRemoved, file.stats)
             case .transaction(let transaction): transactions[transaction.appID] = transaction.version
             case .metadata, .protocolVersions: changedMetadata = true
-            case .other: break
             }
         }
     }

@@ -10,8 +10,6 @@ public struct DeltaSnapshot: Sendable {
     public private(set) var files: [String: DeltaAddFile] = [:]
     public private(set) var tombstones: [String: DeltaRemoveFile] = [:]
     public private(set) var transactions: [String: DeltaTransaction] = [:]
-    /// Actions of kinds Sluice does not interpret, counted by key.
-    public private(set) var otherActions: [String: Int] = [:]
 
     public init() {}
 
@@ -61,7 +59,6 @@ public struct DeltaSnapshot: Sendable {
                 tombstones[value.path] = value
             case .transaction(let value): transactions[value.appID] = value
             case .commitInfo: break
-            case .other(let key): otherActions[key, default: 0] += 1
             }
         }
         if version == 0 && (protocolVersions == nil || metadata == nil) {

@@ -133,3 +133,93 @@ struct DeltaCheckpointTests {
         #expect(error?.message.contains("delete it to read the JSON commits instead") == true)
     }
 }
+
+/// Compactions racing each other and an appending writer on one table.
+@Suite("Delta table compaction under concurrent commits", .timeLimit(.minutes(3)))
+struct DeltaCompactionRaceTests {
+    @Test("two compactions and an appending writer at once: no row lost or doubled, a losing compaction leaves nothing")
+    func compactionsRaceAWriter() async throws {
+        let (folder, table) = try DeltaTableTests.makeTable()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var next = 0
+        for _ in 0..<12 {
+            let file = try DeltaTableTests.dataFile(table, date: "2026-12-01", first: next, rows: 40)
+            next += 40
+            _ = try table.commitNext { _ in [.add(file)] }
+        }
+        let appended = try (0..<6).map { index in
+            try DeltaTableTests.dataFile(table, date: "2026-12-01", first: next + index * 40, rows: 40)
+        }
+        let total = next + appended.count * 40
+
+        let outcomes = ConcurrentOutcomes()
+        let start = DispatchSemaphore(value: 0)
+        let done = DispatchGroup()
+        for name in ["compaction A", "compaction B"] {
+            done.enter()
+            Thread {
+                start.wait()
+                do {
+                    let result = try DeltaCompaction.run(
+                        path: table.path, targetBytes: 1 << 30, date: nil, now: 1_796_000_100_000)
+                    outcomes.record(name, result.version.map { "committed \($0)" } ?? "nothing to do")
+                } catch {
+                    outcomes.record(name, "refused: \(error)")
+                }
+                done.leave()
+            }.start()
+        }
+        done.enter()
+        Thread {
+            start.wait()
+            for file in appended {
+                do {
+                    _ = try table.commitNext { _ in [.add(file)] }
+                } catch {
+                    outcomes.record("writer", "failed: \(error)")
+                }
+            }
+            done.leave()
+        }.start()
+        for _ in 0..<3 { start.signal() }
+        done.wait()
+
+        let results = outcomes.all
+        print("compaction race: \(results.sorted { $0.key < $1.key })")
+        #expect(results["writer"] == nil, "\(results)")
+        #expect(results.values.contains { $0.hasPrefix("committed") }, "\(results)")
+        let snapshot = try table.snapshot()
+        #expect(snapshot.rowCount == Int64(total))
+        // Every Parquet file on disk is in the table or a tombstone: a compaction that lost wrote
+        // nothing that stays.
+        let onDisk = try FileManager.default.subpathsOfDirectory(atPath: table.path).filter {
+            $0.hasSuffix(".parquet") && !$0.hasPrefix("_delta_log")
+                && !($0 as NSString).lastPathComponent.hasPrefix(".")
+        }
+        let known = Set(snapshot.files.keys).union(snapshot.tombstones.keys)
+        #expect(onDisk.filter { !known.contains($0) }.isEmpty, "\(onDisk.filter { !known.contains($0) })")
+
+        let outside = try await DeltaTableTests.read(table)
+        #expect(outside.rows.count == total && outside.polarsRows == total, "\(results)")
+        let ids = outside.rows.compactMap { $0["event_id"] ?? nil }
+        #expect(Set(ids).count == total, "a row is doubled")
+    }
+}
+
+/// What each racing thread ended with.
+final class ConcurrentOutcomes: @unchecked Sendable {  // Guarded by `lock`.
+    private let lock = NSLock()
+    private var outcomes: [String: String] = [:]
+
+    func record(_ who: String, _ outcome: String) {
+        lock.lock()
+        outcomes[who] = outcome
+        lock.unlock()
+    }
+
+    var all: [String: String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return outcomes
+    }
+}

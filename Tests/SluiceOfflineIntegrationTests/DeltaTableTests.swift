@@ -239,6 +239,18 @@ struct DeltaTableTests {
                 && error?.message.contains("reader version 3 (deletionVectors)") == true
         }
         #expect(try table.snapshot(version: 1).files.count == 1, "older versions still read")
+
+        // An action of a feature Sluice does not implement: refused by file, line and name.
+        let commit2 = table.logPath + "/" + DeltaLogFiles.commit(2)
+        try Data("{\"commitInfo\":{\"timestamp\":1}}\n{\"cdc\":{\"path\":\"_change_data/x.parquet\"}}\n".utf8).write(
+            to: URL(fileURLWithPath: commit2))
+        #expect {
+            try table.snapshot()
+        } throws: { error in
+            let message = (error as? DeltaLogError)?.message ?? ""
+            return message.contains("\(commit2):2:") && message.contains("'cdc'")
+        }
+        #expect(throws: DeltaLogError.self) { try table.commitNext { _ in [] } }
     }
 
     @Test(
