@@ -76,6 +76,10 @@ struct DeltaCheckpointTests {
         var updated = DeltaSnapshot()
         try table.update(&updated)
         #expect(updated.version == 25 && updated.files == replayed.files)
+        // Vacuum starts from the oldest checkpoint the remaining commits follow: with every version
+        // before its cutoff, only the file removed at version 15 may go.
+        let vacuum = try DeltaVacuum.run(path: table.path, retain: 0, now: now + 86_400_000, dryRun: true)
+        #expect(vacuum.deleted == [added[2].path], "\(vacuum.deleted)")
         let gone = #expect(throws: DeltaLogError.self) { try table.snapshot(version: 5) }
         #expect(gone?.message.contains("can no longer be read") == true, "\(gone?.message ?? "")")
 

@@ -86,14 +86,18 @@ public struct DeltaTable: Sendable {
         return written
     }
 
-    /// When a version was committed: its commitInfo's timestamp, else the commit file's
-    /// modification time (epoch ms).
+    /// When a version was committed: its commitInfo's timestamp, else the modification time of
+    /// its commit file, or of its checkpoint once the commit file is gone (epoch ms).
     public func commitTime(of version: Int64) throws(DeltaLogError) -> Int64 {
-        for action in try actions(of: version) {
-            if case .commitInfo(let info) = action, info.timestamp > 0 { return info.timestamp }
-        }
         let file = logPath + "/" + DeltaLogFiles.commit(version)
-        let modified = (try? FileManager.default.attributesOfItem(atPath: file)[.modificationDate]) as? Date
+        let exists = FileManager.default.fileExists(atPath: file)
+        if exists {
+            for action in try actions(of: version) {
+                if case .commitInfo(let info) = action, info.timestamp > 0 { return info.timestamp }
+            }
+        }
+        let source = exists ? file : logPath + "/" + DeltaLogFiles.checkpoint(version)
+        let modified = (try? FileManager.default.attributesOfItem(atPath: source)[.modificationDate]) as? Date
         return Int64(((modified ?? .distantPast).timeIntervalSince1970 * 1000).rounded())
     }
 

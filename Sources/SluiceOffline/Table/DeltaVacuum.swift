@@ -24,17 +24,29 @@ public enum DeltaVacuum {
         let table = DeltaTable(path: path)
         let cutoff = now - retain
         var needed = Set<String>()
-        do {
-            let versions = try table.versions()
+        do throws(DeltaLogError) {
+            let (commits, checkpoints) = try table.listing()
             var snapshot = DeltaSnapshot()
             var beforeCutoff: Set<String> = []
-            for version in versions {
-                try snapshot.apply(try table.actions(of: version), version: version)
+            func note(_ version: Int64) throws(DeltaLogError) {
                 if try table.commitTime(of: version) < cutoff {
                     beforeCutoff = Set(snapshot.files.keys)
                 } else {
                     needed.formUnion(snapshot.files.keys)
                 }
+            }
+            // A log whose first commits were cleaned up starts at the oldest checkpoint that the
+            // remaining commits follow.
+            if let first = commits.first, first > 0 {
+                guard let start = checkpoints.first(where: { $0 >= first - 1 }) else {
+                    throw DeltaLogError(.gap, "\(path) has no commits before \(first) and no checkpoint to start from")
+                }
+                snapshot = try table.snapshot(version: start)
+                try note(start)
+            }
+            for version in commits where version > snapshot.version {
+                try snapshot.apply(try table.actions(of: version), version: version)
+                try note(version)
             }
             needed.formUnion(beforeCutoff)
             needed.formUnion(snapshot.files.keys)
