@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "SluiceDrift", targets: ["SluiceDrift"]),
         .library(name: "SluiceDriftMonitor", targets: ["SluiceDriftMonitor"]),
         .library(name: "SluiceDelta", targets: ["SluiceDelta"]),
+        .library(name: "SluiceTraining", targets: ["SluiceTraining"]),
         .library(name: "SluiceRegistry", targets: ["SluiceRegistry"]),
         .library(name: "Sluice", targets: ["Sluice"]),
     ],
@@ -80,7 +81,7 @@ let package = Package(
         // MARK: - Adapters (each owns one library's C or I/O)
         .target(
             name: "SluiceTopology",
-            dependencies: ["SluiceCore", "SluiceDrift", .product(name: "Yams", package: "Yams")],
+            dependencies: ["SluiceCore", "SluiceDrift", "SluiceTraining", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -124,6 +125,13 @@ let package = Package(
         .target(
             name: "SluiceDelta",
             swiftSettings: hotPathSettings
+        ),
+
+        // Continuous training's decisions (policies, triggers, the evaluation gate): pure.
+        .target(
+            name: "SluiceTraining",
+            dependencies: ["SluiceModel"],
+            swiftSettings: strictSettings
         ),
 
         // MARK: - Registry
@@ -248,7 +256,7 @@ let package = Package(
                 "Sluice", "SluiceCore", "SluiceTopology", "SluiceRedis", "SluiceHTTP", "SluiceRuntime",
                 "SluiceOnlineStore",
                 "SluiceOffline", "SluiceStreaming", "SluiceDemo", "SluiceRegistry", "SluiceModel", "SluiceDrift",
-                "SluiceDriftMonitor", "SluiceDelta",
+                "SluiceDriftMonitor", "SluiceDelta", "SluiceTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -316,7 +324,12 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceTopologyTests",
-            dependencies: ["SluiceCore", "SluiceDrift", "SluiceTopology", "SluiceTesting"],
+            dependencies: ["SluiceCore", "SluiceDrift", "SluiceTopology", "SluiceTraining", "SluiceTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceTrainingTests",
+            dependencies: ["SluiceTraining"],
             swiftSettings: strictSettings
         ),
         .testTarget(

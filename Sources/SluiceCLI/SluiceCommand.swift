@@ -15,7 +15,7 @@ struct SluiceCommand: AsyncParsableCommand {
             GetCommand.self, ModelsCommand.self, FeaturesCommand.self, RegistryCommand.self, DeployCommand.self,
             ScoreCommand.self, OutcomesCommand.self, ExperimentCommand.self, ProduceDemoCommand.self,
             DriftCommand.self, OfflineCommand.self, ValidateCommand.self,
-            DoctorCommand.self,
+            ContinuousTrainingCommand.self, DoctorCommand.self,
         ]
     )
 }
