@@ -380,7 +380,7 @@ let package = Package(
             dependencies: [
                 "SluiceCore", "SluiceRegistry", "SluiceRegistrySQLite", "SluiceRegistryPostgres", "SluiceTesting",
                 "SluiceTopology", "SluiceCLI", "SluiceBench", "Sluice", "SluiceKafka", "SluiceModel", "SluiceOffline",
-                "SluiceKafkaTesting", .product(name: "Logging", package: "swift-log"),
+                "SluiceKafkaTesting", "SluiceTraining", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

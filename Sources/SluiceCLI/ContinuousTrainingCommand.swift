@@ -7,8 +7,8 @@ import SluiceTraining
 struct ContinuousTrainingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ct",
-        abstract: "Continuous training: check retraining policies.",
-        subcommands: [ContinuousTrainingCheckCommand.self])
+        abstract: "Continuous training: check retraining policies, ask for a run.",
+        subcommands: [ContinuousTrainingCheckCommand.self, ContinuousTrainingTriggerCommand.self])
 }
 
 struct ContinuousTrainingCheckCommand: ParsableCommand {

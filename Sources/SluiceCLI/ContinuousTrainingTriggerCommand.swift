@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import SluiceKafka
+import SluiceModel
+import SluiceRegistry
+import SluiceRuntime
+import SluiceTraining
+
+/// `sluice ct trigger NAME`: asks for a retraining run by hand, as a trigger would.
+struct ContinuousTrainingTriggerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trigger",
+        abstract: "Ask for a retraining run of a registered model: a retrain_requested event on the sluice.ct topic.")
+
+    @Argument(help: "The registered model.")
+    var name: String
+    @Option(help: "Why, recorded in the event and the registry.")
+    var reason = "requested by hand"
+    @Option(help: "The topic of retraining requests.")
+    var topic = RetrainRequest.defaultTopic
+    @Flag(help: "Print the event as JSON.")
+    var json = false
+    @OptionGroup var registryOptions: RegistryOptions
+
+    func run() async throws {
+        let champion = try await registryOptions.withRegistry { registry in
+            _ = try await registry.model(name)
+            return try await registry.deployment(name)?.champion
+        }
+        let request = RetrainRequest(
+            model: name, championVersion: champion, requestedAt: Int64((Date().timeIntervalSince1970 * 1000).rounded()),
+            triggers: ["manual"], reasons: [reason], actor: registryOptions.actorName)
+        let client = registryOptions.connection.settings.kafkaClient
+        // One partition: requests of all models in the order they were made.
+        try await KafkaAdmin(configuration: client).createTopic(topic, partitions: 1, ifNotExists: true)
+        var configuration = KafkaProducerConfiguration(client: client)
+        configuration.messageTimeout = .seconds(10)
+        let producer = try KafkaProducer(configuration: configuration)
+        let report = try await producer.send(KafkaProducerMessage(topic: topic, key: name, value: request.json))
+        await producer.close()
+        if json { return print(request.json) }
+        print(
+            "\(name): retraining requested (request \(request.requestID), champion \(champion.map { "version \($0)" } ?? "none")) on \(topic) partition \(report.partition) offset \(report.offset)"
+        )
+    }
+}
