@@ -256,7 +256,7 @@ let package = Package(
                 "Sluice", "SluiceCore", "SluiceTopology", "SluiceRedis", "SluiceHTTP", "SluiceRuntime",
                 "SluiceOnlineStore",
                 "SluiceOffline", "SluiceStreaming", "SluiceDemo", "SluiceRegistry", "SluiceModel", "SluiceDrift",
-                "SluiceDriftMonitor", "SluiceDelta", "SluiceTraining",
+                "SluiceDriftMonitor", "SluiceDelta", "SluiceTraining", "SluiceKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
