@@ -129,22 +129,14 @@ extension ParquetReader {
                 count = Int(pageHeader[1]?.integer ?? 0)
                 encoding = pageHeader[2]?.integer ?? 0
                 body = try decompress(bytes[start..<position], codec: codec, size: uncompressedSize, path: path)
-                func prefixedLevels(_ width: Int) throws(ParquetError) -> [UInt32] {
-                    guard cursor + 4 <= body.count else {
-                        throw ParquetError(.corruptFile, "\(path): truncated levels")
-                    }
-                    var length = 0
-                    for index in 0..<4 { length |= Int(body[cursor + index]) << (8 * index) }
-                    guard cursor + 4 + length <= body.count else {
-                        throw ParquetError(.corruptFile, "\(path): levels of '\(name)' run past the page")
-                    }
-                    let levels = try HybridDecoder.decode(
-                        body[(cursor + 4)..<(cursor + 4 + length)], bitWidth: width, count: count)
-                    cursor += 4 + length
-                    return levels
+                if column.maxRepetition > 0 {
+                    repetition = try lengthPrefixedRuns(
+                        body, &cursor, bitWidth: repetitionWidth, count: count, name, path)
                 }
-                if column.maxRepetition > 0 { repetition = try prefixedLevels(repetitionWidth) }
-                if column.maxDefinition > 0 { definition = try prefixedLevels(definitionWidth) }
+                if column.maxDefinition > 0 {
+                    definition = try lengthPrefixedRuns(
+                        body, &cursor, bitWidth: definitionWidth, count: count, name, path)
+                }
             case 3:  // data page v2: levels first and never compressed, then the (maybe compressed) values
                 guard let pageHeader = header[8] else {
                     throw ParquetError(.corruptFile, "\(path): data page without header")
@@ -183,16 +175,7 @@ extension ParquetReader {
             } else if encoding == 3 && column.type == .boolean {
                 // RLE booleans (v2 pages): length-prefixed hybrid runs of bit width 1, repacked
                 // as PLAIN's bits.
-                guard cursor + 4 <= body.count else {
-                    throw ParquetError(.corruptFile, "\(path): truncated RLE values")
-                }
-                var length = 0
-                for index in 0..<4 { length |= Int(body[cursor + index]) << (8 * index) }
-                guard cursor + 4 + length <= body.count else {
-                    throw ParquetError(.corruptFile, "\(path): values of '\(name)' run past the page")
-                }
-                let bits = try HybridDecoder.decode(
-                    body[(cursor + 4)..<(cursor + 4 + length)], bitWidth: 1, count: defined)
+                let bits = try lengthPrefixedRuns(body, &cursor, bitWidth: 1, count: defined, name, path)
                 var packed = [UInt8](repeating: 0, count: (defined + 7) / 8)
                 for (index, bit) in bits.enumerated() where bit != 0 { packed[index / 8] |= 1 << UInt8(index % 8) }
                 var packedCursor = 0
@@ -222,5 +205,23 @@ extension ParquetReader {
             read += count
         }
         column.values = values.values
+    }
+
+    /// RLE/bit-packed hybrid runs after their 4-byte length (levels in v1 pages, RLE booleans).
+    private static func lengthPrefixedRuns(
+        _ body: [UInt8], _ cursor: inout Int, bitWidth: Int, count: Int, _ name: String, _ path: String
+    ) throws(ParquetError) -> [UInt32] {
+        guard cursor + 4 <= body.count else {
+            throw ParquetError(.corruptFile, "\(path): column '\(name)' is truncated")
+        }
+        var length = 0
+        for index in 0..<4 { length |= Int(body[cursor + index]) << (8 * index) }
+        guard cursor + 4 + length <= body.count else {
+            throw ParquetError(.corruptFile, "\(path): runs of column '\(name)' run past the page")
+        }
+        let runs = try HybridDecoder.decode(
+            body[(cursor + 4)..<(cursor + 4 + length)], bitWidth: bitWidth, count: count)
+        cursor += 4 + length
+        return runs
     }
 }

@@ -200,22 +200,10 @@ extension YAMLReader {
                     let what = "rollout.guards.\(name)"
                     switch name {
                     case "latency_p99_ms":
-                        if let given = number(value, what) {
-                            if given > 0 {
-                                rollout.guards.latencyP99Milliseconds = given
-                            } else {
-                                fail(value, "\(what) must be positive")
-                            }
-                        }
+                        rollout.guards.latencyP99Milliseconds =
+                            positive(value, what) ?? rollout.guards.latencyP99Milliseconds
                     case "error_rate": rollout.guards.errorRate = fraction(value, what) ?? rollout.guards.errorRate
-                    case "score_psi":
-                        if let given = number(value, what) {
-                            if given > 0 {
-                                rollout.guards.scorePSI = given
-                            } else {
-                                fail(value, "\(what) must be positive")
-                            }
-                        }
+                    case "score_psi": rollout.guards.scorePSI = positive(value, what) ?? rollout.guards.scorePSI
                     default: rollout.guards.recallDrop = fraction(value, what) ?? rollout.guards.recallDrop
                     }
                 }
@@ -234,6 +222,16 @@ extension YAMLReader {
             return nil
         }
         return metric
+    }
+
+    /// A number above 0.
+    private mutating func positive(_ node: Node, _ what: String) -> Double? {
+        guard let value = number(node, what) else { return nil }
+        guard value > 0 else {
+            fail(node, "\(what) must be positive, not \(value)")
+            return nil
+        }
+        return value
     }
 
     /// A number in [0, 1].
