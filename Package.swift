@@ -178,7 +178,7 @@ let package = Package(
             name: "SluiceOffline",
             dependencies: [
                 "SluiceCore", "SluiceKafka", "SluiceParquet", "SluiceRuntime", "SluiceModel", "SluiceDrift",
-                "SluiceDelta",
+                "SluiceDelta", "SluiceTraining",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -418,7 +418,7 @@ let package = Package(
             name: "SluiceOfflineIntegrationTests",
             dependencies: [
                 "SluiceCore", "SluiceKafka", "SluiceParquet", "SluiceRuntime", "SluiceOffline", "SluiceStreaming",
-                "SluiceDelta", "SluiceTopology",
+                "SluiceDelta", "SluiceTopology", "SluiceModel", "SluiceTraining",
                 "SluiceDemo", "SluiceCLI", "SluiceTesting", "SluiceKafkaTesting", "SluiceStreamingTesting",
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -7,8 +7,11 @@ import SluiceTraining
 struct ContinuousTrainingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ct",
-        abstract: "Continuous training: check retraining policies, ask for a run.",
-        subcommands: [ContinuousTrainingCheckCommand.self, ContinuousTrainingTriggerCommand.self])
+        abstract: "Continuous training: check retraining policies, ask for a run, judge a candidate.",
+        subcommands: [
+            ContinuousTrainingCheckCommand.self, ContinuousTrainingTriggerCommand.self,
+            ContinuousTrainingEvaluateCommand.self,
+        ])
 }
 
 struct ContinuousTrainingCheckCommand: ParsableCommand {

@@ -26,28 +26,8 @@ public enum ParquetScoring {
         } catch {
             throw OfflineError(.notAFeatureLog, "cannot read \(input): \(error)")
         }
-        let missing = signature.filter { table.column(named: $0) == nil }
-        guard missing.isEmpty else {
-            throw OfflineError(
-                .columnsDiffer,
-                "\(input) has no column \(missing.joined(separator: ", ")); the model reads \(signature.count) columns "
-                    + "named as in the feature log")
-        }
-        let columns = try signature.map { name throws(OfflineError) -> [Double?] in
-            switch table.column(named: name) {
-            case .doubles(let values)?: return values
-            case .int64s(let values)?: return values.map { $0.map(Double.init) }
-            case .int32s(let values)?: return values.map { $0.map(Double.init) }
-            default: throw OfflineError(.columnsDiffer, "column \(name) of \(input) is not numeric")
-            }
-        }
+        let matrix = try inputs(table, signature: signature, rows: Array(0..<table.rowCount), source: input)
         var scores = [Float](repeating: 0, count: table.rowCount)
-        var matrix = [Float](repeating: .nan, count: table.rowCount * signature.count)
-        for (index, column) in columns.enumerated() {
-            for row in 0..<table.rowCount {
-                if let value = column[row] { matrix[row * signature.count + index] = Float(value) }
-            }
-        }
         matrix.withUnsafeBufferPointer { matrix in
             scores.withUnsafeMutableBufferPointer { scores in
                 scorer.score(matrix: matrix, rowCount: table.rowCount, into: scores)
@@ -66,6 +46,35 @@ public enum ParquetScoring {
         }
         if let output { try write(table, scores: scores, to: output) }
         return summary
+    }
+
+    /// The model inputs of `rows`, row-major float32 in signature order, NaN for null; the
+    /// columns are found by name and must be numeric.
+    static func inputs(_ table: ParquetTable, signature: [String], rows: [Int], source: String) throws(OfflineError)
+        -> [Float]
+    {
+        let missing = signature.filter { table.column(named: $0) == nil }
+        guard missing.isEmpty else {
+            throw OfflineError(
+                .columnsDiffer,
+                "\(source) has no column \(missing.joined(separator: ", ")); the model reads \(signature.count) columns "
+                    + "named as in the feature log")
+        }
+        let columns = try signature.map { name throws(OfflineError) -> [Double?] in
+            switch table.column(named: name) {
+            case .doubles(let values)?: return values
+            case .int64s(let values)?: return values.map { $0.map(Double.init) }
+            case .int32s(let values)?: return values.map { $0.map(Double.init) }
+            default: throw OfflineError(.columnsDiffer, "column \(name) of \(source) is not numeric")
+            }
+        }
+        var matrix = [Float](repeating: .nan, count: rows.count * signature.count)
+        for (index, column) in columns.enumerated() {
+            for (position, row) in rows.enumerated() {
+                if let value = column[row] { matrix[position * signature.count + index] = Float(value) }
+            }
+        }
+        return matrix
     }
 
     private static func write(_ table: ParquetTable, scores: [Float], to output: String) throws(OfflineError) {
