@@ -55,9 +55,21 @@ struct HoldoutEvaluationTests {
                 case recallAt1PercentFPR = "recall_at_1pct_fpr"
             }
         }
+        struct Facts: Decodable {
+            var rows: Int
+            var labeled: Int
+            var positives: Int
+            var nullShares: [String: Double]
+
+            enum CodingKeys: String, CodingKey {
+                case rows, labeled, positives
+                case nullShares = "null_shares"
+            }
+        }
         var rows: Int
         var positives: Int
         var models: [Figures]
+        var facts: Facts
     }
 
     @Test("the figures of both models on the newest 5 days equal xgboost + scikit-learn's, and the gate judges them")
@@ -91,6 +103,14 @@ struct HoldoutEvaluationTests {
             as: Reference.self)
         #expect(result.rows == reference.rows && result.candidate.positives == reference.positives)
         #expect(result.rows > 500 && result.candidate.positives > 20, "\(result.rows) rows")
+        // What validation reads of the whole set, as pandas counts it.
+        let facts = try TrainingSetFactsReader.read(path: set)
+        #expect(facts.rows == reference.facts.rows && facts.labeled == reference.facts.labeled)
+        #expect(facts.positives == reference.facts.positives)
+        #expect(Set(facts.nullShares.keys) == Set(reference.facts.nullShares.keys))
+        for (column, share) in reference.facts.nullShares {
+            #expect(abs((facts.nullShares[column] ?? -1) - share) < 1e-12, "\(column)")
+        }
         for (ours, theirs) in zip([result.candidate, try #require(result.champion)], reference.models) {
             #expect(abs((ours.prAUC ?? -1) - theirs.prAUC) < 1e-5, "\(ours) vs \(theirs)")
             #expect(abs((ours.rocAUC ?? -1) - theirs.rocAUC) < 1e-5, "\(ours) vs \(theirs)")

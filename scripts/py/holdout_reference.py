@@ -5,7 +5,8 @@
         event; for each model, xgboost's predictions (with the model's own feature names) and
         scikit-learn's average precision, ROC-AUC and recall at 1% false-positive rate (the highest
         true-positive rate among roc_curve's points whose false-positive rate is at most 0.01).
-        Prints one JSON object.
+        Also the facts of the whole set that validation reads: rows, labeled rows, fraud among
+        them and each column's share of nulls. Prints one JSON object.
 """
 import json
 import sys
@@ -26,7 +27,10 @@ def main():
     newest = int(times.max())
     rows = table[(times >= newest - holdout) & (table["label_status"] == "labeled") & table["label"].notna()]
     labels = (rows["label"].to_numpy() != 0).astype(int)
-    result = {"rows": int(len(rows)), "positives": int(labels.sum()), "models": []}
+    labeled = table[(table["label_status"] == "labeled") & table["label"].notna()]
+    facts = {"rows": int(len(table)), "labeled": int(len(labeled)), "positives": int((labeled["label"] != 0).sum()),
+             "null_shares": {name: float(table[name].isna().mean()) for name in table.columns}}
+    result = {"rows": int(len(rows)), "positives": int(labels.sum()), "models": [], "facts": facts}
     for model_path in sys.argv[3:]:
         booster = xgb.Booster()
         booster.load_model(model_path)
