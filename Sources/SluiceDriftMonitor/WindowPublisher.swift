@@ -88,7 +88,9 @@ final class WindowPublisher {
     /// This process merges (it holds the parts topic).
     var isMerging: Bool { merger != nil }
     /// The merge group has given this process its share (perhaps nothing): until then, whether
-    /// it will merge is not known, and a run `--until-idle` must not end.
+    /// it will merge is not known, and a run `--until-idle` must not end. A revocation makes it
+    /// unknown again: a process that left the group (a poll later than `max.poll.interval.ms`, on
+    /// a starved machine) rejoins at its next poll and may get the parts back.
     private(set) var hasJoined = false
     /// Windows waiting for parts.
     var pendingWindows: Int { merger?.pendingWindows ?? 0 }
@@ -145,6 +147,7 @@ final class WindowPublisher {
             case .revoked:
                 merger = nil
                 windowColumns = [:]
+                hasJoined = false
             }
         }
     }
