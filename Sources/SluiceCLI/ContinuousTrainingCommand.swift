@@ -7,10 +7,10 @@ import SluiceTraining
 struct ContinuousTrainingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ct",
-        abstract: "Continuous training: check retraining policies, ask for a run, judge a candidate.",
+        abstract: "Continuous training: check policies, ask for a run, validate a training set, judge a candidate.",
         subcommands: [
             ContinuousTrainingCheckCommand.self, ContinuousTrainingTriggerCommand.self,
-            ContinuousTrainingEvaluateCommand.self,
+            ContinuousTrainingValidateCommand.self, ContinuousTrainingEvaluateCommand.self,
         ])
 }
 

@@ -81,37 +81,14 @@ struct ContinuousTrainingEvaluateCommand: AsyncParsableCommand {
 
     /// The champion to compare with, and its name as NAME/VERSION.
     private func championModel(policy: TrainingPolicy) async throws -> (HoldoutEvaluation.Model?, String?) {
-        // No registry yet (a SQLite file not created): no champion, and none is created.
-        if champion == nil, case .sqlite(let path) = registryStore.location,
-            !FileManager.default.fileExists(atPath: path)
-        {
-            return (nil, nil)
-        }
-        let registry: Registry
-        do {
-            registry = try await registryStore.location.open()
-        } catch {
-            throw RegistryOptions.exit(error)
-        }
-        do {
-            let version: ModelVersion
-            if let champion {
-                version = try await ModelReference(champion).resolve(in: registry)
-            } else if let deployed = try await registry.deployment(policy.model)?.champion {
-                version = try await registry.version(policy.model, deployed)
-            } else {
-                await registry.database.close()
-                return (nil, nil)
-            }
+        try await ContinuousTrainingChampion.with(champion, policy: policy, store: registryStore) { _, version in
+            guard let version else { return (nil, nil) }
+            // A RegistryError here is reported by `with`.
             let scorer = try ModelLoader.scorer(for: version, artifacts: registryStore.artifactStore)
-            await registry.database.close()
             return (
                 HoldoutEvaluation.Model(scorer: scorer, signature: version.signature),
                 "\(version.model)/\(version.version)"
             )
-        } catch {
-            await registry.database.close()
-            throw RegistryOptions.exit(error)
         }
     }
 

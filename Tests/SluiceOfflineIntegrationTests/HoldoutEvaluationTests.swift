@@ -159,6 +159,24 @@ struct HoldoutEvaluationTests {
             #expect(
                 run.output.contains(status == 0 ? "the candidate passes the gate" : "FAIL  pr_auc"), "\(run.output)")
         }
+        // The validation step by hand: sluice ct validate names each check, exit 1 on a failure.
+        for (minimum, status) in [("1000", Int32(0)), ("10000", Int32(1))] {
+            let policy = folder + "/validation-\(minimum).yaml"
+            try
+                "model: fraud\ntriggers: {new_labels: {min: 10}}\nvalidation: {min_rows: \(minimum), min_positives: 20}\n"
+                .write(toFile: policy, atomically: true, encoding: .utf8)
+            let run = try await TestProcess.run(
+                sluice,
+                [
+                    "ct", "validate", "--policy", policy, "--training-set", set, "--reference", set, "--columns",
+                    Self.features.joined(separator: ","), "--registry", folder + "/no-registry.sqlite",
+                ])
+            #expect(run.status == status, "\(run.output)")
+            #expect(run.output.contains("pass  columns: all 3 columns the champion reads are there"), "\(run.output)")
+            #expect(run.output.contains("pass  label rate:") && run.output.contains("pass  nulls:"), "\(run.output)")
+            #expect(
+                run.output.contains(status == 0 ? "passed 5 checks" : "FAIL  rows: 4000 rows (at least 10000 needed)"))
+        }
         #expect(!FileManager.default.fileExists(atPath: folder + "/no-registry.sqlite"), "no registry is created")
     }
 }
