@@ -38,6 +38,15 @@ struct ContinuousTrainingTriggerCommand: AsyncParsableCommand {
         let producer = try KafkaProducer(configuration: configuration)
         let report = try await producer.send(KafkaProducerMessage(topic: topic, key: name, value: request.json))
         await producer.close()
+        // The run's first step in the model's history.
+        try await registryOptions.withRegistry(publish: true) { registry in
+            try await registry.recordTrainingStep(
+                TrainingStep(
+                    model: name, requestID: request.requestID, kind: .requested, outcome: .started,
+                    detail: "\(request.triggers.joined(separator: ", ")): \(reason)", version: champion,
+                    figures: ["offset": Double(report.offset)]),
+                actor: registryOptions.actorName)
+        }
         if json { return print(request.json) }
         print(
             "\(name): retraining requested (request \(request.requestID), champion \(champion.map { "version \($0)" } ?? "none")) on \(topic) partition \(report.partition) offset \(report.offset)"

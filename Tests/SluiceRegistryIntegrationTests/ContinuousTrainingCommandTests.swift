@@ -53,5 +53,11 @@ struct ContinuousTrainingCommandTests {
         #expect(requests.allSatisfy { $0.triggers == ["manual"] && $0.model == "ct-model" })
         #expect(Set(requests.map(\.requestID)).count == 2)
         #expect(RetrainRequest(json: Data(first.utf8))?.requestID == requests.first?.requestID)
+        // Each request is the first step of its run in the model's history.
+        let history = try await work.sluice(["models", "history", "ct-model"])
+        for request in requests {
+            #expect(history.contains("training run \(request.requestID.prefix(8)): requested started"), "\(history)")
+        }
+        #expect(history.contains("(version 1)  \"manual: recall fell after a new fraud ring\""), "\(history)")
     }
 }

@@ -56,6 +56,10 @@ enum RegistryOutput {
             what =
                 "deployment: \(DeployCommand.describe(change.from)) -> \(DeployCommand.describe(change.to))"
                 + (change.reason.isEmpty ? "" : "  \"\(change.reason)\"")
+        case .trainingStep(let step):
+            what =
+                "training run \(step.requestID.prefix(8)): \(step.kind.rawValue) \(step.outcome.rawValue)"
+                + (step.version.map { " (version \($0))" } ?? "") + (step.detail.isEmpty ? "" : "  \"\(step.detail)\"")
         }
         return "#\(event.sequence)  \(time(event.time))  \(event.actor)  \(what)"
     }

@@ -5,6 +5,7 @@ public enum RegistryChange: Sendable, Equatable {
     case approvalChanged(ApprovalChange)
     case topologyApplied(TopologyVersion)
     case deploymentChanged(DeploymentChange)
+    case trainingStep(TrainingStep)
 
     /// The event's type as written in the log and the change feed.
     public var type: String {
@@ -14,6 +15,7 @@ public enum RegistryChange: Sendable, Equatable {
         case .approvalChanged: "approval_changed"
         case .topologyApplied: "topology_applied"
         case .deploymentChanged: "deployment_changed"
+        case .trainingStep: "training_step"
         }
     }
 
@@ -25,6 +27,7 @@ public enum RegistryChange: Sendable, Equatable {
         case .approvalChanged(let change): change.model
         case .topologyApplied(let topology): topology.name
         case .deploymentChanged(let change): change.model
+        case .trainingStep(let step): step.model
         }
     }
 

@@ -39,6 +39,7 @@ extension RegistryEvent: Codable {
         case "topology_applied": change = .topologyApplied(try container.decode(TopologyVersion.self, forKey: .change))
         case "deployment_changed":
             change = .deploymentChanged(try container.decode(DeploymentChange.self, forKey: .change))
+        case "training_step": change = .trainingStep(try container.decode(TrainingStep.self, forKey: .change))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .type, in: container, debugDescription: "unknown registry event type '\(type)'")
@@ -58,6 +59,7 @@ extension RegistryEvent: Codable {
         case .approvalChanged(let approval): try container.encode(approval, forKey: .change)
         case .topologyApplied(let topology): try container.encode(topology, forKey: .change)
         case .deploymentChanged(let deployment): try container.encode(deployment, forKey: .change)
+        case .trainingStep(let step): try container.encode(step, forKey: .change)
         }
     }
 }

@@ -83,6 +83,9 @@ enum RegistryProjection {
                         "INSERT INTO registry_topology_columns (name, version, column_name) VALUES (?, ?, ?)",
                         [.text(topology.name), SQLValue(topology.version), .text(column)]))
             }
+        case .trainingStep:
+            // A run's steps live in the event log alone (the model's history).
+            break
         }
         return statements
     }
