@@ -22,27 +22,14 @@ struct ContinuousTrainingEvaluateCommand: AsyncParsableCommand {
             docs/continuous-training.md.
             """)
 
-    @Option(help: "The policy file (models/NAME.yaml): the holdout and the gate.")
-    var policy: String
-    @Option(help: "A training set (sluice training-set).")
-    var trainingSet: String
     @Option(help: "The candidate: an XGBoost JSON model file with its feature names.")
     var candidate: String
-    @Option(
-        help: "The champion: NAME@ALIAS, NAME/VERSION or NAME (default: the deployed champion of the policy's model).")
-    var champion: String?
     @Flag(help: "Print the result as JSON.")
     var json = false
-    @OptionGroup var registryStore: RegistryStoreOptions
+    @OptionGroup var step: ContinuousTrainingStepOptions
 
     func run() async throws {
-        let rules: TrainingPolicy
-        do {
-            rules = try TrainingPolicyLoader.load(file: policy)
-        } catch {
-            print(error.description)
-            throw ExitCode(1)
-        }
+        let rules = try step.loadPolicy()
         let candidateModel: HoldoutEvaluation.Model
         do {
             let model = try XGBoostModel.parse(try Data(contentsOf: URL(fileURLWithPath: candidate)))
@@ -59,7 +46,7 @@ struct ContinuousTrainingEvaluateCommand: AsyncParsableCommand {
         let result: HoldoutEvaluation.Result
         do {
             result = try HoldoutEvaluation.run(
-                trainingSet: trainingSet, holdout: rules.training.holdout, candidate: candidateModel,
+                trainingSet: step.trainingSet, holdout: rules.training.holdout, candidate: candidateModel,
                 champion: championModel, rules: rules.gate)
         } catch {
             FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
@@ -81,10 +68,11 @@ struct ContinuousTrainingEvaluateCommand: AsyncParsableCommand {
 
     /// The champion to compare with, and its name as NAME/VERSION.
     private func championModel(policy: TrainingPolicy) async throws -> (HoldoutEvaluation.Model?, String?) {
-        try await ContinuousTrainingChampion.with(champion, policy: policy, store: registryStore) { _, version in
+        try await ContinuousTrainingChampion.with(step.champion, policy: policy, store: step.registryStore) {
+            _, version in
             guard let version else { return (nil, nil) }
             // A RegistryError here is reported by `with`.
-            let scorer = try ModelLoader.scorer(for: version, artifacts: registryStore.artifactStore)
+            let scorer = try ModelLoader.scorer(for: version, artifacts: step.registryStore.artifactStore)
             return (
                 HoldoutEvaluation.Model(scorer: scorer, signature: version.signature),
                 "\(version.model)/\(version.version)"

@@ -22,29 +22,18 @@ struct ContinuousTrainingValidateCommand: AsyncParsableCommand {
             docs/continuous-training.md.
             """)
 
-    @Option(help: "The policy file (models/NAME.yaml): the validation rules.")
-    var policy: String
-    @Option(help: "The new training set (sluice training-set).")
-    var trainingSet: String
-    @Option(
-        help: "The champion: NAME@ALIAS, NAME/VERSION or NAME (default: the deployed champion of the policy's model).")
-    var champion: String?
     @Option(help: "The champion's training set, to compare label rate and null shares with.")
     var reference: String?
     @Option(help: "Columns the set must have, comma-separated (default: the champion's signature).")
     var columns: String?
-    @OptionGroup var registryStore: RegistryStoreOptions
+    @OptionGroup var step: ContinuousTrainingStepOptions
 
     func run() async throws {
-        let rules: TrainingPolicy
-        do {
-            rules = try TrainingPolicyLoader.load(file: policy)
-        } catch {
-            print(error.description)
-            throw ExitCode(1)
-        }
-        let facts = try read(trainingSet)
-        let findings = try await ContinuousTrainingChampion.with(champion, policy: rules, store: registryStore) {
+        let rules = try step.loadPolicy()
+        let facts = try read(step.trainingSet)
+        let findings = try await ContinuousTrainingChampion.with(
+            step.champion, policy: rules, store: step.registryStore
+        ) {
             registry, version in
             var topologyColumns: Set<String>?
             if let registry, let name = version?.lineage.topology?.name,
@@ -61,8 +50,8 @@ struct ContinuousTrainingValidateCommand: AsyncParsableCommand {
         let failed = findings.filter { !$0.passed }.count
         print(
             failed == 0
-                ? "\(trainingSet): \(TrainingSetValidation.summary(findings))"
-                : "\(trainingSet): \(failed) of \(findings.count) checks failed")
+                ? "\(step.trainingSet): \(TrainingSetValidation.summary(findings))"
+                : "\(step.trainingSet): \(failed) of \(findings.count) checks failed")
         if failed > 0 { throw ExitCode(1) }
     }
 
