@@ -16,7 +16,7 @@ public final class TestProcess: Sendable {
         _ executable: String, _ arguments: [String], environment: [String: String] = [:], logFile: String? = nil
     ) throws {
         if let logFile {
-            let fd = open(logFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            let fd = open(logFile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
             defer { close(fd) }
             try self.init(executable, arguments, environment: environment, outputTo: fd)
         } else {
@@ -30,7 +30,7 @@ public final class TestProcess: Sendable {
     public convenience init(
         _ executable: String, _ arguments: [String], input: Int32, output: Int32, logFile: String? = nil
     ) throws {
-        let errorOutput = logFile.map { open($0, O_WRONLY | O_CREAT | O_APPEND, 0o644) } ?? -1
+        let errorOutput = logFile.map { open($0, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644) } ?? -1
         defer { if errorOutput >= 0 { close(errorOutput) } }
         try self.init(
             executable, arguments, environment: [:], outputTo: nil,
@@ -137,6 +137,9 @@ public final class TestProcess: Sendable {
     {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw TestFailure("pipe() failed: errno \(errno)") }
+        // Only this child gets the write end (as its stdout and stderr): a process another test
+        // spawns meanwhile must not inherit it, or the read below waits for that one to exit too.
+        for descriptor in fds { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
         let process = try TestProcess(executable, arguments, environment: environment, outputTo: fds[1])
         close(fds[1])
         var output: [UInt8] = []

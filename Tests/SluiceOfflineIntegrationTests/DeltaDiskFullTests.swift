@@ -80,9 +80,10 @@ struct SmallDisk {
         }
     }
 
-    /// Writes the filler until the disk is full.
+    /// Writes the filler until the disk is full. Close-on-exec: a process another test spawns
+    /// meanwhile must not inherit the descriptor, or the filler's space outlives its unlink.
     func fill() throws {
-        let descriptor = open(filler, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        let descriptor = open(filler, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw TestFailure("cannot create \(filler)") }
         defer { close(descriptor) }
         let block = [UInt8](repeating: 0, count: 4096)
