@@ -99,8 +99,10 @@ struct SmallDisk {
 
     func emptyFiller() { unlink(filler) }
 
+    /// Detaches the tmpfs even while something still holds a file in it (it goes away once
+    /// released), so a failed test never leaves a mount behind.
     func unmount() {
-        umount(path)
+        umount2(path, Int32(MNT_DETACH))
         try? FileManager.default.removeItem(atPath: path)
     }
 }
