@@ -30,18 +30,16 @@ struct ContinuousTrainingEvaluateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let rules = try step.loadPolicy()
-        let candidateModel: HoldoutEvaluation.Model
+        let model: XGBoostModel
         do {
-            let model = try XGBoostModel.parse(try Data(contentsOf: URL(fileURLWithPath: candidate)))
-            guard !model.featureNames.isEmpty else {
-                throw ValidationError("\(candidate) has no feature names: save the model with them (its input columns)")
-            }
-            candidateModel = HoldoutEvaluation.Model(scorer: XGBoostScorer(model), signature: model.featureNames)
-        } catch let error as ValidationError {
-            throw error
+            model = try XGBoostModel.parse(try Data(contentsOf: URL(fileURLWithPath: candidate)))
         } catch {
             throw ValidationError("cannot read the candidate \(candidate): \(error)")
         }
+        guard !model.featureNames.isEmpty else {
+            throw ValidationError("\(candidate) has no feature names: save the model with them (its input columns)")
+        }
+        let candidateModel = HoldoutEvaluation.Model(scorer: XGBoostScorer(model), signature: model.featureNames)
         let (championModel, championName) = try await championModel(policy: rules)
         let result: HoldoutEvaluation.Result
         do {

@@ -23,13 +23,31 @@ struct ContinuousTrainingTriggerCommand: AsyncParsableCommand {
     @OptionGroup var registryOptions: RegistryOptions
 
     func run() async throws {
-        let champion = try await registryOptions.withRegistry { registry in
+        // One registry session: the model and its champion, the event on the broker, then the
+        // run's first step in the model's history (with the event's offset).
+        let (request, report) = try await registryOptions.withRegistry(publish: true) { registry in
             _ = try await registry.model(name)
-            return try await registry.deployment(name)?.champion
+            let champion = try await registry.deployment(name)?.champion
+            let request = RetrainRequest(
+                model: name, championVersion: champion,
+                requestedAt: Int64((Date().timeIntervalSince1970 * 1000).rounded()), triggers: ["manual"],
+                reasons: [reason], actor: registryOptions.actorName)
+            let report = try await publish(request)
+            try await registry.recordTrainingStep(
+                TrainingStep(
+                    model: name, requestID: request.requestID, kind: .requested, outcome: .started,
+                    detail: "\(request.triggers.joined(separator: ", ")): \(reason)", version: champion,
+                    figures: ["offset": Double(report.offset)]),
+                actor: registryOptions.actorName)
+            return (request, report)
         }
-        let request = RetrainRequest(
-            model: name, championVersion: champion, requestedAt: Int64((Date().timeIntervalSince1970 * 1000).rounded()),
-            triggers: ["manual"], reasons: [reason], actor: registryOptions.actorName)
+        if json { return print(request.json) }
+        print(
+            "\(name): retraining requested (request \(request.requestID), champion \(request.championVersion.map { "version \($0)" } ?? "none")) on \(topic) partition \(report.partition) offset \(report.offset)"
+        )
+    }
+
+    private func publish(_ request: RetrainRequest) async throws -> KafkaDeliveryReport {
         let client = registryOptions.connection.settings.kafkaClient
         // One partition: requests of all models in the order they were made.
         try await KafkaAdmin(configuration: client).createTopic(topic, partitions: 1, ifNotExists: true)
@@ -38,18 +56,6 @@ struct ContinuousTrainingTriggerCommand: AsyncParsableCommand {
         let producer = try KafkaProducer(configuration: configuration)
         let report = try await producer.send(KafkaProducerMessage(topic: topic, key: name, value: request.json))
         await producer.close()
-        // The run's first step in the model's history.
-        try await registryOptions.withRegistry(publish: true) { registry in
-            try await registry.recordTrainingStep(
-                TrainingStep(
-                    model: name, requestID: request.requestID, kind: .requested, outcome: .started,
-                    detail: "\(request.triggers.joined(separator: ", ")): \(reason)", version: champion,
-                    figures: ["offset": Double(report.offset)]),
-                actor: registryOptions.actorName)
-        }
-        if json { return print(request.json) }
-        print(
-            "\(name): retraining requested (request \(request.requestID), champion \(champion.map { "version \($0)" } ?? "none")) on \(topic) partition \(report.partition) offset \(report.offset)"
-        )
+        return report
     }
 }

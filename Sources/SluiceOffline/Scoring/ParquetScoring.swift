@@ -36,13 +36,12 @@ public enum ParquetScoring {
         var summary = Summary()
         summary.rows = table.rowCount
         summary.meanScore = table.rowCount == 0 ? 0 : scores.reduce(0) { $0 + Double($1) } / Double(table.rowCount)
-        if case .strings(let statuses)? = table.column(named: "label_status"),
-            case .int32s(let labels)? = table.column(named: "label")
-        {
-            let labeled = (0..<table.rowCount).filter { statuses[$0] == "labeled" && labels[$0] != nil }
+        // Inputs without the label columns (a feature log) are scored all the same.
+        if let labels = try? TrainingSetLabels(table, path: input) {
+            let labeled = (0..<table.rowCount).compactMap { row in labels.outcome(row).map { (row, $0) } }
             summary.labeled = labeled.count
             summary.rocAUC = RankMetrics.rocAUC(
-                scores: labeled.map { Double(scores[$0]) }, labels: labeled.map { labels[$0] != 0 })
+                scores: labeled.map { Double(scores[$0.0]) }, labels: labeled.map(\.1))
         }
         if let output { try write(table, scores: scores, to: output) }
         return summary

@@ -38,23 +38,21 @@ public enum HoldoutEvaluation {
         } catch {
             throw OfflineError(.notAFeatureLog, "cannot read \(path): \(error)")
         }
-        guard case .int64s(let times)? = table.column(named: "event_time"),
-            case .strings(let statuses)? = table.column(named: "label_status"),
-            case .int32s(let labels)? = table.column(named: "label")
-        else {
-            throw OfflineError(
-                .columnsDiffer,
-                "\(path) is not a training set (it needs event_time, label and label_status: sluice training-set writes them)"
-            )
+        let labels = try TrainingSetLabels(table, path: path)
+        guard case .int64s(let times)? = table.column(named: "event_time") else {
+            throw OfflineError(.columnsDiffer, "\(path) is not a training set (it has no event_time)")
         }
         guard let newest = times.compactMap({ $0 }).max() else {
             throw OfflineError(.columnsDiffer, "\(path) has no rows with an event time")
         }
         let start = newest - holdout
-        let rows = (0..<table.rowCount).filter { row in
-            (times[row] ?? .min) >= start && statuses[row] == "labeled" && labels[row] != nil
+        var rows: [Int] = []
+        var outcomes: [Bool] = []
+        for row in 0..<table.rowCount where (times[row] ?? .min) >= start {
+            guard let outcome = labels.outcome(row) else { continue }
+            rows.append(row)
+            outcomes.append(outcome)
         }
-        let outcomes = rows.map { labels[$0] != 0 }
         func quality(_ model: Model) throws(OfflineError) -> ModelQuality {
             let matrix = try ParquetScoring.inputs(table, signature: model.signature, rows: rows, source: path)
             var scores = [Float](repeating: 0, count: rows.count)

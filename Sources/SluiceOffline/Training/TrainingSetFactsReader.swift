@@ -14,19 +14,13 @@ public enum TrainingSetFactsReader {
         } catch {
             throw OfflineError(.notAFeatureLog, "cannot read \(path): \(error)")
         }
-        guard case .strings(let statuses)? = table.column(named: "label_status"),
-            case .int32s(let labels)? = table.column(named: "label")
-        else {
-            throw OfflineError(
-                .columnsDiffer,
-                "\(path) is not a training set (it needs label and label_status: sluice training-set writes them)")
-        }
+        let labels = try TrainingSetLabels(table, path: path)
         var labeled = 0
         var positives = 0
-        for row in 0..<table.rowCount where statuses[row] == "labeled" {
-            guard let label = labels[row] else { continue }
+        for row in 0..<table.rowCount {
+            guard let outcome = labels.outcome(row) else { continue }
             labeled += 1
-            if label != 0 { positives += 1 }
+            if outcome { positives += 1 }
         }
         var nullShares: [String: Double] = [:]
         for (field, column) in zip(table.fields, table.columns) {
