@@ -18,12 +18,7 @@ public struct DeltaSnapshot: Sendable {
         checkpointOf version: Int64, protocolVersions: DeltaProtocol, metadata: DeltaMetadata, files: [DeltaAddFile],
         tombstones: [DeltaRemoveFile], transactions: [DeltaTransaction]
     ) throws(DeltaLogError) {
-        guard protocolVersions.canRead else {
-            throw DeltaLogError(
-                .unsupportedProtocol,
-                "the table needs \(protocolVersions.summary); Sluice reads reader version \(DeltaProtocol.supportedReaderVersion): read it with a newer Delta client"
-            )
-        }
+        guard protocolVersions.canRead else { throw Self.unreadable(protocolVersions) }
         self.version = version
         self.protocolVersions = protocolVersions
         self.metadata = metadata
@@ -43,12 +38,7 @@ public struct DeltaSnapshot: Sendable {
         for action in actions {
             switch action {
             case .protocolVersions(let value):
-                guard value.canRead else {
-                    throw DeltaLogError(
-                        .unsupportedProtocol,
-                        "the table needs \(value.summary); Sluice reads reader version \(DeltaProtocol.supportedReaderVersion): read it with a newer Delta client"
-                    )
-                }
+                guard value.canRead else { throw Self.unreadable(value) }
                 protocolVersions = value
             case .metadata(let value): metadata = value
             case .add(let value):
@@ -65,6 +55,13 @@ public struct DeltaSnapshot: Sendable {
             throw DeltaLogError(.corrupt, "the first commit has no protocol or no metaData action")
         }
         self.version = version
+    }
+
+    private static func unreadable(_ versions: DeltaProtocol) -> DeltaLogError {
+        DeltaLogError(
+            .unsupportedProtocol,
+            "the table needs \(versions.summary); Sluice reads reader version \(DeltaProtocol.supportedReaderVersion): read it with a newer Delta client"
+        )
     }
 
     /// The rows the log says the table holds (files without stats count as unknown: nil).

@@ -116,10 +116,12 @@ struct HoldoutEvaluationTests {
             #expect(abs((ours.rocAUC ?? -1) - theirs.rocAUC) < 1e-5, "\(ours) vs \(theirs)")
             #expect(abs((ours.recallAt1PercentFPR ?? -1) - theirs.recallAt1PercentFPR) < 1e-5, "\(ours) vs \(theirs)")
         }
-        // 30 trees against 2: the candidate should not be worse; whatever the figures, the verdict
-        // is the gate's rule applied to them.
-        let expected = EvaluationGate.judge(candidate: result.candidate, champion: result.champion, rules: rules)
-        #expect(result.verdict == expected)
+        // The verdict judged these holdout figures, one check per rule, candidate against champion.
+        #expect(result.verdict.checks.map(\.rule) == rules)
+        #expect(
+            result.verdict.checks.map(\.candidate) == [result.candidate.prAUC, result.candidate.recallAt1PercentFPR])
+        #expect(
+            result.verdict.checks.map(\.champion) == [result.champion?.prAUC, result.champion?.recallAt1PercentFPR])
 
         // Swapped, the weaker model is the candidate: a champion better by more than the allowed
         // drop fails the gate.

@@ -27,7 +27,7 @@ public final class BackgroundCheckpoints: Sendable {
                     "table checkpoint written",
                     metadata: [
                         "version": "\(snapshot.version)", "actions": "\(written.rows)", "bytes": "\(written.bytes)",
-                        "seconds": "\((ContinuousClock.now - started).components.seconds)",
+                        "milliseconds": "\((ContinuousClock.now - started) / .milliseconds(1))",
                     ])
             } catch {
                 logger.warning(
