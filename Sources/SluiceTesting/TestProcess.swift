@@ -182,26 +182,44 @@ public final class TestProcess: Sendable {
         throw TestFailure("\(name) is not installed; run scripts/setup")
     }
 
-    /// A TCP port on 127.0.0.1 that was free a moment ago.
+    /// A TCP port on 127.0.0.1 that was free a moment ago, and that no other call in this process
+    /// has returned. Ports come from below the kernel's ephemeral range (32768-60999 by default):
+    /// a port bind(0) picks there can be given a moment later as the source port of an outgoing
+    /// connection (to Redis, the broker, ...), and then the server a test starts on it cannot bind,
+    /// or a connection to it meets itself (TCP simultaneous open).
     public static func freePort() throws -> Int {
+        for _ in 0..<portRangeSize {
+            let port = nextCandidatePort()
+            if try isBindable(port) { return port }
+        }
+        throw TestFailure("no free TCP port on 127.0.0.1 between \(portRangeStart) and \(portRangeStart + portRangeSize)")
+    }
+
+    private static let portRangeStart = 20_000
+    private static let portRangeSize = 12_000
+    /// Starts at an offset taken from the process id so that two test processes at once rarely
+    /// walk the same ports.
+    private static let portCursor = Atomic<Int>(Int(getpid()) &* 7_919 % 12_000)
+
+    private static func nextCandidatePort() -> Int {
+        let step = portCursor.add(1, ordering: .relaxed).oldValue
+        return portRangeStart + (step % portRangeSize + portRangeSize) % portRangeSize
+    }
+
+    private static func isBindable(_ port: Int) throws -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket() failed: errno \(errno)") }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
+        address.sin_port = UInt16(port).bigEndian
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard bound == 0 else { throw TestFailure("bind() failed: errno \(errno)") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return bound == 0
     }
 
     /// Waits until something accepts TCP connections on 127.0.0.1:`port`. It tries again after
