@@ -192,7 +192,8 @@ public final class TestProcess: Sendable {
             let port = nextCandidatePort()
             if try isBindable(port) { return port }
         }
-        throw TestFailure("no free TCP port on 127.0.0.1 between \(portRangeStart) and \(portRangeStart + portRangeSize)")
+        throw TestFailure(
+            "no free TCP port on 127.0.0.1 between \(portRangeStart) and \(portRangeStart + portRangeSize)")
     }
 
     private static let portRangeStart = 20_000
