@@ -130,7 +130,7 @@ let package = Package(
         // Continuous training's decisions (policies, triggers, the evaluation gate): pure.
         .target(
             name: "SluiceTraining",
-            dependencies: ["SluiceModel"],
+            dependencies: ["SluiceModel", "SluiceDrift"],
             swiftSettings: strictSettings
         ),
 
@@ -139,7 +139,9 @@ let package = Package(
         // written once as SQL plans that a `RegistryDatabase` runs; the artifact store.
         .target(
             name: "SluiceRegistry",
-            dependencies: ["SluiceCore", "SluiceModel", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "SluiceCore", "SluiceModel", "SluiceTraining", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings
         ),
         // The registry on SQLite (GRDB): the embedded default.
@@ -240,7 +242,7 @@ let package = Package(
                 "SluiceCore", "SluiceKafka", "SluiceRedis", "SluiceRuntime", "SluiceStreaming", "SluiceHTTP",
                 "SluiceModel", "SluiceOffline", "SluiceDriftMonitor", "SluiceRegistry", "SluiceRegistrySQLite",
                 "SluiceRegistryPostgres",
-                "SluiceOnlineStore",
+                "SluiceOnlineStore", "SluiceTraining",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -7,10 +7,12 @@ import SluiceTraining
 struct ContinuousTrainingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ct",
-        abstract: "Continuous training: check policies, ask for a run, validate a training set, judge a candidate.",
+        abstract:
+            "Continuous training: check policies, ask for a run, run the pipeline, validate a training set, judge a candidate.",
         subcommands: [
             ContinuousTrainingCheckCommand.self, ContinuousTrainingTriggerCommand.self,
             ContinuousTrainingValidateCommand.self, ContinuousTrainingEvaluateCommand.self,
+            ContinuousTrainingRunCommand.self,
         ])
 }
 

@@ -70,9 +70,8 @@ struct ContinuousTrainingEvaluateCommand: AsyncParsableCommand {
             _, version in
             guard let version else { return (nil, nil) }
             // A RegistryError here is reported by `with`.
-            let scorer = try ModelLoader.scorer(for: version, artifacts: step.registryStore.artifactStore)
             return (
-                HoldoutEvaluation.Model(scorer: scorer, signature: version.signature),
+                try ChampionComparison.evaluationModel(version, artifacts: step.registryStore.artifactStore),
                 "\(version.model)/\(version.version)"
             )
         }

@@ -30,21 +30,22 @@ struct ContinuousTrainingValidateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let rules = try step.loadPolicy()
-        let facts = try read(step.trainingSet)
         let findings = try await ContinuousTrainingChampion.with(
             step.champion, policy: rules, store: step.registryStore
         ) {
             registry, version in
-            var topologyColumns: Set<String>?
-            if let registry, let name = version?.lineage.topology?.name,
-                let topology = try await registry.latestTopology(named: name)
-            {
-                topologyColumns = Set(topology.document.columns.map(\.name))
+            do {
+                return try await ChampionComparison.validate(
+                    trainingSet: step.trainingSet, champion: version, registry: registry,
+                    signature: columns.map { $0.split(separator: ",").map(String.init) },
+                    reference: try reference.map(TrainingSetFactsReader.read)
+                        ?? ChampionComparison.referenceFacts(
+                            of: version),
+                    rules: rules.validation)
+            } catch let error as OfflineError {
+                FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+                throw ExitCode(1)
             }
-            let signature = columns.map { $0.split(separator: ",").map(String.init) } ?? version?.signature ?? []
-            return TrainingSetValidation.validate(
-                facts, signature: signature, topologyColumns: topologyColumns,
-                reference: try referenceFacts(version), rules: rules.validation)
         }
         for finding in findings { print("  \(finding.passed ? "pass" : "FAIL")  \(finding.check): \(finding.detail)") }
         let failed = findings.filter { !$0.passed }.count
@@ -53,24 +54,5 @@ struct ContinuousTrainingValidateCommand: AsyncParsableCommand {
                 ? "\(step.trainingSet): \(TrainingSetValidation.summary(findings))"
                 : "\(step.trainingSet): \(failed) of \(findings.count) checks failed")
         if failed > 0 { throw ExitCode(1) }
-    }
-
-    /// The champion's training set: the file given, else the one its lineage names (when it is
-    /// still there), else the counts registered with it.
-    private func referenceFacts(_ version: ModelVersion?) throws -> TrainingSetValidation.Facts? {
-        if let reference { return try read(reference) }
-        guard let lineage = version?.lineage.trainingSet else { return nil }
-        if FileManager.default.fileExists(atPath: lineage.path) { return try read(lineage.path) }
-        return TrainingSetValidation.Facts(
-            rows: lineage.rows, labeled: lineage.labeled, positives: lineage.positives, nullShares: [:])
-    }
-
-    private func read(_ path: String) throws -> TrainingSetValidation.Facts {
-        do {
-            return try TrainingSetFactsReader.read(path: path)
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
-            throw ExitCode(1)
-        }
     }
 }

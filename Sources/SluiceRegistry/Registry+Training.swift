@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceTraining
 
 /// Continuous training's runs in the event log: each step of a run is one event about its model.
 extension Registry {

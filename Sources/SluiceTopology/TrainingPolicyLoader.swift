@@ -195,7 +195,9 @@ extension YAMLReader {
                 }
                 rollout.canary = steps
             default:
-                let allowed = ["latency_p99_ms", "error_rate", "score_psi", "recall_drop"]
+                let allowed = [
+                    "latency_p99_ms", "error_rate", "score_psi", "recall_drop", "min_scores", "min_fraud",
+                ]
                 for (name, _, value) in entries(field, "rollout.guards", allowed: allowed) {
                     let what = "rollout.guards.\(name)"
                     switch name {
@@ -204,6 +206,12 @@ extension YAMLReader {
                             positive(value, what) ?? rollout.guards.latencyP99Milliseconds
                     case "error_rate": rollout.guards.errorRate = fraction(value, what) ?? rollout.guards.errorRate
                     case "score_psi": rollout.guards.scorePSI = positive(value, what) ?? rollout.guards.scorePSI
+                    case "min_scores":
+                        rollout.guards.minimumScores =
+                            integer(value, what, range: 1...100_000_000) ?? rollout.guards.minimumScores
+                    case "min_fraud":
+                        rollout.guards.minimumFraud =
+                            integer(value, what, range: 1...100_000_000) ?? rollout.guards.minimumFraud
                     default: rollout.guards.recallDrop = fraction(value, what) ?? rollout.guards.recallDrop
                     }
                 }

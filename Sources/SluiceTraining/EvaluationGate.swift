@@ -59,7 +59,8 @@ public enum EvaluationGate {
             })
     }
 
-    static func format(_ value: Double) -> String {
+    /// A figure rounded to 4 decimals, as reasons and logs show it.
+    public static func format(_ value: Double) -> String {
         let scaled = (value * 10_000).rounded() / 10_000
         return "\(scaled)"
     }

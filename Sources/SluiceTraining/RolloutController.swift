@@ -88,7 +88,8 @@ public enum RolloutController {
         return nil
     }
 
-    static func describe(_ stage: Stage, _ policy: TrainingPolicy.Rollout) -> String {
+    /// The stage in words ("in shadow", "at the 25% canary step").
+    public static func describe(_ stage: Stage, _ policy: TrainingPolicy.Rollout) -> String {
         switch stage {
         case .shadow: "in shadow"
         case .canary(let step, _): "at the \(policy.canary[step].percent)% canary step"

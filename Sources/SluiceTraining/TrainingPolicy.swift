@@ -143,6 +143,10 @@ public struct TrainingPolicy: Sendable, Equatable {
         public var scorePSI = 0.2
         /// Recall drop against the champion once labels matured. Default: 0.05.
         public var recallDrop = 0.05
+        /// The score PSI is judged once each side has this many scores. Default: 200.
+        public var minimumScores = 200
+        /// The recall drop is judged once each side saw this many matured frauds. Default: 20.
+        public var minimumFraud = 20
 
         public init() {}
     }

@@ -1,6 +1,7 @@
 import Foundation
 import SluiceCore
 import SluiceRegistry
+import SluiceTraining
 import Testing
 
 /// Continuous training's steps as registry events, on every backend.

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceRegistry
+import SluiceTraining
 
 /// How registry commands print: `--json` as sorted, indented JSON; otherwise aligned text.
 enum RegistryOutput {

@@ -3,14 +3,17 @@ import Logging
 import SluiceCore
 import SluiceKafka
 
-/// Reads a whole topic once: every message of every partition from the beginning until each
-/// partition reports its end, under a consumer group of its own that commits nothing.
+/// Reads a whole topic once: every message of every partition from the beginning (or from the
+/// first message at or after a timestamp) until each partition reports its end, under a consumer
+/// group of its own that commits nothing.
 enum TopicSnapshot {
     /// Calls `each` for every message; returns how many there were.
-    /// - Parameter role: what the topic is, for errors ("labels", "predictions").
+    /// - Parameters:
+    ///   - role: what the topic is, for errors ("labels", "predictions").
+    ///   - from: epoch ms: messages timestamped before it are skipped (nil: from the beginning).
     static func read(
         topic: String, role: String, client: KafkaClientConfiguration, logger: Logger, timeout: Duration,
-        _ each: (KafkaConsumerMessage) -> Void
+        from: Int64? = nil, _ each: (KafkaConsumerMessage) -> Void
     ) async throws -> Int {
         let admin = try KafkaAdmin(configuration: client, logger: logger)
         guard let partitions = try await admin.metadata().topic(topic)?.partitions, !partitions.isEmpty else {
@@ -22,7 +25,11 @@ enum TopicSnapshot {
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         defer { try? consumer.close() }
         let wanted = Set(partitions.map { KafkaTopicPartition(topic, $0) })
-        try consumer.assign(Dictionary(uniqueKeysWithValues: wanted.map { ($0, KafkaOffset.beginning) }))
+        if let from {
+            try consumer.assign(partitions: Array(wanted), fromTimestamp: from)
+        } else {
+            try consumer.assign(Dictionary(uniqueKeysWithValues: wanted.map { ($0, KafkaOffset.beginning) }))
+        }
         var count = 0
         var ended = Set<KafkaTopicPartition>()
         let deadline = ContinuousClock.now + timeout

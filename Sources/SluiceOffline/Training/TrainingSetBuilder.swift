@@ -78,10 +78,11 @@ public enum TrainingSetBuilder {
                         .notAFeatureLog, "\(file) is not a Sluice feature log (no event_id or event_time)")
                 }
                 for row in 0..<table.rowCount {
+                    let eventTime = times[row] ?? 0
+                    if let range = configuration.eventTimes, !range.contains(eventTime) { continue }
                     for column in columns {
                         if let column { try writer!.append(column, row: row) } else { try writer!.appendNull() }
                     }
-                    let eventTime = times[row] ?? 0
                     let label = labels.label(
                         of: ids[row] ?? "", eventTime: eventTime, asOf: configuration.asOf,
                         maxDelay: configuration.labelDelayMax)
@@ -100,6 +101,7 @@ public enum TrainingSetBuilder {
                     }
                     try writer!.endRow()
                     summary.rows += 1
+                    summary.newestEventTime = max(summary.newestEventTime ?? eventTime, eventTime)
                 }
             }
             try writer?.close()

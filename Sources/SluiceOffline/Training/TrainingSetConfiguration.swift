@@ -22,6 +22,8 @@ public struct TrainingSetConfiguration: Sendable {
     /// Which snapshot of the feature log table to read; the one read is recorded in the file's
     /// metadata (`sluice.table.path`, `.id`, `.version`).
     public var snapshot: FeatureLogSnapshot = .newest
+    /// Only rows whose event time (epoch ms) is in this range are kept (nil: every row).
+    public var eventTimes: Range<Int64>?
 
     public init(featuresDirectory: String, topologyName: String, output: String, asOf: Int64) {
         self.featuresDirectory = featuresDirectory

@@ -16,4 +16,6 @@ public struct TrainingSetSummary: Sendable, Equatable {
     public var expired = 0
     /// The feature log table's version read, when the log is a Delta table.
     public var tableVersion: Int64?
+    /// The newest event time (epoch ms) among the rows; nil without rows.
+    public var newestEventTime: Int64?
 }

@@ -1,3 +1,5 @@
+import SluiceTraining
+
 /// What one registry event changed.
 public enum RegistryChange: Sendable, Equatable {
     case versionRegistered(ModelVersion)

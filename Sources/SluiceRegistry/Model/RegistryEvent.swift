@@ -1,3 +1,5 @@
+import SluiceTraining
+
 /// One committed entry of the registry's append-only event log. Sequences start at 1 and have no
 /// gaps; times never decrease along the sequence (a write whose clock is behind the last event's
 /// takes that event's time), so "the state at time T" is the state after the last event at or

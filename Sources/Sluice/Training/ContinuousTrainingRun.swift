@@ -1,0 +1,535 @@
+import Foundation
+import Logging
+import SluiceCore
+import SluiceModel
+import SluiceOffline
+import SluiceRegistry
+import SluiceRuntime
+import SluiceTraining
+
+/// One continuous-training run, for one `retrain_requested` event (docs/continuous-training.md):
+/// training set, validation, training, evaluation, registration, approval, rollout. Every step is
+/// recorded in the registry before the next starts, and what to do next is read back from those
+/// records (`TrainingRunPlan`), so a run killed anywhere resumes on restart, or redoes the step it
+/// died in from a clean start. A request delivered twice is one run: its steps are already there.
+public struct ContinuousTrainingRun: Sendable {
+    let settings: ContinuousTrainingSettings
+    let registry: Registry
+    let request: RetrainRequest
+    let logger: Logger
+    let clock: @Sendable () -> Int64
+
+    /// The tag a candidate version carries: the request it was made for.
+    public static let requestTag = "ct.request"
+
+    public init(
+        settings: ContinuousTrainingSettings, registry: Registry, request: RetrainRequest, logger: Logger,
+        clock: @escaping @Sendable () -> Int64 = Registry.wallClock
+    ) {
+        self.settings = settings
+        self.registry = registry
+        self.request = request
+        self.logger = logger
+        self.clock = clock
+    }
+
+    var policy: TrainingPolicy { settings.policy }
+    var model: String { request.model }
+    var folder: String { (settings.workDirectory as NSString).appendingPathComponent(request.requestID) }
+    /// Every labeled event of the training window: what validation and evaluation read.
+    var trainingSetPath: String { (folder as NSString).appendingPathComponent("set.parquet") }
+    /// The same rows without the holdout period: what the trainer reads.
+    var trainerSetPath: String { (folder as NSString).appendingPathComponent("train.parquet") }
+    var modelPath: String { (folder as NSString).appendingPathComponent("model.json") }
+    var metricsPath: String { (folder as NSString).appendingPathComponent("model.metrics.json") }
+    var trainerLogPath: String { (folder as NSString).appendingPathComponent("trainer.log") }
+
+    /// Runs the request to its end and returns the step it ended with. Throws only when the
+    /// registry, the broker or the file system fail; the run is then resumed by calling again.
+    public func drive() async throws -> TrainingStep {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var steps = try await registry.trainingSteps(model, requestID: request.requestID)
+        if !steps.contains(where: { $0.kind == .requested }) {
+            try await record(
+                .requested, .started,
+                "\(request.triggers.joined(separator: ", ")): \(request.reasons.joined(separator: "; "))",
+                version: request.championVersion)
+        }
+        while true {
+            steps = try await registry.trainingSteps(model, requestID: request.requestID)
+            let next = TrainingRunPlan.next(steps, present: presentArtifacts())
+            switch next {
+            case .finished:
+                // The last step recorded is the one the plan ended on.
+                return steps[steps.count - 1]
+            case .buildTrainingSet: try await buildTrainingSets()
+            case .validate: try await validate()
+            case .train: try await train()
+            case .evaluate: try await evaluate()
+            case .register: try await register()
+            case .approve(let version): try await approveAndStart(version)
+            case .rollout(let version, let champion, let stage):
+                try await rollout(version: version, champion: champion, stage: stage, steps: steps)
+            }
+        }
+    }
+
+    func presentArtifacts() -> Set<TrainingRunPlan.Artifact> {
+        var present = Set<TrainingRunPlan.Artifact>()
+        let files = FileManager.default
+        if files.fileExists(atPath: trainingSetPath), files.fileExists(atPath: trainerSetPath) {
+            present.insert(.trainingSet)
+        }
+        if files.fileExists(atPath: modelPath), files.fileExists(atPath: metricsPath) { present.insert(.model) }
+        return present
+    }
+
+    @discardableResult
+    func record(
+        _ kind: TrainingStep.Kind, _ outcome: TrainingStep.Outcome, _ detail: String, version: Int? = nil,
+        figures: [String: Double] = [:]
+    ) async throws -> TrainingStep {
+        let step = TrainingStep(
+            model: model, requestID: request.requestID, kind: kind, outcome: outcome, detail: detail,
+            version: version, figures: figures)
+        let recorded = try await registry.recordTrainingStep(step, actor: settings.actor)
+        logger.info(
+            "\(model) run \(request.requestID.prefix(8)): \(kind.rawValue) \(outcome.rawValue): \(detail)")
+        return recorded
+    }
+
+    // MARK: - a. Training sets
+
+    /// The training window's events with the labels matured now, and the same without the holdout
+    /// period, both from one snapshot of the feature log table.
+    func buildTrainingSets() async throws {
+        let now = clock()
+        let labels: LabelBook
+        do {
+            labels = try await LabelBook.read(topic: settings.labelsTopic, client: settings.client, logger: logger)
+        } catch let error as OfflineError where error.code == .topicMissing {
+            try await record(.trainingSet, .failed, error.message)
+            return
+        }
+        var configuration = TrainingSetConfiguration(
+            featuresDirectory: settings.featuresDirectory, topologyName: settings.topologyName,
+            output: trainingSetPath, asOf: now)
+        configuration.topologyHash = settings.topologyHash
+        configuration.labelDelayMax = policy.training.labelMaturity
+        configuration.eventTimes = (now - policy.training.window)..<(now + 1)
+        for path in [trainingSetPath, trainerSetPath, modelPath, metricsPath] {
+            try? FileManager.default.removeItem(atPath: path)
+        }
+        do {
+            let full = try TrainingSetBuilder.build(configuration, labels: labels)
+            guard let newest = full.newestEventTime else {
+                try await record(
+                    .trainingSet, .failed,
+                    "the feature log has no event of the training window (the last \(DurationText.format(policy.training.window)))"
+                )
+                return
+            }
+            let holdoutStart = newest - policy.training.holdout
+            configuration.output = trainerSetPath
+            configuration.eventTimes = (now - policy.training.window)..<holdoutStart
+            if let version = full.tableVersion { configuration.snapshot = .version(version) }
+            let trainer = try TrainingSetBuilder.build(configuration, labels: labels)
+            var figures: [String: Double] = [
+                "rows": Double(full.rows), "labeled": Double(full.labeled), "positives": Double(full.positives),
+                "training_rows": Double(trainer.rows), "as_of": Double(now), "holdout_start": Double(holdoutStart),
+            ]
+            if let version = full.tableVersion { figures["table_version"] = Double(version) }
+            try await record(
+                .trainingSet, .passed,
+                "\(full.rows) rows, \(full.labeled) labeled (\(full.positives) fraud) as of \(TimeText.iso(now)); \(trainer.rows) before the holdout from \(TimeText.iso(holdoutStart))"
+                    + (full.tableVersion.map { "; feature log table version \($0)" } ?? ""),
+                figures: figures)
+        } catch let error as OfflineError {
+            try await record(.trainingSet, .failed, error.message)
+        }
+    }
+
+    // MARK: - b. Validation
+
+    func validate() async throws {
+        let champion = try await championVersion()
+        let findings: [TrainingSetValidation.Finding]
+        do {
+            findings = try await ChampionComparison.validate(
+                trainingSet: trainingSetPath, champion: champion, registry: registry,
+                reference: try ChampionComparison.referenceFacts(of: champion), rules: policy.validation)
+        } catch let error as OfflineError {
+            try await record(.validated, .failed, error.message)
+            return
+        }
+        let failed = findings.filter { !$0.passed }.count
+        try await record(
+            .validated, failed == 0 ? .passed : .failed, TrainingSetValidation.summary(findings),
+            version: champion?.version,
+            figures: ["checks": Double(findings.count), "failed": Double(failed)])
+    }
+
+    /// The champion the request names, if it still exists.
+    func championVersion() async throws -> ModelVersion? {
+        guard let version = request.championVersion else { return nil }
+        do {
+            return try await registry.version(model, version)
+        } catch  where error.code == .notFound {
+            return nil
+        }
+    }
+
+    // MARK: - c. Training
+
+    func train() async throws {
+        for path in [modelPath, metricsPath] { try? FileManager.default.removeItem(atPath: path) }
+        let command =
+            policy.training.command + ["--training-set", trainerSetPath, "--out", modelPath, "--metrics", metricsPath]
+        try await record(.trained, .started, "running \(command.joined(separator: " "))")
+        let started = ContinuousClock.now
+        let ending: ChildProcess.Ending
+        do {
+            ending = try await ChildProcess.run(
+                command, logFile: trainerLogPath, timeLimit: .milliseconds(policy.training.timeLimit))
+        } catch {
+            try await record(.trained, .failed, error.description)
+            return
+        }
+        // Stopped with the process: the next start trains again.
+        try Task.checkCancellation()
+        let seconds = (ContinuousClock.now - started).seconds
+        switch ending {
+        case .exited(0):
+            guard presentArtifacts().contains(.model) else {
+                try await record(.trained, .failed, "the trainer exited 0 but wrote no \(modelPath) and metrics")
+                return
+            }
+            var figures = validationFigures()
+            figures["seconds"] = seconds
+            try await record(
+                .trained, .passed,
+                "\(modelPath) in \(DurationText.format(Int64(seconds * 1000))); validation "
+                    + figures.filter { $0.key != "seconds" }.sorted { $0.key < $1.key }
+                    .map { "\($0.key) \(EvaluationGate.format($0.value))" }.joined(separator: ", "),
+                figures: figures)
+        case .timedOut:
+            try await record(
+                .trained, .failed,
+                "the trainer ran longer than training.time_limit (\(DurationText.format(policy.training.timeLimit))) and was stopped; \(trainerLogPath) has its output"
+            )
+        case .exited(let status):
+            try await record(.trained, .failed, "the trainer exited \(status): \(trainerLogTail())")
+        case .cancelled:
+            throw CancellationError()
+        case .killedBySignal(let signal):
+            try await record(.trained, .failed, "the trainer was killed by signal \(signal): \(trainerLogTail())")
+        }
+    }
+
+    /// The trainer's validation figures (`validation` of its metrics file) that are quality metrics.
+    func validationFigures() -> [String: Double] {
+        guard let data = FileManager.default.contents(atPath: metricsPath),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let validation = object["validation"] as? [String: Any]
+        else { return [:] }
+        var figures: [String: Double] = [:]
+        for metric in QualityMetric.allCases {
+            if let value = (validation[metric.rawValue] as? NSNumber)?.doubleValue, value.isFinite {
+                figures[metric.rawValue] = value
+            }
+        }
+        return figures
+    }
+
+    /// The trainer log's last lines, for a failure's reason.
+    func trainerLogTail() -> String {
+        let text = (try? String(contentsOfFile: trainerLogPath, encoding: .utf8)) ?? ""
+        let lines = text.split(separator: "\n").suffix(3).joined(separator: " | ")
+        return lines.isEmpty ? "no output (\(trainerLogPath))" : String(lines.suffix(600))
+    }
+
+    // MARK: - d. Evaluation
+
+    func evaluate() async throws {
+        let candidate: XGBoostModel
+        do {
+            candidate = try XGBoostModel.parse(try Data(contentsOf: URL(fileURLWithPath: modelPath)))
+        } catch {
+            try await record(.evaluated, .failed, "cannot read the candidate \(modelPath): \(error)")
+            return
+        }
+        guard !candidate.featureNames.isEmpty else {
+            try await record(.evaluated, .failed, "\(modelPath) has no feature names; the trainer must save them")
+            return
+        }
+        let champion = try await championVersion()
+        let result: HoldoutEvaluation.Result
+        do {
+            result = try HoldoutEvaluation.run(
+                trainingSet: trainingSetPath, holdout: policy.training.holdout,
+                candidate: HoldoutEvaluation.Model(scorer: XGBoostScorer(candidate), signature: candidate.featureNames),
+                champion: try champion.map { version throws(RegistryError) in
+                    try ChampionComparison.evaluationModel(version, artifacts: settings.artifacts)
+                },
+                rules: policy.gate)
+        } catch let error as OfflineError {
+            try await record(.evaluated, .failed, error.message)
+            return
+        }
+        var figures: [String: Double] = ["rows": Double(result.rows), "holdout_start": Double(result.holdoutStart)]
+        for metric in QualityMetric.allCases {
+            figures["candidate_\(metric.rawValue)"] = result.candidate[metric]
+            figures["champion_\(metric.rawValue)"] = result.champion?[metric]
+        }
+        let verdict = result.verdict
+        try await record(
+            .evaluated, verdict.passed ? .passed : .failed,
+            (verdict.passed
+                ? "the candidate passes the gate on " : "the candidate fails the gate, the champion stays; ")
+                + "\(result.rows) holdout rows: "
+                + verdict.checks.map(\.reason).joined(separator: "; "),
+            version: champion?.version, figures: figures.compactMapValues { $0 })
+    }
+
+    // MARK: - e. Registration and approval
+
+    func register() async throws {
+        let tagged = try await registry.versions(taggedWith: Self.requestTag, value: request.requestID)
+            .filter { $0.model == model }
+        let registered: Result<ModelVersion, RegistryError>
+        if let existing = tagged.first {
+            registered = .success(existing)
+        } else {
+            registered = await registerCandidate()
+        }
+        switch registered {
+        case .success(let version):
+            try await record(
+                .registered, .passed,
+                "version \(version.version), \(version.signature.count) inputs, trained on \(trainerSetPath)",
+                version: version.version)
+        case .failure(let error) where error.code == .invalidArtifact || error.code == .invalidArgument:
+            try await record(.registered, .failed, error.message)
+        case .failure(let error):
+            throw error
+        }
+    }
+
+    /// Registers the candidate with its lineage: the trainer's training set, the request (tags),
+    /// the trainer's validation figures and the holdout evaluation's (`holdout_` metrics).
+    func registerCandidate() async -> Result<ModelVersion, RegistryError> {
+        var metrics = validationFigures()
+        if let steps = try? await registry.trainingSteps(model, requestID: request.requestID),
+            let evaluation = steps.last(where: { $0.kind == .evaluated && $0.outcome == .passed })
+        {
+            for metric in QualityMetric.allCases {
+                metrics["holdout_\(metric.rawValue)"] = evaluation.figures["candidate_\(metric.rawValue)"]
+            }
+        }
+        let registration = ModelRegistrationRequest(
+            model: model, artifactPath: modelPath, trainingSetPath: trainerSetPath, metrics: metrics,
+            tags: [
+                Self.requestTag: request.requestID, "ct.triggers": request.triggers.joined(separator: ","),
+                "ct.champion": request.championVersion.map(String.init) ?? "none",
+            ],
+            description: String("retrained by sluice ct run: \(request.reasons.joined(separator: "; "))".prefix(500)))
+        do throws(RegistryError) {
+            return .success(
+                try await ModelRegistration.register(
+                    registration, registry: registry, artifacts: settings.artifacts, actor: settings.actor))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Approves the candidate (automatic policy) or waits for a person, then starts its rollout.
+    func approveAndStart(_ version: Int) async throws {
+        var announced = false
+        while true {
+            let candidate = try await registry.version(model, version)
+            switch candidate.approval {
+            case .approved:
+                return try await startRollout(version)
+            case .rejected:
+                try await record(
+                    .failed, .failed, "version \(version) was rejected before its rollout", version: version)
+                return
+            case .pending:
+                if policy.approval == .automatic {
+                    try await registry.setApproval(
+                        model, version, to: .approved,
+                        reason: "passed the gate of continuous-training run \(request.requestID)", actor: settings.actor
+                    )
+                    continue
+                }
+                if !announced {
+                    logger.notice(
+                        "\(model) version \(version) waits for approval: sluice models approve \(model) \(version)")
+                    announced = true
+                }
+                try await Task.sleep(for: settings.tick)
+            }
+        }
+    }
+
+    // MARK: - f. Rollout
+
+    /// Shadow beside the deployed champion; a model without a deployment gets the candidate as
+    /// its champion at once (nothing to compare with on live traffic).
+    func startRollout(_ version: Int) async throws {
+        guard let current = try await registry.deployment(model) else {
+            try await promote(version, champion: nil, reason: "the model had no deployment")
+            return
+        }
+        var shadowing = current
+        shadowing.canary = nil
+        shadowing.arms = []
+        shadowing.shadows = [version]
+        try await registry.deploy(
+            shadowing, reason: "continuous training \(request.requestID.prefix(8)): version \(version) in shadow",
+            actor: settings.actor)
+        try await record(
+            .shadow, .started,
+            "version \(version) scores every payment beside champion version \(current.champion) for \(DurationText.format(policy.rollout.shadow))",
+            version: version,
+            figures: [
+                TrainingRunPlan.Figure.since: Double(clock()),
+                TrainingRunPlan.Figure.champion: Double(current.champion),
+            ])
+    }
+
+    /// Observes the stage's guards until it moves, then moves the deployment as it says.
+    func rollout(version: Int, champion: Int?, stage: RolloutController.Stage, steps: [TrainingStep]) async throws {
+        guard let champion else { return try await promote(version, champion: nil, reason: "no champion") }
+        let stageSince: Int64
+        switch stage {
+        case .shadow(let since), .canary(_, let since): stageSince = since
+        case .promoted, .rolledBack: return
+        }
+        // The candidate's shadow period: from its shadow step to the first canary step.
+        let shadowStart =
+            steps.last(where: { $0.kind == .shadow })?.figures[TrainingRunPlan.Figure.since]
+            .map(Int64.init) ?? stageSince
+        let shadowEnd =
+            steps.first(where: { $0.kind == .canary })?.figures[TrainingRunPlan.Figure.since].map(Int64.init)
+            ?? Int64.max
+        let threshold = try await registry.deployment(model)?.threshold ?? 0.5
+        while true {
+            let now = clock()
+            // A topic not made yet (no prediction logged, no label known) is no evidence.
+            var records: [RolloutEvidenceReader.Record] = []
+            do {
+                records = try await RolloutEvidenceReader.read(
+                    topic: settings.predictionsTopic, model: model, from: shadowStart, client: settings.client,
+                    logger: logger)
+            } catch let error as OfflineError where error.code == .topicMissing {}
+            var labels = LabelBook()
+            do {
+                labels = try await LabelBook.read(topic: settings.labelsTopic, client: settings.client, logger: logger)
+            } catch let error as OfflineError where error.code == .topicMissing {}
+            let observation = RolloutEvidence.observe(
+                stage: stage, version: version, champion: champion,
+                records: records.filter { $0.servedAt >= stageSince }.map(\.prediction),
+                shadowPeriod: records.filter { $0.servedAt >= shadowStart && $0.servedAt < shadowEnd }.map(
+                    \.prediction),
+                label: { id in labels.label(of: id, eventTime: 0, asOf: now, maxDelay: .max).map { Int($0.value) } },
+                threshold: threshold, guards: policy.rollout.guards)
+            let next = RolloutController.next(stage, now: now, observed: observation, policy: policy.rollout)
+            if next != stage {
+                return try await move(to: next, version: version, champion: champion, observed: observation)
+            }
+            logger.info(
+                "\(model) version \(version) \(RolloutController.describe(stage, policy.rollout)): \(Self.describe(observation))"
+            )
+            try await Task.sleep(for: settings.tick)
+        }
+    }
+
+    func move(to stage: RolloutController.Stage, version: Int, champion: Int, observed: RolloutController.Observation)
+        async throws
+    {
+        var figures = Self.figures(observed)
+        switch stage {
+        case .canary(let step, let since):
+            guard var deployment = try await registry.deployment(model) else {
+                try await record(.rolledBack, .failed, "the model was undeployed during the rollout", version: version)
+                return
+            }
+            let percent = policy.rollout.canary[step].percent
+            deployment.champion = champion
+            deployment.arms = []
+            deployment.shadows = []
+            deployment.canary = Deployment.Canary(version: version, percent: Double(percent))
+            try await registry.deploy(
+                deployment,
+                reason: "continuous training \(request.requestID.prefix(8)): version \(version) canary at \(percent)%",
+                actor: settings.actor)
+            figures[TrainingRunPlan.Figure.since] = Double(since)
+            figures[TrainingRunPlan.Figure.canaryStep] = Double(step)
+            figures[TrainingRunPlan.Figure.champion] = Double(champion)
+            figures["percent"] = Double(percent)
+            try await record(
+                .canary, .started,
+                "version \(version) answers \(percent)% of payments for \(DurationText.format(policy.rollout.canary[step].hold)); guards held: \(Self.describe(observed))",
+                version: version, figures: figures)
+        case .promoted:
+            try await promote(
+                version, champion: champion, reason: "every stage held its guards: \(Self.describe(observed))")
+        case .rolledBack(_, let reason):
+            if var deployment = try await registry.deployment(model) {
+                deployment.champion = champion
+                deployment.canary = nil
+                deployment.arms = []
+                deployment.shadows = []
+                try await registry.deploy(
+                    deployment,
+                    reason: "continuous training \(request.requestID.prefix(8)): version \(version) rolled back",
+                    actor: settings.actor)
+            }
+            try await record(
+                .rolledBack, .failed, "version \(version) rolled back, champion version \(champion) stays: \(reason)",
+                version: version, figures: figures)
+        case .shadow:
+            return
+        }
+    }
+
+    /// Makes `version` the champion: the deployment answers with it alone, and the `champion`
+    /// alias moves to it. A model without a deployment only gets the alias: how it is served
+    /// (routing key, threshold) is for `sluice deploy` to say.
+    func promote(_ version: Int, champion: Int?, reason: String) async throws {
+        let reasonText = "continuous training \(request.requestID.prefix(8)): version \(version) promoted"
+        if var deployment = try await registry.deployment(model) {
+            deployment.champion = version
+            deployment.canary = nil
+            deployment.arms = []
+            deployment.shadows = []
+            try await registry.deploy(deployment, reason: reasonText, actor: settings.actor)
+        }
+        try await registry.moveAlias(model, "champion", to: version, reason: reasonText, actor: settings.actor)
+        try await record(
+            .promoted, .passed,
+            "version \(version) is the champion" + (champion.map { " (was version \($0))" } ?? "") + ": \(reason)"
+                + (champion == nil ? "; `sluice deploy \(model) --champion \(version)` serves it" : ""),
+            version: version)
+    }
+
+    static func figures(_ observed: RolloutController.Observation) -> [String: Double] {
+        var figures: [String: Double] = [:]
+        figures["latency_p99_ms"] = observed.latencyP99Milliseconds
+        figures["error_rate"] = observed.errorRate
+        figures["score_psi"] = observed.scorePSI
+        figures["recall_drop"] = observed.recallDrop
+        return figures
+    }
+
+    static func describe(_ observed: RolloutController.Observation) -> String {
+        let parts = [
+            observed.latencyP99Milliseconds.map { "p99 \(EvaluationGate.format($0)) ms" },
+            observed.errorRate.map { "errors \(EvaluationGate.format($0))" },
+            observed.scorePSI.map { "score PSI \(EvaluationGate.format($0))" },
+            observed.recallDrop.map { "recall drop \(EvaluationGate.format($0))" },
+        ].compactMap { $0 }
+        return parts.isEmpty ? "no evidence yet" : parts.joined(separator: ", ")
+    }
+}

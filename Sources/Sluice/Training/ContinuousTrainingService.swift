@@ -1,0 +1,119 @@
+import Foundation
+import Logging
+import SluiceKafka
+import SluiceRegistry
+import SluiceRuntime
+import SluiceTraining
+
+/// `sluice ct run`: follows the requests topic (`sluice.ct`) and runs each `retrain_requested`
+/// event of its policy's model to its end, one at a time, in the order they were made. The
+/// request's offset is committed (group `sluice-ct-<model>`) only once its run ended, so a process
+/// killed mid-run finds the request again on restart and resumes it from its recorded steps; a
+/// request whose run already ended (delivered twice) is passed over. One process per model: the
+/// topic is read by assignment, not group membership, because a rollout holds a request for
+/// hours.
+public struct ContinuousTrainingService: Sendable {
+    public enum Stop: Sendable, Equatable {
+        /// Run until cancelled (SIGTERM, SIGINT).
+        case never
+        /// Stop once the topic was read to its end and this long passed with no new request.
+        case idleFor(Duration)
+    }
+
+    /// What the service did, for the caller to report.
+    public struct Summary: Sendable, Equatable {
+        public var requests = 0
+        /// The step each run ended with, in order.
+        public var endings: [TrainingStep] = []
+        /// Requests passed over: already ended, another model's, or not a request.
+        public var skipped = 0
+    }
+
+    let settings: ContinuousTrainingSettings
+    let registry: Registry
+    let logger: Logger
+
+    public init(settings: ContinuousTrainingSettings, registry: Registry, logger: Logger) {
+        self.settings = settings
+        self.registry = registry
+        self.logger = logger
+    }
+
+    public var groupID: String { "sluice-ct-\(settings.policy.model)" }
+
+    public func run(until stop: Stop) async throws -> Summary {
+        try await KafkaAdmin(configuration: settings.client, logger: logger)
+            .createTopic(settings.requestsTopic, partitions: 1, ifNotExists: true)
+        var configuration = KafkaConsumerConfiguration(groupID: groupID, client: settings.client)
+        configuration.reportPartitionEnd = true
+        configuration.autoOffsetReset = .earliest
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        defer { try? consumer.close() }
+        let partition = KafkaTopicPartition(settings.requestsTopic, 0)
+        try consumer.assign([partition: .committed])
+        var summary = Summary()
+        var idleSince = ContinuousClock.now
+        var atEnd = false
+        while !Task.isCancelled {
+            let batch = try await consumer.nextBatch(maxMessages: 100, timeout: .milliseconds(500))
+            if !batch.reachedEnd.isEmpty { atEnd = true }
+            for message in batch.messages {
+                atEnd = false
+                try await handle(message.value, summary: &summary)
+                try consumer.commit([message.topicPartition: message.offset + 1])
+                idleSince = ContinuousClock.now
+            }
+            if case .idleFor(let idle) = stop, atEnd, batch.messages.isEmpty, ContinuousClock.now - idleSince >= idle {
+                break
+            }
+        }
+        return summary
+    }
+
+    private func handle(_ value: [UInt8], summary: inout Summary) async throws {
+        guard let request = RetrainRequest(json: Data(value)) else {
+            logger.warning("\(settings.requestsTopic): a message that is not a retrain_requested event; passed over")
+            summary.skipped += 1
+            return
+        }
+        guard request.model == settings.policy.model else {
+            summary.skipped += 1
+            return
+        }
+        let recorded = try await withRetries("reading run \(request.requestID)") {
+            try await registry.trainingSteps(request.model, requestID: request.requestID)
+        }
+        if case .finished = TrainingRunPlan.next(recorded, present: []), !recorded.isEmpty {
+            logger.info(
+                "\(request.model): request \(request.requestID) already ran (\(recorded.last!.kind.rawValue)); passed over"
+            )
+            summary.skipped += 1
+            return
+        }
+        summary.requests += 1
+        let run = ContinuousTrainingRun(settings: settings, registry: registry, request: request, logger: logger)
+        let ending = try await withRetries("run \(request.requestID)") { try await run.drive() }
+        logger.notice(
+            "\(request.model): run \(request.requestID) ended: \(ending.kind.rawValue) \(ending.outcome.rawValue): \(ending.detail)"
+        )
+        summary.endings.append(ending)
+    }
+
+    /// Runs `body` until it succeeds, waiting 1 s, 2 s, ... up to 60 s between attempts and
+    /// logging each failure (the registry, the broker or a disk away): a run is resumed from its
+    /// recorded steps, so trying again is always safe. Cancellation ends the waiting.
+    private func withRetries<Value>(_ what: String, _ body: () async throws -> Value) async throws -> Value {
+        var backoff = Backoff(initial: .seconds(1), maximum: .seconds(60))
+        while true {
+            do {
+                return try await body()
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                let wait = backoff.failed()
+                logger.error("\(what) failed; retrying in \(wait): \(error)")
+                try await Task.sleep(for: wait)
+            }
+        }
+    }
+}
