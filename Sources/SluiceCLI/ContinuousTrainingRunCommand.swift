@@ -76,12 +76,13 @@ struct ContinuousTrainingRunCommand: AsyncParsableCommand {
         settings.tick = .milliseconds(tickMilliseconds)
         let stop: ContinuousTrainingService.Stop = untilIdle ? .idleFor(.milliseconds(idleMilliseconds)) : .never
         let summary = try await registryOptions.withRegistry { registry in
+            let service = ContinuousTrainingService(settings: settings, registry: registry, logger: logger)
+            if registryOptions.noPublish { return try await SignalCancellation.run { try await service.run(until: stop) } }
             // Deployments the runs change reach `sluice serve` through the change feed.
             let publisher = try RegistryFeedPublisher(
                 registry: registry, client: client, topic: registryOptions.topic, logger: logger)
             let feed = Task { await publisher.run() }
             defer { feed.cancel() }
-            let service = ContinuousTrainingService(settings: settings, registry: registry, logger: logger)
             let summary = try await SignalCancellation.run { try await service.run(until: stop) }
             feed.cancel()
             _ = try? await publisher.publishPending(timeout: .seconds(3))

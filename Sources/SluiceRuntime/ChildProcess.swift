@@ -8,7 +8,9 @@ import Synchronization
 /// A command Sluice runs to completion with a time limit (a trainer), its standard output and
 /// error appended to a log file. It runs in a process group of its own, so that the time limit
 /// stops whatever it started too, with every signal at its default and none blocked (the caller's
-/// threads block signals, and a child inheriting that mask would ignore SIGTERM).
+/// threads block signals, and a child inheriting that mask would ignore SIGTERM). With a group
+/// file, the group's id is kept there while it runs, and a group a killed caller left behind is
+/// stopped before the next start.
 public enum ChildProcess {
     public enum Ending: Sendable, Equatable {
         case exited(Int32)
@@ -31,7 +33,8 @@ public enum ChildProcess {
     /// are taken from the current folder) and waits for it on a thread of its own. Cancelling the
     /// task stops the process group as the time limit does.
     public static func run(
-        _ command: [String], environment: [String: String] = [:], logFile: String, timeLimit: Duration
+        _ command: [String], environment: [String: String] = [:], logFile: String, groupFile: String? = nil,
+        timeLimit: Duration
     ) async throws(SpawnError) -> Ending {
         let cancelled = Flag()
         let result = await withTaskCancellationHandler {
@@ -40,8 +43,8 @@ public enum ChildProcess {
                     continuation.resume(
                         returning: Result { () throws(SpawnError) in
                             try runBlocking(
-                                command, environment: environment, logFile: logFile, timeLimit: timeLimit,
-                                cancelled: cancelled)
+                                command, environment: environment, logFile: logFile, groupFile: groupFile,
+                                timeLimit: timeLimit, cancelled: cancelled)
                         })
                 }
                 thread.name = "sluice.child"
@@ -54,10 +57,11 @@ public enum ChildProcess {
     }
 
     private static func runBlocking(
-        _ command: [String], environment: [String: String], logFile: String, timeLimit: Duration,
+        _ command: [String], environment: [String: String], logFile: String, groupFile: String?, timeLimit: Duration,
         cancelled: Flag
     ) throws(SpawnError) -> Ending {
         guard let executable = command.first, !executable.isEmpty else { throw SpawnError(description: "no command") }
+        if let groupFile { stopGroup(recordedIn: groupFile) }
         let log = open(logFile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard log >= 0 else {
             throw SpawnError(description: "cannot open \(logFile): \(String(cString: strerror(errno)))")
@@ -94,7 +98,21 @@ public enum ChildProcess {
         guard status == 0 else {
             throw SpawnError(description: "cannot start \(executable): \(String(cString: strerror(status)))")
         }
-        return wait(pid, deadline: ContinuousClock.now + timeLimit, cancelled: cancelled)
+        if let groupFile { try? "\(pid)\n".write(toFile: groupFile, atomically: true, encoding: .utf8) }
+        let ending = wait(pid, deadline: ContinuousClock.now + timeLimit, cancelled: cancelled)
+        if let groupFile { try? FileManager.default.removeItem(atPath: groupFile) }
+        return ending
+    }
+
+    /// Kills the process group `file` names, left running by a caller that was killed itself
+    /// (SIGKILL gives it no time to stop its child), so that it cannot write over the new run's
+    /// output.
+    private static func stopGroup(recordedIn file: String) {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+            let group = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), group > 1
+        else { return }
+        kill(-group, SIGKILL)
+        try? FileManager.default.removeItem(atPath: file)
     }
 
     private static func wait(_ pid: pid_t, deadline: ContinuousClock.Instant, cancelled: Flag)

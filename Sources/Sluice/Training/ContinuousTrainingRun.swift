@@ -100,8 +100,9 @@ public struct ContinuousTrainingRun: Sendable {
 
     // MARK: - a. Training sets
 
-    /// The training window's events with the labels matured now, and the same without the holdout
-    /// period, both from one snapshot of the feature log table.
+    /// The events of the training window old enough for their labels to have matured
+    /// (training.label_maturity), with the labels known now; and the same without the holdout
+    /// period (its newest training.holdout), both from one snapshot of the feature log table.
     func buildTrainingSets() async throws {
         let now = clock()
         let labels: LabelBook
@@ -116,7 +117,9 @@ public struct ContinuousTrainingRun: Sendable {
             output: trainingSetPath, asOf: now)
         configuration.topologyHash = settings.topologyHash
         configuration.labelDelayMax = policy.training.labelMaturity
-        configuration.eventTimes = (now - policy.training.window)..<(now + 1)
+        // Only events whose labels have matured: a younger payment's chargeback may still come.
+        let matured = now - policy.training.labelMaturity
+        configuration.eventTimes = (now - policy.training.window)..<(matured + 1)
         for path in [trainingSetPath, trainerSetPath, modelPath, metricsPath] {
             try? FileManager.default.removeItem(atPath: path)
         }
@@ -131,7 +134,7 @@ public struct ContinuousTrainingRun: Sendable {
             }
             let holdoutStart = newest - policy.training.holdout
             configuration.output = trainerSetPath
-            configuration.eventTimes = (now - policy.training.window)..<holdoutStart
+            configuration.eventTimes = (now - policy.training.window)..<min(holdoutStart, matured + 1)
             if let version = full.tableVersion { configuration.snapshot = .version(version) }
             let trainer = try TrainingSetBuilder.build(configuration, labels: labels)
             var figures: [String: Double] = [
@@ -190,7 +193,8 @@ public struct ContinuousTrainingRun: Sendable {
         let ending: ChildProcess.Ending
         do {
             ending = try await ChildProcess.run(
-                command, logFile: trainerLogPath, timeLimit: .milliseconds(policy.training.timeLimit))
+                command, logFile: trainerLogPath, groupFile: (folder as NSString).appendingPathComponent("trainer.pid"),
+                timeLimit: .milliseconds(policy.training.timeLimit))
         } catch {
             try await record(.trained, .failed, error.description)
             return

@@ -1,0 +1,226 @@
+import Foundation
+import SluiceKafka
+import SluiceKafkaTesting
+import SluiceModel
+import SluiceRegistry
+import SluiceTesting
+import SluiceTraining
+import Testing
+
+/// `sluice ct run` as users run it: a feature log and labels on the real broker, a champion
+/// trained by scripts/train and deployed, requests on a topic of the test's own, and the run's
+/// story read back from the registry.
+@Suite("sluice ct run", .timeLimit(.minutes(8)))
+struct ContinuousTrainingRunTests {
+    /// Ten days of demo payments replayed into a feature log, with their labels, and a champion
+    /// (version 1) trained on them, approved and deployed.
+    struct Fixture {
+        let work: ModelsCommandTests.Workspace
+        let topic: String
+        let topology: String
+        let requests: String
+        let predictions: String
+        static let model = "ct-model"
+        var kafka: [String] { ["--brokers", TestServices.brokers] }
+        var log: String { work.folder + "/log" }
+
+        init() async throws {
+            work = try ModelsCommandTests.Workspace()
+            topic = TestServices.uniqueName("ctrun")
+            requests = topic + ".ct"
+            predictions = topic + ".predictions"
+            var text = try String(contentsOfFile: TestRepository.path("topologies/fraud.yaml"), encoding: .utf8)
+            text = text.replacingOccurrences(of: "topic: transactions\n", with: "topic: \(topic)\n")
+            topology = work.folder + "/topology.yaml"
+            try text.write(toFile: topology, atomically: true, encoding: .utf8)
+            try await work.sluice(
+                [
+                    "produce-demo", "--events", "30000", "--seed", "5", "--topic", topic, "--labels-topic",
+                    topic + ".labels", "--partitions", "2", "--span", "10d",
+                ] + kafka, registry: false)
+            try await work.sluice(
+                ["replay", "--topology", topology, "--out", log, "--quiet"] + kafka, registry: false)
+            let set = work.folder + "/champion-set.parquet"
+            try await work.sluice(
+                [
+                    "training-set", "--topology", topology, "--features", log, "--labels-topic", topic + ".labels",
+                    "--out", set, "--label-delay-max", "3d",
+                ] + kafka, registry: false)
+            let champion = work.folder + "/champion.json"
+            let trained = try await TestProcess.run(
+                TestRepository.path("scripts/train"),
+                ["--training-set", set, "--out", champion, "--trees", "20", "--depth", "3"])
+            #expect(trained.status == 0, "\(trained.output)")
+            try await work.sluice(["features", "apply", topology])
+            try await work.sluice(
+                ["models", "register", Self.model, "--artifact", champion, "--training-set", set])
+            try await work.sluice(["models", "approve", Self.model, "1"])
+            try await work.sluice(["deploy", Self.model, "--champion", "1"])
+        }
+
+        /// A policy for this data: small minimums, seconds-long rollout stages.
+        func policy(gate: String = "roc_auc: { max_drop: 0.5 }", command: [String]? = nil) throws -> String {
+            let trainer = command ?? [TestRepository.path("scripts/train"), "--trees", "20", "--depth", "3"]
+            let path = work.folder + "/policy-\(UUID().uuidString.prefix(6)).yaml"
+            try """
+            model: \(Self.model)
+            training:
+              window: 30d
+              label_maturity: 3d
+              holdout: 2d
+              command: [\(trainer.map { "'\($0)'" }.joined(separator: ", "))]
+              time_limit: 5m
+            triggers:
+              schedule: { every: 7d }
+            validation:
+              min_rows: 1000
+              min_positives: 5
+              label_rate_tolerance: 0.9
+              null_share_increase: 0.5
+            gate:
+              \(gate)
+            approval: automatic
+            rollout:
+              shadow: 1s
+              canary:
+                - { percent: 50, hold: 1s }
+              guards:
+                latency_p99_ms: 5
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+
+        /// Publishes a request by hand; returns its id.
+        @discardableResult
+        func trigger(reason: String) async throws -> RetrainRequest {
+            let output = try await work.sluice(
+                ["ct", "trigger", Self.model, "--topic", requests, "--reason", reason, "--json"])
+            return try #require(RetrainRequest(json: Data(output.utf8)))
+        }
+
+        func runArguments(_ policy: String) -> [String] {
+            [
+                "ct", "run", "--policy", policy, "--topology", topology, "--features", log, "--labels-topic",
+                topic + ".labels", "--predictions-topic", predictions, "--topic", requests, "--work-dir",
+                work.folder + "/ct", "--tick", "200ms", "--idle", "1s",
+            ] + kafka
+        }
+
+        @discardableResult
+        func run(_ policy: String, expect status: Int32 = 0) async throws -> String {
+            try await work.sluice(runArguments(policy) + ["--until-idle"], expect: status)
+        }
+
+        func deployment() async throws -> Deployment? {
+            let output = try await work.sluice(["deploy", Self.model, "--show", "--json"] + work.store, registry: false)
+            return try? JSONDecoder().decode(Deployment.self, from: Data(output.utf8))
+        }
+    }
+
+    @Test("a request runs from training set to promotion, delivered twice it makes one version; a failed gate keeps the champion")
+    func promotionAndGate() async throws {
+        let fixture = try await Fixture()
+        let policy = try fixture.policy()
+        let request = try await fixture.trigger(reason: "new labels")
+        // The same event delivered again.
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: TestServices.kafkaClient))
+        _ = try await producer.send(
+            KafkaProducerMessage(topic: fixture.requests, key: Fixture.model, value: request.json))
+        await producer.close()
+
+        let output = try await fixture.run(policy)
+        #expect(output.contains("sluice ct run: 1 run of ct-model, 1 request passed over"), "\(output)")
+        #expect(output.contains("\(request.requestID): promoted passed: version 2 is the champion (was version 1)"))
+        let versions = try await fixture.work.versions(Fixture.model)
+        #expect(versions.map(\.version) == [1, 2])
+        let candidate = try #require(versions.last)
+        #expect(candidate.tags["ct.request"] == request.requestID && candidate.approval == .approved)
+        #expect(candidate.lineage.trainingSet?.path == fixture.work.folder + "/ct/\(request.requestID)/train.parquet")
+        #expect(candidate.metrics["holdout_pr_auc"] != nil && candidate.metrics["pr_auc"] != nil)
+        let deployment = try #require(try await fixture.deployment())
+        #expect(deployment.champion == 2 && deployment.canary == nil && deployment.shadows.isEmpty)
+        let history = try await fixture.work.sluice(["models", "history", Fixture.model])
+        let id = request.requestID.prefix(8)
+        let story = [
+            "requested started", "training_set passed", "validated passed", "trained started", "trained passed",
+            "evaluated passed", "registered passed", "shadow started", "canary started", "promoted passed",
+        ]
+        var position = history.startIndex
+        for step in story {
+            let found = history.range(of: "training run \(id): \(step)", range: position..<history.endIndex)
+            #expect(found != nil, "\(step) missing or out of order in:\n\(history)")
+            if let found { position = found.upperBound }
+        }
+        #expect(history.contains("alias champion"), "\(history)")
+
+        // Nothing new on the topic: a second start has nothing to do.
+        let again = try await fixture.run(policy)
+        #expect(again.contains("sluice ct run: 0 runs of ct-model, 0 requests passed over"), "\(again)")
+
+        // A gate no candidate passes: the champion (now version 2) stays, no version is added.
+        let strict = try fixture.policy(gate: "pr_auc: { min: 0.9999 }\n  recall_at_1pct_fpr: { min: 0.9999 }")
+        let failing = try await fixture.trigger(reason: "drift")
+        let kept = try await fixture.run(strict)
+        #expect(kept.contains("\(failing.requestID): evaluated failed: the candidate fails the gate, the champion stays"), "\(kept)")
+        #expect(try await fixture.work.versions(Fixture.model).count == 2)
+        #expect(try await fixture.deployment()?.champion == 2)
+    }
+
+    @Test("killed while training, ct run resumes the run on restart and still makes one version")
+    func killedWhileTraining() async throws {
+        let fixture = try await Fixture()
+        // A trainer that takes a while to start.
+        let slow = try fixture.policy(command: [
+            "bash", "-c", "sleep 3; exec \"$0\" \"$@\"", TestRepository.path("scripts/train"), "--trees", "20",
+            "--depth", "3",
+        ])
+        let request = try await fixture.trigger(reason: "schedule")
+        let logFile = fixture.work.folder + "/ct-run.log"
+        let process = try TestProcess(
+            try TestProcess.sluiceExecutable(), fixture.runArguments(slow) + fixture.work.registry, logFile: logFile)
+        try await ModelsCommandTests.waitForLog(logFile, "trained started")
+        process.send(SIGKILL)
+        _ = try await process.waitForExit(timeout: .seconds(10))
+
+        let output = try await fixture.run(slow)
+        #expect(output.contains("\(request.requestID): promoted passed: version 2 is the champion"), "\(output)")
+        #expect(try await fixture.work.versions(Fixture.model).map(\.version) == [1, 2])
+        let history = try await fixture.work.sluice(["models", "history", Fixture.model])
+        let id = request.requestID.prefix(8)
+        #expect(history.components(separatedBy: "training run \(id): trained started").count - 1 == 2, "\(history)")
+        #expect(history.components(separatedBy: "training run \(id): registered passed").count - 1 == 1)
+    }
+
+    @Test("a guard crossed in shadow rolls the candidate back: the champion alone answers again")
+    func rollback() async throws {
+        let fixture = try await Fixture()
+        let policy = try fixture.policy()
+        let request = try await fixture.trigger(reason: "drift")
+        // A serving path on which version 2 answers slowly: 50 ms a request.
+        let feeding = Task {
+            let producer = try KafkaProducer(
+                configuration: KafkaProducerConfiguration(client: TestServices.kafkaClient))
+            var index = 0
+            while !Task.isCancelled {
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                let record =
+                    #"{"request_id":"r\#(index)","event_id":"e\#(index)","model":"ct-model","version":2,"variant":"canary","served":true,"score":0.2,"event_time":\#(now),"served_at":\#(now),"latency_us":50000}"#
+                _ = try await producer.send(
+                    KafkaProducerMessage(topic: fixture.predictions, key: "card-\(index)", value: record))
+                index += 1
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            await producer.close()
+        }
+        defer { feeding.cancel() }
+        let output = try await fixture.run(policy)
+        feeding.cancel()
+        #expect(
+            output.contains(
+                "\(request.requestID): rolled_back failed: version 2 rolled back, champion version 1 stays: in shadow: score latency p99 50.0 ms above 5.0 ms"
+            ), "\(output)")
+        let deployment = try #require(try await fixture.deployment())
+        #expect(deployment.champion == 1 && deployment.shadows.isEmpty && deployment.canary == nil)
+        #expect(try await fixture.work.versions(Fixture.model).count == 2, "the candidate stays registered")
+    }
+}
