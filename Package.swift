@@ -382,7 +382,7 @@ let package = Package(
             dependencies: [
                 "SluiceCore", "SluiceRegistry", "SluiceRegistrySQLite", "SluiceRegistryPostgres", "SluiceTesting",
                 "SluiceTopology", "SluiceCLI", "SluiceBench", "Sluice", "SluiceKafka", "SluiceModel", "SluiceOffline",
-                "SluiceKafkaTesting", "SluiceTraining", .product(name: "Logging", package: "swift-log"),
+                "SluiceKafkaTesting", "SluiceTraining", "SluiceDrift", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

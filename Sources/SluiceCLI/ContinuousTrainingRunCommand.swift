@@ -19,7 +19,9 @@ struct ContinuousTrainingRunCommand: AsyncParsableCommand {
             (training.command, stopped after training.time_limit), the evaluation of candidate and champion on the \
             newest training.holdout, registration with lineage (tag ct.request), approval (automatic, or it waits \
             for `sluice models approve`), then shadow and canary steps held while their guards hold, read from the \
-            prediction log, and promotion or rollback. Every step is a training_step event: `sluice models history \
+            prediction log, and promotion or rollback. Between runs it judges the policy's triggers (drift windows \
+            and the champion's concept windows on --drift-topic, labels, the schedule) every --check-every and \
+            publishes a request when one fires outside the cool-down. Every step is a training_step event: `sluice models history \
             NAME` tells the story. Killed at any point, it resumes on restart. Run one per model. \
             docs/continuous-training.md.
             """)
@@ -35,6 +37,12 @@ struct ContinuousTrainingRunCommand: AsyncParsableCommand {
     var predictionsTopic: String = "sluice.predictions"
     @Option(help: "The topic of retraining requests.")
     var topic = RetrainRequest.defaultTopic
+    @Option(
+        help: "The drift monitor's topic (`sluice drift run --drift-topic`), read by the data-drift and decay triggers."
+    )
+    var driftTopic = "sluice.drift"
+    @Option(help: "How often the policy's triggers are judged while no run is going on.")
+    var checkEvery = "1m"
     @Option(help: "Where runs keep their training sets, model and trainer log (<folder>/<request id>/).")
     var workDir = ".sluice/ct"
     @Option(help: "How often a rollout stage's guards are read again.")
@@ -59,6 +67,9 @@ struct ContinuousTrainingRunCommand: AsyncParsableCommand {
         guard let tickMilliseconds = DurationText.milliseconds(tick), tickMilliseconds > 0 else {
             throw ValidationError("--tick '\(tick)' is not a duration such as 10s or 1m")
         }
+        guard let checkMilliseconds = DurationText.milliseconds(checkEvery), checkMilliseconds > 0 else {
+            throw ValidationError("--check-every '\(checkEvery)' is not a duration such as 1m or 30s")
+        }
         guard let idleMilliseconds = DurationText.milliseconds(idle), idleMilliseconds >= 0 else {
             throw ValidationError("--idle '\(idle)' is not a duration such as 5s or 1m")
         }
@@ -74,10 +85,14 @@ struct ContinuousTrainingRunCommand: AsyncParsableCommand {
         settings.workDirectory = workDir
         settings.actor = registryOptions.actor ?? "sluice ct run"
         settings.tick = .milliseconds(tickMilliseconds)
+        settings.driftTopic = driftTopic
+        settings.triggerInterval = .milliseconds(checkMilliseconds)
         let stop: ContinuousTrainingService.Stop = untilIdle ? .idleFor(.milliseconds(idleMilliseconds)) : .never
         let summary = try await registryOptions.withRegistry { registry in
             let service = ContinuousTrainingService(settings: settings, registry: registry, logger: logger)
-            if registryOptions.noPublish { return try await SignalCancellation.run { try await service.run(until: stop) } }
+            if registryOptions.noPublish {
+                return try await SignalCancellation.run { try await service.run(until: stop) }
+            }
             // Deployments the runs change reach `sluice serve` through the change feed.
             let publisher = try RegistryFeedPublisher(
                 registry: registry, client: client, topic: registryOptions.topic, logger: logger)
@@ -90,7 +105,7 @@ struct ContinuousTrainingRunCommand: AsyncParsableCommand {
             return summary
         }
         print(
-            "sluice ct run: \(summary.requests) run\(summary.requests == 1 ? "" : "s") of \(rules.model), \(summary.skipped) request\(summary.skipped == 1 ? "" : "s") passed over"
+            "sluice ct run: \(summary.requests) run\(summary.requests == 1 ? "" : "s") of \(rules.model) (\(summary.triggered) triggered here), \(summary.skipped) request\(summary.skipped == 1 ? "" : "s") passed over"
         )
         for ending in summary.endings {
             print("  \(ending.requestID): \(ending.kind.rawValue) \(ending.outcome.rawValue): \(ending.detail)")

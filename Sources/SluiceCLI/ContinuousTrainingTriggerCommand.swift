@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Sluice
 import SluiceKafka
 import SluiceModel
 import SluiceRegistry
@@ -32,12 +33,8 @@ struct ContinuousTrainingTriggerCommand: AsyncParsableCommand {
                 model: name, championVersion: champion,
                 requestedAt: Int64((Date().timeIntervalSince1970 * 1000).rounded()), triggers: ["manual"],
                 reasons: [reason], actor: registryOptions.actorName)
-            let report = try await publish(request)
-            try await registry.recordTrainingStep(
-                TrainingStep(
-                    model: name, requestID: request.requestID, kind: .requested, outcome: .started,
-                    detail: "\(request.triggers.joined(separator: ", ")): \(reason)", version: champion,
-                    figures: ["offset": Double(report.offset)]),
+            let report = try await RetrainRequestPublisher.publish(
+                request, topic: topic, client: registryOptions.connection.settings.kafkaClient, registry: registry,
                 actor: registryOptions.actorName)
             return (request, report)
         }
@@ -45,17 +42,5 @@ struct ContinuousTrainingTriggerCommand: AsyncParsableCommand {
         print(
             "\(name): retraining requested (request \(request.requestID), champion \(request.championVersion.map { "version \($0)" } ?? "none")) on \(topic) partition \(report.partition) offset \(report.offset)"
         )
-    }
-
-    private func publish(_ request: RetrainRequest) async throws -> KafkaDeliveryReport {
-        let client = registryOptions.connection.settings.kafkaClient
-        // One partition: requests of all models in the order they were made.
-        try await KafkaAdmin(configuration: client).createTopic(topic, partitions: 1, ifNotExists: true)
-        var configuration = KafkaProducerConfiguration(client: client)
-        configuration.messageTimeout = .seconds(10)
-        let producer = try KafkaProducer(configuration: configuration)
-        let report = try await producer.send(KafkaProducerMessage(topic: topic, key: name, value: request.json))
-        await producer.close()
-        return report
     }
 }

@@ -29,4 +29,16 @@ extension Registry {
             return nil
         }
     }
+
+    /// When the newest run of `model` was requested (epoch ms), and its request id; nil when it
+    /// never had one.
+    public func latestTrainingRequest(_ model: String) async throws(RegistryError) -> (requestID: String, time: Int64)?
+    {
+        for event in try await history(model).reversed() {
+            if case .trainingStep(let step) = event.change, step.kind == .requested {
+                return (step.requestID, event.time)
+            }
+        }
+        return nil
+    }
 }

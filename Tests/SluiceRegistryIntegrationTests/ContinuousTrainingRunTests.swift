@@ -1,4 +1,5 @@
 import Foundation
+import SluiceDrift
 import SluiceKafka
 import SluiceKafkaTesting
 import SluiceModel
@@ -59,7 +60,10 @@ struct ContinuousTrainingRunTests {
         }
 
         /// A policy for this data: small minimums, seconds-long rollout stages.
-        func policy(gate: String = "roc_auc: { max_drop: 0.5 }", command: [String]? = nil) throws -> String {
+        func policy(
+            gate: String = "roc_auc: { max_drop: 0.5 }", command: [String]? = nil,
+            triggers: String = "schedule: { every: 7d }", cooldown: String = "1d"
+        ) throws -> String {
             let trainer = command ?? [TestRepository.path("scripts/train"), "--trees", "20", "--depth", "3"]
             let path = work.folder + "/policy-\(UUID().uuidString.prefix(6)).yaml"
             try """
@@ -71,7 +75,8 @@ struct ContinuousTrainingRunTests {
               command: [\(trainer.map { "'\($0)'" }.joined(separator: ", "))]
               time_limit: 5m
             triggers:
-              schedule: { every: 7d }
+              \(triggers)
+            cooldown: \(cooldown)
             validation:
               min_rows: 1000
               min_positives: 5
@@ -102,7 +107,8 @@ struct ContinuousTrainingRunTests {
             [
                 "ct", "run", "--policy", policy, "--topology", topology, "--features", log, "--labels-topic",
                 topic + ".labels", "--predictions-topic", predictions, "--topic", requests, "--work-dir",
-                work.folder + "/ct", "--tick", "200ms", "--idle", "1s",
+                work.folder + "/ct", "--tick", "200ms", "--idle", "1s", "--drift-topic", topic + ".drift",
+                "--check-every", "500ms",
             ] + kafka
         }
 
@@ -112,12 +118,15 @@ struct ContinuousTrainingRunTests {
         }
 
         func deployment() async throws -> Deployment? {
-            let output = try await work.sluice(["deploy", Self.model, "--show", "--json"] + work.store, registry: false)
+            let output = try await work.sluice(
+                ["deploy", Self.model, "--show", "--json"] + work.store, registry: false)
             return try? JSONDecoder().decode(Deployment.self, from: Data(output.utf8))
         }
     }
 
-    @Test("a request runs from training set to promotion, delivered twice it makes one version; a failed gate keeps the champion")
+    @Test(
+        "a request runs from training set to promotion, delivered twice it makes one version; a failed gate keeps the champion"
+    )
     func promotionAndGate() async throws {
         let fixture = try await Fixture()
         let policy = try fixture.policy()
@@ -129,7 +138,8 @@ struct ContinuousTrainingRunTests {
         await producer.close()
 
         let output = try await fixture.run(policy)
-        #expect(output.contains("sluice ct run: 1 run of ct-model, 1 request passed over"), "\(output)")
+        #expect(
+            output.contains("sluice ct run: 1 run of ct-model (0 triggered here), 1 request passed over"), "\(output)")
         #expect(output.contains("\(request.requestID): promoted passed: version 2 is the champion (was version 1)"))
         let versions = try await fixture.work.versions(Fixture.model)
         #expect(versions.map(\.version) == [1, 2])
@@ -155,13 +165,16 @@ struct ContinuousTrainingRunTests {
 
         // Nothing new on the topic: a second start has nothing to do.
         let again = try await fixture.run(policy)
-        #expect(again.contains("sluice ct run: 0 runs of ct-model, 0 requests passed over"), "\(again)")
+        #expect(
+            again.contains("sluice ct run: 0 runs of ct-model (0 triggered here), 0 requests passed over"), "\(again)")
 
         // A gate no candidate passes: the champion (now version 2) stays, no version is added.
         let strict = try fixture.policy(gate: "pr_auc: { min: 0.9999 }\n  recall_at_1pct_fpr: { min: 0.9999 }")
         let failing = try await fixture.trigger(reason: "drift")
         let kept = try await fixture.run(strict)
-        #expect(kept.contains("\(failing.requestID): evaluated failed: the candidate fails the gate, the champion stays"), "\(kept)")
+        #expect(
+            kept.contains("\(failing.requestID): evaluated failed: the candidate fails the gate, the champion stays"),
+            "\(kept)")
         #expect(try await fixture.work.versions(Fixture.model).count == 2)
         #expect(try await fixture.deployment()?.champion == 2)
     }
@@ -222,5 +235,42 @@ struct ContinuousTrainingRunTests {
         let deployment = try #require(try await fixture.deployment())
         #expect(deployment.champion == 1 && deployment.shadows.isEmpty && deployment.canary == nil)
         #expect(try await fixture.work.versions(Fixture.model).count == 2, "the candidate stays registered")
+    }
+
+    @Test("triggers fire by themselves: the schedule with no run yet, then data drift in two windows in a row")
+    func triggers() async throws {
+        let fixture = try await Fixture()
+        let first = try await fixture.run(try fixture.policy())
+        #expect(
+            first.contains("sluice ct run: 1 run of ct-model (1 triggered here), 0 requests passed over"), "\(first)")
+        #expect(first.contains("promoted passed: version 2 is the champion (was version 1)"), "\(first)")
+        #expect(first.contains("retraining requested"), "\(first)")
+
+        // Two closed windows in which the amount drifted, as the drift monitor publishes them.
+        let drift = try fixture.policy(triggers: "data_drift: { columns: 1, windows: 2 }", cooldown: "1s")
+        try await Task.sleep(for: .seconds(1))
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: TestServices.kafkaClient))
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let reference = ColumnSample.numeric((0..<1000).map(Double.init))
+        for (index, shift) in [700.0, 900.0].enumerated() {
+            let comparison = ColumnComparison.compare(
+                column: "amount", reference: reference, current: .numeric((0..<1000).map { Double($0) + shift }),
+                bins: 10, policy: DriftPolicy())
+            #expect(comparison.decision?.drifted == true)
+            let start = now - Int64(2 - index) * 3_600_000
+            let record = DriftWindowRecord(
+                monitor: "test", topic: fixture.topic, column: "amount", windowStart: start,
+                windowEnd: start + 3_600_000, closedAt: now, comparison: comparison)
+            let json = String(decoding: try JSONEncoder().encode(record), as: UTF8.self)
+            _ = try await producer.send(
+                KafkaProducerMessage(topic: fixture.topic + ".drift", key: record.key, value: json))
+        }
+        await producer.close()
+        let second = try await fixture.run(drift)
+        #expect(second.contains("sluice ct run: 1 run of ct-model (1 triggered here)"), "\(second)")
+        #expect(second.contains("data drift in 2 windows in a row"), "\(second)")
+        #expect(second.contains("promoted passed: version 3 is the champion (was version 2)"), "\(second)")
+        let history = try await fixture.work.sluice(["models", "history", Fixture.model])
+        #expect(history.contains("data_drift: data drift in 2 windows in a row"), "\(history)")
     }
 }

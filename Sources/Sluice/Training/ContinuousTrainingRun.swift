@@ -90,7 +90,8 @@ public struct ContinuousTrainingRun: Sendable {
         figures: [String: Double] = [:]
     ) async throws -> TrainingStep {
         let step = TrainingStep(
-            model: model, requestID: request.requestID, kind: kind, outcome: outcome, detail: detail,
+            model: model, requestID: request.requestID, kind: kind, outcome: outcome,
+            detail: String(detail.prefix(2_000)),
             version: version, figures: figures)
         let recorded = try await registry.recordTrainingStep(step, actor: settings.actor)
         logger.info(

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import SluiceKafka
+import SluiceModel
+import SluiceOffline
 import SluiceRegistry
 import SluiceRuntime
 import SluiceTraining
@@ -27,6 +29,8 @@ public struct ContinuousTrainingService: Sendable {
         public var endings: [TrainingStep] = []
         /// Requests passed over: already ended, another model's, or not a request.
         public var skipped = 0
+        /// Requests this service published because a trigger fired.
+        public var triggered = 0
     }
 
     let settings: ContinuousTrainingSettings
@@ -54,6 +58,8 @@ public struct ContinuousTrainingService: Sendable {
         var summary = Summary()
         var idleSince = ContinuousClock.now
         var atEnd = false
+        var nextCheck = ContinuousClock.now
+        var coolingDownUntil: Int64?
         while !Task.isCancelled {
             let batch = try await consumer.nextBatch(maxMessages: 100, timeout: .milliseconds(500))
             if !batch.reachedEnd.isEmpty { atEnd = true }
@@ -62,12 +68,63 @@ public struct ContinuousTrainingService: Sendable {
                 try await handle(message.value, summary: &summary)
                 try consumer.commit([message.topicPartition: message.offset + 1])
                 idleSince = ContinuousClock.now
+                nextCheck = ContinuousClock.now
+            }
+            // Triggers are judged once every request on the topic has run.
+            if atEnd, batch.messages.isEmpty, ContinuousClock.now >= nextCheck {
+                nextCheck = ContinuousClock.now + settings.triggerInterval
+                let decision = try await withRetries("judging the triggers of \(settings.policy.model)") {
+                    try await judgeTriggers()
+                }
+                if decision.shouldRun {
+                    summary.triggered += 1
+                    idleSince = ContinuousClock.now
+                    continue
+                }
+                if let until = decision.coolingDownUntil, until != coolingDownUntil {
+                    logger.notice(
+                        "\(settings.policy.model): \(decision.reasons.map(\.description).joined(separator: "; ")); cooling down until \(TimeText.iso(until))"
+                    )
+                }
+                coolingDownUntil = decision.coolingDownUntil
             }
             if case .idleFor(let idle) = stop, atEnd, batch.messages.isEmpty, ContinuousClock.now - idleSince >= idle {
                 break
             }
         }
         return summary
+    }
+
+    /// Judges the policy's triggers on what happened since the model's last run, and publishes a
+    /// request when one fired outside the cool-down.
+    func judgeTriggers() async throws -> RetrainTrigger.Decision {
+        let policy = settings.policy
+        let last = try await registry.latestTrainingRequest(policy.model)
+        let champion = try await registry.deployment(policy.model)?.champion
+        let evidence = try await TriggerEvidenceReader.read(
+            driftTopic: settings.driftTopic, labelsTopic: settings.labelsTopic, model: policy.model,
+            champion: champion, since: last?.time, client: settings.client, logger: logger)
+        var inputs = RetrainTrigger.Inputs(now: Registry.wallClock(), lastRunStarted: last?.time)
+        inputs.driftWindows = evidence.driftWindows
+        inputs.championLive = evidence.championLive
+        inputs.labelsMatured = evidence.labelsMatured
+        if let champion {
+            let metrics = try await registry.version(policy.model, champion).metrics
+            inputs.championValidation = ModelQuality(
+                labeled: 0, positives: 0, prAUC: metrics[QualityMetric.prAUC.rawValue],
+                rocAUC: metrics[QualityMetric.rocAUC.rawValue],
+                recallAt1PercentFPR: metrics[QualityMetric.recallAt1PercentFPR.rawValue])
+        }
+        let decision = RetrainTrigger.evaluate(policy, inputs)
+        guard decision.shouldRun else { return decision }
+        let request = RetrainRequest(
+            model: policy.model, championVersion: champion, requestedAt: inputs.now, decision: decision)
+        let report = try await RetrainRequestPublisher.publish(
+            request, topic: settings.requestsTopic, client: settings.client, registry: registry, actor: settings.actor)
+        logger.notice(
+            "\(policy.model): retraining requested (\(request.requestID)) at offset \(report.offset): \(request.reasons.joined(separator: "; "))"
+        )
+        return decision
     }
 
     private func handle(_ value: [UInt8], summary: inout Summary) async throws {

@@ -14,6 +14,10 @@ public struct ContinuousTrainingSettings: Sendable {
     public var labelsTopic = "labels"
     public var predictionsTopic = "sluice.predictions"
     public var requestsTopic = RetrainRequest.defaultTopic
+    /// Where the drift monitor publishes its windows (the data-drift and decay triggers read it).
+    public var driftTopic = "sluice.drift"
+    /// How often the policy's triggers are judged while no run is going on.
+    public var triggerInterval: Duration = .seconds(60)
     /// Each run keeps its training sets, model and trainer log in `<workDirectory>/<request id>/`.
     public var workDirectory = ".sluice/ct"
     public var client: KafkaClientConfiguration
