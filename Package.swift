@@ -331,7 +331,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceTrainingTests",
-            dependencies: ["SluiceTraining"],
+            dependencies: ["SluiceTraining", "SluiceModel"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -137,7 +137,7 @@ extension YAMLReader {
                 validation.minimumPositives =
                     integer(field, what, range: 1...Int(Int32.max)) ?? validation.minimumPositives
             case "label_rate_tolerance":
-                validation.labelRateTolerance = fraction(field, what) ?? validation.labelRateTolerance
+                validation.labelRateTolerance = positive(field, what) ?? validation.labelRateTolerance
             default: validation.nullShareIncrease = fraction(field, what) ?? validation.nullShareIncrease
             }
         }

@@ -16,13 +16,19 @@ public enum RolloutEvidence {
         public var score: Double?
         /// The request's time in the server, microseconds.
         public var latencyMicroseconds: Double
+        /// The request's routing key (the record's key in the prediction log).
+        public var routingKey: String?
 
-        public init(eventID: String, version: Int, served: Bool, score: Double?, latencyMicroseconds: Double) {
+        public init(
+            eventID: String, version: Int, served: Bool, score: Double?, latencyMicroseconds: Double,
+            routingKey: String? = nil
+        ) {
             self.eventID = eventID
             self.version = version
             self.served = served
             self.score = score
             self.latencyMicroseconds = latencyMicroseconds
+            self.routingKey = routingKey
         }
     }
 
@@ -33,16 +39,22 @@ public enum RolloutEvidence {
     /// The figures of the candidate `version` over the current stage's `records`:
     /// - latency p99 of the requests it answered (none in shadow);
     /// - error rate: the share of its records without a finite score;
-    /// - in a canary step, PSI of its scores against its own scores in `shadowPeriod`, once both
-    ///   have `guards.minimumScores`;
+    /// - in a canary step, PSI of the scores it answered with against its own shadow-period
+    ///   scores of the requests `deployment` routes to it (the same share of routing keys, so that
+    ///   a canary's narrower population of cards is not taken for a shift), once both have
+    ///   `guards.minimumScores`;
     /// - recall drop: the champion's recall at `threshold` minus the candidate's, each on the
     ///   frauds among its own scored events whose label `label(eventID)` knows now, once both saw
     ///   `guards.minimumFraud`.
+    /// In a canary step only the candidate's answers count: shadow scores logged while servers
+    /// still followed the shadow deployment are not the canary's.
     public static func observe(
         stage: RolloutController.Stage, version: Int, champion: Int?, records: [Prediction],
-        shadowPeriod: [Prediction], label: (String) -> Int?, threshold: Double, guards: TrainingPolicy.Guards
+        shadowPeriod: [Prediction], deployment: Deployment? = nil, label: (String) -> Int?, threshold: Double,
+        guards: TrainingPolicy.Guards
     ) -> RolloutController.Observation {
-        let candidate = records.filter { $0.version == version }
+        var candidate = records.filter { $0.version == version }
+        if case .canary = stage { candidate = candidate.filter(\.served) }
         var observation = RolloutController.Observation()
         let answered = candidate.filter(\.served).map { $0.latencyMicroseconds / 1000 }.sorted()
         observation.latencyP99Milliseconds = Quantiles.linear(sorted: answered, q: 0.99)
@@ -50,7 +62,11 @@ public enum RolloutEvidence {
             observation.errorRate = Double(candidate.count { $0.score == nil }) / Double(candidate.count)
         }
         if case .canary = stage {
-            let reference = shadowPeriod.filter { $0.version == version }.compactMap(\.score).sorted()
+            let router = deployment.map(DeploymentRouter.init)
+            let reference = shadowPeriod.filter { record in
+                record.version == version
+                    && (router.map { $0.route(key: record.routingKey).version == version } ?? true)
+            }.compactMap(\.score).sorted()
             let current = candidate.compactMap(\.score)
             if reference.count >= guards.minimumScores, current.count >= guards.minimumScores {
                 observation.scorePSI = psi(reference: reference, current: current)

@@ -79,7 +79,7 @@ public struct TrainingPolicy: Sendable, Equatable {
         public var minimumRows = 10_000
         public var minimumPositives = 50
         /// The label rate may differ from the champion's training set by at most this fraction
-        /// of it (0.5: between half and one and a half times). Default: 0.5.
+        /// of it (0.5: between half and one and a half times; 2: up to three times). Default: 0.5.
         public var labelRateTolerance = 0.5
         /// A column's share of nulls may exceed the champion's training set's by at most this.
         /// Default: 0.1.

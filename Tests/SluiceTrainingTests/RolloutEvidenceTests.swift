@@ -1,4 +1,5 @@
 import Foundation
+import SluiceModel
 import SluiceTraining
 import Testing
 
@@ -92,5 +93,42 @@ struct RolloutEvidenceTests {
             stage: .canary(step: 0, since: 0), version: 2, champion: 1, records: records, shadowPeriod: [],
             label: label, threshold: 0.5, guards: strict)
         #expect(tooFew.recallDrop == nil)
+    }
+
+    @Test("the canary's scores are compared with the shadow scores of the keys it now answers, not of every key")
+    func sameKeys() {
+        var deployment = Deployment(model: "fraud", champion: 1, routingKey: "card_id", salt: "s")
+        deployment.canary = Deployment.Canary(version: 2, percent: 25)
+        let router = DeploymentRouter(deployment)
+        let keys = (0..<2_000).map { "card-\($0)" }
+        // The candidate scores the canary's cards high and the others low, in shadow and after.
+        func score(_ key: String, _ jitter: Int) -> Double {
+            (router.route(key: key).version == 2 ? 0.9 : 0.1) + Double(jitter % 10) / 1_000
+        }
+        let shadow = keys.enumerated().map { index, key in
+            Prediction(
+                eventID: "s\(index)", version: 2, served: false, score: score(key, index), latencyMicroseconds: 0,
+                routingKey: key)
+        }
+        let canary = keys.enumerated().filter { router.route(key: $0.element).version == 2 }.map { index, key in
+            Prediction(
+                eventID: "c\(index)", version: 2, served: true, score: score(key, index + 3), latencyMicroseconds: 0,
+                routingKey: key)
+        }
+        // Shadow scores logged after the canary began, by a server still following the shadow.
+        let late = shadow.prefix(300).map { record in
+            var record = record
+            record.eventID = "late-" + record.eventID
+            return record
+        }
+        let observed = RolloutEvidence.observe(
+            stage: .canary(step: 0, since: 0), version: 2, champion: 1, records: canary + late, shadowPeriod: shadow,
+            deployment: deployment, label: { _ in nil }, threshold: 0.5, guards: Self.guards())
+        let unrouted = RolloutEvidence.observe(
+            stage: .canary(step: 0, since: 0), version: 2, champion: 1, records: canary, shadowPeriod: shadow,
+            label: { _ in nil }, threshold: 0.5, guards: Self.guards())
+        #expect(canary.count > 400)
+        #expect(observed.scorePSI! < 0.05, "\(observed)")
+        #expect(unrouted.scorePSI! > 1, "\(unrouted)")
     }
 }

@@ -4,6 +4,9 @@
     demo_score.py burst BROKERS TOPIC CARD      produce a card-testing burst for CARD (12 small
                                                 online payments at different merchants, last minute)
     demo_score.py next URL MODEL CARD           score CARD's next payment, with its features
+    demo_score.py traffic URL MODEL SECONDS RATE  score payments of many cards at about RATE a second
+                                                for SECONDS (or until killed), then print the
+                                                answers per version and variant
 
 Prints each answer as the server gave it.
 """
@@ -60,8 +63,38 @@ def main():
         url, model, card = sys.argv[2], sys.argv[3], sys.argv[4]
         answer = score(url, model, payment(f"demo-next-{now_ms()}", card, "m-3", 2.5, channel="ecom"), True)
         print(json.dumps(answer, indent=1))
+    elif mode == "traffic":
+        traffic(sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5]))
     else:
         sys.exit(f"unknown mode {mode}")
+
+
+def traffic(url, model, seconds, rate):
+    import random
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    rng = random.Random(11)
+    counts = {}
+    start = time.time()
+    sent = 0
+    try:
+        while time.time() - start < seconds:
+            card = f"card-{rng.randrange(15000)}"
+            amount = round(rng.lognormvariate(3.2, 1.0), 2)
+            channel = rng.choice(["pos", "pos", "ecom"])
+            answer = score(url, model, payment(f"ct-traffic-{now_ms()}-{sent}", card, f"m-{rng.randrange(400)}",
+                                               amount, channel=channel))
+            key = f"version {answer.get('version')} {answer.get('variant')}" if "score" in answer else \
+                f"status {answer.get('status')}"
+            counts[key] = counts.get(key, 0) + 1
+            sent += 1
+            delay = start + sent / rate - time.time()
+            if delay > 0:
+                time.sleep(delay)
+    finally:
+        summary = ", ".join(f"{key}: {count}" for key, count in sorted(counts.items()))
+        print(f"traffic: {sent} payments scored in {time.time() - start:.0f} s ({summary})", flush=True)
 
 
 if __name__ == "__main__":

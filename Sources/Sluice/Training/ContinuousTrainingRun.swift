@@ -418,7 +418,8 @@ public struct ContinuousTrainingRun: Sendable {
         let shadowEnd =
             steps.first(where: { $0.kind == .canary })?.figures[TrainingRunPlan.Figure.since].map(Int64.init)
             ?? Int64.max
-        let threshold = try await registry.deployment(model)?.threshold ?? 0.5
+        let deployment = try await registry.deployment(model)
+        let threshold = deployment?.threshold ?? 0.5
         while true {
             let now = clock()
             // A topic not made yet (no prediction logged, no label known) is no evidence.
@@ -437,6 +438,7 @@ public struct ContinuousTrainingRun: Sendable {
                 records: records.filter { $0.servedAt >= stageSince }.map(\.prediction),
                 shadowPeriod: records.filter { $0.servedAt >= shadowStart && $0.servedAt < shadowEnd }.map(
                     \.prediction),
+                deployment: deployment,
                 label: { id in labels.label(of: id, eventTime: 0, asOf: now, maxDelay: .max).map { Int($0.value) } },
                 threshold: threshold, guards: policy.rollout.guards)
             let next = RolloutController.next(stage, now: now, observed: observation, policy: policy.rollout)

@@ -23,7 +23,10 @@ public enum RolloutEvidenceReader {
         _ = try await TopicSnapshot.read(
             topic: topic, role: "predictions", client: client, logger: logger, timeout: timeout, from: from
         ) { message in
-            if let record = record(message.value, model: model), record.servedAt >= from { records.append(record) }
+            if var record = record(message.value, model: model), record.servedAt >= from {
+                record.prediction.routingKey = message.keyString
+                records.append(record)
+            }
         }
         return records
     }
