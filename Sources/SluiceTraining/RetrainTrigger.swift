@@ -1,3 +1,5 @@
+import Foundation
+
 /// Whether a model is due a retraining run, by its policy's triggers (docs/continuous-training.md):
 /// pure, from what the caller gathered (the drift monitor's windows since the last run, the
 /// champion's quality on matured labels and its registered validation figures, the labels that
@@ -7,10 +9,13 @@ public enum RetrainTrigger {
     public struct DriftWindow: Sendable, Equatable {
         public var end: Int64
         public var driftedColumns: [String]
+        /// Per drifted column, the statistic that decided it, e.g. "psi 0.4242".
+        public var statistics: [String: String]
 
-        public init(end: Int64, driftedColumns: [String]) {
+        public init(end: Int64, driftedColumns: [String], statistics: [String: String] = [:]) {
             self.end = end
             self.driftedColumns = driftedColumns
+            self.statistics = statistics
         }
     }
 
@@ -41,13 +46,25 @@ public enum RetrainTrigger {
         case schedule(lastRunStarted: Int64?)
         case newLabels(Int)
 
+        /// Epoch ms as ISO-8601 UTC to the second.
+        static func time(_ milliseconds: Int64) -> String {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime]
+            return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+        }
+
         /// The reason in a sentence, for the `retrain_requested` event and the registry.
         public var description: String {
             switch self {
             case .dataDrift(let windows):
-                let columns = Set(windows.flatMap(\.driftedColumns)).sorted()
+                // The columns, each with its statistic in the newest window.
+                let newest = windows.last?.statistics ?? [:]
+                let columns = Set(windows.flatMap(\.driftedColumns)).sorted().map { column in
+                    newest[column].map { "\(column) (\($0))" } ?? column
+                }
+                let ends = windows.map { Self.time($0.end) }.joined(separator: ", ")
                 return
-                    "data drift in \(windows.count) windows in a row (ending \(windows.map { String($0.end) }.joined(separator: ", "))): \(columns.joined(separator: ", "))"
+                    "data drift in \(windows.count) windows in a row (ending \(ends)): \(columns.joined(separator: ", "))"
             case .decay(let metric, let live, let validation, let labeled):
                 return
                     "\(metric.rawValue) fell to \(EvaluationGate.format(live)) on \(labeled) matured labels, from \(EvaluationGate.format(validation)) at validation"

@@ -26,7 +26,7 @@ public enum TriggerEvidenceReader {
         client: KafkaClientConfiguration, logger: Logger
     ) async throws -> Evidence {
         var evidence = Evidence()
-        var columns: [Int64: (end: Int64, drifted: Set<String>)] = [:]
+        var columns: [Int64: (end: Int64, statistics: [String: String])] = [:]
         var newestConcept: ConceptWindowRecord?
         let decoder = JSONDecoder()
         do {
@@ -42,8 +42,11 @@ public enum TriggerEvidenceReader {
                 } else if let record = try? decoder.decode(DriftWindowRecord.self, from: data),
                     record.closedAt >= since ?? .min
                 {
-                    var window = columns[record.windowStart] ?? (record.windowEnd, [])
-                    if record.comparison.decision?.drifted == true { window.drifted.insert(record.column) }
+                    var window = columns[record.windowStart] ?? (record.windowEnd, [:])
+                    if let decision = record.comparison.decision, decision.drifted {
+                        window.statistics[record.column] =
+                            "\(decision.method.rawValue) \(DriftNumberFormat.number(decision.value))"
+                    }
                     columns[record.windowStart] = window
                 }
             }
@@ -51,7 +54,8 @@ public enum TriggerEvidenceReader {
             // No monitor has published yet.
         }
         evidence.driftWindows = columns.sorted { $0.key < $1.key }.map {
-            RetrainTrigger.DriftWindow(end: $0.value.end, driftedColumns: $0.value.drifted.sorted())
+            RetrainTrigger.DriftWindow(
+                end: $0.value.end, driftedColumns: $0.value.statistics.keys.sorted(), statistics: $0.value.statistics)
         }
         if let metrics = newestConcept?.metrics {
             evidence.championLive = ModelQuality(
