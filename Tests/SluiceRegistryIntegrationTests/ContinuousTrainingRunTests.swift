@@ -62,7 +62,7 @@ struct ContinuousTrainingRunTests {
         /// A policy for this data: small minimums, seconds-long rollout stages.
         func policy(
             gate: String = "roc_auc: { max_drop: 0.5 }", command: [String]? = nil,
-            triggers: String = "schedule: { every: 7d }", cooldown: String = "1d"
+            triggers: String = "schedule: { every: 7d }", cooldown: String = "1d", canaryHold: String = "1s"
         ) throws -> String {
             let trainer = command ?? [TestRepository.path("scripts/train"), "--trees", "20", "--depth", "3"]
             let path = work.folder + "/policy-\(UUID().uuidString.prefix(6)).yaml"
@@ -88,7 +88,7 @@ struct ContinuousTrainingRunTests {
             rollout:
               shadow: 1s
               canary:
-                - { percent: 50, hold: 1s }
+                - { percent: 50, hold: \(canaryHold) }
               guards:
                 latency_p99_ms: 5
             """.write(toFile: path, atomically: true, encoding: .utf8)
@@ -179,29 +179,41 @@ struct ContinuousTrainingRunTests {
         #expect(try await fixture.deployment()?.champion == 2)
     }
 
-    @Test("killed while training, ct run resumes the run on restart and still makes one version")
-    func killedWhileTraining() async throws {
+    @Test(
+        "killed while training and again in a canary step, ct run resumes on restart: one version, the canary finished")
+    func killedAndResumed() async throws {
         let fixture = try await Fixture()
-        // A trainer that takes a while to start.
-        let slow = try fixture.policy(command: [
-            "bash", "-c", "sleep 3; exec \"$0\" \"$@\"", TestRepository.path("scripts/train"), "--trees", "20",
-            "--depth", "3",
-        ])
+        // A trainer that takes a while to start, and a canary step that lasts.
+        let slow = try fixture.policy(
+            command: [
+                "bash", "-c", "sleep 3; exec \"$0\" \"$@\"", TestRepository.path("scripts/train"), "--trees", "20",
+                "--depth", "3",
+            ], canaryHold: "4s")
         let request = try await fixture.trigger(reason: "schedule")
-        let logFile = fixture.work.folder + "/ct-run.log"
-        let process = try TestProcess(
-            try TestProcess.sluiceExecutable(), fixture.runArguments(slow) + fixture.work.registry, logFile: logFile)
-        try await ModelsCommandTests.waitForLog(logFile, "trained started")
-        process.send(SIGKILL)
-        _ = try await process.waitForExit(timeout: .seconds(10))
+        for (attempt, stage) in ["trained started", "canary started"].enumerated() {
+            let logFile = fixture.work.folder + "/ct-run-\(attempt).log"
+            let process = try TestProcess(
+                try TestProcess.sluiceExecutable(), fixture.runArguments(slow) + fixture.work.registry,
+                logFile: logFile)
+            try await ModelsCommandTests.waitForLog(logFile, stage)
+            process.send(SIGKILL)
+            _ = try await process.waitForExit(timeout: .seconds(10))
+        }
+        let halfway = try #require(try await fixture.deployment())
+        #expect(halfway.canary?.version == 2, "killed with the canary at 50%: \(halfway)")
 
         let output = try await fixture.run(slow)
         #expect(output.contains("\(request.requestID): promoted passed: version 2 is the champion"), "\(output)")
         #expect(try await fixture.work.versions(Fixture.model).map(\.version) == [1, 2])
+        let finished = try #require(try await fixture.deployment())
+        #expect(finished.champion == 2 && finished.canary == nil && finished.shadows.isEmpty)
         let history = try await fixture.work.sluice(["models", "history", Fixture.model])
         let id = request.requestID.prefix(8)
-        #expect(history.components(separatedBy: "training run \(id): trained started").count - 1 == 2, "\(history)")
-        #expect(history.components(separatedBy: "training run \(id): registered passed").count - 1 == 1)
+        func count(_ step: String) -> Int { history.components(separatedBy: "training run \(id): \(step)").count - 1 }
+        #expect(count("trained started") == 2, "\(history)")
+        #expect(count("registered passed") == 1 && count("shadow started") == 1)
+        #expect(count("canary started") == 1, "the canary step resumed, not started again: \(history)")
+        #expect(count("promoted passed") == 1)
     }
 
     @Test("a guard crossed in shadow rolls the candidate back: the champion alone answers again")
