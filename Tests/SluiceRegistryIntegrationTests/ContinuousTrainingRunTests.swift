@@ -62,7 +62,8 @@ struct ContinuousTrainingRunTests {
         /// A policy for this data: small minimums, seconds-long rollout stages.
         func policy(
             gate: String = "roc_auc: { max_drop: 0.5 }", command: [String]? = nil,
-            triggers: String = "schedule: { every: 7d }", cooldown: String = "1d", canaryHold: String = "1s"
+            triggers: String = "schedule: { every: 7d }", cooldown: String = "1d", canaryHold: String = "1s",
+            approval: String = "automatic"
         ) throws -> String {
             let trainer = command ?? [TestRepository.path("scripts/train"), "--trees", "20", "--depth", "3"]
             let path = work.folder + "/policy-\(UUID().uuidString.prefix(6)).yaml"
@@ -84,7 +85,7 @@ struct ContinuousTrainingRunTests {
               null_share_increase: 0.5
             gate:
               \(gate)
-            approval: automatic
+            approval: \(approval)
             rollout:
               shadow: 1s
               canary:
@@ -249,7 +250,7 @@ struct ContinuousTrainingRunTests {
         #expect(try await fixture.work.versions(Fixture.model).count == 2, "the candidate stays registered")
     }
 
-    @Test("triggers fire by themselves: the schedule with no run yet, then data drift in two windows in a row")
+    @Test("triggers fire by themselves: the schedule with no run yet, data drift in two windows in a row, PR-AUC decay")
     func triggers() async throws {
         let fixture = try await Fixture()
         let first = try await fixture.run(try fixture.policy())
@@ -285,5 +286,77 @@ struct ContinuousTrainingRunTests {
         #expect(second.contains("promoted passed: version 3 is the champion (was version 2)"), "\(second)")
         let history = try await fixture.work.sluice(["models", "history", Fixture.model])
         #expect(history.contains("data_drift: data drift in 2 windows in a row"), "\(history)")
+
+        // The champion (version 3) judged on matured labels in a concept window, far below its
+        // registered validation PR-AUC: the frauds get the lowest scores.
+        let decay = try fixture.policy(
+            triggers: "decay: { metric: pr_auc, margin: 0.01, min_labeled: 100 }", cooldown: "1s")
+        try await Task.sleep(for: .seconds(1))
+        let closed = Int64(Date().timeIntervalSince1970 * 1000)
+        var outcomes: [ConceptOutcomes.Outcome] = []
+        for index in 0..<500 {
+            let fraud = index % 50 == 0
+            let score: Double = fraud ? 0.01 : 0.5 + Double(index % 7) / 100
+            outcomes.append(
+                ConceptOutcomes.Outcome(
+                    eventTime: closed - 3_600_000 + Int64(index), order: UInt64(index), score: score, fraud: fraud,
+                    labeled: true))
+        }
+        var detector = DriftDetectionMethod()
+        let metrics = ConceptWindowMetrics.compute(
+            outcomes, threshold: 0.5, reference: nil, validation: [:], detector: &detector)
+        let concept = ConceptWindowRecord(
+            monitor: "test", model: Fixture.model, variant: "champion", version: 3, served: true,
+            windowStart: closed - 3_600_000, windowEnd: closed, closedAt: closed, labelDelayMax: 0, metrics: metrics)
+        let conceptProducer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(client: TestServices.kafkaClient))
+        _ = try await conceptProducer.send(
+            KafkaProducerMessage(
+                topic: fixture.topic + ".drift", key: concept.key,
+                value: String(decoding: try JSONEncoder().encode(concept), as: UTF8.self)))
+        await conceptProducer.close()
+        let third = try await fixture.run(decay)
+        #expect(third.contains("sluice ct run: 1 run of ct-model (1 triggered here)"), "\(third)")
+        let validation = try #require(try await fixture.work.versions(Fixture.model).first { $0.version == 3 })
+            .metrics["pr_auc"]
+        #expect(
+            third.contains(
+                "pr_auc fell to \(EvaluationGate.format(metrics.prAUC!)) on 500 matured labels, from \(EvaluationGate.format(validation ?? .nan)) at validation"
+            ), "\(third)")
+    }
+
+    @Test("with manual approval the run waits for a person, then rolls out; a rejection ends it")
+    func manualApproval() async throws {
+        let fixture = try await Fixture()
+        let policy = try fixture.policy(approval: "manual")
+        let request = try await fixture.trigger(reason: "schedule")
+        let logFile = fixture.work.folder + "/ct-run.log"
+        let process = try TestProcess(
+            try TestProcess.sluiceExecutable(), fixture.runArguments(policy) + ["--until-idle"] + fixture.work.registry,
+            logFile: logFile)
+        try await ModelsCommandTests.waitForLog(
+            logFile, "ct-model version 2 waits for approval: sluice models approve ct-model 2")
+        // Waiting: nothing deployed yet, and it stays so.
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await fixture.deployment()?.shadows == [])
+        try await fixture.work.sluice(["models", "approve", Fixture.model, "2", "--actor", "ana"])
+        #expect(try await process.waitForExit(timeout: .seconds(60)) == 0)
+        let log = try String(contentsOfFile: logFile, encoding: .utf8)
+        #expect(log.contains("\(request.requestID): promoted passed: version 2 is the champion"), "\(log)")
+
+        // The next candidate is rejected while its run waits: the run ends, the champion stays.
+        let second = try await fixture.trigger(reason: "schedule")
+        let rejectedLog = fixture.work.folder + "/ct-run-2.log"
+        let rejecting = try TestProcess(
+            try TestProcess.sluiceExecutable(), fixture.runArguments(policy) + ["--until-idle"] + fixture.work.registry,
+            logFile: rejectedLog)
+        try await ModelsCommandTests.waitForLog(rejectedLog, "ct-model version 3 waits for approval")
+        try await fixture.work.sluice(["models", "approve", Fixture.model, "3", "--reject", "--reason", "too big"])
+        #expect(try await rejecting.waitForExit(timeout: .seconds(60)) == 0)
+        let rejected = try String(contentsOfFile: rejectedLog, encoding: .utf8)
+        #expect(
+            rejected.contains("\(second.requestID): failed failed: version 3 was rejected before its rollout"),
+            "\(rejected)")
+        #expect(try await fixture.deployment()?.champion == 2)
     }
 }

@@ -63,8 +63,8 @@ struct TrainingPolicyLoaderTests {
             "p.yaml:1:1: training.holdout must be shorter than training.window"
         ),
         (
-            "model: fraud\ntriggers: {new_labels: {min: 10}}\nvalidation: {label_rate_tolerance: 2}",
-            "p.yaml:3:36: validation.label_rate_tolerance must lie between 0 and 1, not 2.0"
+            "model: fraud\ntriggers: {new_labels: {min: 10}}\nvalidation: {label_rate_tolerance: -2}",
+            "p.yaml:3:36: validation.label_rate_tolerance must be positive, not -2.0"
         ),
         (
             "model: fraud\ntrigers: {}",
