@@ -7,7 +7,9 @@ import SluiceHTTP
 import SluiceKafka
 import SluiceRedis
 import SluiceRegistry
+import SluiceRuntime
 import SluiceStreaming
+import Synchronization
 import UnixSignals
 
 /// The composition root: builds the service groups that `sluice run` and `sluice serve` run
@@ -23,6 +25,8 @@ public enum SluiceServices {
             .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
             .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
         ]
+        // Scores are probabilities: 20 buckets of 0.05.
+        factory.valueHistogramBuckets[SluiceMetrics.scoreDistribution] = (1...20).map { Double($0) / 20 }
         MetricsSystem.bootstrap(factory)
         return registry
     }
@@ -32,18 +36,23 @@ public enum SluiceServices {
     /// when the engine ends (for example with `untilEnd`). A metrics port that cannot be bound is
     /// logged and does not stop the engine.
     public static func run(
-        engine: StreamEngine, metricsPort: Int?, registry: PrometheusCollectorRegistry, logger: Logger
+        engine: StreamEngine, metricsPort: Int?, metricsHost: String = "127.0.0.1",
+        registry: PrometheusCollectorRegistry, logger: Logger
     ) async throws {
-        try await run(EngineService(engine: engine), metricsPort: metricsPort, registry: registry, logger: logger)
+        try await run(
+            EngineService(engine: engine), metricsPort: metricsPort, metricsHost: metricsHost, registry: registry,
+            logger: logger)
     }
 
     /// Runs the drift monitor and, when `metricsPort` is set, the metrics endpoint, as one service
     /// group that SIGTERM/SIGINT stop and that ends when the monitor ends.
     public static func run(
-        driftMonitor: DriftMonitor, metricsPort: Int?, registry: PrometheusCollectorRegistry, logger: Logger
+        driftMonitor: DriftMonitor, metricsPort: Int?, metricsHost: String = "127.0.0.1",
+        registry: PrometheusCollectorRegistry, logger: Logger
     ) async throws {
         try await run(
-            DriftMonitorService(monitor: driftMonitor), metricsPort: metricsPort, registry: registry, logger: logger)
+            DriftMonitorService(monitor: driftMonitor), metricsPort: metricsPort, metricsHost: metricsHost,
+            registry: registry, logger: logger)
     }
 
     /// Runs a drift monitor whose reference follows `reference` (see
@@ -51,12 +60,25 @@ public enum SluiceServices {
     public static func run(
         driftMonitorFollowing reference: ModelReference, registry modelRegistry: Registry, interval: Duration,
         makeMonitor: @escaping @Sendable (ModelTrainingReference) async throws -> DriftMonitor, metricsPort: Int?,
-        registry: PrometheusCollectorRegistry, logger: Logger
+        metricsHost: String = "127.0.0.1", registry: PrometheusCollectorRegistry, logger: Logger
     ) async throws {
         try await run(
             FollowingDriftMonitorService(
                 reference: reference, registry: modelRegistry, interval: interval, makeMonitor: makeMonitor,
-                logger: logger), metricsPort: metricsPort, registry: registry, logger: logger)
+                logger: logger), metricsPort: metricsPort, metricsHost: metricsHost, registry: registry, logger: logger)
+    }
+
+    /// Runs continuous training (`sluice ct run`) and, when `metricsPort` is set, the metrics
+    /// endpoint, as one service group that SIGTERM/SIGINT stop (a run stopped mid-step resumes on
+    /// the next start) and that ends when the service ends; returns what it did.
+    public static func run(
+        continuousTraining service: ContinuousTrainingService, until stop: ContinuousTrainingService.Stop,
+        metricsPort: Int?, metricsHost: String = "127.0.0.1", registry: PrometheusCollectorRegistry, logger: Logger
+    ) async throws -> ContinuousTrainingService.Summary {
+        let runner = ContinuousTrainingRunner(service: service, stop: stop)
+        try await run(runner, metricsPort: metricsPort, metricsHost: metricsHost, registry: registry, logger: logger)
+        guard let summary = runner.summary.withLock({ $0 }) else { throw CancellationError() }
+        return summary
     }
 
     /// Each version of `model` with its registered metrics, which concept-drift windows are
@@ -69,7 +91,8 @@ public enum SluiceServices {
     }
 
     private static func run(
-        _ main: some Service, metricsPort: Int?, registry: PrometheusCollectorRegistry, logger: Logger
+        _ main: some Service, metricsPort: Int?, metricsHost: String, registry: PrometheusCollectorRegistry,
+        logger: Logger
     ) async throws {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(
@@ -79,7 +102,7 @@ public enum SluiceServices {
         if let metricsPort {
             services.append(
                 .init(
-                    service: MetricsEndpoint(registry: registry, port: metricsPort, logger: logger),
+                    service: MetricsEndpoint(registry: registry, host: metricsHost, port: metricsPort, logger: logger),
                     failureTerminationBehavior: .ignore))
         }
         let group = ServiceGroup(
@@ -162,5 +185,22 @@ extension SluiceServices {
         try await group.run()
         await feed?.close()
         await served?.registry.database.close()
+    }
+}
+
+/// `ContinuousTrainingService` as a service of a group: graceful shutdown cancels it.
+private final class ContinuousTrainingRunner: Service, Sendable {
+    let service: ContinuousTrainingService
+    let stop: ContinuousTrainingService.Stop
+    let summary = Mutex<ContinuousTrainingService.Summary?>(nil)
+
+    init(service: ContinuousTrainingService, stop: ContinuousTrainingService.Stop) {
+        self.service = service
+        self.stop = stop
+    }
+
+    func run() async throws {
+        let result = try await cancelWhenGracefulShutdown { try await self.service.run(until: self.stop) }
+        summary.withLock { $0 = result }
     }
 }

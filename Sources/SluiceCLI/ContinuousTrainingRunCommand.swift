@@ -51,11 +51,16 @@ struct ContinuousTrainingRunCommand: AsyncParsableCommand {
     var untilIdle = false
     @Option(help: "With --until-idle: how long with no new request.")
     var idle = "5s"
+    @Option(help: "Port of the Prometheus metrics endpoint (GET /metrics); 0 disables it.")
+    var metricsPort: Int = 9466
+    @Option(help: "Address the metrics endpoint listens on (0.0.0.0 in a container).")
+    var metricsHost = "127.0.0.1"
     @OptionGroup var logging: LoggingOptions
     @OptionGroup var registryOptions: RegistryOptions
 
     func run() async throws {
         logging.bootstrap(default: .info)
+        let metrics = SluiceServices.bootstrapMetrics()
         let logger = Logger(label: "sluice.ct")
         let rules: TrainingPolicy
         do {
@@ -90,15 +95,19 @@ struct ContinuousTrainingRunCommand: AsyncParsableCommand {
         let stop: ContinuousTrainingService.Stop = untilIdle ? .idleFor(.milliseconds(idleMilliseconds)) : .never
         let summary = try await registryOptions.withRegistry { registry in
             let service = ContinuousTrainingService(settings: settings, registry: registry, logger: logger)
-            if registryOptions.noPublish {
-                return try await SignalCancellation.run { try await service.run(until: stop) }
+            let (port, host) = (metricsPort == 0 ? nil : metricsPort, metricsHost)
+            let runService = {
+                try await SluiceServices.run(
+                    continuousTraining: service, until: stop, metricsPort: port, metricsHost: host, registry: metrics,
+                    logger: logger)
             }
+            if registryOptions.noPublish { return try await runService() }
             // Deployments the runs change reach `sluice serve` through the change feed.
             let publisher = try RegistryFeedPublisher(
                 registry: registry, client: client, topic: registryOptions.topic, logger: logger)
             let feed = Task { await publisher.run() }
             defer { feed.cancel() }
-            let summary = try await SignalCancellation.run { try await service.run(until: stop) }
+            let summary = try await runService()
             feed.cancel()
             _ = try? await publisher.publishPending(timeout: .seconds(3))
             await publisher.close()

@@ -74,8 +74,10 @@ struct DriftRunCommand: AsyncParsableCommand {
     var conceptReference: String?
     @Option(help: "Values kept per numeric column and window for KS and Wasserstein (at most 50000).")
     var sampleSize: Int = ColumnWindowState.defaultSampleCapacity
-    @Option(help: "Port of the Prometheus metrics endpoint on 127.0.0.1 (GET /metrics); 0 disables it.")
+    @Option(help: "Port of the Prometheus metrics endpoint (GET /metrics); 0 disables it.")
     var metricsPort: Int = 9465
+    @Option(help: "Address the metrics endpoint listens on (0.0.0.0 in a container).")
+    var metricsHost = "127.0.0.1"
     @Flag(help: "Exit 0 once every partition is idle at its end and every closed window is published.")
     var untilIdle = false
     @Flag(help: "Do not print progress lines.")
@@ -155,7 +157,8 @@ struct DriftRunCommand: AsyncParsableCommand {
                 let validation = try await registeredMetrics(model: labelsTopic == nil ? nil : model, logger: logger)
                 try await SluiceServices.run(
                     driftMonitor: try makeMonitor(reference, validation),
-                    metricsPort: metricsPort == 0 ? nil : metricsPort, registry: registry, logger: logger)
+                    metricsPort: metricsPort == 0 ? nil : metricsPort, metricsHost: metricsHost, registry: registry,
+                    logger: logger)
             } else if let referenceModel {
                 let modelRegistry = try await store.location.open()
                 let concept = labelsTopic != nil
@@ -168,7 +171,7 @@ struct DriftRunCommand: AsyncParsableCommand {
                                 concept
                                 ? try await SluiceServices.validationMetrics(resolved.model, in: modelRegistry) : [:]
                             return try makeMonitor(resolved.path, validation)
-                        }, metricsPort: metricsPort == 0 ? nil : metricsPort,
+                        }, metricsPort: metricsPort == 0 ? nil : metricsPort, metricsHost: metricsHost,
                         registry: registry, logger: logger)
                 } catch {
                     await modelRegistry.database.close()

@@ -31,8 +31,10 @@ struct RunCommand: AsyncParsableCommand {
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Do not print progress lines.")
     var quiet = false
-    @Option(help: "Port of the Prometheus metrics endpoint on 127.0.0.1 (GET /metrics); 0 disables it.")
+    @Option(help: "Port of the Prometheus metrics endpoint (GET /metrics); 0 disables it.")
     var metricsPort: Int = 9464
+    @Option(help: "Address the metrics endpoint listens on (0.0.0.0 in a container).")
+    var metricsHost = "127.0.0.1"
     @Option(
         help:
             "Write the offline feature log under this folder: one Parquet row per accepted event with every view's features just before it."
@@ -81,7 +83,8 @@ struct RunCommand: AsyncParsableCommand {
         let engine = StreamEngine(compiled: try topology.load(), configuration: configuration, logger: logger)
         do {
             try await SluiceServices.run(
-                engine: engine, metricsPort: metricsPort == 0 ? nil : metricsPort, registry: registry, logger: logger)
+                engine: engine, metricsPort: metricsPort == 0 ? nil : metricsPort, metricsHost: metricsHost,
+                registry: registry, logger: logger)
         } catch {
             logger.error("sluice run failed: \(error)")
             throw ExitCode(1)

@@ -12,6 +12,7 @@ enum ConceptGauges {
         let metrics = record.metrics
         let figures: [(String, Double?)] = [
             (SluiceMetrics.conceptROCAUC, metrics.rocAUC), (SluiceMetrics.conceptPRAUC, metrics.prAUC),
+            (SluiceMetrics.conceptPRAUCChange, metrics.changes["pr_auc"]),
             (SluiceMetrics.conceptRecall, metrics.recall), (SluiceMetrics.conceptBrier, metrics.brier),
             (SluiceMetrics.conceptCalibrationError, metrics.expectedCalibrationError),
             (SluiceMetrics.conceptDetected, record.drifted ? 1 : 0),

@@ -18,7 +18,18 @@ public enum SluiceMetrics {
     public static let featureLogFiles = "sluice_feature_log_files_total"
     public static let predictionsLogged = "sluice_predictions_logged_total"
     public static let predictionsDropped = "sluice_predictions_dropped_total"
+    /// Per model, variant and version: scores made (served and shadow).
     public static let scores = "sluice_scores_total"
+    /// Histogram of the scores, per model, variant and version (buckets of 0.05).
+    public static let scoreDistribution = "sluice_score"
+    /// Per model, variant and version: the share of routing keys the deployment gives it, in
+    /// percent (0 for shadows and versions no longer deployed).
+    public static let deploymentShare = "sluice_deployment_share_percent"
+    /// Per model and ending (`promoted`, `rolled_back`, `evaluated_failed`, `validated_failed`, ...).
+    public static let continuousTrainingRuns = "sluice_ct_runs_total"
+    /// Per model: the share of payments the candidate of the run in progress answers (0 in shadow,
+    /// -1 with no rollout going on).
+    public static let continuousTrainingRollout = "sluice_ct_rollout_percent"
     public static let driftEvents = "sluice_drift_events_total"
     public static let driftLateEvents = "sluice_drift_late_events_total"
     public static let driftRejected = "sluice_drift_rejected_total"
@@ -33,6 +44,8 @@ public enum SluiceMetrics {
     /// Per model, variant and version, of the newest judged window.
     public static let conceptROCAUC = "sluice_concept_roc_auc"
     public static let conceptPRAUC = "sluice_concept_pr_auc"
+    /// The newest window's PR-AUC minus the version's registered validation PR-AUC.
+    public static let conceptPRAUCChange = "sluice_concept_pr_auc_change"
     public static let conceptRecall = "sluice_concept_recall"
     public static let conceptBrier = "sluice_concept_brier"
     public static let conceptCalibrationError = "sluice_concept_calibration_error"

@@ -109,7 +109,7 @@ struct ContinuousTrainingRunTests {
                 "ct", "run", "--policy", policy, "--topology", topology, "--features", log, "--labels-topic",
                 topic + ".labels", "--predictions-topic", predictions, "--topic", requests, "--work-dir",
                 work.folder + "/ct", "--tick", "200ms", "--idle", "1s", "--drift-topic", topic + ".drift",
-                "--check-every", "500ms",
+                "--check-every", "500ms", "--metrics-port", "0",
             ] + kafka
         }
 

@@ -40,7 +40,13 @@ public final class LiveDeployments: Sendable {
         for deployment in try await registry.deployments() {
             loaded[deployment.model] = try await compiled(deployment)
         }
-        state.withLock { $0 = loaded }
+        let dropped = state.withLock { state in
+            let dropped = Set(state.keys).subtracting(loaded.keys)
+            state = loaded
+            return dropped
+        }
+        for (model, live) in loaded { ScoreMetrics.shared.deployed(model, live.deployment) }
+        for model in dropped { ScoreMetrics.shared.deployed(model, nil) }
         return head
     }
 
@@ -54,6 +60,7 @@ public final class LiveDeployments: Sendable {
             return previous
         }
         if previous != live?.deployment {
+            ScoreMetrics.shared.deployed(model, live?.deployment)
             logger.notice(
                 "deployment applied",
                 metadata: ["model": "\(model)", "versions": "\(live?.deployment.versions ?? [])"])

@@ -75,6 +75,8 @@ public struct ScoringHTTPBackend: ScoringBackend {
             }
             let row = Self.row(signature, vectors: vectors)
             let score = row.withUnsafeBufferPointer { scorer.score($0) }
+            ScoreMetrics.shared.record(
+                model: request.model, variant: route.variant, version: route.version, score: score)
             let servedAt = Registry.wallClock()
             var answer = JSONBytes(capacity: request.includeFeatures ? 1024 : 256)
             answer.beginObject()
@@ -138,6 +140,7 @@ public struct ScoringHTTPBackend: ScoringBackend {
                 guard let (scorer, shadowSignature) = live.versions[shadow] else { continue }
                 let shadowRow = ScoringHTTPBackend.row(shadowSignature, vectors: vectors)
                 let shadowScore = shadowRow.withUnsafeBufferPointer { scorer.score($0) }
+                ScoreMetrics.shared.record(model: model, variant: "shadow", version: shadow, score: shadowScore)
                 append(
                     version: shadow, variant: "shadow", served: false, score: shadowScore, row: shadowRow,
                     signature: shadowSignature, vectors: vectors, to: log)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import SluiceCore
 import SluiceModel
 import SluiceOffline
@@ -34,6 +35,7 @@ public struct ContinuousTrainingRun: Sendable {
     }
 
     var policy: TrainingPolicy { settings.policy }
+    var rolloutGauge: Gauge { Gauge(label: SluiceMetrics.continuousTrainingRollout, dimensions: [("model", model)]) }
     var model: String { request.model }
     var folder: String { (settings.workDirectory as NSString).appendingPathComponent(request.requestID) }
     /// Every labeled event of the training window: what validation and evaluation read.
@@ -442,6 +444,7 @@ public struct ContinuousTrainingRun: Sendable {
                 label: { id in labels.label(of: id, eventTime: 0, asOf: now, maxDelay: .max).map { Int($0.value) } },
                 threshold: threshold, guards: policy.rollout.guards)
             let next = RolloutController.next(stage, now: now, observed: observation, policy: policy.rollout)
+            rolloutGauge.record(next.isFinished ? -1 : Double(next.traffic(policy.rollout)))
             if next != stage {
                 return try await move(to: next, version: version, champion: champion, observed: observation)
             }

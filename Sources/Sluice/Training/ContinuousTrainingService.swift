@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import SluiceKafka
 import SluiceModel
 import SluiceOffline
@@ -154,6 +155,11 @@ public struct ContinuousTrainingService: Sendable {
             "\(request.model): run \(request.requestID) ended: \(ending.kind.rawValue) \(ending.outcome.rawValue): \(ending.detail)"
         )
         summary.endings.append(ending)
+        let name =
+            ending.outcome == .failed && ending.kind != .rolledBack && ending.kind != .failed
+            ? "\(ending.kind.rawValue)_failed" : ending.kind.rawValue
+        Counter(label: SluiceMetrics.continuousTrainingRuns, dimensions: [("model", request.model), ("ending", name)])
+            .increment()
     }
 
     /// Runs `body` until it succeeds, waiting 1 s, 2 s, ... up to 60 s between attempts and
