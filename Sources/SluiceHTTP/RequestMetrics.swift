@@ -24,7 +24,19 @@ enum RequestMetrics {
     }
 
     /// Counters by route and status, kept: making one goes through the registry's lock and lookup.
-    private static let counters = Mutex<[CounterKey: Counter]>([:])
+    /// The data routes' usual statuses are made with the first request and exported at 0, so that
+    /// an error rate has its series before the first error.
+    private static let counters = Mutex<[CounterKey: Counter]>(
+        Dictionary(
+            uniqueKeysWithValues: [lookupRoute, "/v1/features", scoreRoute].flatMap { route in
+                [200, 400, 404, 409, 500, 503].map { status in
+                    (CounterKey(route: route, status: status), counter(route: route, status: status))
+                }
+            }))
+
+    private static func counter(route: String, status: Int) -> Counter {
+        Counter(label: "sluice_http_requests_total", dimensions: [("route", route), ("status", String(status))])
+    }
 
     static func record(route: String, status: Int, since started: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - started
@@ -34,10 +46,9 @@ enum RequestMetrics {
         let key = CounterKey(route: route, status: status)
         let counter = counters.withLock { counters in
             if let counter = counters[key] { return counter }
-            let counter = Counter(
-                label: "sluice_http_requests_total", dimensions: [("route", route), ("status", String(status))])
-            counters[key] = counter
-            return counter
+            let made = Self.counter(route: route, status: status)
+            counters[key] = made
+            return made
         }
         counter.increment()
     }

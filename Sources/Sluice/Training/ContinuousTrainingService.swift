@@ -46,7 +46,19 @@ public struct ContinuousTrainingService: Sendable {
 
     public var groupID: String { "sluice-ct-\(settings.policy.model)" }
 
+    /// The endings a run is counted under in `sluice_ct_runs_total`.
+    static let endings =
+        ["promoted", "rolled_back", "failed"]
+        + [TrainingStep.Kind.trainingSet, .validated, .trained, .evaluated, .registered].map { "\($0.rawValue)_failed" }
+
     public func run(until stop: Stop) async throws -> Summary {
+        // Every ending exported at 0 from the start, so that the alert's increase has a series.
+        for ending in Self.endings {
+            _ = Counter(
+                label: SluiceMetrics.continuousTrainingRuns,
+                dimensions: [("model", settings.policy.model), ("ending", ending)])
+        }
+        Gauge(label: SluiceMetrics.continuousTrainingRollout, dimensions: [("model", settings.policy.model)]).record(-1)
         try await KafkaAdmin(configuration: settings.client, logger: logger)
             .createTopic(settings.requestsTopic, partitions: 1, ifNotExists: true)
         var configuration = KafkaConsumerConfiguration(groupID: groupID, client: settings.client)

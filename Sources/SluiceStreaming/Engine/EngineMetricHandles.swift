@@ -31,7 +31,14 @@ struct EngineMetricHandles {
         alreadyAppliedViewUpdates = views.map {
             Counter(label: SluiceMetrics.alreadyAppliedViewUpdatesSkipped, dimensions: [(SluiceMetrics.Label.view, $0)])
         }
+        // The codes the engine meets exported at 0 from the start, so that a rate over them (the
+        // dashboards, the broker alert) has a series before the first error.
+        for code in Self.engineKafkaErrors { _ = kafkaErrors(code) }
     }
+
+    static let engineKafkaErrors: [KafkaError.Code] = [
+        .brokerUnavailable, .timedOut, .commitFailed, .offsetQueryFailed, .deliveryFailed, .fatal, .underlying,
+    ]
 
     func lag(_ partition: Int32) -> Gauge {
         Gauge(label: SluiceMetrics.consumerLag, dimensions: [(SluiceMetrics.Label.partition, String(partition))])
