@@ -109,11 +109,29 @@ final class WindowPublisher {
         if let newestClosedEnd { windowLag.record(Double(now - newestClosedEnd) / 1000) }
         if let quietOffset, quietOffset != committedOffset, ContinuousClock.now - lastCommit > .seconds(1) {
             try producer.flushBlocking(timeout: .seconds(60))
-            try consumer.commit([KafkaTopicPartition(configuration.partsTopic, 0): quietOffset])
-            committedOffset = quietOffset
             lastCommit = .now
+            if let error = commit(quietOffset) {
+                // A process that lost its membership (a step longer than max.poll.interval.ms on a
+                // starved machine) commits with a stale member id until it has rejoined. The
+                // offset is committed again next time; until then a restart re-reads parts, which
+                // republishes the same records.
+                guard error.code == .commitFailed else { throw error }
+                logger.warning("drift monitor (merge): \(error); committing again after the next step")
+            } else {
+                committedOffset = quietOffset
+            }
         }
         return batch.messages.count
+    }
+
+    /// Commits the parts topic's offset; the error, if the commit failed.
+    private func commit(_ offset: Int64) -> KafkaError? {
+        do {
+            try consumer.commit([KafkaTopicPartition(configuration.partsTopic, 0): offset])
+            return nil
+        } catch {
+            return error
+        }
     }
 
     func close() {

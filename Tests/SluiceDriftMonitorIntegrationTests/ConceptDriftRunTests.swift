@@ -194,6 +194,40 @@ struct ConceptDriftRunTests {
     }
 
     @Test(
+        "frozen past max.poll.interval.ms (SIGSTOP 8 s), the run loses its group, rejoins and still publishes every window"
+    )
+    func frozenPastThePollInterval() async throws {
+        let sluice = try TestProcess.sluiceExecutable()
+        let setup = try await Self.setUp()
+        defer { try? FileManager.default.removeItem(atPath: setup.folder) }
+        let group = TestServices.uniqueName("drift-frozen")
+        let logFile = setup.folder + "/run.log"
+        let process = try TestProcess(sluice, setup.arguments(group: group), logFile: logFile)
+        // Frozen as a starved machine freezes it, once it merges windows: its consumers miss
+        // their polls and heartbeats, the broker drops them, and on waking they rejoin with
+        // offsets to commit under a member id the group no longer knows.
+        try await Self.waitForLog(logFile, "this process merges the windows")
+        process.send(SIGSTOP)
+        try await Task.sleep(for: .seconds(8))
+        process.send(SIGCONT)
+        let status = try await process.waitForExit(timeout: .seconds(180))
+        let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+        #expect(status == 0, "\(log)")
+        let records = try await Self.conceptRecords(group + ".out")
+        #expect(records.count == 12, "\(records.keys.sorted())\n\(log)")
+    }
+
+    /// Waits until `file` holds `text`.
+    static func waitForLog(_ file: String, _ text: String, timeout: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").contains(text) { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestFailure("\(file) did not log '\(text)' within \(timeout)")
+    }
+
+    @Test(
         "per window and variant, every figure equals scikit-learn's on the outcomes; P(Y|X) flagged from the shift on")
     func conceptWindows() async throws {
         let sluice = try TestProcess.sluiceExecutable()
