@@ -11,6 +11,11 @@ public enum TestServices {
         ProcessInfo.processInfo.environment["SLUICE_REDIS_URL"] ?? "redis://127.0.0.1:6379/0"
     }
 
+    /// A node of the stack's Redis Cluster (`scripts/stack cluster up`), `SLUICE_REDIS_CLUSTER_PORT`.
+    public static var redisClusterPort: Int {
+        ProcessInfo.processInfo.environment["SLUICE_REDIS_CLUSTER_PORT"].flatMap(Int.init) ?? 7000
+    }
+
     /// The stack's PostgreSQL server (its `sluice` database).
     public static var postgresURL: String {
         ProcessInfo.processInfo.environment["SLUICE_POSTGRES_URL"] ?? "postgres://sluice@127.0.0.1:5433/sluice"
