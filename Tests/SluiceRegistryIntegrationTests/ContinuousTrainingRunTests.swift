@@ -63,7 +63,7 @@ struct ContinuousTrainingRunTests {
         func policy(
             gate: String = "roc_auc: { max_drop: 0.5 }", command: [String]? = nil,
             triggers: String = "schedule: { every: 7d }", cooldown: String = "1d", canaryHold: String = "1s",
-            approval: String = "automatic"
+            approval: String = "automatic", shadow: String = "1s"
         ) throws -> String {
             let trainer = command ?? [TestRepository.path("scripts/train"), "--trees", "20", "--depth", "3"]
             let path = work.folder + "/policy-\(UUID().uuidString.prefix(6)).yaml"
@@ -87,7 +87,7 @@ struct ContinuousTrainingRunTests {
               \(gate)
             approval: \(approval)
             rollout:
-              shadow: 1s
+              shadow: \(shadow)
               canary:
                 - { percent: 50, hold: \(canaryHold) }
               guards:
@@ -220,7 +220,9 @@ struct ContinuousTrainingRunTests {
     @Test("a guard crossed in shadow rolls the candidate back: the champion alone answers again")
     func rollback() async throws {
         let fixture = try await Fixture()
-        let policy = try fixture.policy()
+        // A shadow period long enough for the slow serving path's records to be read in it, even
+        // on a loaded machine (1 s was not, once).
+        let policy = try fixture.policy(shadow: "15s")
         let request = try await fixture.trigger(reason: "drift")
         // A serving path on which version 2 answers slowly: 50 ms a request.
         let feeding = Task {
