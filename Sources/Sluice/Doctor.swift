@@ -53,12 +53,19 @@ public enum Doctor {
             configuration.connectTimeout = timeout
             configuration.commandTimeout = timeout
             configuration.reconnect.maxAttempts = 1
-            let connection = try RedisConnection(configuration: configuration, logger: logger)
-            let info = try connection.send("INFO", "server").string ?? ""
+            let connection = try RedisClients.connect(configuration, logger: logger)
+            let info = try connection.command(["INFO", "server"]).string ?? ""
             let version =
                 info.split(whereSeparator: \.isNewline)
                 .first { $0.hasPrefix("redis_version:") }?.dropFirst("redis_version:".count) ?? "?"
-            return Check(name: name, passed: true, detail: "Redis \(version) answered")
+            guard let cluster = connection as? RedisClusterConnection else {
+                return Check(name: name, passed: true, detail: "Redis \(version) answered")
+            }
+            let map = cluster.slotMap
+            let detail =
+                "Redis Cluster \(version): \(map.masters.count) masters, "
+                + "\(RedisClusterSlot.count - map.uncoveredSlots) of \(RedisClusterSlot.count) slots served"
+            return Check(name: name, passed: map.uncoveredSlots == 0, detail: detail)
         } catch {
             return Check(name: name, passed: false, detail: error.message)
         }

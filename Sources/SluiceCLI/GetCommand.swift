@@ -29,7 +29,7 @@ struct GetCommand: ParsableCommand {
         logging.bootstrap(default: .warning)
         let compiled = try topology.load()
         let time = try at.map(TimeArgument.parse) ?? TimeArgument.now()
-        let redis = try RedisConnection(configuration: connection.settings.redisConfiguration())
+        let redis = try RedisClients.connect(connection.settings.redisConfiguration())
         let vector = try OnlineStoreReader(compiled: compiled).read(
             view: view, entity: entity, at: time, connection: redis)
         if json {

@@ -72,7 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let redis = OnlineFeatureBackend.servingConfiguration(
             try RedisConfiguration(url: connection.settings.redisURL), timeout: .milliseconds(redisTimeoutMs))
-        let pool = RedisEventLoopPool(configuration: redis, logger: logger)
+        let pool = RedisClients.eventLoop(redis, logger: logger)
         let backend = OnlineFeatureBackend(compiled: try topology.load(), pool: pool, maxBatch: maxBatch)
         var configuration = FeatureAPIConfiguration()
         configuration.host = host

@@ -11,7 +11,7 @@ import SluiceRuntime
 /// Redis round trip per request) on the event loops' Redis connections, and encodes the answers.
 public final class OnlineFeatureBackend: FeatureBackend {
     public let compiled: CompiledTopology
-    public let pool: RedisEventLoopPool
+    public let pool: any RedisEventLoopClient
     /// Most entities in one batch request. Default 1000.
     public let maxBatch: Int
     public let views: [UInt8]
@@ -23,7 +23,7 @@ public final class OnlineFeatureBackend: FeatureBackend {
     /// The shortest of those limits, published in the OpenAPI document.
     public var entityLengthLimit: Int { maxEntityLength.values.min() ?? 256 }
 
-    public init(compiled: CompiledTopology, pool: RedisEventLoopPool, maxBatch: Int = 1000) {
+    public init(compiled: CompiledTopology, pool: any RedisEventLoopClient, maxBatch: Int = 1000) {
         self.compiled = compiled
         self.pool = pool
         self.maxBatch = maxBatch

@@ -15,7 +15,8 @@ public struct OnlineStoreReader: Sendable {
     }
 
     /// Features of `entity` in `view` at `time` (epoch ms), in one Redis round trip.
-    public func read(view: String, entity: String, at time: Int64, connection: RedisConnection) throws -> FeatureVector
+    public func read(view: String, entity: String, at time: Int64, connection: any RedisCommandClient) throws
+        -> FeatureVector
     {
         try read([(view, entity)], at: time, connection: connection)[0]
     }
@@ -24,7 +25,7 @@ public struct OnlineStoreReader: Sendable {
     /// features take their inputs from `inputs` (source field name → value; one dictionary for
     /// all requests, or one per request) and are null without them.
     public func read(
-        _ requests: [(view: String, entity: String)], at time: Int64, connection: RedisConnection,
+        _ requests: [(view: String, entity: String)], at time: Int64, connection: any RedisCommandClient,
         inputs: [[String: FieldValue]] = []
     ) throws -> [FeatureVector] {
         let pipeline = try self.pipeline(for: requests)

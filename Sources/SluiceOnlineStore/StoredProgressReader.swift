@@ -3,14 +3,14 @@ import SluiceRedis
 
 /// Reads partitions' stored progress.
 ///
-/// `@unchecked Sendable`: it holds a blocking `RedisConnection`, which is not thread-safe; the
+/// `@unchecked Sendable`: it holds a blocking Redis client, which is not thread-safe; the
 /// engine uses it from its own thread only (the consumer's rebalance callback runs inside poll,
 /// on that thread).
 public final class StoredProgressReader: @unchecked Sendable {
-    private let redis: RedisConnection
+    private let redis: any RedisCommandClient
     private let keys: OnlineStoreLayout
 
-    public init(redis: RedisConnection, keys: OnlineStoreLayout) {
+    public init(redis: any RedisCommandClient, keys: OnlineStoreLayout) {
         self.redis = redis
         self.keys = keys
     }

@@ -18,8 +18,18 @@ public enum RedisClusterSlot {
 
     public static func of(_ key: String) -> Int { of(key.utf8) }
 
+    /// The slot of the key in `bytes`, without copying them.
+    public static func of(bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        if let open = bytes.firstIndex(of: UInt8(ascii: "{")),
+            let close = bytes[(open + 1)...].firstIndex(of: UInt8(ascii: "}")), close > open + 1
+        {
+            return Int(crc16(bytes[(open + 1)..<close]) & 0x3FFF)
+        }
+        return Int(crc16(bytes[...]) & 0x3FFF)
+    }
+
     /// CRC16-CCITT (XMODEM), bit by bit through a 256-entry table.
-    static func crc16(_ bytes: ArraySlice<UInt8>) -> UInt16 {
+    static func crc16<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> UInt16 {
         var crc: UInt16 = 0
         for byte in bytes { crc = (crc << 8) ^ table[Int((crc >> 8) ^ UInt16(byte))] }
         return crc

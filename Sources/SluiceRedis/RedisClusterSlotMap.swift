@@ -10,7 +10,7 @@ public struct RedisClusterSlotMap: Sendable, Equatable {
             self.port = port
         }
 
-        public var description: String { "\(host):\(port)" }
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
 
     public struct Range: Sendable, Equatable {
@@ -63,6 +63,17 @@ public struct RedisClusterSlotMap: Sendable, Equatable {
 
     /// The master serving `key`'s slot.
     public func master(of key: String) -> Node? { master(ofSlot: RedisClusterSlot.of(key)) }
+
+    /// The replicas the map lists for master `node` (a failed replica is not listed).
+    public func replicaCount(of node: Node) -> Int {
+        ranges.first { $0.master == node }?.replicas.count ?? 0
+    }
+
+    /// Every node the map names, masters first.
+    public var nodes: [Node] {
+        var seen = Set<Node>()
+        return (masters + ranges.flatMap(\.replicas)).filter { seen.insert($0).inserted }
+    }
 
     /// Slots no node serves (a cluster that lost a master without a replica to take over).
     public var uncoveredSlots: Int { rangeOfSlot.count { $0 < 0 } }

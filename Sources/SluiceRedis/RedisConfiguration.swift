@@ -1,7 +1,11 @@
-/// How to reach and use a Redis server. Defaults: the local stack at 127.0.0.1:6379, db 0.
+/// How to reach and use a Redis server or a Redis Cluster. Defaults: the local stack at
+/// 127.0.0.1:6379, db 0.
 public struct RedisConfiguration: Sendable, Equatable {
     public var host: String = "127.0.0.1"
     public var port: Int = 6379
+    /// The nodes a Redis Cluster is discovered from (`redis+cluster://`); nil for one server.
+    /// `host` and `port` are then the first of them.
+    public var clusterSeeds: [RedisClusterSlotMap.Node]?
     /// ACL user name (Redis 6+). Nil authenticates as the default user when `password` is set.
     public var username: String?
     public var password: String?
@@ -23,9 +27,15 @@ public struct RedisConfiguration: Sendable, Equatable {
     }
 
     /// Parses `redis://[user:password@]host[:port][/db]` (user and password percent-encoded,
-    /// `redis://:password@host` for a password alone, `[::1]` for IPv6 hosts).
+    /// `redis://:password@host` for a password alone, `[::1]` for IPv6 hosts), or
+    /// `redis+cluster://[user:password@]host:port[,host:port...]` for a Redis Cluster found from
+    /// any of the nodes listed (database 0, the only one a cluster has).
     public init(url: String) throws(RedisError) {
         self.init()
+        if url.hasPrefix(Self.clusterScheme) {
+            try self.init(clusterURL: url)
+            return
+        }
         let scheme = "redis://"
         guard url.hasPrefix(scheme) else {
             if url.hasPrefix("rediss://") {
@@ -77,6 +87,44 @@ public struct RedisConfiguration: Sendable, Equatable {
         guard !host.isEmpty else { throw RedisError(.invalidURL, "'\(Self.redacted(url))' has no host") }
     }
 
+    private static let clusterScheme = "redis+cluster://"
+
+    private init(clusterURL url: String) throws(RedisError) {
+        var rest = Substring(url.dropFirst(Self.clusterScheme.count))
+        var credentials = ""
+        if let at = rest.lastIndex(of: "@") {
+            credentials = String(rest[...at])
+            rest = rest[rest.index(after: at)...]
+        }
+        var path = ""
+        if let slash = rest.firstIndex(of: "/") {
+            path = String(rest[slash...])
+            rest = rest[..<slash]
+        }
+        let seeds = rest.split(separator: ",", omittingEmptySubsequences: false)
+        guard !rest.isEmpty, seeds.allSatisfy({ !$0.isEmpty }) else {
+            throw RedisError(
+                .invalidURL,
+                "'\(Self.redacted(url))' names no cluster node; expected redis+cluster://[user:password@]host:port[,host:port...]"
+            )
+        }
+        var nodes: [RedisClusterSlotMap.Node] = []
+        for seed in seeds {
+            let node: RedisConfiguration
+            do throws(RedisError) {
+                node = try RedisConfiguration(url: "redis://\(seed)")
+            } catch {
+                throw RedisError(.invalidURL, "'\(Self.redacted(url))': cluster node '\(seed)': \(error.message)")
+            }
+            nodes.append(RedisClusterSlotMap.Node(host: node.host, port: node.port))
+        }
+        try self.init(url: "redis://\(credentials)\(seeds[0])\(path)")
+        guard database == 0 else {
+            throw RedisError(.invalidURL, "'\(Self.redacted(url))': a Redis Cluster has database 0 only")
+        }
+        clusterSeeds = nodes
+    }
+
     private mutating func setPort(_ text: Substring, url: String) throws(RedisError) {
         guard let value = Int(text), (1...65535).contains(value) else {
             throw RedisError(.invalidURL, "'\(Self.redacted(url))': port '\(text)' is not in 1...65535")
@@ -84,11 +132,23 @@ public struct RedisConfiguration: Sendable, Equatable {
         port = value
     }
 
-    /// The address without credentials, for messages: `redis://host:port/db`.
+    /// The address without credentials, for messages: `redis://host:port/db`, or
+    /// `redis+cluster://host:port,...` for a cluster.
     public var displayURL: String {
-        let hostPart = host.contains(":") ? "[\(host)]" : host
         let user = username.map { "\($0)@" } ?? ""
-        return "redis://\(user)\(hostPart):\(port)/\(database)"
+        if let clusterSeeds {
+            return "redis+cluster://\(user)\(clusterSeeds.map(\.description).joined(separator: ","))"
+        }
+        return "redis://\(user)\(RedisClusterSlotMap.Node(host: host, port: port))/\(database)"
+    }
+
+    /// This configuration aimed at one node of its cluster (credentials and limits kept).
+    public func node(_ node: RedisClusterSlotMap.Node) -> RedisConfiguration {
+        var configuration = self
+        configuration.host = node.host
+        configuration.port = node.port
+        configuration.clusterSeeds = nil
+        return configuration
     }
 
     private static func percentDecoded(_ text: String, in url: String) throws(RedisError) -> String {

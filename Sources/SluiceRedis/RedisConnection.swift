@@ -17,7 +17,7 @@ import Logging
 ///
 /// Threading: not thread-safe and blocking. Use one connection per thread (or per pool slot), and
 /// never call it on the cooperative thread pool in latency-sensitive code.
-public final class RedisConnection {
+public final class RedisConnection: RedisCommandClient {
     public let configuration: RedisConfiguration
     private var context: HiredisContext?
     private let logger: Logger
@@ -28,6 +28,11 @@ public final class RedisConnection {
     public init(
         configuration: RedisConfiguration, logger: Logger = Logger(label: "sluice.redis")
     ) throws(RedisError) {
+        if configuration.clusterSeeds != nil {
+            throw RedisError(
+                .invalidURL,
+                "\(configuration.displayURL) is a Redis Cluster; this command speaks to one Redis server (redis://)")
+        }
         self.configuration = configuration
         self.logger = logger
         try connect()

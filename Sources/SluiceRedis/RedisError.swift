@@ -22,6 +22,9 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
         public static let serverError = Code("serverError")
         /// AUTH or SELECT was refused.
         public static let authenticationFailed = Code("authenticationFailed")
+        /// A Redis Cluster cannot serve a command now: its slot has no master (a failover is under
+        /// way: CLUSTERDOWN, TRYAGAIN), or a write did not reach a replica in time.
+        public static let clusterUnavailable = Code("clusterUnavailable")
         /// A MULTI/EXEC transaction was discarded (EXECABORT, or a WATCHed key changed).
         public static let transactionAborted = Code("transactionAborted")
     }
@@ -45,7 +48,7 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
 
     /// Connection-level failures may go away on a new connection; error replies will not.
     public var isRetriable: Bool {
-        code == .connectionFailed || code == .connectionLost || code == .timedOut
+        code == .connectionFailed || code == .connectionLost || code == .timedOut || code == .clusterUnavailable
     }
 
     public var description: String { "RedisError.\(code): \(message)" }

@@ -31,6 +31,13 @@ public struct RedisPipeline: Sendable {
         count += other.count
     }
 
+    /// Appends one complete command already encoded (a span of another pipeline's `encoded`).
+    mutating func append(encodedCommand bytes: ArraySlice<UInt8>) {
+        precondition(openArguments == 0, "a command is incomplete")
+        encoded.append(contentsOf: bytes)
+        count += 1
+    }
+
     /// Appends one command, e.g. `append(["HSET", "key", "field", .int(1)])`.
     public mutating func append(_ arguments: [RedisArgument]) {
         beginCommand(argumentCount: arguments.count)

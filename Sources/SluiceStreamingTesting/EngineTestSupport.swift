@@ -66,16 +66,20 @@ public enum EngineTestSupport {
     public static func dumpState(topologyName: String, redis configuration: RedisConfiguration? = nil) throws
         -> [String: [String: [UInt8]]]
     {
-        let redis = try RedisConnection(configuration: configuration ?? TestServices.redisConfiguration())
+        let redis = try RedisClients.connect(configuration ?? TestServices.redisConfiguration())
         let prefix = OnlineStoreLayout.topologyPrefix(topologyName)
-        var cursor = "0"
         var keys: [String] = []
-        repeat {
-            let reply =
-                try redis.send("SCAN", .string(cursor), "MATCH", .string(prefix + "*"), "COUNT", 1000).array ?? []
-            cursor = reply.first?.string ?? "0"
-            keys += reply.last?.array?.compactMap(\.string) ?? []
-        } while cursor != "0"
+        let nodes = (redis as? RedisClusterConnection)?.masterConfigurations ?? [redis.configuration]
+        for node in nodes {
+            let scanner = try RedisConnection(configuration: node)
+            var cursor = "0"
+            repeat {
+                let reply =
+                    try scanner.send("SCAN", .string(cursor), "MATCH", .string(prefix + "*"), "COUNT", 1000).array ?? []
+                cursor = reply.first?.string ?? "0"
+                keys += reply.last?.array?.compactMap(\.string) ?? []
+            } while cursor != "0"
+        }
         var state: [String: [String: [UInt8]]] = [:]
         var pipeline = RedisPipeline()
         for key in keys { pipeline.append("HGETALL", .string(key)) }
@@ -91,11 +95,13 @@ public enum EngineTestSupport {
     }
 
     /// Deletes the topology's keys.
-    public static func clearState(topologyName: String) throws {
-        let redis = try RedisConnection(configuration: TestServices.redisConfiguration())
-        for key in try dumpState(topologyName: topologyName).keys {
-            try redis.send("DEL", .string(OnlineStoreLayout.topologyPrefix(topologyName) + key))
+    public static func clearState(topologyName: String, redis configuration: RedisConfiguration? = nil) throws {
+        let redis = try RedisClients.connect(configuration ?? TestServices.redisConfiguration())
+        var pipeline = RedisPipeline()
+        for key in try dumpState(topologyName: topologyName, redis: redis.configuration).keys {
+            pipeline.append("DEL", .string(OnlineStoreLayout.topologyPrefix(topologyName) + key))
         }
+        _ = try redis.execute(pipeline)
     }
 }
 

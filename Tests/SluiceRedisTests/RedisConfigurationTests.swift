@@ -51,12 +51,32 @@ struct RedisConfigurationTests {
             ("redis://u:topsecret@h/-1", "database"),
             ("redis://", "no host"),
             ("redis://u:bad%zz@h", "percent"),
+            ("redis+cluster://", "names no cluster node"),
+            ("redis+cluster://a:7000,,b:7001", "names no cluster node"),
+            ("redis+cluster://u:topsecret@a:7000,b:70000", "cluster node 'b:70000'"),
+            ("redis+cluster://a:7000/2", "database 0 only"),
         ])
     func rejects(_ url: String, _ reason: String) {
         let error = #expect(throws: RedisError.self) { try RedisConfiguration(url: url) }
         #expect(error?.code == .invalidURL)
         #expect(error?.message.contains(reason) == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("topsecret") == false)
+    }
+
+    @Test("a cluster URL lists its seed nodes, credentials apply to every node, database 0")
+    func clusterURL() throws {
+        let configuration = try RedisConfiguration(url: "redis+cluster://alice:s%40cret@10.0.0.1:7000,[::1]:7001,h")
+        #expect(
+            configuration.clusterSeeds
+                == [.init(host: "10.0.0.1", port: 7000), .init(host: "::1", port: 7001), .init(host: "h", port: 6379)])
+        #expect(configuration.host == "10.0.0.1" && configuration.port == 7000 && configuration.database == 0)
+        #expect(configuration.username == "alice" && configuration.password == "s@cret")
+        #expect(configuration.displayURL == "redis+cluster://alice@10.0.0.1:7000,[::1]:7001,h:6379")
+        let node = configuration.node(.init(host: "10.0.0.9", port: 7005))
+        #expect(
+            node.clusterSeeds == nil && node.password == "s@cret" && node.displayURL == "redis://alice@10.0.0.9:7005/0")
+        let error = #expect(throws: RedisError.self) { try RedisConnection(configuration: configuration) }
+        #expect(error?.message.contains("is a Redis Cluster") == true)
     }
 
     @Test("displayURL leaves the password out")

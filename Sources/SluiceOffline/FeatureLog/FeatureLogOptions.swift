@@ -23,5 +23,18 @@ public struct FeatureLogOptions: Sendable {
     /// by a new one in place (`--new-table`) instead of refused. Default: false.
     public var replaceIncompatibleTable = false
 
+    /// What a resumed partition does with staged rows at or past the online store's progress.
+    public var rowsPastProgress = RowsPastProgress.dropped
+
+    public enum RowsPastProgress: Sendable, Equatable {
+        /// They belong to a batch whose one transaction never landed: none of it is in the store,
+        /// and the replay logs them again.
+        case dropped
+        /// They belong to a batch that may be partly written (a store without transactions across
+        /// keys): they were computed from the state before it, so they are kept, and the replay
+        /// logs no row up to the last of them.
+        case kept
+    }
+
     public init(directory: String) { self.directory = directory }
 }

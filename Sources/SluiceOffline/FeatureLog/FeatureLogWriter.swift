@@ -18,7 +18,8 @@ import SluiceRuntime
 ///
 /// Exactly once: the staging file holds every row whose offset is committed in Redis and not yet
 /// in a table commit (plus perhaps rows of a batch whose transaction never landed, which
-/// `open(partition:resumeAt:)` drops). After a crash the partition's `txn` version says which
+/// `open(partition:resumeAt:)` drops; on a Redis Cluster, a batch that may be partly written,
+/// whose rows it keeps). After a crash the partition's `txn` version says which
 /// staged rows the table holds; the others are rolled again, and files renamed but never
 /// committed are removed, so no row is in the table twice or missing. Confined to the engine's
 /// thread.
@@ -38,6 +39,9 @@ public final class FeatureLogWriter {
     /// the open Parquet files.
     private var inFlight: [Int32: [FeatureLogRow]] = [:]
     private var stagingBuffer: [UInt8] = []
+    /// Per partition, the last offset of rows kept past the progress (`rowsPastProgress` `.kept`):
+    /// the replay logs no row up to it.
+    private var keptThrough: [Int32: Int64] = [:]
     private let deltaTable: FeatureLogDeltaTable
     private let checkpoints: BackgroundCheckpoints
     /// The table as this writer last read or committed it.
@@ -83,30 +87,39 @@ public final class FeatureLogWriter {
 
     /// Takes a partition over, resuming at `nextOffset` (the first offset not committed in Redis):
     /// removes temporary files, keeps the staged rows below `nextOffset` that no Parquet file
-    /// holds yet, and drops the rest, which the engine will compute again.
+    /// holds yet, and drops the rest, which the engine will compute again; or, with
+    /// `rowsPastProgress` `.kept`, keeps those past `nextOffset` too and logs no new row up to
+    /// the last of them.
     public func open(partition: Int32, resumeAt nextOffset: Int64) throws {
         partitions[partition]?.discard()
         let log = PartitionLog(partition: partition)
         partitions[partition] = log
         pending[partition] = nil
         inFlight[partition] = nil
+        keptThrough[partition] = nil
         do {
             try deltaTable.table.update(&snapshot)
         } catch {
             throw OfflineError(.fileSystem, "feature log table: \(error.message)")
         }
         removeUncommittedFiles(partition: partition, committed: snapshot)
+        let committedThrough = snapshot.transactions[deltaTable.appID(partition: partition)]?.version ?? -1
+        let keepsPastProgress = options.rowsPastProgress == .kept
+        // Kept rows may be in the table already (rolled before the replay rewrote their batch).
+        if keepsPastProgress && committedThrough >= nextOffset { keptThrough[partition] = committedThrough }
         guard options.staging else { return }
         let stagingPath = self.stagingPath(partition)
         guard let data = FileManager.default.contents(atPath: stagingPath) else { return }
         let (rows, _) = FeatureLogRowCodec.decodeRecords(Array(data))
-        let committedThrough = snapshot.transactions[deltaTable.appID(partition: partition)]?.version ?? -1
-        let kept = rows.filter { $0.offset < nextOffset && $0.offset > committedThrough }
+        let kept = rows.filter { ($0.offset < nextOffset || keepsPastProgress) && $0.offset > committedThrough }
+        if keepsPastProgress, let last = kept.last?.offset, last >= nextOffset {
+            keptThrough[partition] = max(last, keptThrough[partition] ?? -1)
+        }
         stagingBuffer.removeAll(keepingCapacity: true)
         for row in kept { FeatureLogRowCodec.appendRecord(row, to: &stagingBuffer) }
         try replaceFile(stagingPath, with: stagingBuffer)
         for row in kept { try log.add(row, writer: self) }
-        if committedThrough >= nextOffset {
+        if committedThrough >= nextOffset && !keepsPastProgress {
             logger.warning(
                 "the feature log holds files past the offset the online store resumes from; was the online state cleared without the log?",
                 metadata: ["partition": "\(partition)", "resume_offset": "\(nextOffset)"])
@@ -122,14 +135,16 @@ public final class FeatureLogWriter {
     public func close(partition: Int32) {
         partitions[partition]?.discard()
         partitions[partition] = nil
+        keptThrough[partition] = nil
         pending[partition] = nil
         inFlight[partition] = nil
     }
 
     // MARK: - Rows
 
-    /// Adds a row of the batch being computed.
+    /// Adds a row of the batch being computed (unless a kept staged row has its offset).
     public func append(_ row: FeatureLogRow) {
+        if let through = keptThrough[row.partition], row.offset <= through { return }
         pending[row.partition, default: []].append(row)
     }
 

@@ -16,7 +16,7 @@ final class EngineLoop {
     let engine: StreamEngine
     let compiled: CompiledTopology
     let keys: OnlineStoreLayout
-    let redis: RedisConnection
+    let redis: any RedisCommandClient
     let consumer: KafkaConsumer
     let deadLetters: DeadLetterPublisher
     let inbox = RebalanceInbox()
@@ -57,8 +57,10 @@ final class EngineLoop {
         return tasks
     }
 
-    init(engine: StreamEngine, redis: RedisConnection, writer: RedisConnection, client: KafkaClientConfiguration) throws
-    {
+    init(
+        engine: StreamEngine, redis: any RedisCommandClient, writer: any RedisCommandClient,
+        client: KafkaClientConfiguration
+    ) throws {
         self.writer = RedisWriterLane(connection: writer)
         self.engine = engine
         // Start small: the cost per message is unknown until a batch was measured.
@@ -69,9 +71,14 @@ final class EngineLoop {
         let rules = EventRules(topology: compiled.topology, layouts: compiled.layouts)
         self.admission = EventAdmission(decoder: compiled.decoder, rules: rules)
         if let options = engine.configuration.offlineLog {
+            var options = options
+            // Without one transaction over a batch's keys, a crash can leave part of a batch
+            // written: its staged rows are then the log's (docs/storage.md).
+            options.rowsPastProgress = writer.supportsTransactionsAcrossKeys ? .dropped : .kept
             let log = try FeatureLogWriter(
                 options: options, topology: compiled.topology, fingerprint: compiled.fingerprint, logger: engine.log)
-            self.applier = FeatureLogBatchApplier(rules: rules, log: log)
+            self.applier = FeatureLogBatchApplier(
+                rules: rules, log: log, writesAtomically: options.rowsPastProgress == .dropped)
         } else {
             self.applier = PartitionBatchApplier(rules: rules)
         }

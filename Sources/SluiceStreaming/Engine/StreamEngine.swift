@@ -52,8 +52,8 @@ public final class StreamEngine: Sendable {
         let client = configuration.connection.kafkaClient
         try checkSourceTopic(client)
         let state = try EngineLoop(
-            engine: self, redis: RedisConnection(configuration: redisConfiguration, logger: logger),
-            writer: RedisConnection(configuration: redisConfiguration, logger: logger), client: client)
+            engine: self, redis: RedisClients.connect(redisConfiguration, logger: logger),
+            writer: RedisClients.connect(redisConfiguration, logger: logger), client: client)
         try state.loop()
         // Freeing millions of tiles takes a while: let another thread do it, so that a run that
         // is done (and a process about to exit) does not wait for it.

@@ -8,7 +8,7 @@ import SluiceRedis
 /// `@unchecked Sendable`: the connection is only used on `queue`; `outcome` is written on `queue`
 /// before `done` is signalled and read by the engine thread only after waiting on `done`.
 final class RedisWriterLane: @unchecked Sendable {
-    private let connection: RedisConnection
+    private let connection: any RedisCommandClient
     private let queue = DispatchQueue(label: "sluice.engine.writer")
     private let done = DispatchSemaphore(value: 0)
     private var outcome: Outcome?
@@ -28,13 +28,14 @@ final class RedisWriterLane: @unchecked Sendable {
         let epochMillis: Int64
     }
 
-    init(connection: RedisConnection) {
+    init(connection: any RedisCommandClient) {
         self.connection = connection
     }
 
     /// Starts writing the commands of `parts` in order, as one MULTI/EXEC when `atomically`, else
-    /// as a plain pipeline that Redis interleaves with other clients' commands (docs/storage.md).
-    /// The previous write must have been collected.
+    /// as a plain pipeline that Redis interleaves with other clients' commands, the last part (the
+    /// batch's progress) only once the others took effect (docs/storage.md). The previous write
+    /// must have been collected.
     func submit(_ parts: [RedisPipeline], atomically: Bool) {
         precondition(!isBusy, "collect the previous write first")
         isBusy = true
@@ -44,8 +45,9 @@ final class RedisWriterLane: @unchecked Sendable {
             do {
                 if atomically {
                     _ = try self.connection.transaction(parts: parts)
-                } else if let message = try self.connection.execute(parts: parts).lazy.compactMap(\.errorMessage).first
-                {
+                } else if let message = try self.connection.execute(
+                    parts: Array(parts.dropLast()), thenDurably: parts.last ?? RedisPipeline()
+                ).lazy.compactMap(\.errorMessage).first {
                     throw RedisError(.serverError, "a batch write was refused: \(message)", serverMessage: message)
                 }
                 result = .success(())
