@@ -129,7 +129,10 @@ public final class RedisClusterEventLoopPool: RedisEventLoopClient {
             var seen = Set<RedisClusterSlotMap.Node>()
             return (nil, (state.map.nodes + (configuration.clusterSeeds ?? [])).filter { seen.insert($0).inserted })
         }
-        if let running { return running.hop(to: nodes.eventLoop) }
+        if let running {
+            running.cascade(to: promise)
+            return promise.futureResult
+        }
         ask(candidates[...], best: nil, lastError: nil, on: nodes).whenComplete { result in
             let changed: RedisClusterSlotMap? = self.mapState.withLock { state in
                 state.refreshing = nil
