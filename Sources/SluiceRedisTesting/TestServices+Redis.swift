@@ -9,4 +9,11 @@ extension TestServices {
         configuration.reconnect.maxAttempts = 2
         return configuration
     }
+
+    /// The stack's Redis Cluster (`scripts/stack cluster up`), with the same quick give-up.
+    public static func redisClusterConfiguration() throws -> RedisConfiguration {
+        var configuration = try RedisConfiguration(url: redisClusterURL)
+        configuration.reconnect.maxAttempts = 2
+        return configuration
+    }
 }

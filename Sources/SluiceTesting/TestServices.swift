@@ -16,6 +16,9 @@ public enum TestServices {
         ProcessInfo.processInfo.environment["SLUICE_REDIS_CLUSTER_PORT"].flatMap(Int.init) ?? 7000
     }
 
+    /// The stack's Redis Cluster as a `redis+cluster://` URL.
+    public static var redisClusterURL: String { "redis+cluster://127.0.0.1:\(redisClusterPort)" }
+
     /// The stack's PostgreSQL server (its `sluice` database).
     public static var postgresURL: String {
         ProcessInfo.processInfo.environment["SLUICE_POSTGRES_URL"] ?? "postgres://sluice@127.0.0.1:5433/sluice"

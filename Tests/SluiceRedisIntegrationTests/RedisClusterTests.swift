@@ -165,7 +165,9 @@ struct RedisClusterTests {
         }
 
         func finish(owner: String) throws {
-            for master in everyMaster { try master.send("CLUSTER", "SETSLOT", .int(Int64(slot)), "NODE", .string(owner)) }
+            for master in everyMaster {
+                try master.send("CLUSTER", "SETSLOT", .int(Int64(slot)), "NODE", .string(owner))
+            }
         }
     }
 

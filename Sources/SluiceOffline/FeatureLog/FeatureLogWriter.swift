@@ -128,6 +128,7 @@ public final class FeatureLogWriter {
             "feature log resumed",
             metadata: [
                 "partition": "\(partition)", "staged_rows": "\(kept.count)", "dropped": "\(rows.count - kept.count)",
+                "past_progress": "\(kept.count { $0.offset >= nextOffset })",
             ])
     }
 
