@@ -107,7 +107,14 @@ public final class RedisClusterConnection: RedisCommandClient {
     /// Sends each node its pipeline, on threads of their own when there are several.
     private func send(_ requests: [RedisClusterRound.NodeRequest]) throws(RedisError) -> [[RedisValue]] {
         var connectionsUsed: [RedisConnection] = []
-        for request in requests { connectionsUsed.append(try connection(to: request.node)) }
+        for request in requests {
+            do throws(RedisError) {
+                connectionsUsed.append(try connection(to: request.node))
+            } catch {
+                failed(request.node, error)
+                throw error
+            }
+        }
         if requests.count == 1 {
             return [try onNode(requests[0].node) { c throws(RedisError) in try c.execute(requests[0].pipeline) }]
         }

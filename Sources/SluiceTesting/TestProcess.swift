@@ -196,6 +196,16 @@ public final class TestProcess: Sendable {
             "no free TCP port on 127.0.0.1 between \(portRangeStart) and \(portRangeStart + portRangeSize)")
     }
 
+    /// A port from `freePort()` whose `port + offset` is free too (a Redis Cluster node's bus
+    /// port is its port + 10000).
+    public static func freePort(pairedWith offset: Int) throws -> Int {
+        for _ in 0..<portRangeSize {
+            let port = nextCandidatePort()
+            if try isBindable(port) && isBindable(port + offset) { return port }
+        }
+        throw TestFailure("no free pair of TCP ports \(offset) apart on 127.0.0.1")
+    }
+
     private static let portRangeStart = 20_000
     private static let portRangeSize = 12_000
     /// Starts at an offset taken from the process id so that two test processes at once rarely
