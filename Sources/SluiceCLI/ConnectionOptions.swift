@@ -17,7 +17,7 @@ struct ConnectionOptions: ParsableArguments {
     @Option(
         name: .long,
         help:
-            "Redis URL redis://[user:password@]host:port/db. (env: SLUICE_REDIS_URL; default: \(ConnectionSettings.defaultRedisURL))"
+            "Redis URL redis://[user:password@]host:port/db, or redis+cluster://[user:password@]host:port[,host:port...] for a Redis Cluster. (env: SLUICE_REDIS_URL; default: \(ConnectionSettings.defaultRedisURL))"
     )
     var redis: String?
 

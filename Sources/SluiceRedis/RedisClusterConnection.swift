@@ -84,6 +84,7 @@ public final class RedisClusterConnection: RedisCommandClient {
             }
         }
         var results = [RedisValue?](repeating: nil, count: commands.count)
+        let whole = parts.count == 1 ? parts.first : nil
         var round = 0
         while !commands.isEmpty {
             round += 1
@@ -92,7 +93,8 @@ public final class RedisClusterConnection: RedisCommandClient {
                     .clusterUnavailable,
                     "the Redis Cluster kept redirecting \(commands.count) commands after \(Self.maxRounds) rounds")
             }
-            let plan = try RedisClusterRound(commands: commands, map: map, replicaWait: replicaWait)
+            let plan = try RedisClusterRound(
+                commands: commands, map: map, replicaWait: replicaWait, whole: round == 1 ? whole : nil)
             let replies = try send(plan.requests)
             var redirected: [RedisClusterRound.Command] = []
             for position in plan.requests.indices {

@@ -62,13 +62,16 @@ public final class RedisClusterEventLoopPool: RedisEventLoopClient {
         }
         let results = [RedisValue?](repeating: nil, count: commands.count)
         if slotMap.ranges.isEmpty {
-            return refreshMap(on: nodes).flatMap { self.round(commands, results: results, number: 1, on: nodes) }
+            return refreshMap(on: nodes).flatMap {
+                self.round(commands, results: results, number: 1, on: nodes, whole: pipeline)
+            }
         }
-        return round(commands, results: results, number: 1, on: nodes)
+        return round(commands, results: results, number: 1, on: nodes, whole: pipeline)
     }
 
     private func round(
-        _ commands: [RedisClusterRound.Command], results: [RedisValue?], number: Int, on nodes: LoopNodes
+        _ commands: [RedisClusterRound.Command], results: [RedisValue?], number: Int, on nodes: LoopNodes,
+        whole: RedisPipeline? = nil
     ) -> EventLoopFuture<[RedisValue]> {
         let loop = nodes.eventLoop
         guard number <= Self.maxRounds else {
@@ -79,7 +82,7 @@ public final class RedisClusterEventLoopPool: RedisEventLoopClient {
         }
         let plan: RedisClusterRound
         do {
-            plan = try RedisClusterRound(commands: commands, map: slotMap, replicaWait: nil)
+            plan = try RedisClusterRound(commands: commands, map: slotMap, replicaWait: nil, whole: whole)
         } catch {
             scheduleRefresh(on: nodes)
             return loop.makeFailedFuture(error)

@@ -39,8 +39,8 @@ struct RedisClusterRound {
     /// `replicaWait` for the commands a round adds).
     struct NodeRequest {
         let node: RedisClusterSlotMap.Node
-        var pipeline = RedisPipeline(reservingCapacity: 4096)
-        var entries: [Int] = []
+        var pipeline: RedisPipeline
+        var entries: [Int]
     }
 
     static let asking = -1
@@ -50,40 +50,46 @@ struct RedisClusterRound {
     let commands: [Command]
 
     /// Sends `commands` by `map`; with `replicaWait`, each node that has a replica is asked
-    /// (`WAIT 1 <ms>`) to confirm that one holds its commands before it answers the last.
-    init(commands: [Command], map: RedisClusterSlotMap, replicaWait: Duration?) throws(RedisError) {
+    /// (`WAIT 1 <ms>`) to confirm that one holds its commands before it answers the last. `whole`
+    /// is the pipeline the commands are all of, in order: when they all go to one node it is sent
+    /// as it is, without copying.
+    init(commands: [Command], map: RedisClusterSlotMap, replicaWait: Duration?, whole: RedisPipeline? = nil)
+        throws(RedisError)
+    {
         self.commands = commands
-        var byNode: [RedisClusterSlotMap.Node: Int] = [:]
-        for (entry, command) in commands.enumerated() {
-            let node: RedisClusterSlotMap.Node
-            if let redirect = command.redirect {
-                node = redirect.node
-            } else if let slot = command.slot {
-                guard let master = map.master(ofSlot: slot) else {
-                    throw RedisError(
-                        .clusterUnavailable, "no node of the Redis Cluster serves slot \(slot) (a failover under way?)")
+        if let whole, whole.count == commands.count, let first = commands.first, first.redirect == nil {
+            let node = try Self.node(of: first, map: map)
+            var oneNode = true
+            for command in commands.dropFirst() {
+                guard command.redirect == nil, try Self.node(of: command, map: map) == node else {
+                    oneNode = false
+                    break
                 }
-                node = master
-            } else {
-                guard let any = map.masters.first else {
-                    throw RedisError(.clusterUnavailable, "the Redis Cluster's slot map names no master")
+            }
+            if oneNode {
+                requests = [NodeRequest(node: node, pipeline: whole, entries: Array(commands.indices))]
+            }
+        }
+        if requests.isEmpty {
+            var byNode: [RedisClusterSlotMap.Node: Int] = [:]
+            for (entry, command) in commands.enumerated() {
+                let node = try Self.node(of: command, map: map)
+                let position: Int
+                if let known = byNode[node] {
+                    position = known
+                } else {
+                    position = requests.count
+                    requests.append(
+                        NodeRequest(node: node, pipeline: RedisPipeline(reservingCapacity: 1024), entries: []))
+                    byNode[node] = position
                 }
-                node = any
+                if command.redirect?.kind == .ask {
+                    requests[position].pipeline.append("ASKING")
+                    requests[position].entries.append(Self.asking)
+                }
+                requests[position].pipeline.append(encodedCommand: command.bytes)
+                requests[position].entries.append(entry)
             }
-            let position: Int
-            if let known = byNode[node] {
-                position = known
-            } else {
-                position = requests.count
-                requests.append(NodeRequest(node: node))
-                byNode[node] = position
-            }
-            if command.redirect?.kind == .ask {
-                requests[position].pipeline.append("ASKING")
-                requests[position].entries.append(Self.asking)
-            }
-            requests[position].pipeline.append(encodedCommand: command.bytes)
-            requests[position].entries.append(entry)
         }
         guard let replicaWait else { return }
         let (seconds, attoseconds) = replicaWait.components
@@ -92,6 +98,25 @@ struct RedisClusterRound {
             requests[position].pipeline.append("WAIT", 1, .int(milliseconds))
             requests[position].entries.append(Self.replicaWait)
         }
+    }
+
+    /// Where `command` goes: where it was redirected, else the master of its slot (any master
+    /// for a command without a key).
+    private static func node(of command: Command, map: RedisClusterSlotMap) throws(RedisError)
+        -> RedisClusterSlotMap.Node
+    {
+        if let redirect = command.redirect { return redirect.node }
+        if let slot = command.slot {
+            guard let master = map.master(ofSlot: slot) else {
+                throw RedisError(
+                    .clusterUnavailable, "no node of the Redis Cluster serves slot \(slot) (a failover under way?)")
+            }
+            return master
+        }
+        guard let any = map.ranges.first?.master else {
+            throw RedisError(.clusterUnavailable, "the Redis Cluster's slot map names no master")
+        }
+        return any
     }
 
     /// Files the replies of request `position` under their indices in `results`, and returns the

@@ -59,6 +59,21 @@ struct RedisClusterRoutingTests {
         #expect(results.map { $0?.int } == (0..<pipeline.count).map { Int64($0) })
     }
 
+    @Test("a pipeline whose commands all go to one node is sent whole; a mixed one is split")
+    func wholePipeline() throws {
+        var single = RedisPipeline()
+        for index in 0..<20 { single.append("HGETALL", .string("{card-7}:\(index)")) }
+        let one = try RedisClusterRound(commands: Self.commands(single), map: Self.map, replicaWait: nil, whole: single)
+        #expect(one.requests.count == 1 && one.requests[0].pipeline.encoded == single.encoded)
+        #expect(one.requests[0].entries == Array(0..<20))
+        var mixed = single
+        mixed.append("GET", "key-1")
+        mixed.append("GET", "key-2")
+        let split = try RedisClusterRound(commands: Self.commands(mixed), map: Self.map, replicaWait: nil, whole: mixed)
+        #expect(split.requests.count > 1)
+        #expect(split.requests.reduce(0) { $0 + $1.pipeline.count } == mixed.count)
+    }
+
     @Test("MOVED and ASK replies become the next round's commands, to the node they name (ASK after ASKING)")
     func redirections() throws {
         var pipeline = RedisPipeline()
