@@ -45,13 +45,7 @@ public final class RedisConnection: RedisCommandClient {
     /// Sends one command and returns its reply; an error reply throws `serverError`.
     @discardableResult
     public func send(_ arguments: [RedisArgument]) throws(RedisError) -> RedisValue {
-        var pipeline = RedisPipeline(reservingCapacity: 64)
-        pipeline.append(arguments)
-        let reply = try execute(pipeline)[0]
-        if case .error(let message) = reply {
-            throw RedisError(.serverError, "\(Self.commandName(arguments)) failed: \(message)", serverMessage: message)
-        }
-        return reply
+        try command(arguments)
     }
 
     @discardableResult
@@ -261,11 +255,6 @@ public final class RedisConnection: RedisCommandClient {
             }
         }
         return context
-    }
-
-    private static func commandName(_ arguments: [RedisArgument]) -> String {
-        if case .string(let name)? = arguments.first { return name.uppercased() }
-        return "command"
     }
 }
 
