@@ -22,7 +22,6 @@ public final class RedisClusterConnection: RedisCommandClient {
     private var connections: [RedisClusterSlotMap.Node: RedisConnection] = [:]
     /// How long a node waits for its replica to confirm writes that must be durable.
     public var replicaWaitLimit: Duration = .seconds(2)
-    private static let maxRounds = 5
 
     /// Connects to the first seed that answers and reads the slot map.
     public init(configuration: RedisConfiguration, logger: Logger = Logger(label: "sluice.redis.cluster"))
@@ -76,23 +75,27 @@ public final class RedisClusterConnection: RedisCommandClient {
         -> [RedisValue]
     {
         if mapIsStale { try refreshMap() }
-        var commands: [RedisClusterRound.Command] = []
-        for part in parts {
-            for span in RedisCommandSpan.spans(of: part) {
-                commands.append(
-                    .init(index: commands.count, bytes: part.encoded[span.bytes], slot: span.slot, redirect: nil))
-            }
+        do throws(RedisError) {
+            return try route(
+                RedisClusterRound.commands(of: parts), replicaWait: replicaWait,
+                whole: parts.count == 1 ? parts.first : nil)
+        } catch {
+            // A slot without a master, CLUSTERDOWN, or a replica that did not confirm: the map
+            // may be out of date (a failover, a replica the cluster has since marked failed).
+            if error.code == .clusterUnavailable { mapIsStale = true }
+            throw error
         }
+    }
+
+    private func route(_ commands: [RedisClusterRound.Command], replicaWait: Duration?, whole: RedisPipeline?)
+        throws(RedisError) -> [RedisValue]
+    {
+        var commands = commands
         var results = [RedisValue?](repeating: nil, count: commands.count)
-        let whole = parts.count == 1 ? parts.first : nil
         var round = 0
         while !commands.isEmpty {
             round += 1
-            guard round <= Self.maxRounds else {
-                throw RedisError(
-                    .clusterUnavailable,
-                    "the Redis Cluster kept redirecting \(commands.count) commands after \(Self.maxRounds) rounds")
-            }
+            try RedisClusterRound.checkRound(round, commands: commands.count)
             let plan = try RedisClusterRound(
                 commands: commands, map: map, replicaWait: replicaWait, whole: round == 1 ? whole : nil)
             let replies = try send(plan.requests)
@@ -172,32 +175,18 @@ public final class RedisClusterConnection: RedisCommandClient {
     /// Reads `CLUSTER SLOTS` from the first node that answers with every slot served; failing
     /// that, keeps the answer serving the most slots.
     private func refreshMap() throws(RedisError) {
-        var best: RedisClusterSlotMap?
-        var lastError: RedisError?
-        var seen = Set<RedisClusterSlotMap.Node>()
-        for node in map.nodes + (configuration.clusterSeeds ?? []) where seen.insert(node).inserted {
+        var search = RedisClusterMapSearch(current: map, configuration: configuration)
+        for node in search.candidates where !search.isDone {
             do throws(RedisError) {
-                let reply = try connection(to: node).send("CLUSTER", "SLOTS")
-                let candidate = try RedisClusterSlotMap(clusterSlots: reply)
-                if candidate.uncoveredSlots < (best?.uncoveredSlots ?? Int.max) { best = candidate }
-                if candidate.uncoveredSlots == 0 { break }
+                search.answered(
+                    try RedisClusterSlotMap(clusterSlots: try connection(to: node).send("CLUSTER", "SLOTS")))
             } catch {
                 connections[node] = nil
-                lastError = error
+                search.failed(error)
             }
         }
-        guard let best else {
-            throw RedisError(
-                lastError?.code == .authenticationFailed ? .authenticationFailed : .connectionFailed,
-                "no node of the Redis Cluster \(configuration.displayURL) answered CLUSTER SLOTS "
-                    + "(\(lastError?.message ?? "no node to ask")); is it running? "
-                    + "(scripts/stack cluster up starts a local one)")
-        }
-        if best != map && !map.ranges.isEmpty {
-            logger.info(
-                "Redis Cluster slot map changed",
-                metadata: ["masters": "\(best.masters.map(\.description).joined(separator: ","))"])
-        }
+        let best = try search.result()
+        if best != map && !map.ranges.isEmpty { best.logChange(to: logger) }
         map = best
         mapIsStale = false
         for node in connections.keys where !best.nodes.contains(node) { connections[node] = nil }

@@ -20,7 +20,6 @@ public final class RedisClusterEventLoopPool: RedisEventLoopClient {
     private let mapState: Mutex<MapState>
     /// The shortest time between two slot map reads caused by failures.
     public static let refreshInterval = TimeAmount.milliseconds(100)
-    private static let maxRounds = 5
 
     private struct MapState {
         var map = RedisClusterSlotMap(ranges: [])
@@ -57,9 +56,7 @@ public final class RedisClusterEventLoopPool: RedisEventLoopClient {
         }
         guard loop.inEventLoop else { return loop.flatSubmit { self.execute(pipeline, on: loop) } }
         guard !pipeline.isEmpty else { return loop.makeSucceededFuture([]) }
-        let commands = RedisCommandSpan.spans(of: pipeline).enumerated().map { index, span in
-            RedisClusterRound.Command(index: index, bytes: pipeline.encoded[span.bytes], slot: span.slot, redirect: nil)
-        }
+        let commands = RedisClusterRound.commands(of: CollectionOfOne(pipeline))
         let results = [RedisValue?](repeating: nil, count: commands.count)
         if slotMap.ranges.isEmpty {
             return refreshMap(on: nodes).flatMap {
@@ -74,14 +71,9 @@ public final class RedisClusterEventLoopPool: RedisEventLoopClient {
         whole: RedisPipeline? = nil
     ) -> EventLoopFuture<[RedisValue]> {
         let loop = nodes.eventLoop
-        guard number <= Self.maxRounds else {
-            return loop.makeFailedFuture(
-                RedisError(
-                    .clusterUnavailable,
-                    "the Redis Cluster kept redirecting \(commands.count) commands after \(Self.maxRounds) rounds"))
-        }
         let plan: RedisClusterRound
         do {
+            try RedisClusterRound.checkRound(number, commands: commands.count)
             plan = try RedisClusterRound(commands: commands, map: slotMap, replicaWait: nil, whole: whole)
         } catch {
             scheduleRefresh(on: nodes)
@@ -126,17 +118,17 @@ public final class RedisClusterEventLoopPool: RedisEventLoopClient {
     /// every slot served (else keeps the answer serving most). Joins a read already running.
     private func refreshMap(on nodes: LoopNodes) -> EventLoopFuture<Void> {
         let promise = nodes.eventLoop.makePromise(of: Void.self)
-        let (running, candidates) = mapState.withLock { state -> (EventLoopFuture<Void>?, [RedisClusterSlotMap.Node]) in
-            if let running = state.refreshing { return (running, []) }
+        let (running, search) = mapState.withLock { state -> (EventLoopFuture<Void>?, RedisClusterMapSearch) in
+            let search = RedisClusterMapSearch(current: state.map, configuration: configuration)
+            if let running = state.refreshing { return (running, search) }
             state.refreshing = promise.futureResult
-            var seen = Set<RedisClusterSlotMap.Node>()
-            return (nil, (state.map.nodes + (configuration.clusterSeeds ?? [])).filter { seen.insert($0).inserted })
+            return (nil, search)
         }
         if let running {
             running.cascade(to: promise)
             return promise.futureResult
         }
-        ask(candidates[...], best: nil, lastError: nil, on: nodes).whenComplete { result in
+        ask(search, next: 0, on: nodes).whenComplete { result in
             let changed: RedisClusterSlotMap? = self.mapState.withLock { state in
                 state.refreshing = nil
                 state.lastRefresh = .now()
@@ -145,39 +137,33 @@ public final class RedisClusterEventLoopPool: RedisEventLoopClient {
                 state.map = map
                 return wasEmpty ? nil : map
             }
-            if let changed {
-                self.logger.info(
-                    "Redis Cluster slot map changed",
-                    metadata: ["masters": "\(changed.masters.map(\.description).joined(separator: ","))"])
-            }
+            changed?.logChange(to: self.logger)
             promise.completeWith(result.map { _ in () })
         }
         return promise.futureResult
     }
 
-    private func ask(
-        _ candidates: ArraySlice<RedisClusterSlotMap.Node>, best: RedisClusterSlotMap?, lastError: RedisError?,
-        on nodes: LoopNodes
-    ) -> EventLoopFuture<RedisClusterSlotMap> {
-        guard let node = candidates.first, best?.uncoveredSlots != 0 else {
-            if let best { return nodes.eventLoop.makeSucceededFuture(best) }
-            return nodes.eventLoop.makeFailedFuture(
-                RedisError(
-                    lastError?.code == .authenticationFailed ? .authenticationFailed : .connectionFailed,
-                    "no node of the Redis Cluster \(configuration.displayURL) answered CLUSTER SLOTS "
-                        + "(\(lastError?.message ?? "no node to ask")); is it running? "
-                        + "(scripts/stack cluster up starts a local one)"))
+    /// Asks `search`'s candidates from `next` on, one after the other.
+    private func ask(_ search: RedisClusterMapSearch, next: Int, on nodes: LoopNodes) -> EventLoopFuture<
+        RedisClusterSlotMap
+    > {
+        guard next < search.candidates.count, !search.isDone else {
+            return nodes.eventLoop.makeCompletedFuture { () throws(RedisError) in try search.result() }
         }
         var pipeline = RedisPipeline(reservingCapacity: 64)
         pipeline.append("CLUSTER", "SLOTS")
-        return nodes.connection(to: node).send(pipeline).flatMapThrowing { replies in
-            try RedisClusterSlotMap(clusterSlots: replies[0])
-        }.flatMap { map in
-            let better = map.uncoveredSlots < (best?.uncoveredSlots ?? Int.max) ? map : best
-            return self.ask(candidates.dropFirst(), best: better, lastError: lastError, on: nodes)
+        return nodes.connection(to: search.candidates[next]).send(pipeline).flatMap { replies in
+            var search = search
+            do {
+                search.answered(try RedisClusterSlotMap(clusterSlots: replies[0]))
+            } catch {
+                search.failed(error as? RedisError ?? RedisError(.protocolError, "\(error)"))
+            }
+            return self.ask(search, next: next + 1, on: nodes)
         }.flatMapError { failure in
-            let error = failure as? RedisError ?? RedisError(.connectionFailed, "\(failure)")
-            return self.ask(candidates.dropFirst(), best: best, lastError: error, on: nodes)
+            var search = search
+            search.failed(failure as? RedisError ?? RedisError(.connectionFailed, "\(failure)"))
+            return self.ask(search, next: next + 1, on: nodes)
         }
     }
 }

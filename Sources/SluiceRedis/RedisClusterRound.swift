@@ -45,6 +45,27 @@ struct RedisClusterRound {
 
     static let asking = -1
     static let replicaWait = -2
+    /// Rounds of redirections a call follows before it gives up.
+    static let maxRounds = 5
+
+    /// The commands of `parts`, in order, none redirected yet.
+    static func commands(of parts: some Collection<RedisPipeline>) -> [Command] {
+        var commands: [Command] = []
+        for part in parts {
+            for span in RedisCommandSpan.spans(of: part) {
+                commands.append(
+                    Command(index: commands.count, bytes: part.encoded[span.bytes], slot: span.slot, redirect: nil))
+            }
+        }
+        return commands
+    }
+
+    /// - Throws: `clusterUnavailable` once round `number` is past `maxRounds`.
+    static func checkRound(_ number: Int, commands: Int) throws(RedisError) {
+        guard number > maxRounds else { return }
+        throw RedisError(
+            .clusterUnavailable, "the Redis Cluster kept redirecting \(commands) commands after \(maxRounds) rounds")
+    }
 
     private(set) var requests: [NodeRequest] = []
     let commands: [Command]

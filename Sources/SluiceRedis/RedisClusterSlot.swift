@@ -7,13 +7,7 @@ public enum RedisClusterSlot {
 
     /// The slot of `key`.
     public static func of(_ key: some Collection<UInt8>) -> Int {
-        let bytes = Array(key)
-        if let open = bytes.firstIndex(of: UInt8(ascii: "{")),
-            let close = bytes[(open + 1)...].firstIndex(of: UInt8(ascii: "}")), close > open + 1
-        {
-            return Int(crc16(bytes[(open + 1)..<close]) & 0x3FFF)
-        }
-        return Int(crc16(bytes[...]) & 0x3FFF)
+        Array(key).withUnsafeBufferPointer { of(bytes: $0) }
     }
 
     public static func of(_ key: String) -> Int { of(key.utf8) }
@@ -29,7 +23,7 @@ public enum RedisClusterSlot {
     }
 
     /// CRC16-CCITT (XMODEM), bit by bit through a 256-entry table.
-    static func crc16<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> UInt16 {
+    static func crc16(_ bytes: UnsafeBufferPointer<UInt8>.SubSequence) -> UInt16 {
         var crc: UInt16 = 0
         for byte in bytes { crc = (crc << 8) ^ table[Int((crc >> 8) ^ UInt16(byte))] }
         return crc

@@ -1,3 +1,5 @@
+import Logging
+
 /// Which node serves each of a Redis Cluster's 16384 slots, as `CLUSTER SLOTS` answers: per range
 /// of slots, the master first and then its replicas. Pure: built from the reply.
 public struct RedisClusterSlotMap: Sendable, Equatable {
@@ -73,6 +75,13 @@ public struct RedisClusterSlotMap: Sendable, Equatable {
     public var nodes: [Node] {
         var seen = Set<Node>()
         return (masters + ranges.flatMap(\.replicas)).filter { seen.insert($0).inserted }
+    }
+
+    /// Logs that the cluster's masters changed to this map's.
+    func logChange(to logger: Logger) {
+        logger.info(
+            "Redis Cluster slot map changed",
+            metadata: ["masters": "\(masters.map(\.description).joined(separator: ","))"])
     }
 
     /// Slots no node serves (a cluster that lost a master without a replica to take over).

@@ -56,14 +56,21 @@ public struct RedisCommandSpan: Sendable, Equatable {
     }
 
     /// The index of the key among a command's arguments (the name is 0): 1 for most commands,
-    /// 3 for scripts (after the script and the key count), -1 for commands without a key.
+    /// 3 for scripts (after the script and the key count), -1 for commands without a key. Read
+    /// from the bytes, without allocating: it runs for every command of a batch.
     private static func keyPosition(_ name: UnsafeBufferPointer<UInt8>) -> Int {
-        let upper = String(decoding: name.map { $0 >= 97 && $0 <= 122 ? $0 - 32 : $0 }, as: UTF8.self)
-        if upper.hasPrefix("EVAL") || upper.hasPrefix("FCALL") { return 3 }
-        return keylessCommands.contains(upper) ? -1 : 1
+        if hasPrefix(name, "EVAL") || hasPrefix(name, "FCALL") { return 3 }
+        return keylessCommands.contains { $0.utf8CodeUnitCount == name.count && hasPrefix(name, $0) } ? -1 : 1
     }
 
-    private static let keylessCommands: Set<String> = [
+    /// Whether `name` starts with `prefix` (upper-case ASCII), ignoring ASCII case.
+    private static func hasPrefix(_ name: UnsafeBufferPointer<UInt8>, _ prefix: StaticString) -> Bool {
+        guard name.count >= prefix.utf8CodeUnitCount else { return false }
+        let upper = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+        return zip(name, upper).allSatisfy { ($0 >= 97 && $0 <= 122 ? $0 - 32 : $0) == $1 }
+    }
+
+    private static let keylessCommands: [StaticString] = [
         "PING", "ECHO", "AUTH", "HELLO", "SELECT", "CLIENT", "INFO", "WAIT", "MULTI", "EXEC", "DISCARD",
         "CLUSTER", "SCRIPT", "ASKING", "READONLY", "READWRITE", "DBSIZE", "FLUSHALL", "FLUSHDB", "CONFIG",
         "COMMAND", "TIME", "LASTSAVE", "ROLE", "MEMORY", "FUNCTION", "KEYS", "SCAN", "RANDOMKEY",

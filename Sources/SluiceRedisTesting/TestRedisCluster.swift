@@ -95,11 +95,6 @@ public final class TestRedisCluster: Sendable {
         _ = try await process?.waitForExit(timeout: .seconds(10))
     }
 
-    /// Starts the node on `port` again from its files: it rejoins, as a replica if it lost its slots.
-    public func restart(_ port: Int) async throws {
-        try await startNode(port)
-    }
-
     /// Waits until the cluster is whole: every slot served, three masters with a replica each in
     /// sync, as every node sees it.
     public func waitUntilWhole(timeout: Duration) async throws {

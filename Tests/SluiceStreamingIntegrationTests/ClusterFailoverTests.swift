@@ -130,4 +130,40 @@ struct ClusterFailoverTests {
         #expect(runLog.contains("Redis Cluster slot map changed"), "the engine read the new slot map")
         print("cluster failover: \(summary)")
     }
+
+    /// Writes that must reach a replica (`WAIT`) to a master whose replica died: they fail until
+    /// the cluster marks the replica failed and the client reads a slot map that no longer lists
+    /// it; then they go on without waiting.
+    @Test("a master's replica killed: durable writes fail retriably, then go on once the map drops the replica")
+    func replicaKilled() async throws {
+        let cluster = try await TestRedisCluster.start()
+        defer { cluster.stop() }
+        let client = try RedisClusterConnection(configuration: cluster.configuration)
+        client.replicaWaitLimit = .milliseconds(300)
+        let range = try #require(client.slotMap.ranges.first)
+        var last = RedisPipeline()
+        last.append("SET", .string(TestServices.uniqueName("lonely-progress")), "done")
+
+        // Writes to every master, that one included: with its replica gone they cannot be confirmed.
+        var lonely = RedisPipeline()
+        for index in 0..<300 { lonely.append("SET", .string("lonely-\(index)"), "1") }
+        try await cluster.kill(range.replicas[0].port)
+        let first = #expect(throws: RedisError.self) { try client.execute(parts: [lonely], thenDurably: last) }
+        #expect(first?.code == .clusterUnavailable && first?.isRetriable == true, "\(String(describing: first))")
+        // Retried as the engine does: it goes on once the cluster has marked the replica failed.
+        let deadline = ContinuousClock.now + .seconds(30)
+        var failures = 1
+        while true {
+            do {
+                _ = try client.execute(parts: [lonely], thenDurably: last)
+                break
+            } catch {
+                failures += 1
+                guard ContinuousClock.now < deadline else { throw error }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        #expect(client.slotMap.replicaCount(of: range.master) == 0, "the map read again no longer lists the replica")
+        print("replica killed: \(failures) failed attempts before the writes went on")
+    }
 }
