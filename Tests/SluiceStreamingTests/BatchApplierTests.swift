@@ -131,7 +131,7 @@ struct BatchApplierTests {
         let log = try FeatureLogWriter(
             options: FeatureLogOptions(directory: directory), topology: Self.compiled.topology,
             fingerprint: Self.compiled.fingerprint, logger: .init(label: "test"))
-        let logging = FeatureLogBatchApplier(rules: Self.rules, log: log, writesAtomically: true)
+        let logging = FeatureLogBatchApplier(rules: Self.rules, log: log)
         for partition: Int32 in 0..<2 { try logging.open(partition: partition, resumeAt: 0) }
         var logged = InMemoryHashes()
         _ = try Self.run(logging, batch, partitions: Self.freshPartitions(2), tasks: tasks, store: &logged)
@@ -149,7 +149,7 @@ struct BatchApplierTests {
         let log = try FeatureLogWriter(
             options: options, topology: Self.compiled.topology, fingerprint: Self.compiled.fingerprint,
             logger: .init(label: "test"))
-        let applier = FeatureLogBatchApplier(rules: Self.rules, log: log, writesAtomically: true)
+        let applier = FeatureLogBatchApplier(rules: Self.rules, log: log)
         for partition: Int32 in 0..<2 { try applier.open(partition: partition, resumeAt: 0) }
         var store = InMemoryHashes()
         _ = try Self.run(applier, batch, partitions: Self.freshPartitions(2), tasks: tasks, store: &store)

@@ -13,17 +13,16 @@ final class FeatureLogBatchApplier: BatchApplier {
     private let log: FeatureLogWriter
     private var outputs: [FeatureLogApplyOutput] = []
 
+    init(rules: EventRules, log: FeatureLogWriter) {
+        self.rules = rules
+        self.log = log
+    }
+
     /// With a feature log, rows of replayed events need the state from just before them. On one
     /// Redis, whole-batch transactions guarantee it; on a cluster, which has none across keys,
     /// the log keeps the staged rows of a batch that may be partly written and the replay logs
     /// no row for them (`FeatureLogOptions.rowsPastProgress`).
-    let writesAtomically: Bool
-
-    init(rules: EventRules, log: FeatureLogWriter, writesAtomically: Bool) {
-        self.rules = rules
-        self.log = log
-        self.writesAtomically = writesAtomically
-    }
+    var writesAtomically: Bool { log.options.rowsPastProgress == .dropped }
 
     func cacheEntities(
         of batch: inout AdmittedBatch, partitions: [Int32: PartitionState], missing: inout [EntityRef: Set<Int32>]

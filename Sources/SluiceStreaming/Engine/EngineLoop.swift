@@ -77,8 +77,7 @@ final class EngineLoop {
             options.rowsPastProgress = writer.supportsTransactionsAcrossKeys ? .dropped : .kept
             let log = try FeatureLogWriter(
                 options: options, topology: compiled.topology, fingerprint: compiled.fingerprint, logger: engine.log)
-            self.applier = FeatureLogBatchApplier(
-                rules: rules, log: log, writesAtomically: options.rowsPastProgress == .dropped)
+            self.applier = FeatureLogBatchApplier(rules: rules, log: log)
         } else {
             self.applier = PartitionBatchApplier(rules: rules)
         }
