@@ -149,7 +149,8 @@ extension SluiceServices {
         var feed: RegistryFeedPublisher?
         if let served {
             let deployments = LiveDeployments(
-                registry: served.registry, artifacts: served.artifacts, logger: Logger(label: "sluice.scoring"))
+                registry: served.registry, artifacts: served.artifacts, topology: backend.compiled,
+                logger: Logger(label: "sluice.scoring"))
             let head = try await deployments.loadAll()
             let predictions = try served.predictionsTopic.map { topic in
                 try PredictionLog(

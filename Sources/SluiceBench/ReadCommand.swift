@@ -44,7 +44,7 @@ struct ReadCommand: ParsableCommand {
             readTimes.append(
                 try Self.seconds {
                     for (request, reply) in zip(requests, replies) {
-                        vectors.append(try store.vectors([request], at: time, replies: [reply], inputs: [[:]])[0])
+                        vectors.append(try store.vectors([request], at: time, replies: [reply], inputs: .named([[:]]))[0])
                     }
                 })
             bytes = 0

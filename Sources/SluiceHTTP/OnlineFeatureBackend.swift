@@ -67,7 +67,7 @@ public final class OnlineFeatureBackend: FeatureBackend {
         } catch {
             return eventLoop.makeFailedFuture(error)
         }
-        return read([(view, entity)], at: time, inputs: [inputs], on: eventLoop).map { vectors in
+        return read([(view, entity)], at: time, inputs: .named([inputs]), on: eventLoop).map { vectors in
             var out: [UInt8] = []
             out.reserveCapacity(1024)
             Self.encode(vectors[0], into: &out)
@@ -137,7 +137,7 @@ public final class OnlineFeatureBackend: FeatureBackend {
         let time = try Self.time(atText)
         let vectors: [FeatureVector]
         do {
-            vectors = try await read(requests, at: time, inputs: perRequest, on: pool.anyEventLoop()).get()
+            vectors = try await read(requests, at: time, inputs: .named(perRequest), on: pool.anyEventLoop()).get()
         } catch {
             throw error as? APIProblem ?? APIProblem(.internalServerError, "internal", "\(error)")
         }
@@ -153,14 +153,13 @@ public final class OnlineFeatureBackend: FeatureBackend {
     }
 
     /// The vectors of `requests` at `time` in one Redis round trip, with `inputs` feeding every
-    /// view's on-demand features: what scoring reads for one payment.
-    /// The vectors of `requests` at `time` in one Redis round trip, completed on `eventLoop`;
+    /// view's on-demand features (what scoring reads for one payment), completed on `eventLoop`;
     /// fails with an `APIProblem`.
     public func vectors(
-        _ requests: [(view: String, entity: String)], at time: Int64, inputs: [String: FieldValue],
+        _ requests: [(view: String, entity: String)], at time: Int64, inputs: OnDemandInputs,
         on eventLoop: any EventLoop
     ) -> EventLoopFuture<[FeatureVector]> {
-        read(requests, at: time, inputs: [inputs], on: eventLoop)
+        read(requests, at: time, inputs: inputs, on: eventLoop)
     }
 
     public func ready() async -> (ok: Bool, detail: String) {
@@ -179,7 +178,7 @@ public final class OnlineFeatureBackend: FeatureBackend {
     /// The vectors of `requests`, in one round trip, completed on `eventLoop`; fails with an
     /// `APIProblem`.
     private func read(
-        _ requests: [(view: String, entity: String)], at time: Int64, inputs: [[String: FieldValue]],
+        _ requests: [(view: String, entity: String)], at time: Int64, inputs: OnDemandInputs,
         on eventLoop: any EventLoop
     ) -> EventLoopFuture<[FeatureVector]> {
         let pipeline: RedisPipeline

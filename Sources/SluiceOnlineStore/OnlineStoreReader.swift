@@ -22,11 +22,10 @@ public struct OnlineStoreReader: Sendable {
     }
 
     /// Features of several (view, entity) pairs at `time`, in one pipelined round trip. On-demand
-    /// features take their inputs from `inputs` (source field name → value; one dictionary for
-    /// all requests, or one per request) and are null without them.
+    /// features take their inputs from `inputs` and are null without them.
     public func read(
         _ requests: [(view: String, entity: String)], at time: Int64, connection: any RedisCommandClient,
-        inputs: [[String: FieldValue]] = []
+        inputs: OnDemandInputs = .none
     ) throws -> [FeatureVector] {
         let pipeline = try self.pipeline(for: requests)
         return try vectors(requests, at: time, replies: try connection.execute(pipeline), inputs: inputs)
@@ -44,7 +43,7 @@ public struct OnlineStoreReader: Sendable {
     /// The feature vectors from the replies to `pipeline(for: requests)`.
     public func vectors(
         _ requests: [(view: String, entity: String)], at time: Int64, replies: [RedisValue],
-        inputs: [[String: FieldValue]] = []
+        inputs: OnDemandInputs = .none
     ) throws -> [FeatureVector] {
         let layouts = try requests.map { try layout($0.view) }
         let fields = compiled.topology.source.fields
@@ -60,8 +59,9 @@ public struct OnlineStoreReader: Sendable {
             values.reserveCapacity(layout.allFeatureNames.count)
             scratches.use { FeatureCalculator.compute(layout, tiles: tiles, at: time, scratch: &$0, into: &values) }
             if !layout.onDemand.isEmpty {
-                let given = inputs.isEmpty ? [:] : inputs[inputs.count == 1 ? 0 : index]
-                values += FeatureCalculator.onDemand(layout, stored: values, input: { given[fields[$0].name] }) {
+                values += FeatureCalculator.onDemand(
+                    layout, stored: values, input: { inputs.value(request: index, field: $0, fields: fields) }
+                ) {
                     plan, hash in
                     FeatureCalculator.windowContains(plan, hash: hash, tiles: tiles, layout: layout, at: time)
                 }

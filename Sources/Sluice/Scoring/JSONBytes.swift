@@ -26,7 +26,16 @@ struct JSONBytes {
 
     mutating func integer(_ key: String, _ value: Int64?) {
         self.key(key)
-        bytes.append(contentsOf: (value.map { String($0) } ?? "null").utf8)
+        guard let value else { return bytes.append(contentsOf: "null".utf8) }
+        // Digits written in place, least significant first, then turned around (no String made).
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        let start = bytes.count
+        var magnitude = value.magnitude
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes[start...].reverse()
     }
 
     /// A finite number in Swift's shortest round-trip form; NaN and infinities as null.
@@ -34,6 +43,22 @@ struct JSONBytes {
         self.key(key)
         guard let value, value.isFinite else { return bytes.append(contentsOf: "null".utf8) }
         bytes.append(contentsOf: value.description.utf8)
+    }
+
+    /// A number under a key already quoted by `quotedKey(_:)`.
+    mutating func number(quotedKey: [UInt8], _ value: Double?) {
+        separate()
+        bytes.append(contentsOf: quotedKey)
+        guard let value, value.isFinite else { return bytes.append(contentsOf: "null".utf8) }
+        bytes.append(contentsOf: value.description.utf8)
+    }
+
+    /// Appends the members written into `members`, a writer used without an enclosing object
+    /// (`"a":1,"b":2`), to the object open here.
+    mutating func append(members: JSONBytes) {
+        guard !members.bytes.isEmpty else { return }
+        separate()
+        bytes.append(contentsOf: members.bytes)
     }
 
     mutating func bool(_ key: String, _ value: Bool) {
@@ -50,6 +75,14 @@ struct JSONBytes {
     private mutating func separate() {
         if needsComma[needsComma.count - 1] { bytes.append(UInt8(ascii: ",")) }
         needsComma[needsComma.count - 1] = true
+    }
+
+    /// `key` quoted, followed by the colon: for keys written again and again.
+    static func quotedKey(_ key: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        quote(key, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        return bytes
     }
 
     static func quote(_ text: String, into bytes: inout [UInt8]) {

@@ -13,17 +13,22 @@ public final class LiveDeployments: Sendable {
     public struct Live: Sendable {
         public let deployment: Deployment
         public let router: DeploymentRouter
-        /// Scorer and input columns of every version the deployment uses.
-        public let versions: [Int: (scorer: XGBoostScorer, signature: [String])]
+        /// Every version the deployment uses, ready to score.
+        let versions: [Int: ScoringVersion]
+        /// The source field of the deployment's routing key (nil: the event has no such field).
+        let routingKeyField: Int?
     }
 
     private let state = Mutex<[String: Live]>([:])
     private let registry: Registry
     private let artifacts: ArtifactStore
+    private let topology: CompiledTopology
     private let logger: Logger
 
-    public init(registry: Registry, artifacts: ArtifactStore, logger: Logger) {
+    /// - Parameter topology: the served topology, whose views the versions' columns name.
+    public init(registry: Registry, artifacts: ArtifactStore, topology: CompiledTopology, logger: Logger) {
         self.registry = registry
+        self.topology = topology
         self.artifacts = artifacts
         self.logger = logger
     }
@@ -86,11 +91,15 @@ public final class LiveDeployments: Sendable {
     /// The live form of `deployment`: the current one when it is the same deployment.
     private func compiled(_ deployment: Deployment) async throws(RegistryError) -> Live {
         if let current = live(deployment.model), current.deployment == deployment { return current }
-        var versions: [Int: (scorer: XGBoostScorer, signature: [String])] = [:]
+        var versions: [Int: ScoringVersion] = [:]
         for number in deployment.versions {
             let version = try await registry.version(deployment.model, number)
-            versions[number] = (try await Self.load(version, artifacts: artifacts), version.signature)
+            versions[number] = ScoringVersion(
+                scorer: try await Self.load(version, artifacts: artifacts), signature: version.signature,
+                topology: topology)
         }
-        return Live(deployment: deployment, router: DeploymentRouter(deployment), versions: versions)
+        return Live(
+            deployment: deployment, router: DeploymentRouter(deployment), versions: versions,
+            routingKeyField: topology.topology.source.fieldIndex(deployment.routingKey))
     }
 }
