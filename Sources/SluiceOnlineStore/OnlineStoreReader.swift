@@ -7,11 +7,15 @@ import Synchronization
 public struct OnlineStoreReader: Sendable {
     public let compiled: CompiledTopology
     public let keys: OnlineStoreLayout
-    private let scratches = ScratchPool()
+    /// One pool per view (in `compiled.layouts` order): a scratch set up for one view's windows
+    /// and distinct slots is ready for that view's next read, where one shared by views of
+    /// different shapes would be torn down and set up again at each change of view.
+    private let scratches: [ScratchPool]
 
     public init(compiled: CompiledTopology) {
         self.compiled = compiled
         self.keys = OnlineStoreLayout(compiled: compiled)
+        scratches = compiled.layouts.map { _ in ScratchPool() }
     }
 
     /// Features of `entity` in `view` at `time` (epoch ms), in one Redis round trip.
@@ -45,11 +49,11 @@ public struct OnlineStoreReader: Sendable {
         _ requests: [(view: String, entity: String)], at time: Int64, replies: [RedisValue],
         inputs: OnDemandInputs = .none
     ) throws -> [FeatureVector] {
-        let layouts = try requests.map { try layout($0.view) }
+        let layouts = try requests.map { try layoutIndex($0.view) }
         let fields = compiled.topology.source.fields
         return try requests.indices.map { index in
             let request = requests[index]
-            let layout = layouts[index]
+            let layout = compiled.layouts[layouts[index]]
             let reply = replies[index]
             if let message = reply.errorMessage {
                 throw OnlineStoreError(.unexpectedReply, "reading \(request.view) \(request.entity): \(message)")
@@ -57,7 +61,9 @@ public struct OnlineStoreReader: Sendable {
             let tiles = try Self.tiles(from: reply, layout: layout, partition: nil)
             var values: [Double?] = []
             values.reserveCapacity(layout.allFeatureNames.count)
-            scratches.use { FeatureCalculator.compute(layout, tiles: tiles, at: time, scratch: &$0, into: &values) }
+            scratches[layouts[index]].use {
+                FeatureCalculator.compute(layout, tiles: tiles, at: time, scratch: &$0, into: &values)
+            }
             if !layout.onDemand.isEmpty {
                 values += FeatureCalculator.onDemand(
                     layout, stored: values, input: { inputs.value(request: index, field: $0, fields: fields) }
@@ -72,8 +78,10 @@ public struct OnlineStoreReader: Sendable {
         }
     }
 
-    private func layout(_ view: String) throws -> ViewLayout {
-        guard let layout = compiled.layout(named: view) else {
+    private func layout(_ view: String) throws -> ViewLayout { compiled.layouts[try layoutIndex(view)] }
+
+    private func layoutIndex(_ view: String) throws -> Int {
+        guard let layout = compiled.layouts.firstIndex(where: { $0.view.name == view }) else {
             throw OnlineStoreError(
                 .unknownView,
                 "unknown view '\(view)'; the topology '\(compiled.topology.name)' has "
