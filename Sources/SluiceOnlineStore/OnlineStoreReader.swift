@@ -58,23 +58,24 @@ public struct OnlineStoreReader: Sendable {
             if let message = reply.errorMessage {
                 throw OnlineStoreError(.unexpectedReply, "reading \(request.view) \(request.entity): \(message)")
             }
-            let tiles = try Self.tiles(from: reply, layout: layout, partition: nil)
-            var values: [Double?] = []
-            values.reserveCapacity(layout.allFeatureNames.count)
-            scratches[layouts[index]].use {
-                FeatureCalculator.compute(layout, tiles: tiles, at: time, scratch: &$0, into: &values)
-            }
-            if !layout.onDemand.isEmpty {
-                values += FeatureCalculator.onDemand(
-                    layout, stored: values, input: { inputs.value(request: index, field: $0, fields: fields) }
-                ) {
-                    plan, hash in
-                    FeatureCalculator.windowContains(plan, hash: hash, tiles: tiles, layout: layout, at: time)
+            return try scratches[layouts[index]].use { scratch in
+                try Self.decode(reply, layout: layout, partition: nil, into: &scratch.tiles)
+                defer { scratch.window.releaseTiles() }
+                let tiles = scratch.tiles.tiles
+                var values: [Double?] = []
+                values.reserveCapacity(layout.allFeatureNames.count)
+                FeatureCalculator.compute(layout, tiles: tiles, at: time, scratch: &scratch.window, into: &values)
+                if !layout.onDemand.isEmpty {
+                    values += FeatureCalculator.onDemand(
+                        layout, stored: values, input: { inputs.value(request: index, field: $0, fields: fields) }
+                    ) { plan, hash in
+                        FeatureCalculator.windowContains(plan, hash: hash, tiles: tiles, layout: layout, at: time)
+                    }
                 }
+                return FeatureVector(
+                    view: request.view, entity: request.entity, at: time, names: layout.allFeatureNames,
+                    values: values, newestEventTime: FeatureCalculator.newestEventTime(tiles))
             }
-            return FeatureVector(
-                view: request.view, entity: request.entity, at: time, names: layout.allFeatureNames, values: values,
-                newestEventTime: FeatureCalculator.newestEventTime(tiles))
         }
     }
 
@@ -107,12 +108,22 @@ public struct OnlineStoreReader: Sendable {
 
     /// Decodes an HGETALL reply into tiles, keeping only `partition`'s when given.
     package static func tiles(from reply: RedisValue, layout: ViewLayout, partition: Int32?) throws -> [StoredTile] {
+        var buffer = StoredTileBuffer()
+        try decode(reply, layout: layout, partition: partition, into: &buffer)
+        return buffer.tiles
+    }
+
+    /// Decodes an HGETALL reply's tiles into `buffer` (one read: what it held before is
+    /// replaced), keeping only `partition`'s when given.
+    static func decode(_ reply: RedisValue, layout: ViewLayout, partition: Int32?, into buffer: inout StoredTileBuffer)
+        throws
+    {
+        buffer.begin()
+        defer { buffer.end() }
         guard let items = reply.array, items.count % 2 == 0 else {
-            if reply.isNull { return [] }
+            if reply.isNull { return }
             throw OnlineStoreError(.unexpectedReply, "unexpected reply to HGETALL: \(reply)")
         }
-        var tiles: [StoredTile] = []
-        tiles.reserveCapacity(items.count / 2)
         var index = 0
         while index < items.count {
             defer { index += 2 }
@@ -131,14 +142,9 @@ public struct OnlineStoreReader: Sendable {
             else { continue }
             do {
                 if let tile = parsed.tile {
-                    let accumulator = try TileCodec.decode(value, group: layout.groups[group])
-                    tiles.append(
-                        StoredTile(group: group, tile: tile, partition: parsed.partition, accumulator: accumulator))
+                    try buffer.decode(value, layout: layout, group: group, tile: tile, partition: parsed.partition)
                 } else {
-                    try TileCodec.decodeRun(value, group: layout.groups[group]) { tile, accumulator in
-                        tiles.append(
-                            StoredTile(group: group, tile: tile, partition: parsed.partition, accumulator: accumulator))
-                    }
+                    try buffer.decodeRun(value, layout: layout, group: group, partition: parsed.partition)
                 }
             } catch {
                 throw OnlineStoreError(
@@ -146,18 +152,24 @@ public struct OnlineStoreReader: Sendable {
                     "tile \(String(decoding: name, as: UTF8.self)) of view \(layout.view.name) is corrupt: \(error)")
             }
         }
-        return tiles
     }
 }
 
-/// Window scratch space for reads, kept between them: a scratch's distinct unions cost several
-/// kilobytes to set up, more than the rest of a lookup. Reads on several threads each take one.
-private final class ScratchPool: Sendable {
-    private let free = Mutex<[WindowScratch]>([])
+/// What a read reuses from one read of its view to the next: the decoded tiles' storage and
+/// the window scratch (whose distinct unions cost several kilobytes to set up, more than the rest
+/// of a lookup). Reads on several threads each take one.
+struct ReadScratch {
+    var tiles = StoredTileBuffer()
+    var window = WindowScratch()
+}
 
-    func use(_ body: (inout WindowScratch) -> Void) {
-        var scratch = free.withLock { $0.popLast() } ?? WindowScratch()
-        body(&scratch)
-        free.withLock { $0.append(scratch) }
+/// The read scratches of one view, kept between reads.
+private final class ScratchPool: Sendable {
+    private let free = Mutex<[ReadScratch]>([])
+
+    func use<Result>(_ body: (inout ReadScratch) throws -> Result) rethrows -> Result {
+        var scratch = free.withLock { $0.popLast() } ?? ReadScratch()
+        defer { free.withLock { $0.append(scratch) } }
+        return try body(&scratch)
     }
 }

@@ -180,7 +180,13 @@ public enum FeatureCalculator {
 
     /// The newest event time among the tiles, nil when there are none.
     public static func newestEventTime(_ tiles: [StoredTile]) -> Int64? {
-        tiles.lazy.filter(\.accumulator.hasLast).map(\.accumulator.lastTime).max()
+        tiles.withUnsafeBufferPointer { tiles in
+            var newest: Int64?
+            for index in tiles.indices where tiles[index].accumulator.hasLast {
+                newest = max(newest ?? .min, tiles[index].accumulator.lastTime)
+            }
+            return newest
+        }
     }
 
     /// The one definition of every aggregation's value over a window's totals, whichever way the

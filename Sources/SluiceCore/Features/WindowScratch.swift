@@ -15,6 +15,13 @@ public struct WindowScratch: Sendable {
 
     public init() {}
 
+    /// Drops the references the windows hold into the tiles last summed (exact distinct sets,
+    /// newest values), so that the tiles' storage can be decoded into again without copies
+    /// (`StoredTileBuffer`).
+    public mutating func releaseTiles() {
+        for index in windows.indices { windows[index].releaseTiles() }
+    }
+
     mutating func begin(_ layout: ViewLayout) {
         while windows.count < layout.windows.count { windows.append(WindowTotals()) }
         for (index, window) in layout.windows.enumerated() {
@@ -54,6 +61,12 @@ struct WindowTotals: Sendable {
         newestTime = .min
         newestPartition = -1
         newestOffset = -1
+    }
+
+    /// Drops the references held into the tiles summed: the distinct parts and newest values.
+    mutating func releaseTiles() {
+        for slot in distinct.indices { distinct[slot].releaseParts() }
+        newestValues = []
     }
 
     /// Adds one partition's part of the window: the fold of its closed tiles, then its newest tile.
@@ -182,6 +195,9 @@ struct DistinctUnion: Sendable {
             isHyperLogLog = false
         }
     }
+
+    /// Drops the exact parts added (the tiles' sets); the union must be reset before its next use.
+    mutating func releaseParts() { parts.removeAll(keepingCapacity: true) }
 
     mutating func add(_ sketch: borrowing DistinctSketch) {
         switch sketch {

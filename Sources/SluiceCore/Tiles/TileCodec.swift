@@ -55,29 +55,15 @@ public enum TileCodec {
         return tiles
     }
 
-    /// The same, handing each tile to `each` instead of collecting them (the read path's way).
+    /// The same, handing each tile to `each` instead of collecting them.
     public static func decodeRun(_ bytes: [UInt8], group: TileGroup, each: (Int64, TileAccumulator) -> Void)
         throws(DecodingError)
     {
-        var reader = ByteReader(bytes: bytes)
-        guard try reader.byte() == runVersion else {
-            throw DecodingError(description: "unknown tile run encoding version")
-        }
-        let count = try reader.varint()
-        guard count <= UInt64(bytes.count) else { throw DecodingError(description: "tile run count too large") }
-        for _ in 0..<count {
-            let tile = Int64(bitPattern: try reader.fixed())
-            let length = try reader.varint()
-            guard length <= UInt64(bytes.count) else { throw DecodingError(description: "tile is truncated") }
-            // Read in place: the tile must take exactly its length.
-            let end = reader.position + Int(length)
-            let accumulator = try decodeTile(&reader, group: group)
-            guard reader.position == end else {
-                throw DecodingError(description: "a tile of the run is not its stated length")
-            }
+        try forEachRunTile(bytes) { (tile: Int64, reader: inout ByteReader<[UInt8]>) throws(DecodingError) in
+            var accumulator = group.emptyAccumulator()
+            try decodeTile(&reader, group: group, into: &accumulator)
             each(tile, accumulator)
         }
-        guard reader.isAtEnd else { throw DecodingError(description: "trailing bytes after the tile run") }
     }
 
     public static func encode(_ tile: TileAccumulator, into buffer: inout [UInt8]) {
@@ -190,23 +176,75 @@ public enum TileCodec {
     }
 
     public static func decode(_ bytes: [UInt8], group: TileGroup) throws(DecodingError) -> TileAccumulator {
-        var reader = ByteReader(bytes: bytes)
-        let tile = try decodeTile(&reader, group: group)
-        guard reader.isAtEnd else { throw DecodingError(description: "trailing bytes after the tile") }
+        var tile = group.emptyAccumulator()
+        try decode(bytes, group: group, into: &tile)
         return tile
     }
 
-    /// Reads one tile where `reader` stands.
-    private static func decodeTile(_ reader: inout ByteReader<[UInt8]>, group: TileGroup) throws(DecodingError)
-        -> TileAccumulator
+    /// Decodes a tile into `tile`, whatever it held, reusing its slot arrays and exact distinct
+    /// sets where no one else holds them: decoding into the same storage read after read
+    /// allocates nothing.
+    public static func decode(_ bytes: [UInt8], group: TileGroup, into tile: inout TileAccumulator)
+        throws(DecodingError)
     {
+        var reader = ByteReader(bytes: bytes)
+        try decodeTile(&reader, group: group, into: &tile)
+        guard reader.isAtEnd else { throw DecodingError(description: "trailing bytes after the tile") }
+    }
+
+    /// Decodes a tile run into `buffer`'s storage, each tile added as (`groupIndex`, its tile
+    /// index, `partition`), in the order they were written.
+    public static func decodeRun(
+        _ bytes: [UInt8], group: TileGroup, groupIndex: Int, partition: Int32, into buffer: inout StoredTileBuffer
+    ) throws(DecodingError) {
+        try forEachRunTile(bytes) { (tile: Int64, reader: inout ByteReader<[UInt8]>) throws(DecodingError) in
+            let position = buffer.add(group: groupIndex, tile: tile, partition: partition)
+            try decodeTile(&reader, group: group, into: &buffer.tiles[position].accumulator)
+        }
+    }
+
+    /// Reads a run's header and hands `each` every tile's index with the reader standing at the
+    /// tile, checking that it reads exactly the tile's stated length.
+    private static func forEachRunTile(
+        _ bytes: [UInt8], _ each: (Int64, inout ByteReader<[UInt8]>) throws(DecodingError) -> Void
+    ) throws(DecodingError) {
+        var reader = ByteReader(bytes: bytes)
+        guard try reader.byte() == runVersion else {
+            throw DecodingError(description: "unknown tile run encoding version")
+        }
+        let count = try reader.varint()
+        guard count <= UInt64(bytes.count) else { throw DecodingError(description: "tile run count too large") }
+        for _ in 0..<count {
+            let tile = Int64(bitPattern: try reader.fixed())
+            let length = try reader.varint()
+            guard length <= UInt64(bytes.count) else { throw DecodingError(description: "tile is truncated") }
+            // Read in place: the tile must take exactly its length.
+            let end = reader.position + Int(length)
+            try each(tile, &reader)
+            guard reader.position == end else {
+                throw DecodingError(description: "a tile of the run is not its stated length")
+            }
+        }
+        guard reader.isAtEnd else { throw DecodingError(description: "trailing bytes after the tile run") }
+    }
+
+    /// Reads one tile where `reader` stands into `tile`, every member overwritten; slot arrays
+    /// of the wrong length are replaced, others written in place.
+    private static func decodeTile(
+        _ reader: inout ByteReader<[UInt8]>, group: TileGroup, into tile: inout TileAccumulator
+    ) throws(DecodingError) {
         guard try reader.byte() == version else { throw DecodingError(description: "unknown tile encoding version") }
-        var tile = group.emptyAccumulator()
         tile.count = Int64(try reader.varint())
+        if tile.numeric.count != group.numericFields.count {
+            tile.numeric = Array(repeating: NumericStats(), count: group.numericFields.count)
+        }
         for slot in tile.numeric.indices {
             tile.numeric[slot] = NumericStats(
                 count: Int64(try reader.varint()), sum: try reader.double(), minimum: try reader.double(),
                 maximum: try reader.double(), m2: try reader.double())
+        }
+        if tile.distinct.count != group.distinctFields.count {
+            tile.distinct = Array(repeating: .empty, count: group.distinctFields.count)
         }
         for slot in tile.distinct.indices {
             switch try reader.byte() {
@@ -215,14 +253,23 @@ public enum TileCodec {
                 guard count <= DistinctSketch.exactLimit + 1 else {
                     throw DecodingError(description: "distinct set too large")
                 }
-                var hashes = [UInt64](repeating: 0, count: count)
-                for index in 0..<count { hashes[index] = try reader.fixed() }
+                // The slot's own set, emptied and refilled: taken out first so that it is the
+                // only reference to its storage.
+                var hashes: [UInt64] = []
+                if case .exact(let held) = tile.distinct[slot] { hashes = held }
+                tile.distinct[slot] = .empty
+                hashes.removeAll(keepingCapacity: true)
+                hashes.reserveCapacity(count)
+                for _ in 0..<count { hashes.append(try reader.fixed()) }
                 tile.distinct[slot] = .exact(hashes)
             case 1:
                 tile.distinct[slot] = .hyperLogLog(try reader.bytes(DistinctSketch.registerCount))
             default:
                 throw DecodingError(description: "unknown distinct sketch kind")
             }
+        }
+        if tile.lastValues.count != group.lastFields.count {
+            tile.lastValues = Array(repeating: .null, count: group.lastFields.count)
         }
         if try reader.byte() == 1 {
             tile.lastTime = Int64(bitPattern: try reader.fixed())
@@ -240,8 +287,12 @@ public enum TileCodec {
                 default: throw DecodingError(description: "unknown value kind")
                 }
             }
+        } else {
+            tile.lastTime = .min
+            tile.lastPartition = -1
+            tile.lastOffset = -1
+            for slot in tile.lastValues.indices { tile.lastValues[slot] = .null }
         }
-        return tile
     }
 
     // MARK: - Primitives
