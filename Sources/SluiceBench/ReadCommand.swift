@@ -21,7 +21,8 @@ struct ReadCommand: ParsableCommand {
     @Option(help: "Entities <prefix>0 ..< <prefix>N are read (as the wrk scripts ask for them); per view, by commas.")
     var entities = "20000"
     @Option(
-        help: "The entity ids' prefix (default: the view's name and a dash; the demo's merchants are m-); per view, by commas."
+        help:
+            "The entity ids' prefix (default: the view's name and a dash; the demo's merchants are m-); per view, by commas."
     )
     var prefix: String?
     @Option var rounds = 5

@@ -36,8 +36,7 @@ struct PredictionRecords: Sendable {
         tail.number(
             "latency_us", Double(latency.components.seconds) * 1e6 + Double(latency.components.attoseconds) / 1e12)
 
-        func append(_ version: ScoringVersion, number: Int, variant: String, served: Bool, score: Float, row: [Float])
-        {
+        func append(_ version: ScoringVersion, number: Int, variant: String, served: Bool, score: Float, row: [Float]) {
             var record = head
             record.integer("version", Int64(number))
             record.string("variant", variant)

@@ -35,7 +35,8 @@ public struct StoredTileBuffer: Sendable {
     public mutating func decodeRun(_ bytes: [UInt8], layout: ViewLayout, group: Int, partition: Int32)
         throws(TileCodec.DecodingError)
     {
-        try TileCodec.decodeRun(bytes, group: layout.groups[group], groupIndex: group, partition: partition, into: &self)
+        try TileCodec.decodeRun(
+            bytes, group: layout.groups[group], groupIndex: group, partition: partition, into: &self)
     }
 
     /// Adds a tile (one of an earlier read when there is one, its accumulator still holding what
