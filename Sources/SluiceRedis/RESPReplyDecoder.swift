@@ -12,9 +12,7 @@ struct RESPReplyDecoder: ByteToMessageDecoder {
     static let maxDepth = 16
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        var reader = buffer
-        guard let value = try Self.parse(&reader, depth: 0) else { return .needMoreData }
-        buffer.moveReaderIndex(to: reader.readerIndex)
+        guard let value = try Self.parse(&buffer, depth: 0) else { return .needMoreData }
         context.fireChannelRead(wrapInboundOut(value))
         return .continue
     }
@@ -25,29 +23,58 @@ struct RESPReplyDecoder: ByteToMessageDecoder {
         try decode(context: context, buffer: &buffer)
     }
 
-    /// One complete reply read from `buffer`, or nil (and `buffer` partly consumed) when more
-    /// bytes are needed.
+    /// One complete reply read from `buffer`, or nil (and `buffer` untouched) when more bytes
+    /// are needed.
     static func parse(_ buffer: inout ByteBuffer, depth: Int) throws(RedisError) -> RedisValue? {
-        guard let marker = buffer.readInteger(as: UInt8.self) else { return nil }
-        guard let line = readLine(&buffer) else { return nil }
+        // Parsed from the readable bytes in place: reading element by element through the
+        // buffer's own accessors (slices, bounds and uniqueness checks) cost more than the parse.
+        let parsed: Result<(value: RedisValue, length: Int)?, RedisError> = buffer.withUnsafeReadableBytes { bytes in
+            var position = 0
+            do throws(RedisError) {
+                guard let value = try parse(bytes, at: &position, depth: depth) else { return .success(nil) }
+                return .success((value, position))
+            } catch {
+                return .failure(error)
+            }
+        }
+        guard let (value, length) = try parsed.get() else { return nil }
+        buffer.moveReaderIndex(forwardBy: length)
+        return value
+    }
+
+    /// The complete reply at `position` in `bytes` (`position` then just past it), or nil when
+    /// `bytes` ends before it does.
+    static func parse(_ bytes: UnsafeRawBufferPointer, at position: inout Int, depth: Int) throws(RedisError)
+        -> RedisValue?
+    {
+        guard position < bytes.count else { return nil }
+        let marker = bytes[position]
+        // The line: from after the marker to the next CR, which must be followed by one more byte.
+        let lineStart = position + 1
+        var lineEnd = lineStart
+        while lineEnd < bytes.count && bytes[lineEnd] != UInt8(ascii: "\r") { lineEnd += 1 }
+        guard lineEnd + 1 < bytes.count else { return nil }
+        let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd])
+        position = lineEnd + 2
         switch marker {
         case UInt8(ascii: "+"):
-            return .status(String(decoding: line.readableBytesView, as: UTF8.self))
+            return .status(String(decoding: line, as: UTF8.self))
         case UInt8(ascii: "-"):
-            return .error(String(decoding: line.readableBytesView, as: UTF8.self))
+            return .error(String(decoding: line, as: UTF8.self))
         case UInt8(ascii: ":"):
             return .integer(try integer(line))
         case UInt8(ascii: "$"):
             let length = try integer(line)
             if length == -1 { return .null }
             guard length >= 0, length <= 512 << 20 else { throw protocolError("bulk string length \(length)") }
-            guard buffer.readableBytes >= Int(length) + 2, let bytes = buffer.readBytes(length: Int(length)) else {
-                return nil
-            }
-            guard buffer.readInteger(as: UInt16.self) == 0x0D0A else {
+            guard bytes.count - position >= Int(length) + 2 else { return nil }
+            let end = position + Int(length)
+            let value = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[position..<end]))
+            guard bytes[end] == 0x0D, bytes[end + 1] == 0x0A else {
                 throw protocolError("bulk string not followed by CRLF")
             }
-            return .bulkString(bytes)
+            position = end + 2
+            return .bulkString(value)
         case UInt8(ascii: "*"):
             let count = try integer(line)
             if count == -1 { return .null }
@@ -56,7 +83,7 @@ struct RESPReplyDecoder: ByteToMessageDecoder {
             var items: [RedisValue] = []
             items.reserveCapacity(Int(count))
             for _ in 0..<count {
-                guard let item = try parse(&buffer, depth: depth + 1) else { return nil }
+                guard let item = try parse(bytes, at: &position, depth: depth + 1) else { return nil }
                 items.append(item)
             }
             return .array(items)
@@ -65,22 +92,12 @@ struct RESPReplyDecoder: ByteToMessageDecoder {
         }
     }
 
-    /// The bytes up to the next CRLF (consumed with it), or nil if it has not arrived.
-    private static func readLine(_ buffer: inout ByteBuffer) -> ByteBuffer? {
-        guard let end = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\r")) else { return nil }
-        let length = end - buffer.readerIndex
-        guard buffer.readableBytes >= length + 2 else { return nil }
-        let line = buffer.readSlice(length: length)
-        buffer.moveReaderIndex(forwardBy: 2)
-        return line
-    }
-
     /// A decimal Int64, Int64.min included (digits are accumulated with the number's sign).
-    private static func integer(_ line: ByteBuffer) throws(RedisError) -> Int64 {
+    private static func integer(_ line: UnsafeRawBufferPointer) throws(RedisError) -> Int64 {
         var value: Int64 = 0
         var negative = false
         var digits = 0
-        for byte in line.readableBytesView {
+        for byte in line {
             if byte == UInt8(ascii: "-") && digits == 0 && !negative {
                 negative = true
                 continue
@@ -98,8 +115,8 @@ struct RESPReplyDecoder: ByteToMessageDecoder {
         return value
     }
 
-    private static func notAnInteger(_ line: ByteBuffer) -> RedisError {
-        protocolError("'\(String(decoding: line.readableBytesView, as: UTF8.self))' is not a 64-bit integer")
+    private static func notAnInteger(_ line: UnsafeRawBufferPointer) -> RedisError {
+        protocolError("'\(String(decoding: line, as: UTF8.self))' is not a 64-bit integer")
     }
 
     private static func protocolError(_ what: String) -> RedisError {

@@ -9,7 +9,6 @@ final class RedisReplyHandler: ChannelInboundHandler, @unchecked Sendable {
 
     private struct Waiting {
         let expected: Int
-        var replies: [RedisValue]
         let promise: EventLoopPromise<[RedisValue]>
         let deadline: NIODeadline
     }
@@ -17,6 +16,9 @@ final class RedisReplyHandler: ChannelInboundHandler, @unchecked Sendable {
     private let timeout: TimeAmount?
     private var context: ChannelHandlerContext?
     private var waiting = CircularBuffer<Waiting>()
+    /// The replies so far of the oldest pipeline waiting. Kept here, not in its queue entry: the
+    /// queue's elements are only got and set, so appending there copied the array every reply.
+    private var replies: [RedisValue] = []
     private var flushScheduled = false
     private var timer: Scheduled<Void>?
     /// Called once the channel is closed.
@@ -32,7 +34,7 @@ final class RedisReplyHandler: ChannelInboundHandler, @unchecked Sendable {
             return
         }
         let deadline = timeout.map { NIODeadline.now() + $0 } ?? .distantFuture
-        waiting.append(Waiting(expected: pipeline.count, replies: [], promise: promise, deadline: deadline))
+        waiting.append(Waiting(expected: pipeline.count, promise: promise, deadline: deadline))
         var buffer = context.channel.allocator.buffer(capacity: pipeline.encoded.count)
         buffer.writeBytes(pipeline.encoded)
         context.write(wrapOutboundOut(buffer), promise: nil)
@@ -57,10 +59,13 @@ final class RedisReplyHandler: ChannelInboundHandler, @unchecked Sendable {
             failAll(RedisError(.protocolError, "Redis sent a reply nobody asked for"), context: context)
             return
         }
-        waiting[waiting.startIndex].replies.append(reply)
-        if waiting[waiting.startIndex].replies.count == waiting[waiting.startIndex].expected {
+        if replies.isEmpty { replies.reserveCapacity(waiting[waiting.startIndex].expected) }
+        replies.append(reply)
+        if replies.count == waiting[waiting.startIndex].expected {
             let done = waiting.removeFirst()
-            done.promise.succeed(done.replies)
+            let answered = replies
+            replies = []
+            done.promise.succeed(answered)
         }
     }
 
@@ -84,6 +89,7 @@ final class RedisReplyHandler: ChannelInboundHandler, @unchecked Sendable {
     private func failAll(_ error: RedisError, context: ChannelHandlerContext) {
         let failed = waiting
         waiting.removeAll()
+        replies = []
         for entry in failed { entry.promise.fail(error) }
         context.close(promise: nil)
     }
