@@ -5,34 +5,23 @@ import SluiceRuntime
 import Synchronization
 
 /// Every scored request, served and shadow, appended to the predictions topic (default
-/// `sluice.predictions`) off the response path: scoring only appends to a bounded in-memory
-/// buffer, and `run()` moves the buffer into the producer in batches. When the broker is away,
-/// librdkafka's queue fills, then this buffer; beyond it records are dropped and counted
-/// (`sluice_predictions_dropped_total`, and a log line at most every 10 s), as are records the
-/// producer took but could not deliver within its message timeout. A score never waits for the
-/// log and never fails because of it.
+/// `sluice.predictions`) off the response path: scoring hands each record to the producer's
+/// bounded queue (`capacity` records; librdkafka sends it in batches, 20 ms apart at most) and
+/// never waits. When the broker is away the queue fills; beyond it records are dropped and
+/// counted (`sluice_predictions_dropped_total`, and a log line at most every 10 s), as are
+/// records the producer took but could not deliver within its message timeout. A score never
+/// waits for the log and never fails because of it.
 public final class PredictionLog: Sendable {
     public static let defaultTopic = "sluice.predictions"
 
-    struct Record: Sendable {
-        var key: String?
-        var json: [UInt8]
-    }
-
-    private final class Undelivered: Sendable {
-        let count = Atomic<Int>(0)
-    }
-
-    private struct Buffer {
-        var records: [Record] = []
-        var dropped = 0
+    private final class Dropped: Sendable {
+        /// Records refused by the full queue or undelivered, since the last report.
+        let sinceReport = Atomic<Int>(0)
     }
 
     public let topic: String
     public let capacity: Int
-    private let buffer = Mutex(Buffer())
-    /// Records the producer took but could not deliver, counted on its delivery thread.
-    private let undelivered: Undelivered
+    private let dropped: Dropped
     private let producer: KafkaProducer
     private let logger: Logger
     private let logged = Counter(label: SluiceMetrics.predictionsLogged)
@@ -45,91 +34,55 @@ public final class PredictionLog: Sendable {
         configuration.linger = .milliseconds(20)
         configuration.messageTimeout = .seconds(60)
         configuration.queueMaxMessages = capacity
-        let undelivered = Undelivered()
-        let dropped = Counter(label: SluiceMetrics.predictionsDropped)
+        let dropped = Dropped()
+        let droppedCounter = Counter(label: SluiceMetrics.predictionsDropped)
         producer = try KafkaProducer(
             configuration: configuration, logger: logger,
             deliveryFailureHandler: { _ in
-                undelivered.count.add(1, ordering: .relaxed)
-                dropped.increment()
+                dropped.sinceReport.add(1, ordering: .relaxed)
+                droppedCounter.increment()
             })
-        self.undelivered = undelivered
-        self.droppedCounter = dropped
+        self.dropped = dropped
+        self.droppedCounter = droppedCounter
         self.topic = topic
         self.capacity = capacity
         self.logger = logger
     }
 
-    /// Adds one record; never blocks. Returns false when the buffer is full and it was dropped.
+    /// Adds one record; never blocks. Returns false when the queue is full (or the producer
+    /// closed) and it was dropped.
     @discardableResult
     public func append(key: String?, json: [UInt8]) -> Bool {
-        let kept = buffer.withLock { buffer in
-            guard buffer.records.count < capacity else {
-                buffer.dropped += 1
-                return false
-            }
-            buffer.records.append(Record(key: key, json: json))
+        do {
+            try producer.tryEnqueue(
+                KafkaProducerMessage(topic: topic, key: key.map { Array($0.utf8) }, value: json))
+            logged.increment()
             return true
+        } catch {
+            dropped.sinceReport.add(1, ordering: .relaxed)
+            droppedCounter.increment()
+            return false
         }
-        if !kept { droppedCounter.increment() }
-        return kept
     }
 
-    /// Records waiting in the buffer (not yet handed to the producer).
-    public var buffered: Int { buffer.withLock { $0.records.count } }
+    /// Records in the producer's queue, not yet delivered or failed.
+    public var buffered: Int { producer.outstandingCount }
 
-    /// Moves buffered records to the producer until cancelled, then flushes for up to 5 s.
-    public func run(interval: Duration = .milliseconds(20)) async {
+    /// Reports dropped records (at most every 10 s) until cancelled, then flushes for up to 5 s.
+    public func run(interval: Duration = .seconds(1)) async {
         var lastReport = ContinuousClock.now - .seconds(60)
+        var unreported = 0
         while !Task.isCancelled {
-            let pending = buffer.withLock { buffer in
-                let taken = buffer.records
-                buffer.records.removeAll(keepingCapacity: true)
-                return taken
-            }
-            var handed = 0
-            for record in pending {
-                do {
-                    try producer.tryEnqueue(
-                        KafkaProducerMessage(topic: topic, key: record.key.map { Array($0.utf8) }, value: record.json))
-                    handed += 1
-                } catch {
-                    break  // librdkafka's queue is full: keep the rest for the next round.
-                }
-            }
-            if handed < pending.count { requeue(Array(pending[handed...])) }
-            if handed > 0 { logged.increment(by: handed) }
-            let dropped =
-                buffer.withLock { buffer in
-                    defer { buffer.dropped = 0 }
-                    return buffer.dropped
-                } + undelivered.count.exchange(0, ordering: .relaxed)
-            if dropped > 0 && ContinuousClock.now - lastReport > .seconds(10) {
+            unreported += dropped.sinceReport.exchange(0, ordering: .relaxed)
+            if unreported > 0 && ContinuousClock.now - lastReport > .seconds(10) {
                 logger.warning(
                     "prediction log is full; records dropped (the broker is slow or away)",
-                    metadata: ["dropped": "\(dropped)", "topic": "\(topic)", "buffered": "\(buffered)"])
+                    metadata: ["dropped": "\(unreported)", "topic": "\(topic)", "buffered": "\(buffered)"])
                 lastReport = ContinuousClock.now
+                unreported = 0
             }
             try? await Task.sleep(for: interval)
         }
-        for record in buffer.withLock({ $0.records }) {
-            try? producer.tryEnqueue(
-                KafkaProducerMessage(topic: topic, key: record.key.map { Array($0.utf8) }, value: record.json))
-        }
         await producer.close(flushTimeout: .seconds(5))
-    }
-
-    /// Puts records the producer could not take back in front of newer ones, within capacity.
-    private func requeue(_ records: [Record]) {
-        guard !records.isEmpty else { return }
-        let overflow = buffer.withLock { buffer in
-            let room = max(0, capacity - buffer.records.count)
-            let kept = Array(records.prefix(room))
-            buffer.records.insert(contentsOf: kept, at: 0)
-            let overflow = records.count - kept.count
-            buffer.dropped += overflow
-            return overflow
-        }
-        if overflow > 0 { droppedCounter.increment(by: overflow) }
     }
 }

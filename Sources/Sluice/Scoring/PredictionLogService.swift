@@ -1,7 +1,7 @@
 import ServiceLifecycle
 
-/// The prediction log's writer as a service of `sluice serve`: runs until graceful shutdown, then
-/// hands what is buffered to the producer and flushes it.
+/// The prediction log as a service of `sluice serve`: reports dropped records until graceful
+/// shutdown, then flushes the producer's queue.
 struct PredictionLogService: Service {
     let log: PredictionLog
 

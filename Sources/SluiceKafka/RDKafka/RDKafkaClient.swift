@@ -70,6 +70,8 @@ final class RDKafkaClient: @unchecked Sendable {
 
     /// The fatal error librdkafka recorded, if any (an idempotent producer can hit one).
     func fatalError() -> KafkaError? {
+        // Asked first without a buffer: this runs before every message produced.
+        guard rd_kafka_fatal_error(handle, nil, 0) != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
         var text = [CChar](repeating: 0, count: 512)
         let err = rd_kafka_fatal_error(handle, &text, text.count)
         guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
