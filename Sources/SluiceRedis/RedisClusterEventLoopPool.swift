@@ -100,9 +100,14 @@ public final class RedisClusterEventLoopPool: RedisEventLoopClient {
             }
             guard !redirected.isEmpty else { return loop.makeSucceededFuture(results.map { $0! }) }
             redirected.sort { $0.index < $1.index }
-            let next = { self.round(redirected, results: results, number: number + 1, on: nodes) }
-            return redirected.contains { $0.redirect?.kind == .moved }
-                ? self.refreshMap(on: nodes).flatMap(next) : next()
+            // Immutable copies: the next round may start on another event loop's callback.
+            let commands = redirected
+            let answered = results
+            let next: @Sendable () -> EventLoopFuture<[RedisValue]> = {
+                self.round(commands, results: answered, number: number + 1, on: nodes)
+            }
+            return commands.contains { $0.redirect?.kind == .moved }
+                ? self.refreshMap(on: nodes).flatMap { next() } : next()
         }
     }
 
