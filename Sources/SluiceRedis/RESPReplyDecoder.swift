@@ -28,18 +28,22 @@ struct RESPReplyDecoder: ByteToMessageDecoder {
     static func parse(_ buffer: inout ByteBuffer, depth: Int) throws(RedisError) -> RedisValue? {
         // Parsed from the readable bytes in place: reading element by element through the
         // buffer's own accessors (slices, bounds and uniqueness checks) cost more than the parse.
-        let parsed: Result<(value: RedisValue, length: Int)?, RedisError> = buffer.withUnsafeReadableBytes { bytes in
-            var position = 0
-            do throws(RedisError) {
-                guard let value = try parse(bytes, at: &position, depth: depth) else { return .success(nil) }
-                return .success((value, position))
-            } catch {
-                return .failure(error)
-            }
+        let parsed = buffer.withUnsafeReadableBytes { bytes in
+            Result { () throws(RedisError) in try reply(in: bytes, depth: depth) }
         }
         guard let (value, length) = try parsed.get() else { return nil }
         buffer.moveReaderIndex(forwardBy: length)
         return value
+    }
+
+    /// The complete reply at the start of `bytes` and the number of bytes it takes, or nil when
+    /// `bytes` ends before it does.
+    static func reply(in bytes: UnsafeRawBufferPointer, depth: Int = 0) throws(RedisError)
+        -> (value: RedisValue, length: Int)?
+    {
+        var position = 0
+        guard let value = try parse(bytes, at: &position, depth: depth) else { return nil }
+        return (value, position)
     }
 
     /// The complete reply at `position` in `bytes` (`position` then just past it), or nil when

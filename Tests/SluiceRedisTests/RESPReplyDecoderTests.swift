@@ -4,18 +4,10 @@ import Testing
 
 @Suite("RESP replies decoded from bytes")
 struct RESPReplyDecoderTests {
-    /// The reply at the start of `text`'s bytes and the number of bytes it took, or nil.
+    /// The reply at the start of `bytes` and the number of bytes it took, or nil.
     static func parse(_ bytes: [UInt8]) throws(RedisError) -> (value: RedisValue, length: Int)? {
-        let outcome: Result<(value: RedisValue, length: Int)?, RedisError> = bytes.withUnsafeBytes { raw in
-            var position = 0
-            do throws(RedisError) {
-                guard let value = try RESPReplyDecoder.parse(raw, at: &position, depth: 0) else { return .success(nil) }
-                return .success((value, position))
-            } catch {
-                return .failure(error)
-            }
-        }
-        return try outcome.get()
+        try bytes.withUnsafeBytes { raw in Result { () throws(RedisError) in try RESPReplyDecoder.reply(in: raw) } }
+            .get()
     }
 
     static let replies: [(String, RedisValue)] = [

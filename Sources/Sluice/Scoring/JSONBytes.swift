@@ -1,3 +1,5 @@
+import SluiceCore
+
 /// A small JSON writer for the scoring path's answers and prediction records: appends to a byte
 /// buffer, with keys in the order written. Foundation's `JSONSerialization` took 70% of a score
 /// request's CPU here (boxing every value, and sorting keys with locale-aware comparisons).
@@ -27,30 +29,20 @@ struct JSONBytes {
     mutating func integer(_ key: String, _ value: Int64?) {
         self.key(key)
         guard let value else { return bytes.append(contentsOf: "null".utf8) }
-        // Digits written in place, least significant first, then turned around (no String made).
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        let start = bytes.count
-        var magnitude = value.magnitude
-        repeat {
-            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        bytes[start...].reverse()
+        DecimalText.append(value, to: &bytes)
     }
 
     /// A finite number in Swift's shortest round-trip form; NaN and infinities as null.
     mutating func number(_ key: String, _ value: Double?) {
         self.key(key)
-        guard let value, value.isFinite else { return bytes.append(contentsOf: "null".utf8) }
-        bytes.append(contentsOf: value.description.utf8)
+        append(number: value)
     }
 
     /// A number under a key already quoted by `quotedKey(_:)`.
     mutating func number(quotedKey: [UInt8], _ value: Double?) {
         separate()
         bytes.append(contentsOf: quotedKey)
-        guard let value, value.isFinite else { return bytes.append(contentsOf: "null".utf8) }
-        bytes.append(contentsOf: value.description.utf8)
+        append(number: value)
     }
 
     /// Appends the members written into `members`, a writer used without an enclosing object
@@ -64,6 +56,11 @@ struct JSONBytes {
     mutating func bool(_ key: String, _ value: Bool) {
         self.key(key)
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    private mutating func append(number value: Double?) {
+        guard let value, value.isFinite else { return bytes.append(contentsOf: "null".utf8) }
+        bytes.append(contentsOf: value.description.utf8)
     }
 
     private mutating func key(_ key: String) {

@@ -8,31 +8,29 @@ import SluiceOnlineStore
 struct ScoringVersion: Sendable {
     /// Where a column's value lies: the view's position in the topology, the feature's in the
     /// view's vector.
-    struct Source: Sendable, Equatable {
+    struct Source: Sendable {
         let view: Int
         let feature: Int
     }
 
     let scorer: XGBoostScorer
-    let signature: [String]
     /// Per signature column; nil when the topology has no such view or feature (always missing).
     let sources: [Source?]
     /// Each column's name as a JSON key (`"name":`), encoded once for answers and records.
     let quotedColumns: [[UInt8]]
 
-    /// - Parameter signature: columns named `<view>__<feature>` (split at the first `__`).
+    /// - Parameter signature: columns named as the feature log names them
+    ///   (`FeatureLogLayout.columnName`); others are always missing.
     init(scorer: XGBoostScorer, signature: [String], topology: CompiledTopology) {
         self.scorer = scorer
-        self.signature = signature
-        sources = signature.map { column in
-            guard let separator = column.utf8.firstRange(of: "__".utf8) else { return nil }
-            let view = Substring(column.utf8[..<separator.lowerBound])
-            let feature = Substring(column.utf8[separator.upperBound...])
-            guard let viewIndex = topology.layouts.firstIndex(where: { $0.view.name == view }),
-                let featureIndex = topology.layouts[viewIndex].allFeatureNames.firstIndex(where: { $0 == feature })
-            else { return nil }
-            return Source(view: viewIndex, feature: featureIndex)
+        var sourcesByName: [String: Source] = [:]
+        for (view, layout) in topology.layouts.enumerated() {
+            for (feature, name) in layout.allFeatureNames.enumerated() {
+                sourcesByName[FeatureLogLayout.columnName(view: layout.view.name, feature: name)] = Source(
+                    view: view, feature: feature)
+            }
         }
+        sources = signature.map { sourcesByName[$0] }
         quotedColumns = signature.map { JSONBytes.quotedKey($0) }
     }
 

@@ -94,11 +94,6 @@ public struct XGBoostScorer: Sendable {
     }
 
     /// The raw margin (sum of the base and the trees' leaves) of one row.
-    ///
-    /// Trees are walked four at a time, a level of each in turn: a walk is a chain of dependent
-    /// loads, and four independent chains let the processor wait on their nodes together (a
-    /// 200-tree model's nodes outgrow the first cache levels). Leaves are still added one by one
-    /// in tree order, so the margin is the same float32 sum, bit for bit.
     @inlinable
     public func margin(_ row: UnsafeBufferPointer<Float>) -> Float {
         precondition(row.count >= featureCount, "a row needs \(featureCount) features, got \(row.count)")
@@ -106,56 +101,19 @@ public struct XGBoostScorer: Sendable {
             roots.withUnsafeBufferPointer { roots in
                 depths.withUnsafeBufferPointer { depths in
                     var margin = baseMargin
-                    var tree = 0
-                    while tree + 4 <= roots.count {
-                        let leaves = Self.leaves(nodes, roots: roots, depths: depths, from: tree, row)
-                        if let weights {
-                            margin += weights[tree] * leaves.0
-                            margin += weights[tree + 1] * leaves.1
-                            margin += weights[tree + 2] * leaves.2
-                            margin += weights[tree + 3] * leaves.3
-                        } else {
-                            margin += leaves.0
-                            margin += leaves.1
-                            margin += leaves.2
-                            margin += leaves.3
+                    if let weights {
+                        for tree in 0..<roots.count {
+                            margin += weights[tree] * Self.leaf(nodes, from: roots[tree], depth: depths[tree], row)
                         }
-                        tree += 4
-                    }
-                    while tree < roots.count {
-                        let leaf = Self.leaf(nodes, from: roots[tree], depth: depths[tree], row)
-                        margin += weights.map { $0[tree] * leaf } ?? leaf
-                        tree += 1
+                    } else {
+                        for tree in 0..<roots.count {
+                            margin += Self.leaf(nodes, from: roots[tree], depth: depths[tree], row)
+                        }
                     }
                     return margin
                 }
             }
         }
-    }
-
-    /// The leaves of trees `first` ..< `first + 4` for `row`, walked side by side to the deepest
-    /// one's depth (a leaf's children are itself, so shallower trees stay on their leaf).
-    @inlinable @inline(__always)
-    static func leaves(
-        _ nodes: UnsafeBufferPointer<Node>, roots: UnsafeBufferPointer<Int32>, depths: UnsafeBufferPointer<Int32>,
-        from first: Int, _ row: UnsafeBufferPointer<Float>
-    ) -> (Float, Float, Float, Float) {
-        var index0 = Int(roots[first])
-        var index1 = Int(roots[first + 1])
-        var index2 = Int(roots[first + 2])
-        var index3 = Int(roots[first + 3])
-        let depth = max(max(depths[first], depths[first + 1]), max(depths[first + 2], depths[first + 3]))
-        for _ in 0..<depth {
-            let node0 = nodes[index0]
-            let node1 = nodes[index1]
-            let node2 = nodes[index2]
-            let node3 = nodes[index3]
-            index0 = child(node0, row)
-            index1 = child(node1, row)
-            index2 = child(node2, row)
-            index3 = child(node3, row)
-        }
-        return (nodes[index0].value, nodes[index1].value, nodes[index2].value, nodes[index3].value)
     }
 
     /// Scores `rowCount` rows stored one after another in `matrix` (`featureCount` Floats each)
